@@ -1,0 +1,59 @@
+#pragma once
+// Parameter specifications shared by the scenario parser, `ransim info` and the GUI:
+// one declaration per parameter gives its type, unit, default and admissible range.
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ransim {
+
+using Value = std::variant<double, std::int64_t, bool, std::string>;
+
+enum class ParamType { Real, Integer, Boolean, String };
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::Real;
+  Value default_value = 0.0;
+  std::string unit;         // "s", "1" (dimensionless), "" for non-numbers
+  std::string description;
+  double min = -std::numeric_limits<double>::infinity();  // inclusive bounds for numbers
+  double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;                              // e.g. tau > 0
+  std::vector<std::string> choices;                        // admissible strings, if any
+
+  // Human-readable expectation, e.g. "a real number > 0 (s)" or one of "a" | "b".
+  std::string expectation() const;
+  // Why `v` is not admissible, or nothing when it is (integers are accepted as reals).
+  std::optional<std::string> check(const Value& v) const;
+};
+
+std::string type_name(ParamType t);
+std::string to_string(const Value& v);
+
+// Validated values of one model instance, looked up by name (missing ones take defaults
+// at validation time, so every spec'd name is present).
+class Params {
+ public:
+  double real(const std::string& name) const;
+  std::int64_t integer(const std::string& name) const;
+  bool boolean(const std::string& name) const;
+  const std::string& string(const std::string& name) const;
+  const Value& get(const std::string& name) const;
+  void set(const std::string& name, Value v) { values_[name] = std::move(v); }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  const std::map<std::string, Value>& values() const { return values_; }
+
+ private:
+  std::map<std::string, Value> values_;
+};
+
+// Defaults for every spec.
+Params defaults(const std::vector<ParamSpec>& specs);
+const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, const std::string& name);
+
+}  // namespace ransim

@@ -1,0 +1,100 @@
+#pragma once
+// Projections sum weighted source values into a target population's input slots.
+// Sources are the external input ("input") or a population's state.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ransim/block.hpp"
+#include "ransim/rng.hpp"
+
+namespace ransim {
+
+class ThreadPool;
+
+// Where one source vector lives: the held input or a block of the global state.
+struct SourceRef {
+  std::string name;           // "input" or a population name
+  bool is_input = true;
+  std::size_t offset = 0;     // first state variable (for populations)
+  std::size_t size = 0;       // variables per lane
+};
+
+// Compressed sparse rows over (target slot, source variable), with 32-bit indices: the
+// weights and indices of a 1000-unit reservoir at density 0.1 then fit in L2.
+struct Csr {
+  std::size_t rows = 0, cols = 0;
+  std::vector<std::uint32_t> row_ptr;  // rows + 1
+  std::vector<std::uint32_t> col;
+  std::vector<double> val;
+  std::size_t nnz() const { return val.size(); }
+  arma::sp_mat to_arma() const;
+  static Csr from_arma(const arma::sp_mat& m);
+};
+
+// y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks; rows split over the pool.
+void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool);
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  std::string name;           // "input->res" unless named in the scenario
+  std::size_t target = 0;     // population index
+  virtual void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const = 0;
+  // Weights saved with recordings: a sparse matrix per source.
+  virtual std::vector<std::pair<SourceRef, Csr>> matrices() const = 0;
+};
+
+// W (target_size x source_size), drawn once: density or fixed fan-in, a weight distribution,
+// optional spectral-radius rescaling (recurrent projections), then a scale.
+class SparseProjection : public Projection {
+ public:
+  SparseProjection(SourceRef source, Csr w) : source_(std::move(source)), w_(std::move(w)) {}
+  void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
+  std::vector<std::pair<SourceRef, Csr>> matrices() const override { return {{source_, w_}}; }
+  const Csr& weights() const { return w_; }
+
+ private:
+  SourceRef source_;
+  Csr w_;
+};
+
+// Identity routing: every target slot receives exactly one source value (an input dimension
+// or one state variable of some population), times a gain.
+class RoutingProjection : public Projection {
+ public:
+  struct Route {
+    std::uint32_t source;  // index into sources()
+    std::uint32_t var;     // variable within that source
+  };
+  RoutingProjection(std::vector<SourceRef> sources, std::vector<Route> routes, double gain)
+      : sources_(std::move(sources)), routes_(std::move(routes)), gain_(gain) {}
+  void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
+  std::vector<std::pair<SourceRef, Csr>> matrices() const override;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<SourceRef> sources_;
+  std::vector<Route> routes_;
+  double gain_;
+};
+
+enum class WeightDistribution { Uniform, Normal, Bernoulli };
+
+struct SparseSpec {
+  std::size_t rows = 0, cols = 0;
+  double density = 0.1;       // used when fan_in == 0
+  std::size_t fan_in = 0;     // exactly this many nonzeros per row, if > 0
+  WeightDistribution distribution = WeightDistribution::Normal;
+  double spectral_radius = 0; // rescale to this radius if > 0 (square matrices only)
+  double scale = 1.0;         // multiply all weights (applied after spectral rescaling)
+};
+
+Csr random_sparse(const SparseSpec& spec, Rng& rng);
+// Largest |eigenvalue| of a square sparse matrix (ARPACK through Armadillo, dense fallback).
+double spectral_radius(const Csr& w);
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
+                                                     const std::vector<SourceRef>& sources,
+                                                     Rng& rng);
+
+}  // namespace ransim

@@ -1,0 +1,38 @@
+#pragma once
+// One registry of population factories for built-in models and plugins alike.
+// Names are unique: registering a name twice is an error that names both origins.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ransim/params.hpp"
+#include "ransim/population.hpp"
+
+namespace ransim {
+
+struct PopulationInfo {
+  std::string kind;         // the name scenarios use: kind = "leaky"
+  std::string description;
+  std::vector<ParamSpec> params;
+  std::function<std::unique_ptr<Population>(const PopulationContext&)> create;
+  std::string origin = "built-in";  // or the plugin file it came from
+};
+
+class Registry {
+ public:
+  // The process-wide registry, with the built-in models registered.
+  static Registry& global();
+
+  void add(PopulationInfo info);  // throws InputError on a duplicate kind
+  const PopulationInfo* find(const std::string& kind) const;
+  const std::vector<PopulationInfo>& all() const { return models_; }
+  std::string kinds() const;  // "a, b, c" for messages
+
+ private:
+  std::vector<PopulationInfo> models_;
+};
+
+void register_builtin_models(Registry& r);
+
+}  // namespace ransim
