@@ -24,7 +24,7 @@ struct ParamSpec {
   double min = -std::numeric_limits<double>::infinity();  // inclusive bounds for numbers
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;                              // e.g. tau > 0
-  std::vector<std::string> choices;                        // admissible strings, if any
+  std::vector<std::string> choices = {};                   // admissible strings, if any
 
   // Human-readable expectation, e.g. "a real number > 0 (s)" or one of "a" | "b".
   std::string expectation() const;

@@ -52,6 +52,8 @@ class Population {
   virtual void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double t,
                           ThreadPool& pool) const = 0;
   // At each token tick, after the input switched (working-memory windows push here).
+  // Only called when uses_ticks() is true: the engine then computes the drive at the tick.
+  virtual bool uses_ticks() const { return false; }
   virtual void on_tick(ConstBlock /*x*/, ConstBlock /*drive*/) {}
 
   // Recordable variables; the first is always "state".

@@ -38,7 +38,7 @@ void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool);
 class Projection {
  public:
   virtual ~Projection() = default;
-  std::string name;           // "input->res" unless named in the scenario
+  std::string name;           // "input_to_res" unless named in the scenario
   std::size_t target = 0;     // population index
   virtual void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const = 0;
   // Weights saved with recordings: a sparse matrix per source.

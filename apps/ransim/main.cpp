@@ -1,0 +1,227 @@
+// ransim: the command line. Exit codes: 0 ok, 1 the run failed, 2 bad input.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ransim/error.hpp"
+#include "ransim/registry.hpp"
+#include "ransim/run.hpp"
+#include "ransim/scenario.hpp"
+#include "ransim/tasks.hpp"
+
+using namespace ransim;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  ransim run SCENARIO [--out FILE.h5] [--set key=value]... [--seed N] [--json] [--quiet]
+  ransim info
+  ransim --help | --version
+
+run     simulate a scenario, train its readout, print the metrics (stdout); a progress bar
+        goes to stderr. --set overrides any scenario value (e.g. --set population.res.tau=0.5,
+        --set projection.0.scale=0.8); --seed N is --set seed=N.
+info    list integrators, population models, tasks and plugins with their parameters.
+
+exit codes: 0 ok, 1 the run failed (diverged, interrupted, I/O), 2 bad input
+)";
+
+std::atomic<int> g_stop{0};
+
+void on_signal(int sig) {
+  g_stop.store(sig);
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream s;
+  s << std::setprecision(17) << v;
+  return s.str();
+}
+
+void progress_bar(const Progress& p) {
+  const double frac = p.total ? static_cast<double>(p.token) / static_cast<double>(p.total) : 1.0;
+  const int width = 30, filled = static_cast<int>(frac * width);
+  const double rate = p.elapsed > 0 ? static_cast<double>(p.steps) / p.elapsed : 0.0;
+  const double eta = frac > 0 ? p.elapsed * (1.0 - frac) / frac : 0.0;
+  std::fprintf(stderr, "\r[%s%s] %3.0f%% %zu/%zu tokens  %.3g steps/s  ETA %.0f s ",
+               std::string(filled, '=').c_str(), std::string(width - filled, ' ').c_str(),
+               100 * frac, p.token, p.total, rate, eta);
+  std::fflush(stderr);
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+  std::string path, out;
+  std::vector<std::string> sets;
+  bool json = false, quiet = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw InputError("option " + a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--out" || a == "-o") out = value();
+    else if (a == "--set") sets.push_back(value());
+    else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
+    else if (a == "--seed") {
+      const std::string v = value();
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+        throw InputError("--seed: expected a non-negative integer, found '" + v + "'");
+      sets.push_back("seed=" + v);
+    } else if (a == "--json") json = true;
+    else if (a == "--quiet" || a == "-q") quiet = true;
+    else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "' (see ransim --help)");
+    else if (path.empty()) path = a;
+    else throw InputError("unexpected argument '" + a + "' (one scenario per run)");
+  }
+  if (path.empty()) throw InputError("run: missing the SCENARIO file (see ransim --help)");
+
+  const Scenario sc = load_scenario(path, sets);
+  RunOptions opts;
+  opts.out = out;
+  opts.command_line = command_line;
+  opts.stop = &g_stop;
+  const bool bar = !quiet && isatty(STDERR_FILENO);
+  if (bar) opts.progress = progress_bar;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const RunResult r = run(sc, opts);
+  if (bar) std::fprintf(stderr, "\n");
+
+  const double tps = r.wall_seconds > 0 ? static_cast<double>(r.tokens) / r.wall_seconds : 0;
+  if (json) {
+    std::cout << "{\"scenario\": \"" << json_escape(path) << "\", \"status\": \"" << r.status
+              << "\", \"message\": \"" << json_escape(r.message) << "\", \"seed\": " << sc.seed
+              << ", \"tokens\": " << r.tokens << ", \"lanes\": " << r.lanes
+              << ", \"state_size\": " << r.state_size << ", \"integrator_steps\": " << r.steps
+              << ", \"wall_seconds\": " << json_number(r.wall_seconds) << ", \"recording\": "
+              << (r.out.empty() ? "null" : "\"" + json_escape(r.out) + "\"") << ", \"metrics\": {";
+    bool first = true;
+    for (auto& [k, v] : r.metrics) {
+      std::cout << (first ? "" : ", ") << "\"" << k << "\": " << json_number(v);
+      first = false;
+    }
+    std::cout << "}}\n";
+  } else {
+    std::cout << "scenario    " << path << "\n"
+              << "status      " << r.status << (r.message.empty() ? "" : ": " + r.message) << "\n"
+              << "tokens      " << r.tokens << " (lanes " << r.lanes << ", state size " << r.state_size << ")\n"
+              << "integrator  " << method_name(sc.integrator.method) << ", " << r.steps << " steps\n"
+              << "wall time   " << std::setprecision(3) << r.wall_seconds << " s (" << std::setprecision(4) << tps
+              << " tokens/s)\n";
+    for (auto& [k, v] : r.metrics) std::cout << std::left << std::setw(12) << k << std::setprecision(4) << v << "\n";
+    if (!r.out.empty()) std::cout << "recording   " << r.out << (r.status == "complete" ? "" : " (incomplete)") << "\n";
+  }
+  if (r.status != "complete") {
+    std::cerr << "ransim: " << r.message;
+    if (!r.out.empty()) std::cerr << "; recording kept in " << r.out;
+    std::cerr << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+void print_specs(const std::vector<ParamSpec>& specs, const std::string& indent) {
+  for (auto& s : specs)
+    std::cout << indent << std::left << std::setw(16) << s.name << " default " << std::setw(10)
+              << to_string(s.default_value) << " " << s.expectation() << "\n"
+              << indent << std::string(17, ' ') << s.description << "\n";
+}
+
+int cmd_info(const std::vector<std::string>& args) {
+  if (!args.empty()) throw InputError("info: unexpected argument '" + args[0] + "'");
+  std::cout << "ransim " << RANSIM_VERSION_STRING << "\n\nintegrators: euler, rk4 (fixed dt), dopri5 "
+            << "(adaptive, dense output; abs_tol, rel_tol)\n\npopulation models:\n";
+  for (auto& m : Registry::global().all()) {
+    std::cout << "  " << m.kind << " (" << m.origin << "): " << m.description << "\n";
+    print_specs(m.params, "    ");
+  }
+  std::cout << "\nprojections ([[projection]] from, to, kind, name):\n  sparse:\n";
+  print_specs(sparse_projection_specs(), "    ");
+  std::cout << "  identity (each target slot receives exactly one source value):\n";
+  print_specs(identity_projection_specs(), "    ");
+  std::cout << "\ntasks:\n";
+  for (auto& t : tasks()) {
+    std::cout << "  " << t.kind << ": " << t.description << "\n";
+    print_specs(t.params, "    ");
+  }
+  std::cout << "\n[simulation]:\n";
+  print_specs(simulation_specs(), "    ");
+  std::cout << "[readout] (also: from = [populations]):\n";
+  print_specs(readout_specs(), "    ");
+  std::cout << "[record] (also: variables = [\"pop\" | \"pop.variable\"]):\n";
+  print_specs(record_specs(), "    ");
+  std::cout << "\nplugins: none loaded\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) {
+    if (i) command_line += ' ';
+    command_line += argv[i];
+  }
+  try {
+    if (args.empty()) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "--version") {
+      std::cout << "ransim " << RANSIM_VERSION_STRING << "\n";
+      return 0;
+    }
+    if (cmd == "run") return cmd_run(args, command_line);
+    if (cmd == "info") return cmd_info(args);
+    throw InputError("unknown command '" + cmd + "' (expected run | info; see ransim --help)");
+  } catch (const InputError& e) {
+    std::cerr << "ransim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const RunError& e) {
+    std::cerr << "ransim: run failed: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "ransim: run failed: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "ransim: run failed: " << e.what() << "\n";
+    return 1;
+  }
+}

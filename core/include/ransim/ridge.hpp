@@ -1,0 +1,29 @@
+#pragma once
+// Ridge regression readout (DESIGN.md 2.6): W = argmin |[X 1] W - Y|^2 + lambda |W_x|^2.
+// The bias (last row of W) is not regularised. Statistics accumulate block by block, so
+// the states of a long run never need to be held at once.
+#include <armadillo>
+
+namespace ransim {
+
+class RidgeAccumulator {
+ public:
+  RidgeAccumulator(std::size_t features, std::size_t outputs);
+  // X: samples x features, Y: samples x outputs.
+  void add(const arma::mat& x, const arma::mat& y);
+  // (features + 1) x outputs; the last row is the bias. Throws RunError without samples.
+  arma::mat solve(double lambda) const;
+  std::size_t samples() const { return n_; }
+
+ private:
+  arma::mat xtx_, xty_;  // over [X 1]
+  std::size_t n_ = 0;
+};
+
+arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda);
+arma::mat ridge_predict(const arma::mat& w, const arma::mat& x);  // [X 1] W
+
+// sqrt(mean (y - yhat)^2) / std(y), over all entries.
+double nrmse(const arma::mat& y, const arma::mat& yhat);
+
+}  // namespace ransim

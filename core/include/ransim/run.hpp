@@ -1,0 +1,46 @@
+#pragma once
+// One scenario run from start to finish: build the network, generate the task, simulate
+// token by token, train the ridge readout, evaluate, record. Used by `ransim run` and the GUI.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ransim/network.hpp"
+#include "ransim/scenario.hpp"
+
+namespace ransim {
+
+struct Progress {
+  std::size_t token = 0, total = 0;
+  std::size_t steps = 0;      // integrator steps so far
+  double elapsed = 0;         // s of wall time
+};
+
+struct RunOptions {
+  std::string out;            // HDF5 path; empty: the scenario's record.file (may be empty)
+  std::string command_line;   // stored in the recording
+  const std::atomic<int>* stop = nullptr;  // non-zero (a signal number) asks the run to stop
+  std::function<void(const Progress&)> progress;  // called about every 0.2 s
+};
+
+struct RunResult {
+  std::string status = "complete";  // complete | interrupted | diverged
+  std::string message;              // why it did not complete
+  std::map<std::string, double> metrics;
+  std::size_t tokens = 0, steps = 0, state_size = 0, lanes = 1;
+  double wall_seconds = 0;
+  std::string out;                  // the recording written, if any
+};
+
+// Builds the network a scenario describes, for inputs of `input_size` values per token.
+std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size);
+
+// Rough memory need of a scenario in bytes (state, weights, task data, features); runs that
+// cannot fit are refused as bad input before anything is allocated.
+double estimate_memory(const Scenario& sc);
+
+RunResult run(const Scenario& sc, const RunOptions& opts = {});
+
+}  // namespace ransim

@@ -1,0 +1,100 @@
+// The classic leaky unit of echo state networks:  tau dx/dt = -x + f(drive + b).
+// With explicit Euler at dt = token period this is x[k+1] = (1-a) x[k] + a f(...), a = dt/tau.
+#include <cmath>
+
+#include "ransim/error.hpp"
+#include "ransim/registry.hpp"
+#include "ransim/thread_pool.hpp"
+
+namespace ransim {
+namespace {
+
+enum class Activation { Tanh, Identity, Relu, Sigmoid };
+
+class Leaky : public Population {
+ public:
+  explicit Leaky(const PopulationContext& c)
+      : n_(static_cast<std::size_t>(c.params.integer("size"))),
+        inv_tau_(1.0 / c.params.real("tau")),
+        init_scale_(c.params.real("initial_state")),
+        bias_(n_) {
+    const std::string& f = c.params.string("activation");
+    act_ = f == "tanh" ? Activation::Tanh
+         : f == "identity" ? Activation::Identity
+         : f == "relu" ? Activation::Relu : Activation::Sigmoid;
+    Rng rng = make_rng(c.seed, "population." + c.name);
+    const double s = c.params.real("bias_scale");
+    for (auto& b : bias_) b = uniform(rng, -s, s);
+    init_ = arma::vec(n_);
+    for (auto& v : init_) v = uniform(rng, -init_scale_, init_scale_);
+  }
+
+  std::size_t state_size() const override { return n_; }
+  std::size_t input_size() const override { return n_; }
+  std::size_t units() const override { return n_; }
+
+  void initial_state(Block x) const override {
+    for (std::size_t v = 0; v < n_; ++v)
+      for (std::size_t b = 0; b < x.lanes; ++b) x(v, b) = init_[v];
+  }
+
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double,
+                  ThreadPool& pool) const override {
+    const std::size_t lanes = x.lanes;
+    pool.parallel_for(
+        n_,
+        [&](std::size_t v0, std::size_t v1) {
+          switch (act_) {
+            case Activation::Tanh: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return std::tanh(z); }); break;
+            case Activation::Identity: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z; }); break;
+            case Activation::Relu: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z > 0 ? z : 0.0; }); break;
+            case Activation::Sigmoid: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return 1.0 / (1.0 + std::exp(-z)); }); break;
+          }
+        },
+        4096 / lanes + 1);
+  }
+
+  std::map<std::string, arma::mat> weights() const override {
+    return {{"bias", arma::mat(bias_)}, {"x0", arma::mat(init_)}};
+  }
+
+ private:
+  template <class F>
+  void apply(std::size_t v0, std::size_t v1, std::size_t lanes, ConstBlock x, ConstBlock drive,
+             Block dxdt, F f) const {
+    for (std::size_t v = v0; v < v1; ++v) {
+      const double b = bias_[v];
+      const double* xv = x.var(v);
+      const double* dv = drive.var(v);
+      double* out = dxdt.var(v);
+      for (std::size_t l = 0; l < lanes; ++l) out[l] = (f(dv[l] + b) - xv[l]) * inv_tau_;
+    }
+  }
+
+  std::size_t n_;
+  double inv_tau_;
+  double init_scale_;
+  Activation act_ = Activation::Tanh;
+  arma::vec bias_;
+  arma::vec init_;
+};
+
+}  // namespace
+
+void register_builtin_models(Registry& r) {
+  PopulationInfo leaky;
+  leaky.kind = "leaky";
+  leaky.description = "leaky rate units (echo state network): tau dx/dt = -x + f(W x + W_in u + b)";
+  leaky.params = {
+      {"size", ParamType::Integer, std::int64_t{100}, "1", "number of units", 1, 1e8},
+      {"tau", ParamType::Real, 1.0, "s", "membrane time constant (leak a = dt / tau)", 0, 1e12, true},
+      {"activation", ParamType::String, std::string("tanh"), "", "activation f", 0, 0, false,
+       {"tanh", "identity", "relu", "sigmoid"}},
+      {"bias_scale", ParamType::Real, 0.0, "1", "biases b ~ U(-s, s)", 0, 1e6},
+      {"initial_state", ParamType::Real, 0.0, "1", "initial state x(0) ~ U(-s, s)", 0, 1e6},
+  };
+  leaky.create = [](const PopulationContext& c) { return std::make_unique<Leaky>(c); };
+  r.add(std::move(leaky));
+}
+
+}  // namespace ransim

@@ -1,0 +1,118 @@
+#include "ransim/params.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "ransim/error.hpp"
+
+namespace ransim {
+
+std::string type_name(ParamType t) {
+  switch (t) {
+    case ParamType::Real: return "a real number";
+    case ParamType::Integer: return "an integer";
+    case ParamType::Boolean: return "a boolean";
+    case ParamType::String: return "a string";
+  }
+  return "?";
+}
+
+std::string to_string(const Value& v) {
+  std::ostringstream s;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) s << (x ? "true" : "false");
+        else if constexpr (std::is_same_v<T, std::string>) s << '"' << x << '"';
+        else s << x;
+      },
+      v);
+  return s.str();
+}
+
+static std::string number(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
+
+std::string ParamSpec::expectation() const {
+  if (!choices.empty()) {
+    std::string out = "one of";
+    for (std::size_t i = 0; i < choices.size(); ++i)
+      out += (i ? " | \"" : " \"") + choices[i] + "\"";
+    return out;
+  }
+  std::string out = type_name(type);
+  if (type == ParamType::Real || type == ParamType::Integer) {
+    const bool lo = std::isfinite(min), hi = std::isfinite(max);
+    if (lo && hi && !min_exclusive) out += " in [" + number(min) + ", " + number(max) + "]";
+    else if (lo && hi) out += " in (" + number(min) + ", " + number(max) + "]";
+    else if (lo) out += (min_exclusive ? " > " : " >= ") + number(min);
+    else if (hi) out += " <= " + number(max);
+    if (!unit.empty() && unit != "1") out += " (" + unit + ")";
+  }
+  return out;
+}
+
+std::optional<std::string> ParamSpec::check(const Value& v) const {
+  double x = 0;
+  switch (type) {
+    case ParamType::Real:
+      if (auto* d = std::get_if<double>(&v)) x = *d;
+      else if (auto* i = std::get_if<std::int64_t>(&v)) x = static_cast<double>(*i);
+      else return "wrong type";
+      if (!std::isfinite(x)) return "not a finite number";
+      break;
+    case ParamType::Integer:
+      if (auto* i = std::get_if<std::int64_t>(&v)) x = static_cast<double>(*i);
+      else return "wrong type";
+      break;
+    case ParamType::Boolean:
+      return std::holds_alternative<bool>(v) ? std::nullopt
+                                             : std::optional<std::string>("wrong type");
+    case ParamType::String: {
+      auto* s = std::get_if<std::string>(&v);
+      if (!s) return "wrong type";
+      if (choices.empty()) return std::nullopt;
+      for (auto& c : choices)
+        if (c == *s) return std::nullopt;
+      return "not an admissible choice";
+    }
+  }
+  if (x < min || x > max || (min_exclusive && x == min)) return "out of range";
+  return std::nullopt;
+}
+
+const Value& Params::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw std::logic_error("ransim: no parameter '" + name + "'");
+  return it->second;
+}
+
+double Params::real(const std::string& name) const {
+  const Value& v = get(name);
+  if (auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  return std::get<double>(v);
+}
+std::int64_t Params::integer(const std::string& name) const {
+  return std::get<std::int64_t>(get(name));
+}
+bool Params::boolean(const std::string& name) const { return std::get<bool>(get(name)); }
+const std::string& Params::string(const std::string& name) const {
+  return std::get<std::string>(get(name));
+}
+
+Params defaults(const std::vector<ParamSpec>& specs) {
+  Params p;
+  for (auto& s : specs) p.set(s.name, s.default_value);
+  return p;
+}
+
+const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, const std::string& name) {
+  for (auto& s : specs)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace ransim

@@ -1,0 +1,24 @@
+#include "ransim/population.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ransim {
+
+void Population::initial_state(Block x) const { std::fill(x.data, x.data + x.size(), 0.0); }
+
+std::vector<Recordable> Population::recordables() const {
+  std::vector<std::size_t> shape{units()};
+  if (unit_dim() > 1) shape.push_back(unit_dim());
+  return {{"state", "1", "unit state h (dimensionless activity)", shape}};
+}
+
+void Population::sample(const std::string& name, ConstBlock x, ConstBlock /*drive*/,
+                        std::vector<double>& out) const {
+  if (name != "state") throw std::logic_error("ransim: no recordable '" + name + "'");
+  // Lanes-fastest state to lane-major samples.
+  for (std::size_t b = 0; b < x.lanes; ++b)
+    for (std::size_t v = 0; v < x.vars; ++v) out.push_back(x(v, b));
+}
+
+}  // namespace ransim

@@ -1,0 +1,234 @@
+#include "ransim/projection.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ransim/error.hpp"
+#include "ransim/thread_pool.hpp"
+
+namespace ransim {
+
+arma::sp_mat Csr::to_arma() const {
+  // Armadillo stores CSC; the transpose of our CSR is that CSC.
+  arma::uvec ptr(row_ptr.size()), idx(col.size());
+  for (std::size_t i = 0; i < row_ptr.size(); ++i) ptr[i] = row_ptr[i];
+  for (std::size_t i = 0; i < col.size(); ++i) idx[i] = col[i];
+  arma::sp_mat t(idx, ptr, arma::vec(val), cols, rows);
+  return t.t();
+}
+
+Csr Csr::from_arma(const arma::sp_mat& m) {
+  const arma::sp_mat t = m.t();  // CSC of the transpose = CSR of m
+  Csr c;
+  c.rows = m.n_rows;
+  c.cols = m.n_cols;
+  c.row_ptr.assign(t.col_ptrs, t.col_ptrs + t.n_cols + 1);
+  c.col.assign(t.row_indices, t.row_indices + t.n_nonzero);
+  c.val.assign(t.values, t.values + t.n_nonzero);
+  return c;
+}
+
+// One lane: a dot product per row, four accumulators to hide the FMA latency.
+static void rows_one_lane(const Csr& a, const double* x, double* y, std::size_t r0,
+                          std::size_t r1) {
+  const std::uint32_t* col = a.col.data();
+  const double* val = a.val.data();
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; k + 4 <= end; k += 4) {
+      s0 += val[k] * x[col[k]];
+      s1 += val[k + 1] * x[col[k + 1]];
+      s2 += val[k + 2] * x[col[k + 2]];
+      s3 += val[k + 3] * x[col[k + 3]];
+    }
+    for (; k < end; ++k) s0 += val[k] * x[col[k]];
+    y[i] += (s0 + s1) + (s2 + s3);
+  }
+}
+
+// Many lanes: each nonzero is an axpy over contiguous lanes, accumulated in a fixed-size
+// chunk that the compiler keeps in vector registers.
+template <std::size_t C>
+static void rows_lanes(const Csr& a, ConstBlock x, Block y, std::size_t r0, std::size_t r1) {
+  const std::size_t lanes = x.lanes;
+  for (std::size_t i = r0; i < r1; ++i) {
+    double* yi = y.var(i);
+    for (std::size_t b0 = 0; b0 < lanes; b0 += C) {
+      const std::size_t n = std::min(C, lanes - b0);
+      double acc[C] = {};
+      for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k) {
+        const double w = a.val[k];
+        const double* xj = x.var(a.col[k]) + b0;
+        if (n == C) {
+          for (std::size_t b = 0; b < C; ++b) acc[b] += w * xj[b];
+        } else {
+          for (std::size_t b = 0; b < n; ++b) acc[b] += w * xj[b];
+        }
+      }
+      for (std::size_t b = 0; b < n; ++b) yi[b0 + b] += acc[b];
+    }
+  }
+}
+
+void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool) {
+  // Rows are split over threads only when a share is worth a synchronisation (~1 us).
+  const std::size_t per_row = (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) * x.lanes;
+  const std::size_t min_rows = 20000 / per_row + 1;
+  if (x.lanes == 1)
+    pool.parallel_for(
+        a.rows, [&](std::size_t r0, std::size_t r1) { rows_one_lane(a, x.data, y.data, r0, r1); },
+        min_rows);
+  else
+    pool.parallel_for(
+        a.rows, [&](std::size_t r0, std::size_t r1) { rows_lanes<32>(a, x, y, r0, r1); },
+        min_rows);
+}
+
+static ConstBlock source_block(const SourceRef& s, ConstBlock input, ConstBlock state) {
+  if (s.is_input) return input;
+  return {state.data + s.offset * state.lanes, s.size, state.lanes};
+}
+
+void SparseProjection::apply(ConstBlock input, ConstBlock state, Block drive,
+                             ThreadPool& pool) const {
+  csr_multiply_add(w_, source_block(source_, input, state), drive, pool);
+}
+
+void RoutingProjection::apply(ConstBlock input, ConstBlock state, Block drive,
+                              ThreadPool&) const {
+  const std::size_t lanes = drive.lanes;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const double* src = source_block(sources_[routes_[i].source], input, state).var(routes_[i].var);
+    double* d = drive.var(i);
+    for (std::size_t b = 0; b < lanes; ++b) d[b] += gain_ * src[b];
+  }
+}
+
+std::vector<std::pair<SourceRef, Csr>> RoutingProjection::matrices() const {
+  std::vector<std::pair<SourceRef, Csr>> out;
+  for (std::uint32_t s = 0; s < sources_.size(); ++s) {
+    Csr c;
+    c.rows = routes_.size();
+    c.cols = sources_[s].size;
+    c.row_ptr.push_back(0);
+    for (auto& r : routes_) {
+      if (r.source == s) {
+        c.col.push_back(r.var);
+        c.val.push_back(gain_);
+      }
+      c.row_ptr.push_back(static_cast<std::uint32_t>(c.val.size()));
+    }
+    out.emplace_back(sources_[s], std::move(c));
+  }
+  return out;
+}
+
+static double draw(WeightDistribution d, Rng& rng) {
+  switch (d) {
+    case WeightDistribution::Uniform: return uniform(rng, -1.0, 1.0);
+    case WeightDistribution::Normal: return normal(rng);
+    case WeightDistribution::Bernoulli: return uniform(rng) < 0.5 ? -1.0 : 1.0;
+  }
+  return 0.0;
+}
+
+Csr random_sparse(const SparseSpec& spec, Rng& rng) {
+  Csr c;
+  c.rows = spec.rows;
+  c.cols = spec.cols;
+  c.row_ptr.reserve(spec.rows + 1);
+  c.row_ptr.push_back(0);
+  if (spec.fan_in > 0) {
+    if (spec.fan_in > spec.cols)
+      throw InputError("fan_in " + std::to_string(spec.fan_in) + " exceeds the source size " +
+                       std::to_string(spec.cols));
+    // A partial Fisher-Yates shuffle per row picks fan_in distinct columns in O(fan_in).
+    std::vector<std::uint32_t> perm(spec.cols);
+    std::iota(perm.begin(), perm.end(), 0u);
+    for (std::size_t i = 0; i < spec.rows; ++i) {
+      for (std::size_t k = 0; k < spec.fan_in; ++k) {
+        const std::size_t j = k + static_cast<std::size_t>(uniform(rng) * (spec.cols - k));
+        std::swap(perm[k], perm[std::min(j, spec.cols - 1)]);
+      }
+      std::vector<std::uint32_t> cols(perm.begin(), perm.begin() + spec.fan_in);
+      std::sort(cols.begin(), cols.end());
+      for (auto j : cols) {
+        c.col.push_back(j);
+        c.val.push_back(draw(spec.distribution, rng));
+      }
+      c.row_ptr.push_back(static_cast<std::uint32_t>(c.val.size()));
+    }
+  } else {
+    // Each entry is present with probability `density`; gaps between present entries are
+    // geometric, so drawing costs O(nnz) rather than O(rows * cols).
+    const double p = spec.density;
+    const double log_q = p < 1.0 ? std::log1p(-p) : 0.0;
+    for (std::size_t i = 0; i < spec.rows; ++i) {
+      if (p > 0.0) {
+        for (std::size_t j = 0;; ++j) {
+          if (p < 1.0) {
+            const double u = 1.0 - uniform(rng);  // (0, 1]
+            const double skip = std::floor(std::log(u) / log_q);
+            if (skip >= static_cast<double>(spec.cols - j)) break;
+            j += static_cast<std::size_t>(skip);
+          }
+          if (j >= spec.cols) break;
+          c.col.push_back(static_cast<std::uint32_t>(j));
+          c.val.push_back(draw(spec.distribution, rng));
+        }
+      }
+      c.row_ptr.push_back(static_cast<std::uint32_t>(c.val.size()));
+    }
+  }
+  if (spec.spectral_radius > 0.0) {
+    if (spec.rows != spec.cols)
+      throw InputError("spectral_radius needs a square (recurrent) projection, got " +
+                       std::to_string(spec.rows) + " x " + std::to_string(spec.cols));
+    const double rho = spectral_radius(c);
+    if (rho <= 1e-300)
+      throw InputError("spectral_radius: the drawn matrix has no nonzero eigenvalue "
+                       "(increase density or fan_in)");
+    for (auto& v : c.val) v *= spec.spectral_radius / rho;
+  }
+  for (auto& v : c.val) v *= spec.scale;
+  return c;
+}
+
+double spectral_radius(const Csr& w) {
+  if (w.rows != w.cols) throw std::logic_error("spectral_radius of a non-square matrix");
+  if (w.nnz() == 0) return 0.0;
+  const arma::sp_mat m = w.to_arma();
+  if (w.rows > 200) {
+    // ARPACK: a few eigenvalues of largest magnitude (several, because for random matrices
+    // many lie close to the spectral circle and one alone converges slowly).
+    arma::cx_vec ev;
+    arma::eigs_opts opts;
+    opts.maxiter = 10000;
+    opts.tol = 1e-10;
+    if (arma::eigs_gen(ev, m, 6, "lm", opts) && ev.n_elem > 0) return arma::max(arma::abs(ev));
+  }
+  arma::cx_vec ev;
+  if (!arma::eig_gen(ev, arma::mat(m))) throw RunError("eigenvalue computation failed");
+  return arma::max(arma::abs(ev));
+}
+
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
+                                                     const std::vector<SourceRef>& sources,
+                                                     Rng& rng) {
+  std::size_t total = 0;
+  for (auto& s : sources) total += s.size;
+  if (total == 0) throw InputError("identity routing has no source values to route");
+  std::vector<RoutingProjection::Route> routes(slots);
+  for (auto& r : routes) {
+    std::size_t k = std::min(static_cast<std::size_t>(uniform(rng) * total), total - 1);
+    std::uint32_t s = 0;
+    while (k >= sources[s].size) k -= sources[s++].size;
+    r = {s, static_cast<std::uint32_t>(k)};
+  }
+  return routes;
+}
+
+}  // namespace ransim

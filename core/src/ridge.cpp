@@ -1,0 +1,56 @@
+#include "ransim/ridge.hpp"
+
+#include <cmath>
+
+#include "ransim/error.hpp"
+
+namespace ransim {
+
+RidgeAccumulator::RidgeAccumulator(std::size_t features, std::size_t outputs)
+    : xtx_(features + 1, features + 1, arma::fill::zeros),
+      xty_(features + 1, outputs, arma::fill::zeros) {}
+
+void RidgeAccumulator::add(const arma::mat& x, const arma::mat& y) {
+  if (x.n_rows != y.n_rows || x.n_cols + 1 != xtx_.n_rows || y.n_cols != xty_.n_cols)
+    throw std::logic_error("RidgeAccumulator::add: shape mismatch");
+  const std::size_t f = x.n_cols;
+  xtx_.submat(0, 0, f - 1, f - 1) += x.t() * x;
+  const arma::rowvec colsum = arma::sum(x, 0);
+  xtx_.submat(f, 0, f, f - 1) += colsum;
+  xtx_.submat(0, f, f - 1, f) += colsum.t();
+  xtx_(f, f) += static_cast<double>(x.n_rows);
+  xty_.rows(0, f - 1) += x.t() * y;
+  xty_.row(f) += arma::sum(y, 0);
+  n_ += x.n_rows;
+}
+
+arma::mat RidgeAccumulator::solve(double lambda) const {
+  if (n_ == 0) throw RunError("ridge readout: no training samples");
+  arma::mat a = xtx_;
+  for (arma::uword i = 0; i + 1 < a.n_rows; ++i) a(i, i) += lambda;  // the bias is not regularised
+  arma::mat w;
+  if (!arma::solve(w, a, xty_, arma::solve_opts::likely_sympd))
+    throw RunError("ridge readout: the normal equations are singular (raise readout.ridge)");
+  return w;
+}
+
+arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda) {
+  RidgeAccumulator acc(x.n_cols, y.n_cols);
+  acc.add(x, y);
+  return acc.solve(lambda);
+}
+
+arma::mat ridge_predict(const arma::mat& w, const arma::mat& x) {
+  arma::mat out = x * w.rows(0, w.n_rows - 2);
+  out.each_row() += w.row(w.n_rows - 1);
+  return out;
+}
+
+double nrmse(const arma::mat& y, const arma::mat& yhat) {
+  const arma::vec a = arma::vectorise(y), b = arma::vectorise(yhat);
+  const double sd = arma::stddev(a, 1);
+  const double rmse = std::sqrt(arma::mean(arma::square(a - b)));
+  return rmse / sd;
+}
+
+}  // namespace ransim

@@ -1,0 +1,206 @@
+#include "ransim/tasks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ransim/error.hpp"
+
+namespace ransim {
+
+std::vector<double> MackeyGlass::series(std::size_t samples) const {
+  const double steps_per_tau = tau / h, steps_per_sample = sample_every / h;
+  if (std::abs(steps_per_tau - std::round(steps_per_tau)) > 1e-9 ||
+      std::abs(steps_per_sample - std::round(steps_per_sample)) > 1e-9)
+    throw InputError("mackey_glass: tau and sample_every must be whole multiples of the step h");
+  const std::size_t d = static_cast<std::size_t>(std::round(steps_per_tau));
+  const std::size_t every = static_cast<std::size_t>(std::round(steps_per_sample));
+  const std::size_t skip = static_cast<std::size_t>(std::ceil(transient / h));
+  const std::size_t total = skip + samples * every;
+
+  // hist[i] = x(i h - tau); the constant history covers t in [-tau, 0].
+  std::vector<double> hist(d + 1, x0);
+  hist.reserve(d + total + 1);
+  auto f = [&](double x, double xd) { return beta * xd / (1.0 + std::pow(xd, n)) - gamma * x; };
+  // x at t - tau + h/2 between grid points j and j+1: cubic through j-1 .. j+2.
+  auto mid = [&](std::size_t j) {
+    const double a = hist[j > 0 ? j - 1 : 0], b = hist[j], c = hist[j + 1];
+    const double e = hist[std::min(j + 2, hist.size() - 1)];
+    return (-a + 9.0 * b + 9.0 * c - e) / 16.0;
+  };
+  std::vector<double> out;
+  out.reserve(samples);
+  for (std::size_t i = 0; i < total; ++i) {
+    const std::size_t now = hist.size() - 1;  // index of x(t)
+    const std::size_t j = now - d;            // index of x(t - tau)
+    const double x = hist[now];
+    // x(t + h - tau) is hist[j + 1], which exists since d >= 1.
+    const double xd0 = hist[j], xd1 = mid(j), xd2 = hist[j + 1];
+    const double k1 = f(x, xd0);
+    const double k2 = f(x + 0.5 * h * k1, xd1);
+    const double k3 = f(x + 0.5 * h * k2, xd1);
+    const double k4 = f(x + h * k3, xd2);
+    hist.push_back(x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4));
+    if (i + 1 > skip && (i + 1 - skip) % every == 0) out.push_back(hist.back());
+  }
+  return out;
+}
+
+std::pair<std::vector<double>, std::vector<double>> narma10(std::size_t samples, Rng& rng) {
+  const std::size_t n = samples + 10;
+  std::vector<double> u(n), y(n + 1, 0.0);
+  for (auto& v : u) v = uniform(rng, 0.0, 0.5);
+  for (std::size_t k = 9; k < n; ++k) {
+    double s = 0;
+    for (std::size_t i = 0; i < 10; ++i) s += y[k - i];
+    y[k + 1] = 0.3 * y[k] + 0.05 * y[k] * s + 1.5 * u[k - 9] * u[k] + 0.1;
+  }
+  // Drop the first 10 steps, where the sum reached back before the start.
+  return {std::vector<double>(u.begin() + 10, u.end()),
+          std::vector<double>(y.begin() + 11, y.end())};
+}
+
+namespace {
+
+std::vector<ParamSpec> protocol_specs(std::int64_t warmup, std::int64_t train, std::int64_t test) {
+  return {
+      {"warmup", ParamType::Integer, warmup, "tokens", "initial tokens discarded", 0, 1e9},
+      {"train", ParamType::Integer, train, "tokens", "tokens used to fit the readout", 1, 1e9},
+      {"test", ParamType::Integer, test, "tokens", "tokens used to evaluate", 1, 1e9},
+  };
+}
+
+Protocol read_protocol(const Params& p) {
+  Protocol pr;
+  pr.warmup = static_cast<std::size_t>(p.integer("warmup"));
+  pr.train = static_cast<std::size_t>(p.integer("train"));
+  pr.test = static_cast<std::size_t>(p.integer("test"));
+  return pr;
+}
+
+class MackeyGlassTask : public Task {
+ public:
+  explicit MackeyGlassTask(const Params& p) {
+    mg_.tau = p.real("tau");
+    mg_.beta = p.real("beta");
+    mg_.gamma = p.real("gamma");
+    mg_.n = p.real("n");
+    mg_.h = p.real("step");
+    mg_.sample_every = p.real("sample_every");
+    mg_.x0 = p.real("x0");
+    mg_.transient = p.real("transient");
+    horizon_ = static_cast<std::size_t>(p.integer("horizon"));
+    normalize_ = p.string("normalize");
+    protocol = read_protocol(p);
+    protocol.free_run = p.string("mode") == "free_run";
+    if (protocol.free_run && horizon_ != 1)
+      throw InputError("mackey_glass: mode = \"free_run\" needs horizon = 1 (the readout's "
+                       "output becomes the next input)");
+  }
+
+  Sequences generate(std::size_t lanes, Rng& rng) const override {
+    Sequences s;
+    s.steps = protocol.total();
+    s.lanes = lanes;
+    s.input.resize(s.steps * lanes);
+    s.target.resize(s.steps * lanes);
+    for (std::size_t b = 0; b < lanes; ++b) {
+      MackeyGlass mg = mg_;
+      if (b > 0) mg.x0 += uniform(rng, -0.2, 0.2);  // lanes: other initial histories
+      std::vector<double> x = mg.series(s.steps + horizon_);
+      normalise(x);
+      for (std::size_t k = 0; k < s.steps; ++k) {
+        s.input[k * lanes + b] = x[k];
+        s.target[k * lanes + b] = x[k + horizon_];
+      }
+    }
+    return s;
+  }
+
+ private:
+  void normalise(std::vector<double>& x) const {
+    if (normalize_ == "none") return;
+    if (normalize_ == "tanh") {
+      for (auto& v : x) v = std::tanh(v - 1.0);
+      return;
+    }
+    const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
+    double var = 0;
+    for (double v : x) var += (v - mean) * (v - mean);
+    const double sd = std::sqrt(var / static_cast<double>(x.size()));
+    const double a = *lo, b = *hi;
+    for (auto& v : x) v = normalize_ == "minmax" ? 2.0 * (v - a) / (b - a) - 1.0 : (v - mean) / sd;
+  }
+
+  MackeyGlass mg_;
+  std::size_t horizon_ = 1;
+  std::string normalize_;
+};
+
+class Narma10Task : public Task {
+ public:
+  explicit Narma10Task(const Params& p) { protocol = read_protocol(p); }
+  Sequences generate(std::size_t lanes, Rng& rng) const override {
+    Sequences s;
+    s.steps = protocol.total();
+    s.lanes = lanes;
+    s.input.resize(s.steps * lanes);
+    s.target.resize(s.steps * lanes);
+    for (std::size_t b = 0; b < lanes; ++b) {
+      auto [u, y] = narma10(s.steps, rng);
+      for (std::size_t k = 0; k < s.steps; ++k) {
+        s.input[k * lanes + b] = u[k];
+        s.target[k * lanes + b] = y[k];
+      }
+    }
+    return s;
+  }
+};
+
+std::vector<TaskInfo> make_tasks() {
+  TaskInfo mg;
+  mg.kind = "mackey_glass";
+  mg.description = "Mackey-Glass time series prediction (delay equation, tau = 17 chaotic)";
+  mg.params = {
+      {"mode", ParamType::String, std::string("one_step"), "", "one_step: teacher-forced "
+       "prediction `horizon` samples ahead; free_run: the readout's output is fed back as the "
+       "input over the test", 0, 0, false, {"one_step", "free_run"}},
+      {"horizon", ParamType::Integer, std::int64_t{1}, "samples", "prediction horizon", 1, 1e6},
+      {"tau", ParamType::Real, 17.0, "time", "delay", 0, 1e6, true},
+      {"beta", ParamType::Real, 0.2, "1/time", "production rate", 0, 1e6},
+      {"gamma", ParamType::Real, 0.1, "1/time", "decay rate", 0, 1e6},
+      {"n", ParamType::Real, 10.0, "1", "nonlinearity exponent", 0, 100},
+      {"step", ParamType::Real, 0.1, "time", "RK4 integration step h (tau / h whole)", 0, 10, true},
+      {"sample_every", ParamType::Real, 1.0, "time", "time between samples", 0, 1e6, true},
+      {"x0", ParamType::Real, 1.2, "1", "constant initial history", 0, 1e6},
+      {"transient", ParamType::Real, 500.0, "time", "time discarded before sampling", 0, 1e9},
+      {"normalize", ParamType::String, std::string("minmax"), "", "minmax: to [-1, 1] by the "
+       "series' min and max; zscore: zero mean, unit std; tanh: tanh(x - 1); none", 0, 0, false,
+       {"minmax", "zscore", "tanh", "none"}},
+  };
+  for (auto& s : protocol_specs(100, 2000, 2000)) mg.params.push_back(s);
+  mg.create = [](const Params& p) { return std::make_unique<MackeyGlassTask>(p); };
+
+  TaskInfo narma;
+  narma.kind = "narma10";
+  narma.description = "NARMA-10 system identification, u ~ U(0, 0.5)";
+  narma.params = protocol_specs(200, 2000, 2000);
+  narma.create = [](const Params& p) { return std::make_unique<Narma10Task>(p); };
+  return {mg, narma};
+}
+
+}  // namespace
+
+const std::vector<TaskInfo>& tasks() {
+  static const std::vector<TaskInfo> all = make_tasks();
+  return all;
+}
+
+const TaskInfo* find_task(const std::string& kind) {
+  for (auto& t : tasks())
+    if (t.kind == kind) return &t;
+  return nullptr;
+}
+
+}  // namespace ransim

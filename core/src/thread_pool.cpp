@@ -1,0 +1,60 @@
+#include "ransim/thread_pool.hpp"
+
+#include <algorithm>
+
+namespace ransim {
+
+ThreadPool::ThreadPool(std::size_t threads) {
+  for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i)
+    workers_.emplace_back([this, i] { worker(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  stop_.store(true);
+  generation_.fetch_add(1);
+  generation_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+static void run_range(const std::function<void(std::size_t, std::size_t)>& f, std::size_t n,
+                      std::size_t parts, std::size_t i) {
+  const std::size_t begin = n * i / parts, end = n * (i + 1) / parts;
+  if (begin < end) f(begin, end);
+}
+
+void ThreadPool::parallel_for(std::size_t n,
+                              const std::function<void(std::size_t, std::size_t)>& f,
+                              std::size_t min_per_thread) {
+  if (workers_.empty() || n < 2 * std::max<std::size_t>(min_per_thread, 1)) {
+    if (n) f(0, n);
+    return;
+  }
+  job_ = &f;
+  job_n_ = n;
+  pending_.store(workers_.size(), std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+  run_range(f, n, size(), 0);
+  while (pending_.load(std::memory_order_acquire) != 0) {
+  }
+}
+
+void ThreadPool::worker(std::size_t index) {
+  std::uint64_t seen = 0;
+  for (;;) {
+    // Spin for a while (jobs come every few microseconds during a run), then sleep.
+    std::uint64_t g = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; g == seen && spin < 200000; ++spin)
+      g = generation_.load(std::memory_order_acquire);
+    if (g == seen) {
+      generation_.wait(seen, std::memory_order_acquire);
+      continue;
+    }
+    seen = g;
+    if (stop_.load()) return;
+    run_range(*job_, job_n_, size(), index);
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace ransim
