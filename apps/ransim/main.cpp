@@ -124,7 +124,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
               << ", \"tokens\": " << r.tokens << ", \"lanes\": " << r.lanes
               << ", \"state_size\": " << r.state_size << ", \"integrator_steps\": " << r.steps
               << ", \"wall_seconds\": " << json_number(r.wall_seconds) << ", \"recording\": "
-              << (r.out.empty() ? "null" : "\"" + json_escape(r.out) + "\"") << ", \"metrics\": {";
+              << (r.out.empty() ? std::string("null") : std::string(1, '"').append(json_escape(r.out)).append(1, '"'))
+              << ", \"metrics\": {";
     bool first = true;
     for (auto& [k, v] : r.metrics) {
       std::cout << (first ? "" : ", ") << "\"" << k << "\": " << json_number(v);

@@ -151,16 +151,24 @@ void write_setup(Recorder& rec, const Scenario& sc, const RunOptions& opts, cons
     const auto& p = net.populations()[i];
     const std::string g = "/network/populations/" + p.name;
     for (auto& [name, v] : sc.populations[i].params.values()) write_value(rec, g + "/" + name, v);
-    for (auto& [name, m] : p.model->weights()) rec.write_matrix(g + "/" + name, m);
+    for (auto& [name, m] : p.model->weights()) {
+      if (m.n_cols == 1) rec.write_vector(g + "/" + name, arma::conv_to<std::vector<double>>::from(m));
+      else rec.write_matrix(g + "/" + name, m);
+    }
     rec.set_attribute(g, "kind", p.kind);
     rec.write_integer(g + "/state_offset", static_cast<std::int64_t>(p.offset));
   }
   for (auto& proj : net.projections()) {
     const std::string g = "/network/projections/" + proj->name;
-    for (auto& [src, m] : proj->matrices())
+    std::string sources;
+    for (auto& [src, m] : proj->matrices()) {
       rec.write_csr(g + "/weights_from_" + src.name, m,
                     "weights into " + net.populations()[proj->target].name + " from " + src.name);
+      sources += (sources.empty() ? "" : " ") + src.name;
+    }
+    rec.set_attribute(g, "source", sources);
     rec.set_attribute(g, "target", net.populations()[proj->target].name);
+    rec.set_attribute(g, "kind", proj->kind());
   }
 }
 
@@ -234,6 +242,8 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
     rec->flush();
   }
 
+  // From here on a failure still closes the recording, marked "failed", and keeps its data.
+  try {
   const std::size_t fit_at = pr.warmup + pr.train;  // W is trained after this many tokens
   arma::mat w;
   std::vector<double> u(seq.input_dim * lanes), sample, prediction(seq.target_dim * lanes);
@@ -348,7 +358,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
         rec->append(id, sample.data());
       }
       rec->write_matrix("/network/readout/weights", w, "1", "[features + 1, outputs]; the last row is the bias");
-      rec->write_scalar("/network/readout/ridge", sc.readout.real("ridge"));
+      rec->set_attribute("/network/readout", "ridge", sc.readout.real("ridge"));
       std::string names;
       for (auto i : feature_pops) names += net->populations()[i].name + ".state ";
       if (with_input) names += "input";
@@ -358,6 +368,15 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
   }
   res.wall_seconds = elapsed();
   if (rec) rec->finish(res.status);
+  } catch (...) {
+    if (rec) {
+      try {
+        rec->finish("failed");
+      } catch (...) {
+      }
+    }
+    throw;
+  }
   return res;
 }
 

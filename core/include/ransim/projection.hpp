@@ -40,6 +40,7 @@ class Projection {
   virtual ~Projection() = default;
   std::string name;           // "input_to_res" unless named in the scenario
   std::size_t target = 0;     // population index
+  virtual std::string kind() const = 0;  // "sparse" | "identity"
   virtual void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const = 0;
   // Weights saved with recordings: a sparse matrix per source.
   virtual std::vector<std::pair<SourceRef, Csr>> matrices() const = 0;
@@ -50,6 +51,7 @@ class Projection {
 class SparseProjection : public Projection {
  public:
   SparseProjection(SourceRef source, Csr w) : source_(std::move(source)), w_(std::move(w)) {}
+  std::string kind() const override { return "sparse"; }
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
   std::vector<std::pair<SourceRef, Csr>> matrices() const override { return {{source_, w_}}; }
   const Csr& weights() const { return w_; }
@@ -69,6 +71,7 @@ class RoutingProjection : public Projection {
   };
   RoutingProjection(std::vector<SourceRef> sources, std::vector<Route> routes, double gain)
       : sources_(std::move(sources)), routes_(std::move(routes)), gain_(gain) {}
+  std::string kind() const override { return "identity"; }
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
   std::vector<std::pair<SourceRef, Csr>> matrices() const override;
   const std::vector<Route>& routes() const { return routes_; }
