@@ -6,6 +6,13 @@
 #include "ransim/registry.hpp"
 #include "ransim/thread_pool.hpp"
 
+#if defined(__x86_64__) && defined(__GLIBC__)
+// glibc's libmvec has vector versions of tanh (<= 4 ulp); declaring them lets the compiler
+// vectorise the activation loop, 8x faster than scalar calls. glibc only declares them under
+// -ffast-math, which we do not want for the rest of the arithmetic.
+extern "C" __attribute__((simd("notinbranch"))) double tanh(double) noexcept;
+#endif
+
 namespace ransim {
 namespace {
 
@@ -45,7 +52,7 @@ class Leaky : public Population {
         n_,
         [&](std::size_t v0, std::size_t v1) {
           switch (act_) {
-            case Activation::Tanh: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return std::tanh(z); }); break;
+            case Activation::Tanh: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return ::tanh(z); }); break;
             case Activation::Identity: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z; }); break;
             case Activation::Relu: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z > 0 ? z : 0.0; }); break;
             case Activation::Sigmoid: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return 1.0 / (1.0 + std::exp(-z)); }); break;

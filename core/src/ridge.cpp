@@ -1,3 +1,6 @@
+// Armadillo would print a warning for every near-singular system; a tiny ridge makes those
+// common and harmless (the approximate solution is what we want), so only errors are shown.
+#define ARMA_WARN_LEVEL 1
 #include "ransim/ridge.hpp"
 
 #include <cmath>

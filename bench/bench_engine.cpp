@@ -1,0 +1,90 @@
+// Engine benchmarks (docs/performance.md). Run: build/bin/ransim_bench
+//   --benchmark_filter=Leaky   the leaky reservoir step, N x lanes x threads
+//   --benchmark_filter=Ridge   the ridge fit
+#include <benchmark/benchmark.h>
+
+#include "ransim/ridge.hpp"
+#include "ransim/run.hpp"
+#include "ransim/scenario.hpp"
+
+using namespace ransim;
+
+namespace {
+
+// A leaky reservoir of n units, recurrent density 0.1, dense input, Euler with dt = T.
+Scenario leaky_scenario(long n, long lanes, long threads) {
+  const std::string text = R"(
+[simulation]
+integrator = "euler"
+lanes = )" + std::to_string(lanes) + "\nthreads = " + std::to_string(threads) + R"(
+[task]
+kind = "narma10"
+[population.res]
+kind = "leaky"
+size = )" + std::to_string(n) + R"(
+tau = 3.0
+[[projection]]
+from = "res"
+to = "res"
+density = 0.1
+spectral_radius = 0.9
+[[projection]]
+from = "input"
+to = "res"
+density = 1.0
+)";
+  return parse_scenario(text, "<bench>");
+}
+
+void BM_LeakyStep(benchmark::State& state) {
+  const long n = state.range(0), lanes = state.range(1), threads = state.range(2);
+  const Scenario sc = leaky_scenario(n, lanes, threads);
+  auto net = build_network(sc, 1);
+  Simulator sim(*net, sc.integrator);
+  std::vector<double> u(static_cast<std::size_t>(lanes), 0.3);
+  for (auto _ : state) {
+    sim.step_token(u.data());
+    benchmark::DoNotOptimize(sim.state().data());
+  }
+  // Seconds per sequence-step: the cost of advancing one lane by one step.
+  state.counters["per_seq_step"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * lanes), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_LeakyStep)
+    ->ArgNames({"N", "lanes", "threads"})
+    ->ArgsProduct({{100, 1000, 2000}, {1, 64}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The baseline the issue names: one plain scalar sparse product (one accumulator per row).
+void BM_PlainScalarCsr(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  Rng rng = make_rng(1, "bench");
+  SparseSpec spec;
+  spec.rows = spec.cols = n;
+  spec.density = 0.1;
+  const Csr w = random_sparse(spec, rng);
+  std::vector<double> x(n, 0.5), y(n);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < n; ++i) {
+      double s = 0;
+      for (std::uint32_t k = w.row_ptr[i]; k < w.row_ptr[i + 1]; ++k) s += w.val[k] * x[w.col[k]];
+      y[i] = s;
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_PlainScalarCsr)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_RidgeFit(benchmark::State& state) {
+  const arma::uword samples = static_cast<arma::uword>(state.range(0));
+  const arma::uword features = static_cast<arma::uword>(state.range(1));
+  arma::arma_rng::set_seed(1);
+  const arma::mat x(samples, features, arma::fill::randn), y(samples, 1, arma::fill::randn);
+  for (auto _ : state) benchmark::DoNotOptimize(ridge_fit(x, y, 1e-6).memptr());
+}
+BENCHMARK(BM_RidgeFit)->ArgNames({"samples", "features"})->Args({2000, 300})->Args({10000, 1000})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace

@@ -1,0 +1,224 @@
+// The `ransim` command line as a user meets it: exit codes, messages, signals, recordings.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+const std::string kCli = RANSIM_CLI;
+const std::string kSource = RANSIM_SOURCE_DIR;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/ransim_cli_XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+// Starts the CLI with stdout/stderr to files in `dir`; returns the pid.
+pid_t spawn(const std::vector<std::string>& args, const std::string& dir) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen((dir + "/out").c_str(), "w", stdout);
+    freopen((dir + "/err").c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(kCli.c_str())};
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kCli.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Result finish(pid_t pid, const std::string& dir) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(dir + "/out");
+  r.err = slurp(dir + "/err");
+  return r;
+}
+
+Result cli(const std::vector<std::string>& args) {
+  const std::string dir = temp_dir();
+  return finish(spawn(args, dir), dir);
+}
+
+std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir + "/" + name) << text;
+  return dir + "/" + name;
+}
+
+std::string root_string_attribute(const std::string& file, const char* name) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return "<cannot open>";
+  hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+  hid_t t = H5Aget_type(a);
+  std::string value;
+  if (H5Tis_variable_str(t) > 0) {
+    char* s = nullptr;
+    H5Aread(a, t, &s);
+    value = s ? s : "";
+    H5free_memory(s);
+  } else {
+    value.resize(H5Tget_size(t));
+    H5Aread(a, t, value.data());
+    value = value.c_str();
+  }
+  H5Tclose(t);
+  H5Aclose(a);
+  H5Fclose(f);
+  return value;
+}
+
+long long rows_of(const std::string& file, const char* dataset) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return -1;
+  hid_t d = H5Dopen2(f, dataset, H5P_DEFAULT);
+  hid_t s = H5Dget_space(d);
+  hsize_t dims[8] = {};
+  H5Sget_simple_extent_dims(s, dims, nullptr);
+  H5Sclose(s);
+  H5Dclose(d);
+  H5Fclose(f);
+  return static_cast<long long>(dims[0]);
+}
+
+const std::string kSmall = R"(
+[task]
+kind = "narma10"
+warmup = 10
+train = 300
+test = 100
+[population.res]
+kind = "leaky"
+size = 30
+[[projection]]
+from = "res"
+to = "res"
+spectral_radius = 0.9
+[[projection]]
+from = "input"
+to = "res"
+density = 1.0
+)";
+
+TEST(Cli, HelpAndUsage) {
+  EXPECT_EQ(cli({"--help"}).code, 0);
+  const Result r = cli({});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("usage"), std::string::npos);
+  EXPECT_EQ(cli({"frobnicate"}).code, 2);
+}
+
+TEST(Cli, BadInputExitsTwoWithMessage) {
+  const std::string dir = temp_dir();
+  const std::string good = write_file(dir, "good.toml", kSmall);
+  Result r = cli({"run", dir + "/missing.toml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("missing.toml: cannot open the scenario file"), std::string::npos) << r.err;
+  r = cli({"run", good, "--bogus"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown option '--bogus'"), std::string::npos) << r.err;
+  r = cli({"run", good, "--seed", "abc"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--seed"), std::string::npos);
+  r = cli({"run", good, "--set", "population.res.tau=-1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("population.res.tau: expected a real number > 0"), std::string::npos) << r.err;
+  r = cli({"run", good, "--out", "/nonexistent/dir/x.h5"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/dir/x.h5"), std::string::npos) << r.err;
+  r = cli({"run", good, "--set", "population.res.size=80000000"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("needs about"), std::string::npos) << r.err;
+}
+
+TEST(Cli, RunPrintsSummaryAndJson) {
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir, "s.toml", kSmall);
+  Result r = cli({"run", s, "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("status      complete"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nrmse_test"), std::string::npos) << r.out;
+  r = cli({"run", s, "--json", "--seed", "3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"scenario\": ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\"status\": \"complete\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"seed\": 3,"), std::string::npos);
+  EXPECT_NE(r.out.find("\"nrmse_test\": "), std::string::npos);
+}
+
+TEST(Cli, InfoListsModelsTasksIntegrators) {
+  const Result r = cli({"info"});
+  ASSERT_EQ(r.code, 0);
+  for (const char* word : {"leaky", "tau", "mackey_glass", "narma10", "dopri5", "spectral_radius", "plugins"})
+    EXPECT_NE(r.out.find(word), std::string::npos) << word;
+}
+
+// Done-when of the core issue: N = 300, leak 0.3, spectral radius 1.25, 2000/2000, one-step.
+TEST(Cli, MackeyGlassEsnReachesOneStepNrmseBelow1e3) {
+  const std::string dir = temp_dir();
+  const Result r = cli({"run", kSource + "/scenarios/mackey_glass_esn.toml", "--json", "--out", dir + "/mg.h5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto pos = r.out.find("\"nrmse_test\": ");
+  ASSERT_NE(pos, std::string::npos);
+  const double nrmse = std::stod(r.out.substr(pos + 14));
+  EXPECT_LE(nrmse, 1e-3);
+  EXPECT_EQ(root_string_attribute(dir + "/mg.h5", "status"), "complete");
+  EXPECT_EQ(rows_of(dir + "/mg.h5", "/processing/res/state/data"), 4100);
+}
+
+TEST(Cli, SigintAndSigtermEndTheRunWithAValidFile) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    const std::string dir = temp_dir();
+    // Long enough that the signal always arrives mid-run.
+    const std::string s = write_file(dir, "long.toml", std::string(kSmall) + "[record]\nflush_interval = 0.1\n");
+    const pid_t pid = spawn({"run", s, "--set", "task.train=100000000", "--out", dir + "/run.h5"}, dir);
+    // Wait until the run is under way (the file exists and holds some samples).
+    for (int i = 0; i < 100 && rows_of(dir + "/run.h5", "/processing/res/state/data") <= 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    kill(pid, sig);
+    const Result r = finish(pid, dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_NE(r.err.find("interrupted by signal " + std::to_string(sig)), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("recording kept in"), std::string::npos) << r.err;
+    EXPECT_EQ(root_string_attribute(dir + "/run.h5", "status"), "interrupted");
+    EXPECT_GT(rows_of(dir + "/run.h5", "/processing/res/state/data"), 0);
+    EXPECT_EQ(rows_of(dir + "/run.h5", "/processing/res/state/data"),
+              rows_of(dir + "/run.h5", "/acquisition/input/data"));
+  }
+}
+
+TEST(Cli, DivergenceNamesPopulationUnitAndTimeAndKeepsTheRecording) {
+  // A linear reservoir with spectral radius 3 and Euler at dt = tau grows like 3^k.
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir, "div.toml", kSmall);
+  const Result r = cli({"run", s, "--out", dir + "/div.h5", "--set", "population.res.activation=identity",
+                        "--set", "projection.0.spectral_radius=3", "--quiet"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("diverged (non-finite) in population 'res', unit "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("at t = "), std::string::npos) << r.err;
+  EXPECT_EQ(root_string_attribute(dir + "/div.h5", "status"), "diverged");
+  EXPECT_GT(rows_of(dir + "/div.h5", "/processing/res/state/data"), 100);
+}
+
+}  // namespace

@@ -1,0 +1,471 @@
+// Projection tests: random sparse matrices, spectral radius, the sparse product over lanes,
+// identity routing.
+//
+// Expected numbers come from dense references computed here (LAPACK eigenvalues through
+// arma::eig_gen, naive dense matrix products with plain loops, a naive gather), from
+// binomial statistics (nnz of a Bernoulli(density) matrix), or from the definitions
+// (fan_in distinct columns, one source per routed slot).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <armadillo>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ransim/block.hpp"
+#include "ransim/error.hpp"
+#include "ransim/projection.hpp"
+#include "ransim/rng.hpp"
+#include "ransim/thread_pool.hpp"
+
+namespace {
+
+using ransim::Csr;
+using ransim::SparseSpec;
+using ransim::WeightDistribution;
+
+// Dense copy of a CSR matrix with plain loops (independent of Csr::to_arma).
+arma::mat dense(const Csr& c) {
+  arma::mat d(c.rows, c.cols, arma::fill::zeros);
+  for (std::size_t i = 0; i < c.rows; ++i)
+    for (std::size_t k = c.row_ptr[i]; k < c.row_ptr[i + 1]; ++k) d(i, c.col[k]) += c.val[k];
+  return d;
+}
+
+// Structural invariants of a CSR matrix (gtest failures when broken).
+void expect_well_formed(const Csr& c) {
+  ASSERT_EQ(c.row_ptr.size(), c.rows + 1);
+  ASSERT_EQ(c.row_ptr.front(), 0u);
+  ASSERT_EQ(c.row_ptr.back(), c.nnz());
+  ASSERT_EQ(c.col.size(), c.nnz());
+  for (std::size_t i = 0; i < c.rows; ++i) {
+    ASSERT_LE(c.row_ptr[i], c.row_ptr[i + 1]);
+    for (std::size_t k = c.row_ptr[i]; k < c.row_ptr[i + 1]; ++k) {
+      ASSERT_LT(c.col[k], c.cols);
+      if (k > c.row_ptr[i]) ASSERT_LT(c.col[k - 1], c.col[k]) << "row " << i;  // sorted, distinct
+    }
+  }
+}
+
+double dense_spectral_radius(const arma::mat& m) {
+  arma::cx_vec ev;
+  const bool ok = arma::eig_gen(ev, m);
+  EXPECT_TRUE(ok);
+  return arma::max(arma::abs(ev));
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Spectral radius of generated matrices.
+// ---------------------------------------------------------------------------------------
+
+void check_spectral_radius(std::size_t n, WeightDistribution dist, double request) {
+  SparseSpec s;
+  s.rows = s.cols = n;
+  s.density = 0.1;
+  s.distribution = dist;
+  s.spectral_radius = request;
+  ransim::Rng rng = ransim::make_rng(99, "spectral");
+  const Csr w = ransim::random_sparse(s, rng);
+  expect_well_formed(w);
+  // Reference: all eigenvalues of the dense matrix (LAPACK dgeev).
+  const double rho = dense_spectral_radius(dense(w));
+  EXPECT_NEAR(rho / request, 1.0, 0.01) << "n " << n;
+  // ransim's own estimator on the rescaled matrix agrees with LAPACK too.
+  EXPECT_NEAR(ransim::spectral_radius(w) / rho, 1.0, 0.01) << "n " << n;
+}
+
+TEST(SpectralRadius, N300NormalWithinOnePercent) {
+  check_spectral_radius(300, WeightDistribution::Normal, 1.25);
+}
+TEST(SpectralRadius, N300UniformWithinOnePercent) {
+  check_spectral_radius(300, WeightDistribution::Uniform, 0.9);
+}
+TEST(SpectralRadius, N1000NormalWithinOnePercent) {
+  check_spectral_radius(1000, WeightDistribution::Normal, 1.25);
+}
+TEST(SpectralRadius, N1000UniformWithinOnePercent) {
+  check_spectral_radius(1000, WeightDistribution::Uniform, 0.9);
+}
+
+TEST(SpectralRadius, KnownSpectra) {
+  // Block-diagonal 2x2 blocks [[a, -b], [b, a]] have eigenvalues a +- ib, |lambda| =
+  // sqrt(a^2 + b^2) <= sqrt(0.8^2 + 0.4^2) < 0.9; the last block is diag(-1.7, 0), so the
+  // spectral radius is 1.7 by construction. n = 50 takes the dense path, n = 400 the ARPACK
+  // path (n > 200).
+  for (std::size_t n : {50u, 400u}) {
+    arma::mat m(n, n, arma::fill::zeros);
+    for (std::size_t i = 0; i + 3 < n; i += 2) {
+      const double a = 0.3 + 0.5 * std::sin(0.1 * static_cast<double>(i));
+      const double b = 0.4 * std::cos(0.37 * static_cast<double>(i));
+      m(i, i) = a, m(i, i + 1) = -b, m(i + 1, i) = b, m(i + 1, i + 1) = a;
+    }
+    m(n - 2, n - 2) = -1.7;
+    const Csr c = Csr::from_arma(arma::sp_mat(m));
+    EXPECT_NEAR(ransim::spectral_radius(c), 1.7, 1e-8) << "n " << n;
+    EXPECT_NEAR(dense_spectral_radius(m), 1.7, 1e-12) << "n " << n;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. fan_in, density, scale, seeds.
+// ---------------------------------------------------------------------------------------
+
+TEST(RandomSparse, FanInGivesExactlyFanInDistinctSortedColumns) {
+  for (std::size_t fan_in : {1u, 7u, 40u, 60u}) {
+    SparseSpec s;
+    s.rows = 200;
+    s.cols = 60;
+    s.fan_in = fan_in;
+    s.density = 0.5;  // ignored when fan_in > 0
+    ransim::Rng rng = ransim::make_rng(1, "fan_in");
+    const Csr c = ransim::random_sparse(s, rng);
+    expect_well_formed(c);  // sorted and distinct within each row
+    EXPECT_EQ(c.nnz(), s.rows * fan_in);
+    for (std::size_t i = 0; i < s.rows; ++i)
+      ASSERT_EQ(c.row_ptr[i + 1] - c.row_ptr[i], fan_in) << "row " << i;
+  }
+  // The columns are a uniform random subset: over 2000 rows with fan_in 5 of 50, each column
+  // is hit Binomial(2000, 0.1) times (mean 200, sd 13.4); all within 5 sd.
+  SparseSpec s;
+  s.rows = 2000;
+  s.cols = 50;
+  s.fan_in = 5;
+  ransim::Rng rng = ransim::make_rng(2, "fan_in");
+  const Csr c = ransim::random_sparse(s, rng);
+  std::vector<int> hits(s.cols, 0);
+  for (auto j : c.col) ++hits[j];
+  const double sd = std::sqrt(2000 * 0.1 * 0.9);
+  for (std::size_t j = 0; j < s.cols; ++j) EXPECT_NEAR(hits[j], 200.0, 5 * sd) << "column " << j;
+}
+
+TEST(RandomSparse, FanInLargerThanSourceIsAnError) {
+  SparseSpec s;
+  s.rows = 3;
+  s.cols = 4;
+  s.fan_in = 5;
+  ransim::Rng rng = ransim::make_rng(1, "x");
+  EXPECT_THROW(ransim::random_sparse(s, rng), ransim::InputError);
+}
+
+TEST(RandomSparse, DensityGivesBinomialNnz) {
+  // Each entry is present independently with probability p: nnz ~ Binomial(rows cols, p),
+  // mean p rows cols, sd sqrt(rows cols p (1-p)).
+  struct Case { std::size_t rows, cols; double p; };
+  for (Case k : {Case{300, 300, 0.1}, Case{500, 80, 0.02}, Case{100, 1000, 0.5},
+                 Case{50, 7, 0.3}}) {
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      SparseSpec s;
+      s.rows = k.rows;
+      s.cols = k.cols;
+      s.density = k.p;
+      ransim::Rng rng = ransim::make_rng(seed, "density");
+      const Csr c = ransim::random_sparse(s, rng);
+      expect_well_formed(c);
+      const double n = static_cast<double>(k.rows * k.cols);
+      const double mean = k.p * n, sd = std::sqrt(n * k.p * (1 - k.p));
+      EXPECT_NEAR(static_cast<double>(c.nnz()), mean, 5 * sd)
+          << k.rows << "x" << k.cols << " p " << k.p << " seed " << seed;
+    }
+  }
+  // Density 1 is a full matrix.
+  SparseSpec s;
+  s.rows = 13;
+  s.cols = 17;
+  s.density = 1.0;
+  ransim::Rng rng = ransim::make_rng(0, "full");
+  EXPECT_EQ(ransim::random_sparse(s, rng).nnz(), std::size_t{13 * 17});
+}
+
+TEST(RandomSparse, DensityIsUniformOverColumns) {
+  // The geometric-skip sampler must not favour the first or last columns: over 4000 rows of
+  // 40 columns at p = 0.1 each column is hit Binomial(4000, 0.1) times (mean 400, sd 19).
+  SparseSpec s;
+  s.rows = 4000;
+  s.cols = 40;
+  s.density = 0.1;
+  ransim::Rng rng = ransim::make_rng(5, "columns");
+  const Csr c = ransim::random_sparse(s, rng);
+  std::vector<int> hits(s.cols, 0);
+  for (auto j : c.col) ++hits[j];
+  const double sd = std::sqrt(4000 * 0.1 * 0.9);
+  for (std::size_t j = 0; j < s.cols; ++j) EXPECT_NEAR(hits[j], 400.0, 5 * sd) << "column " << j;
+}
+
+TEST(RandomSparse, WeightDistributionsHaveTheirMoments) {
+  // normal N(0,1): mean 0, var 1; uniform U(-1,1): mean 0, var 1/3; bernoulli +-1: |w| = 1.
+  // Sample means are checked to 5 standard errors (sd / sqrt(nnz)).
+  for (auto [dist, var] : {std::pair{WeightDistribution::Normal, 1.0},
+                           std::pair{WeightDistribution::Uniform, 1.0 / 3.0},
+                           std::pair{WeightDistribution::Bernoulli, 1.0}}) {
+    SparseSpec s;
+    s.rows = s.cols = 400;
+    s.density = 0.25;
+    s.distribution = dist;
+    ransim::Rng rng = ransim::make_rng(3, "moments");
+    const Csr c = ransim::random_sparse(s, rng);
+    const double n = static_cast<double>(c.nnz());
+    double m1 = 0, m2 = 0;
+    for (double v : c.val) m1 += v, m2 += v * v;
+    m1 /= n;
+    m2 /= n;
+    EXPECT_NEAR(m1, 0.0, 5 * std::sqrt(var / n));
+    // var of v^2: normal 2, uniform 4/45, bernoulli 0.
+    const double var2 = dist == WeightDistribution::Normal ? 2.0
+                        : dist == WeightDistribution::Uniform ? 4.0 / 45.0 : 0.0;
+    EXPECT_NEAR(m2, var, 5 * std::sqrt(var2 / n) + 1e-12);
+    if (dist == WeightDistribution::Uniform)
+      for (double v : c.val) ASSERT_TRUE(v >= -1.0 && v < 1.0);
+    if (dist == WeightDistribution::Bernoulli)
+      for (double v : c.val) ASSERT_TRUE(v == 1.0 || v == -1.0);
+  }
+}
+
+TEST(RandomSparse, ScaleMultipliesAllWeights) {
+  // Same stream, scale 1 vs scale 2.5: identical structure, every weight times 2.5
+  // (v * 2.5 is one correctly rounded product, so equality is exact).
+  for (double radius : {0.0, 1.1}) {
+    SparseSpec s;
+    s.rows = s.cols = 120;
+    s.density = 0.2;
+    s.spectral_radius = radius;
+    ransim::Rng r1 = ransim::make_rng(8, "scale");
+    const Csr a = ransim::random_sparse(s, r1);
+    s.scale = 2.5;
+    ransim::Rng r2 = ransim::make_rng(8, "scale");
+    const Csr b = ransim::random_sparse(s, r2);
+    ASSERT_EQ(a.row_ptr, b.row_ptr);
+    ASSERT_EQ(a.col, b.col);
+    for (std::size_t k = 0; k < a.nnz(); ++k) ASSERT_EQ(b.val[k], a.val[k] * 2.5);
+    // Applied after the spectral rescaling: the radius becomes radius * scale.
+    if (radius > 0) EXPECT_NEAR(dense_spectral_radius(dense(b)), 1.1 * 2.5, 1e-8);
+  }
+}
+
+TEST(RandomSparse, SameSeedSameMatrixDifferentSeedDifferent) {
+  SparseSpec s;
+  s.rows = 80;
+  s.cols = 90;
+  s.density = 0.15;
+  auto draw = [&](std::uint64_t seed, const char* stream) {
+    ransim::Rng r = ransim::make_rng(seed, stream);
+    return ransim::random_sparse(s, r);
+  };
+  const Csr a = draw(4, "projection.res_to_res"), b = draw(4, "projection.res_to_res");
+  EXPECT_EQ(a.row_ptr, b.row_ptr);
+  EXPECT_EQ(a.col, b.col);
+  EXPECT_EQ(a.val, b.val);
+  const Csr c = draw(5, "projection.res_to_res"), d = draw(4, "projection.input_to_res");
+  EXPECT_NE(a.val, c.val);
+  EXPECT_NE(a.col, c.col);
+  EXPECT_NE(a.val, d.val);
+}
+
+TEST(Csr, ToArmaAndFromArmaRoundTrip) {
+  // to_arma must place every (row, col, val) where the plain-loop dense copy puts it.
+  SparseSpec s;
+  s.rows = 37;
+  s.cols = 53;
+  s.density = 0.2;
+  ransim::Rng rng = ransim::make_rng(6, "arma");
+  const Csr c = ransim::random_sparse(s, rng);
+  const arma::sp_mat m = c.to_arma();
+  ASSERT_EQ(m.n_rows, c.rows);
+  ASSERT_EQ(m.n_cols, c.cols);
+  EXPECT_EQ(arma::abs(arma::mat(m) - dense(c)).max(), 0.0);
+  const Csr back = Csr::from_arma(m);
+  EXPECT_EQ(back.row_ptr, c.row_ptr);
+  EXPECT_EQ(back.col, c.col);
+  EXPECT_EQ(back.val, c.val);
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. csr_multiply_add against a naive dense product.
+// ---------------------------------------------------------------------------------------
+
+// A matrix with rows of very different lengths, every fifth row empty, a long run of empty
+// rows at the end, built by hand (independent of random_sparse).
+Csr ragged_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<double> val(-1.0, 1.0);
+  Csr c;
+  c.rows = rows;
+  c.cols = cols;
+  c.row_ptr.push_back(0);
+  std::vector<std::uint32_t> all(cols);
+  for (std::size_t j = 0; j < cols; ++j) all[j] = static_cast<std::uint32_t>(j);
+  for (std::size_t i = 0; i < rows; ++i) {
+    std::size_t len = (i % 5 == 0 || i + 30 >= rows) ? 0 : 1 + gen() % 120;
+    len = std::min(len, cols);
+    std::shuffle(all.begin(), all.end(), gen);
+    std::vector<std::uint32_t> pick(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(len));
+    std::sort(pick.begin(), pick.end());
+    for (auto j : pick) {
+      c.col.push_back(j);
+      c.val.push_back(val(gen));
+    }
+    c.row_ptr.push_back(static_cast<std::uint32_t>(c.val.size()));
+  }
+  return c;
+}
+
+TEST(CsrMultiplyAdd, MatchesNaiveDenseProduct) {
+  // Reference: y_ref(i, b) = y0(i, b) + sum_j A(i, j) x(j, b), dense plain loops.
+  // The library sums in another order; the tolerance is 1e-13 of sum_j |A(i,j)| |x(j,b)|.
+  const std::size_t rows = 2000, cols = 500;
+  const Csr a = ragged_matrix(rows, cols, 42);
+  expect_well_formed(a);
+  const arma::mat ad = dense(a);
+  std::mt19937_64 gen(7);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  for (std::size_t threads : {1u, 2u}) {
+    ransim::ThreadPool pool(threads);
+    for (std::size_t lanes : {1u, 3u, 40u, 64u}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + " lanes " + std::to_string(lanes));
+      std::vector<double> x(cols * lanes), y(rows * lanes);
+      for (auto& v : x) v = dist(gen);
+      for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
+      std::vector<double> ref = y, mag(rows * lanes, 0.0);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j)
+          if (ad(i, j) != 0.0)
+            for (std::size_t b = 0; b < lanes; ++b) {
+              ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
+              mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
+            }
+      ransim::csr_multiply_add(a, ransim::ConstBlock{x.data(), cols, lanes},
+                               ransim::Block{y.data(), rows, lanes}, pool);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t b = 0; b < lanes; ++b)
+          ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
+              << "row " << i << " lane " << b;
+    }
+  }
+}
+
+TEST(CsrMultiplyAdd, TwoThreadsBitwiseEqualOneThread) {
+  // Rows are split between threads, each row summed by the same code: no difference at all.
+  // 2000 rows of ~48 nonzeros: the split threshold 20000 / ((nnz/row + 1) lanes) + 1 rows per
+  // thread is exceeded for every lane count used here.
+  const Csr a = ragged_matrix(2000, 500, 43);
+  ransim::ThreadPool one(1), two(2);
+  std::mt19937_64 gen(8);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  for (std::size_t lanes : {1u, 3u, 64u}) {
+    std::vector<double> x(500 * lanes), y1(2000 * lanes), y2;
+    for (auto& v : x) v = dist(gen);
+    for (auto& v : y1) v = dist(gen);
+    y2 = y1;
+    ransim::csr_multiply_add(a, {x.data(), 500, lanes}, {y1.data(), 2000, lanes}, one);
+    ransim::csr_multiply_add(a, {x.data(), 500, lanes}, {y2.data(), 2000, lanes}, two);
+    EXPECT_EQ(y1, y2) << "lanes " << lanes;
+  }
+}
+
+TEST(CsrMultiplyAdd, EmptyMatrixLeavesYUnchanged) {
+  Csr a;
+  a.rows = 5;
+  a.cols = 3;
+  a.row_ptr.assign(6, 0);
+  ransim::ThreadPool pool(2);
+  std::vector<double> x = {1, 2, 3, 4, 5, 6}, y = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  const std::vector<double> y0 = y;
+  ransim::csr_multiply_add(a, {x.data(), 3, 2}, {y.data(), 5, 2}, pool);
+  EXPECT_EQ(y, y0);
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Identity routing.
+// ---------------------------------------------------------------------------------------
+
+std::vector<ransim::SourceRef> routing_sources() {
+  // The input (3 values) and two populations at offsets 0 and 5 of a 12-variable state.
+  return {{"input", true, 0, 3}, {"a", false, 0, 5}, {"b", false, 5, 7}};
+}
+
+TEST(Routing, EverySlotReceivesExactlyOneSourceValue) {
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(3, "routing");
+  const std::size_t slots = 15000;
+  const auto routes = ransim::random_routing(slots, sources, rng);
+  ASSERT_EQ(routes.size(), slots);
+  // Each of the 15 source values is equally likely: Binomial(15000, 1/15) hits each,
+  // mean 1000, sd 30.6; all within 5 sd, and every one is valid.
+  std::vector<std::vector<int>> hits;
+  for (auto& s : sources) hits.emplace_back(s.size, 0);
+  for (auto& r : routes) {
+    ASSERT_LT(r.source, sources.size());
+    ASSERT_LT(r.var, sources[r.source].size);
+    ++hits[r.source][r.var];
+  }
+  const double sd = std::sqrt(15000.0 * (1.0 / 15) * (14.0 / 15));
+  for (std::size_t s = 0; s < sources.size(); ++s)
+    for (std::size_t v = 0; v < sources[s].size; ++v)
+      EXPECT_NEAR(hits[s][v], 1000.0, 5 * sd) << sources[s].name << "[" << v << "]";
+
+  std::vector<ransim::SourceRef> none = {{"input", true, 0, 0}};
+  EXPECT_THROW(ransim::random_routing(4, none, rng), ransim::InputError);
+}
+
+TEST(Routing, ApplyIsAGatherTimesGain) {
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(4, "routing");
+  const std::size_t slots = 40, lanes = 3;
+  const double gain = -0.75;
+  auto routes = ransim::random_routing(slots, sources, rng);
+  const ransim::RoutingProjection proj(sources, routes, gain);
+  EXPECT_EQ(proj.kind(), "identity");
+
+  std::mt19937_64 gen(9);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<double> input(3 * lanes), state(12 * lanes), drive(slots * lanes);
+  for (auto& v : input) v = dist(gen);
+  for (auto& v : state) v = dist(gen);
+  for (auto& v : drive) v = dist(gen);
+  // Naive gather: slot i, lane b += gain * (value routed to i in lane b).
+  std::vector<double> ref = drive;
+  for (std::size_t i = 0; i < slots; ++i) {
+    const auto& s = sources[routes[i].source];
+    for (std::size_t b = 0; b < lanes; ++b) {
+      const double v = s.is_input ? input[routes[i].var * lanes + b]
+                                  : state[(s.offset + routes[i].var) * lanes + b];
+      ref[i * lanes + b] += gain * v;
+    }
+  }
+  ransim::ThreadPool pool(1);
+  proj.apply({input.data(), 3, lanes}, {state.data(), 12, lanes}, {drive.data(), slots, lanes},
+             pool);
+  EXPECT_EQ(drive, ref);  // one product and one sum per entry, as in the reference
+}
+
+TEST(Routing, MatricesHaveOneNonzeroPerRowOverall) {
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(5, "routing");
+  const std::size_t slots = 64;
+  const double gain = 1.5;
+  const auto routes = ransim::random_routing(slots, sources, rng);
+  const ransim::RoutingProjection proj(sources, routes, gain);
+  const auto mats = proj.matrices();
+  ASSERT_EQ(mats.size(), sources.size());
+  std::vector<int> per_row(slots, 0);
+  for (std::size_t s = 0; s < mats.size(); ++s) {
+    const auto& [src, c] = mats[s];
+    EXPECT_EQ(src.name, sources[s].name);
+    EXPECT_EQ(c.rows, slots);
+    EXPECT_EQ(c.cols, sources[s].size);
+    expect_well_formed(c);
+    for (std::size_t i = 0; i < slots; ++i)
+      for (std::size_t k = c.row_ptr[i]; k < c.row_ptr[i + 1]; ++k) {
+        ++per_row[i];
+        EXPECT_EQ(routes[i].source, s);
+        EXPECT_EQ(c.col[k], routes[i].var);
+        EXPECT_EQ(c.val[k], gain);
+      }
+  }
+  for (std::size_t i = 0; i < slots; ++i) EXPECT_EQ(per_row[i], 1) << "row " << i;
+}
+
+}  // namespace

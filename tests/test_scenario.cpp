@@ -1,0 +1,187 @@
+// Scenario parsing and validation: one test per class of error, overrides, reproducibility.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "ransim/error.hpp"
+#include "ransim/run.hpp"
+#include "ransim/scenario.hpp"
+
+using namespace ransim;
+
+namespace {
+
+// A small valid scenario; tests replace or append lines to make it invalid.
+const std::string kValid = R"(seed = 7
+[simulation]
+integrator = "euler"
+dt = 0.5
+token_period = 1.0
+[task]
+kind = "narma10"
+warmup = 20
+train = 200
+test = 100
+[population.res]
+kind = "leaky"
+size = 40
+tau = 2.0
+[[projection]]
+from = "res"
+to = "res"
+density = 0.2
+spectral_radius = 0.9
+[[projection]]
+from = "input"
+to = "res"
+density = 1.0
+)";
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  const auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+// The message of the InputError thrown by parsing `text` (empty if none).
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  try {
+    parse_scenario(text, "s.toml", sets);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Scenario, ValidScenarioParses) {
+  const Scenario sc = parse_scenario(kValid, "s.toml");
+  EXPECT_EQ(sc.seed, 7u);
+  EXPECT_EQ(sc.integrator.method, Method::Euler);
+  EXPECT_DOUBLE_EQ(sc.integrator.dt, 0.5);
+  ASSERT_EQ(sc.populations.size(), 1u);
+  EXPECT_EQ(sc.populations[0].params.integer("size"), 40);
+  EXPECT_DOUBLE_EQ(sc.populations[0].params.real("tau"), 2.0);
+  ASSERT_EQ(sc.projections.size(), 2u);
+  EXPECT_EQ(sc.projections[0].name, "res_to_res");
+  EXPECT_EQ(sc.projections[1].name, "input_to_res");
+}
+
+TEST(Scenario, UnknownKeyNamesFileLineColumnAndKey) {
+  const std::string msg = error_of(replace(kValid, "tau = 2.0", "tau = 2.0\ntaux = 1"));
+  EXPECT_NE(msg.find("s.toml:15:1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown key 'population.res.taux'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("tau"), std::string::npos) << msg;  // lists the known keys
+}
+
+TEST(Scenario, UnknownTopLevelSection) {
+  const std::string msg = error_of(kValid + "[readuot]\nridge = 1\n");
+  EXPECT_NE(msg.find("unknown key 'readuot'"), std::string::npos) << msg;
+}
+
+TEST(Scenario, WrongTypeSaysExpectedAndFound) {
+  const std::string msg = error_of(replace(kValid, "size = 40", "size = \"forty\""));
+  EXPECT_NE(msg.find("s.toml:13:8"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("population.res.size"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expected an integer"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("found the string \"forty\""), std::string::npos) << msg;
+}
+
+TEST(Scenario, NegativeTauIsOutOfRange) {
+  const std::string msg = error_of(replace(kValid, "tau = 2.0", "tau = -1.0"));
+  EXPECT_NE(msg.find("s.toml:14:7: population.res.tau: expected a real number > 0 (s), found the number -1"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(Scenario, NaNIsRejected) {
+  const std::string msg = error_of(replace(kValid, "tau = 2.0", "tau = nan"));
+  EXPECT_NE(msg.find("population.res.tau"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("found the number nan"), std::string::npos) << msg;
+  EXPECT_NE(error_of(replace(kValid, "dt = 0.5", "dt = inf")).find("simulation.dt"), std::string::npos);
+}
+
+TEST(Scenario, TomlSyntaxErrorHasLocation) {
+  const std::string msg = error_of(replace(kValid, "tau = 2.0", "tau = = 2"));
+  EXPECT_EQ(msg.rfind("s.toml:14:", 0), 0u) << msg;
+}
+
+TEST(Scenario, MissingFileIsInputError) {
+  try {
+    load_scenario("/nonexistent/dir/x.toml");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/x.toml: cannot open"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Scenario, UnknownModelTaskAndPopulationReferences) {
+  EXPECT_NE(error_of(replace(kValid, "kind = \"leaky\"", "kind = \"leeky\"")).find("unknown population model 'leeky' (known: leaky"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kValid, "kind = \"narma10\"", "kind = \"narma\"")).find("unknown task 'narma'"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kValid, "from = \"res\"", "from = \"rez\"")).find("projection.0.from: no population named 'rez'"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kValid, "kind = \"narma10\"\n", "")).find("task: missing required key 'kind'"),
+            std::string::npos);
+}
+
+TEST(Scenario, DtMustDivideTokenPeriod) {
+  const std::string msg = error_of(replace(kValid, "dt = 0.5", "dt = 0.3"));
+  EXPECT_NE(msg.find("whole multiple of dt"), std::string::npos) << msg;
+}
+
+TEST(Scenario, ChoiceListsTheAlternatives) {
+  const std::string msg = error_of(replace(kValid, "integrator = \"euler\"", "integrator = \"rk45\""));
+  EXPECT_NE(msg.find("expected one of \"euler\" | \"rk4\" | \"dopri5\", found the string \"rk45\""),
+            std::string::npos)
+      << msg;
+}
+
+TEST(Scenario, SetOverridesAnyValue) {
+  const Scenario sc = parse_scenario(kValid, "s.toml",
+                                     {"population.res.tau=0.5", "projection.1.scale=0.25",
+                                      "simulation.integrator=rk4", "readout.ridge=1e-3", "seed=9"});
+  EXPECT_DOUBLE_EQ(sc.populations[0].params.real("tau"), 0.5);
+  EXPECT_DOUBLE_EQ(sc.projections[1].params.real("scale"), 0.25);
+  EXPECT_EQ(sc.integrator.method, Method::Rk4);  // a bare word is taken as a string
+  EXPECT_DOUBLE_EQ(sc.readout.real("ridge"), 1e-3);
+  EXPECT_EQ(sc.seed, 9u);
+}
+
+TEST(Scenario, BadSetNamesTheFlag) {
+  std::string msg = error_of(kValid, {"population.res.tau=-2"});
+  EXPECT_NE(msg.find("--set population.res.tau=-2: population.res.tau: expected a real number > 0"),
+            std::string::npos)
+      << msg;
+  msg = error_of(kValid, {"population.res.tua=2"});
+  EXPECT_NE(msg.find("--set population.res.tua=2: unknown key 'population.res.tua'"), std::string::npos) << msg;
+  EXPECT_NE(error_of(kValid, {"novalue"}).find("expected key=value"), std::string::npos);
+  EXPECT_NE(error_of(kValid, {"projection.7.scale=1"}).find("not an index"), std::string::npos);
+}
+
+TEST(Scenario, SizeThatCannotFitInMemoryIsRefusedBeforeAllocating) {
+  // 5e7 units at density 0.1 would need 5e7^2 * 0.1 * 12 bytes = 3e15 bytes of weights.
+  const Scenario sc = parse_scenario(replace(kValid, "size = 40", "size = 50000000"), "s.toml");
+  try {
+    run(sc);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs about"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Scenario, SameSeedSameNumbersOtherSeedOtherNumbers) {
+  const Scenario a = parse_scenario(kValid, "s.toml");
+  const RunResult r1 = run(a), r2 = run(a);
+  ASSERT_EQ(r1.status, "complete");
+  EXPECT_EQ(r1.metrics.at("nrmse_test"), r2.metrics.at("nrmse_test"));  // bitwise
+  const RunResult r3 = run(parse_scenario(kValid, "s.toml", {"seed=8"}));
+  EXPECT_NE(r1.metrics.at("nrmse_test"), r3.metrics.at("nrmse_test"));
+}
+
+TEST(Scenario, BundledScenariosAreValid) {
+  for (const char* name : {"quickstart.toml", "mackey_glass_esn.toml"})
+    EXPECT_NO_THROW(load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/" + name)) << name;
+}
+
+}  // namespace
