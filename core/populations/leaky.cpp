@@ -94,11 +94,11 @@ void register_builtin_models(Registry& r) {
   leaky.description = "leaky rate units (echo state network): tau dx/dt = -x + f(W x + W_in u + b)";
   leaky.params = {
       {"size", ParamType::Integer, std::int64_t{100}, "1", "number of units", 1, 1e8},
-      {"tau", ParamType::Real, 1.0, "s", "membrane time constant (leak a = dt / tau)", 0, 1e12, true},
+      {"tau", ParamType::Real, 1.0, "s", "membrane time constant (leak a = dt / tau)", 0, kInf, true},
       {"activation", ParamType::String, std::string("tanh"), "", "activation f", 0, 0, false,
        {"tanh", "identity", "relu", "sigmoid"}},
-      {"bias_scale", ParamType::Real, 0.0, "1", "biases b ~ U(-s, s)", 0, 1e6},
-      {"initial_state", ParamType::Real, 0.0, "1", "initial state x(0) ~ U(-s, s)", 0, 1e6},
+      {"bias_scale", ParamType::Real, 0.0, "1", "biases b ~ U(-s, s)", 0, kInf},
+      {"initial_state", ParamType::Real, 0.0, "1", "initial state x(0) ~ U(-s, s)", 0, kInf},
   };
   leaky.create = [](const PopulationContext& c) { return std::make_unique<Leaky>(c); };
   r.add(std::move(leaky));

@@ -16,8 +16,8 @@ const std::vector<ParamSpec>& simulation_specs() {
   static const std::vector<ParamSpec> s = {
       {"integrator", ParamType::String, std::string("euler"), "", "ODE integrator", 0, 0, false,
        {"euler", "rk4", "dopri5"}},
-      {"dt", ParamType::Real, 1.0, "s", "fixed step (euler, rk4); first trial step (dopri5)", 0, 1e9, true},
-      {"token_period", ParamType::Real, 1.0, "s", "time each input sample is held", 0, 1e9, true},
+      {"dt", ParamType::Real, 1.0, "s", "fixed step (euler, rk4); first trial step (dopri5)", 0, kInf, true},
+      {"token_period", ParamType::Real, 1.0, "s", "time each input sample is held", 0, kInf, true},
       {"abs_tol", ParamType::Real, 1e-8, "1", "dopri5 absolute tolerance", 0, 1, true},
       {"rel_tol", ParamType::Real, 1e-8, "1", "dopri5 relative tolerance", 0, 1, true},
       {"lanes", ParamType::Integer, std::int64_t{1}, "1", "independent sequences run in lockstep", 1, 1e6},
@@ -28,7 +28,7 @@ const std::vector<ParamSpec>& simulation_specs() {
 
 const std::vector<ParamSpec>& readout_specs() {
   static const std::vector<ParamSpec> s = {
-      {"ridge", ParamType::Real, 1e-8, "1", "ridge penalty lambda (the bias is not penalised)", 0, 1e12},
+      {"ridge", ParamType::Real, 1e-8, "1", "ridge penalty lambda (the bias is not penalised)", 0, kInf},
       {"include_input", ParamType::Boolean, false, "", "append the input to the features"},
   };
   return s;
@@ -37,7 +37,7 @@ const std::vector<ParamSpec>& readout_specs() {
 const std::vector<ParamSpec>& record_specs() {
   static const std::vector<ParamSpec> s = {
       {"file", ParamType::String, std::string(""), "", "HDF5 file to write (--out overrides; empty: none)"},
-      {"flush_interval", ParamType::Real, 2.0, "s", "wall time between flushes to disk", 0, 1e6, true},
+      {"flush_interval", ParamType::Real, 2.0, "s", "wall time between flushes to disk", 0, kInf, true},
       {"compression", ParamType::Integer, std::int64_t{4}, "1", "gzip level (0: none)", 0, 9},
   };
   return s;
@@ -50,7 +50,7 @@ const std::vector<ParamSpec>& sparse_projection_specs() {
       {"distribution", ParamType::String, std::string("normal"), "", "weight distribution before "
        "scaling: normal N(0,1), uniform U(-1,1), bernoulli +-1", 0, 0, false, {"normal", "uniform", "bernoulli"}},
       {"spectral_radius", ParamType::Real, 0.0, "1", "rescale a recurrent matrix to this spectral "
-       "radius (0: no rescaling)", 0, 1e6},
+       "radius (0: no rescaling)", 0, kInf},
       {"scale", ParamType::Real, 1.0, "1", "multiplies all weights (input scaling)"},
   };
   return s;
@@ -71,9 +71,11 @@ struct Context {
   std::map<std::string, std::string> set_flags;  // dotted key -> "--set k=v"
 
   std::string where(const toml::node& n, const std::string& key) const {
+    return where(n.source(), key);
+  }
+  std::string where(const toml::source_region& src, const std::string& key) const {
     auto it = set_flags.find(key);
     if (it != set_flags.end()) return it->second;
-    const auto& src = n.source();
     if (src.begin.line == 0) return path;
     return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
   }
@@ -118,8 +120,8 @@ Params read_params(const Context& cx, const toml::table& t, const std::vector<Pa
     if (std::find(extra.begin(), extra.end(), std::string(k.str())) != extra.end()) continue;
     const ParamSpec* spec = find_spec(specs, std::string(k.str()));
     if (!spec)
-      throw InputError((cx.set_flags.count(key) ? cx.set_flags.at(key) : cx.where(node, key)) +
-                       ": unknown key '" + key + "' (known here: " + known_keys(specs, extra) + ")");
+      throw InputError(cx.where(k.source(), key) + ": unknown key '" + key + "' (known here: " +
+                       known_keys(specs, extra) + ")");
     Value v;
     switch (node.type()) {
       case toml::node_type::integer: v = node.as_integer()->get(); break;
@@ -230,7 +232,7 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
     if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
       std::string known;
       for (auto& s : sections) known += (known.empty() ? "" : ", ") + s;
-      throw InputError(cx.where(node, std::string(k.str())) + ": unknown key '" +
+      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" +
                        std::string(k.str()) + "' (known at the top level: " + known + ")");
     }
 

@@ -12,6 +12,7 @@
 namespace ransim {
 
 using Value = std::variant<double, std::int64_t, bool, std::string>;
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 enum class ParamType { Real, Integer, Boolean, String };
 
