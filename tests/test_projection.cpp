@@ -110,6 +110,28 @@ TEST(SpectralRadius, KnownSpectra) {
   }
 }
 
+TEST(SpectralRadius, EstimatorFindsTheLargestModulus) {
+  // ransim::spectral_radius promises the largest |eigenvalue|. Its ARPACK path (n > 200) asks
+  // for the 6 eigenvalues of largest magnitude at tol 1e-10, so a correct answer agrees with
+  // LAPACK's dense eigenvalues to ~1e-9; the bound here is 1e-6.
+  // These draws (N x N, density 0.1, normal weights, make_rng(seed, "spectral")) were found
+  // by scanning seeds 0..19 at N = 800 and 1000: in 3 of the 40 draws ARPACK returns six
+  // converged eigenvalues that miss the largest one (the spectrum of a random matrix fills a
+  // disc, many eigenvalues lie near its rim). Seed 99 at N = 1000 is the matrix of
+  // N1000NormalWithinOnePercent: its radius comes out 0.58% off, close to the 1% budget.
+  struct Draw { std::size_t n; std::uint64_t seed; };
+  for (Draw d : {Draw{800, 11}, Draw{800, 15}, Draw{1000, 99}}) {
+    SparseSpec s;
+    s.rows = s.cols = d.n;
+    s.density = 0.1;
+    ransim::Rng rng = ransim::make_rng(d.seed, "spectral");
+    const Csr w = ransim::random_sparse(s, rng);
+    const double rho = dense_spectral_radius(dense(w));
+    EXPECT_NEAR(ransim::spectral_radius(w) / rho, 1.0, 1e-6)
+        << "n " << d.n << " seed " << d.seed << ": LAPACK radius " << rho;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. fan_in, density, scale, seeds.
 // ---------------------------------------------------------------------------------------

@@ -69,6 +69,12 @@ class Leaky : public Population {
   template <class F>
   void apply(std::size_t v0, std::size_t v1, std::size_t lanes, ConstBlock x, ConstBlock drive,
              Block dxdt, F f) const {
+    if (lanes == 1) {  // one flat loop, so that f vectorises across units
+      const double* b = bias_.memptr();
+      for (std::size_t v = v0; v < v1; ++v)
+        dxdt.data[v] = (f(drive.data[v] + b[v]) - x.data[v]) * inv_tau_;
+      return;
+    }
     for (std::size_t v = v0; v < v1; ++v) {
       const double b = bias_[v];
       const double* xv = x.var(v);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "ransim/error.hpp"
@@ -49,26 +50,53 @@ static void rows_one_lane(const Csr& a, const double* x, double* y, std::size_t 
   }
 }
 
-// Many lanes: each nonzero is an axpy over contiguous lanes, accumulated in a fixed-size
-// chunk that the compiler keeps in vector registers.
-template <std::size_t C>
+// Many lanes: each nonzero is an axpy over contiguous lanes. Chunks of 16 lanes are kept
+// in vector registers, with two accumulator sets so that consecutive nonzeros do not wait
+// on each other's FMA latency. The product is then bound by reading x from L2.
+using v4d = double __attribute__((vector_size(32)));
+static inline v4d load4(const double* p) {
+  v4d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store4(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
+
 static void rows_lanes(const Csr& a, ConstBlock x, Block y, std::size_t r0, std::size_t r1) {
+  constexpr std::size_t V = 4, C = 4 * V;  // 4 vectors of 4 doubles: 16 lanes
   const std::size_t lanes = x.lanes;
+  const std::uint32_t* col = a.col.data();
+  const double* val = a.val.data();
   for (std::size_t i = r0; i < r1; ++i) {
     double* yi = y.var(i);
-    for (std::size_t b0 = 0; b0 < lanes; b0 += C) {
-      const std::size_t n = std::min(C, lanes - b0);
-      double acc[C] = {};
-      for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k) {
-        const double w = a.val[k];
-        const double* xj = x.var(a.col[k]) + b0;
-        if (n == C) {
-          for (std::size_t b = 0; b < C; ++b) acc[b] += w * xj[b];
-        } else {
-          for (std::size_t b = 0; b < n; ++b) acc[b] += w * xj[b];
+    const std::size_t k0 = a.row_ptr[i], k1 = a.row_ptr[i + 1];
+    std::size_t b0 = 0;
+    for (; b0 + C <= lanes; b0 += C) {
+      v4d s0[V], s1[V];
+      for (std::size_t v = 0; v < V; ++v) {
+        s0[v] = load4(yi + b0 + 4 * v);
+        s1[v] = v4d{0, 0, 0, 0};
+      }
+      std::size_t k = k0;
+      for (; k + 2 <= k1; k += 2) {
+        const double w0 = val[k], w1 = val[k + 1];
+        const double* x0 = x.var(col[k]) + b0;
+        const double* x1 = x.var(col[k + 1]) + b0;
+        for (std::size_t v = 0; v < V; ++v) {
+          s0[v] += w0 * load4(x0 + 4 * v);
+          s1[v] += w1 * load4(x1 + 4 * v);
         }
       }
-      for (std::size_t b = 0; b < n; ++b) yi[b0 + b] += acc[b];
+      if (k < k1) {
+        const double w = val[k];
+        const double* xk = x.var(col[k]) + b0;
+        for (std::size_t v = 0; v < V; ++v) s0[v] += w * load4(xk + 4 * v);
+      }
+      for (std::size_t v = 0; v < V; ++v) store4(yi + b0 + 4 * v, s0[v] + s1[v]);
+    }
+    for (; b0 < lanes; ++b0) {  // the lanes that do not fill a chunk
+      double s = 0;
+      for (std::size_t k = k0; k < k1; ++k) s += val[k] * x.var(col[k])[b0];
+      yi[b0] += s;
     }
   }
 }
@@ -83,7 +111,7 @@ void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool) {
         min_rows);
   else
     pool.parallel_for(
-        a.rows, [&](std::size_t r0, std::size_t r1) { rows_lanes<32>(a, x, y, r0, r1); },
+        a.rows, [&](std::size_t r0, std::size_t r1) { rows_lanes(a, x, y, r0, r1); },
         min_rows);
 }
 
