@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ransim/error.hpp"
+#include "ransim/plugin.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/run.hpp"
 #include "ransim/scenario.hpp"
@@ -22,7 +23,8 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   ransim run SCENARIO [--out FILE.h5] [--set key=value]... [--seed N] [--json] [--quiet]
-  ransim info
+                     [--plugin-dir DIR]...
+  ransim info [--plugin-dir DIR]...
   ransim --help | --version
 
 run     simulate a scenario, train its readout, print the metrics (stdout); a progress bar
@@ -30,10 +32,18 @@ run     simulate a scenario, train its readout, print the metrics (stdout); a pr
         --set projection.0.scale=0.8); --seed N is --set seed=N.
 info    list integrators, population models, tasks and plugins with their parameters.
 
+plugins are loaded from --plugin-dir, then RANSIM_PLUGIN_PATH (colon-separated), then
+<ransim>/../lib/ransim/plugins.
+
 exit codes: 0 ok, 1 the run failed (diverged, interrupted, I/O), 2 bad input
 )";
 
 std::atomic<int> g_stop{0};
+PluginLoader g_plugins;
+
+void load_plugins(const std::vector<std::string>& dirs) {
+  g_plugins.load_all(PluginLoader::search_path(dirs), Registry::global());
+}
 
 void on_signal(int sig) {
   g_stop.store(sig);
@@ -81,7 +91,7 @@ void progress_bar(const Progress& p) {
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   std::string path, out;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, plugin_dirs;
   bool json = false, quiet = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -97,13 +107,15 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
         throw InputError("--seed: expected a non-negative integer, found '" + v + "'");
       sets.push_back("seed=" + v);
-    } else if (a == "--json") json = true;
+    } else if (a == "--plugin-dir") plugin_dirs.push_back(value());
+    else if (a == "--json") json = true;
     else if (a == "--quiet" || a == "-q") quiet = true;
     else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "' (see ransim --help)");
     else if (path.empty()) path = a;
     else throw InputError("unexpected argument '" + a + "' (one scenario per run)");
   }
   if (path.empty()) throw InputError("run: missing the SCENARIO file (see ransim --help)");
+  load_plugins(plugin_dirs);
 
   const Scenario sc = load_scenario(path, sets);
   RunOptions opts;
@@ -159,7 +171,12 @@ void print_specs(const std::vector<ParamSpec>& specs, const std::string& indent)
 }
 
 int cmd_info(const std::vector<std::string>& args) {
-  if (!args.empty()) throw InputError("info: unexpected argument '" + args[0] + "'");
+  std::vector<std::string> plugin_dirs;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--plugin-dir" && i + 1 < args.size()) plugin_dirs.push_back(args[++i]);
+    else throw InputError("info: unexpected argument '" + args[i] + "'");
+  }
+  load_plugins(plugin_dirs);
   std::cout << "ransim " << RANSIM_VERSION_STRING << "\n\nintegrators: euler, rk4 (fixed dt), dopri5 "
             << "(adaptive, dense output; abs_tol, rel_tol)\n\npopulation models:\n";
   for (auto& m : Registry::global().all()) {
@@ -181,7 +198,16 @@ int cmd_info(const std::vector<std::string>& args) {
   print_specs(readout_specs(), "    ");
   std::cout << "[record] (also: variables = [\"pop\" | \"pop.variable\"]):\n";
   print_specs(record_specs(), "    ");
-  std::cout << "\nplugins: none loaded\n";
+  std::cout << "\nplugins (searched: ";
+  const auto dirs = PluginLoader::search_path(plugin_dirs);
+  for (std::size_t i = 0; i < dirs.size(); ++i) std::cout << (i ? ", " : "") << dirs[i];
+  std::cout << "):\n";
+  if (g_plugins.loaded().empty()) std::cout << "  none loaded\n";
+  for (auto& p : g_plugins.loaded()) {
+    std::cout << "  " << p.path << ":";
+    for (auto& m : p.models) std::cout << " " << m;
+    std::cout << "\n";
+  }
   return 0;
 }
 

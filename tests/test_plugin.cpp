@@ -1,0 +1,107 @@
+// Plugin loading: each failure gives its documented message (plugins/example_unit/README.md).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ransim/error.hpp"
+#include "ransim/plugin.hpp"
+
+using namespace ransim;
+
+namespace {
+
+const std::string kDir = RANSIM_FIXTURE_DIR;
+
+std::string load_error(const std::string& file, Registry& r) {
+  PluginLoader loader;
+  try {
+    loader.load(kDir + "/" + file, r, {"/searched/a", "/searched/b"});
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Plugin, LoadsAndRegistersWithOrigin) {
+  Registry r;
+  PluginLoader loader;
+  loader.load(kDir + "/fixture_ok.so", r);
+  ASSERT_NE(r.find("fixture_unit"), nullptr);
+  EXPECT_EQ(r.find("fixture_unit")->origin, kDir + "/fixture_ok.so");
+  ASSERT_EQ(loader.loaded().size(), 1u);
+  EXPECT_EQ(loader.loaded()[0].models, std::vector<std::string>{"fixture_unit"});
+  PopulationContext ctx{"p", {}, 1};
+  auto pop = r.find("fixture_unit")->create(ctx);
+  EXPECT_EQ(pop->state_size(), 1u);
+}
+
+TEST(Plugin, MissingFileNamesFileReasonAndSearchedDirectories) {
+  Registry r;
+  const std::string msg = load_error("nope.so", r);
+  EXPECT_NE(msg.find("plugin '" + kDir + "/nope.so': cannot load:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("No such file"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("directories searched: /searched/a, /searched/b"), std::string::npos) << msg;
+}
+
+TEST(Plugin, NotASharedLibrary) {
+  const std::string bogus = testing::TempDir() + "/bogus.so";
+  std::ofstream(bogus) << "not an ELF file";
+  Registry r;
+  PluginLoader loader;
+  try {
+    loader.load(bogus, r);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot load"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Plugin, MissingSymbol) {
+  Registry r;
+  const std::string msg = load_error("fixture_nosymbol.so", r);
+  EXPECT_NE(msg.find("not a ransim plugin: missing symbol ransim_plugin_abi_version"), std::string::npos) << msg;
+}
+
+TEST(Plugin, AbiMismatchIsRefusedBeforeRegistering) {
+  Registry r;
+  const std::string msg = load_error("fixture_badabi.so", r);
+  EXPECT_NE(msg.find("built for plugin ABI 999, but this ransim has ABI " +
+                     std::to_string(RANSIM_PLUGIN_ABI_VERSION) + "; rebuild it"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(r.find("fixture_bad"), nullptr);
+}
+
+TEST(Plugin, DuplicateNameIsRejectedAndAddsNothing) {
+  Registry r;
+  register_builtin_models(r);
+  const std::string msg = load_error("fixture_dup.so", r);
+  EXPECT_NE(msg.find("population model 'leaky' is already registered by built-in"), std::string::npos) << msg;
+  EXPECT_EQ(r.find("leaky")->origin, "built-in");
+}
+
+TEST(Plugin, LoadAllSkipsMissingDirectoriesAndLoadsEachFileOnce) {
+  const std::string dir = testing::TempDir() + "/plugins_once";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(kDir + "/fixture_ok.so", dir + "/fixture_ok.so",
+                             std::filesystem::copy_options::overwrite_existing);
+  Registry r;
+  PluginLoader loader;
+  loader.load_all({"/no/such/dir", dir, dir}, r);
+  EXPECT_EQ(loader.loaded().size(), 1u);
+  EXPECT_NE(r.find("fixture_unit"), nullptr);
+}
+
+TEST(Plugin, SearchPathOrder) {
+  setenv("RANSIM_PLUGIN_PATH", "/env/one:/env/two", 1);
+  const auto dirs = PluginLoader::search_path({"/flag"});
+  unsetenv("RANSIM_PLUGIN_PATH");
+  ASSERT_GE(dirs.size(), 4u);
+  EXPECT_EQ(dirs[0], "/flag");
+  EXPECT_EQ(dirs[1], "/env/one");
+  EXPECT_EQ(dirs[2], "/env/two");
+  EXPECT_EQ(dirs[3], default_plugin_dir());
+}
+
+}  // namespace
