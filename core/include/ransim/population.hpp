@@ -23,6 +23,7 @@ struct Recordable {
   std::string unit;
   std::string description;
   std::vector<std::size_t> shape;
+  bool needs_drive = false;  // sample() reads the drive: the engine computes it first
   std::size_t size() const {
     std::size_t n = 1;
     for (auto s : shape) n *= s;
@@ -63,6 +64,9 @@ class Population {
                       std::vector<double>& out) const;
   // Fixed weights (biases, unit matrices), saved with every recording.
   virtual std::map<std::string, arma::mat> weights() const { return {}; }
+  // Bound of |state| for saturating units (tanh: 1), 0 when unbounded. The run stops with
+  // a message when most of a population sits at the bound for a long stretch.
+  virtual double saturation_level() const { return 0.0; }
 
  protected:
   std::size_t lanes_ = 1;

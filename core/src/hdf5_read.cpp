@@ -1,0 +1,1 @@
+#include "ransim/hdf5_read.hpp"  // implementation in progress
