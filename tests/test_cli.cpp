@@ -230,3 +230,16 @@ TEST(Cli, DivergenceNamesPopulationUnitAndTimeAndKeepsTheRecording) {
 }
 
 }  // namespace
+
+TEST(Cli, SaturationNamesPopulationAndTimeAndKeepsTheRecording) {
+  // Biases ~ U(-1000, 1000) pin about 98% of the tanh units at +-1 (|b| > 20 saturates tanh
+  // in double precision), which the run reports after 100 tokens.
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir, "sat.toml", kSmall);
+  const Result r = cli({"run", s, "--out", dir + "/sat.h5", "--set", "population.res.bias_scale=1000", "--quiet"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("population 'res' is saturated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("at t = "), std::string::npos) << r.err;
+  EXPECT_EQ(root_string_attribute(dir + "/sat.h5", "status"), "saturated");
+  EXPECT_GE(rows_of(dir + "/sat.h5", "/processing/res/state/data"), 100);
+}

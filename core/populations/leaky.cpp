@@ -61,6 +61,10 @@ class Leaky : public Population {
         4096 / lanes + 1);
   }
 
+  double saturation_level() const override {
+    return act_ == Activation::Tanh || act_ == Activation::Sigmoid ? 1.0 : 0.0;
+  }
+
   std::map<std::string, arma::mat> weights() const override {
     return {{"bias", arma::mat(bias_)}, {"x0", arma::mat(init_)}};
   }

@@ -1,6 +1,8 @@
 #include "ransim/run.hpp"
 
 #include <chrono>
+#include <sstream>
+#include <optional>
 #include <cmath>
 #include <thread>
 #include <unistd.h>
@@ -30,6 +32,12 @@ WeightDistribution distribution(const std::string& s) {
   if (s == "uniform") return WeightDistribution::Uniform;
   if (s == "bernoulli") return WeightDistribution::Bernoulli;
   return WeightDistribution::Normal;
+}
+
+std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
 }
 
 std::string human_bytes(double b) {
@@ -172,6 +180,56 @@ void write_setup(Recorder& rec, const Scenario& sc, const RunOptions& opts, cons
   }
 }
 
+// Stops a run whose state has left the useful regime: any non-finite value (diverged), or
+// a population with most of its units pinned at their bound for many tokens (saturated).
+class HealthCheck {
+ public:
+  static constexpr double kPinned = 1e-9;        // |x| >= level * (1 - kPinned)
+  static constexpr double kFraction = 0.9;       // of a population's units
+  static constexpr std::size_t kTokens = 100;    // consecutive tokens
+
+  explicit HealthCheck(std::size_t populations) : streak_(populations, 0) {}
+
+  std::optional<std::pair<std::string, std::string>> check(const Network& net, const double* x,
+                                                           double t, std::size_t token) {
+    const std::size_t lanes = net.lanes();
+    for (std::size_t p = 0; p < net.populations().size(); ++p) {
+      const auto& pop = net.populations()[p];
+      const ConstBlock blk = net.block(x, p);
+      const double bound = pop.model->saturation_level() * (1.0 - kPinned);
+      const std::size_t dim = pop.model->unit_dim(), units = pop.model->units();
+      std::size_t pinned = 0, first_pinned = units;
+      for (std::size_t u = 0; u < units; ++u) {
+        bool unit_pinned = bound > 0;
+        for (std::size_t v = u * dim; v < (u + 1) * dim; ++v)
+          for (std::size_t b = 0; b < lanes; ++b) {
+            const double value = blk(v, b);
+            if (!std::isfinite(value))
+              return std::make_pair(std::string("diverged"),
+                                    "the state diverged (non-finite) in population '" + pop.name + "', unit " +
+                                        std::to_string(u) + ", lane " + std::to_string(b) + ", at t = " +
+                                        num(t) + " s (token " + std::to_string(token) + ")");
+            unit_pinned = unit_pinned && std::abs(value) >= bound;
+          }
+        if (unit_pinned && pinned++ == 0) first_pinned = u;
+      }
+      streak_[p] = bound > 0 && static_cast<double>(pinned) >= kFraction * static_cast<double>(units)
+                       ? streak_[p] + 1 : 0;
+      if (streak_[p] >= kTokens)
+        return std::make_pair(std::string("saturated"),
+                              "population '" + pop.name + "' is saturated: " + std::to_string(pinned) + " of " +
+                                  std::to_string(units) + " units (first: unit " + std::to_string(first_pinned) +
+                                  ") have sat at +-" + num(pop.model->saturation_level()) + " for " +
+                                  std::to_string(kTokens) + " tokens, at t = " + num(t) + " s (token " +
+                                  std::to_string(token) + "); reduce the input scale, biases or recurrent gain");
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<std::size_t> streak_;
+};
+
 }  // namespace
 
 RunResult run(const Scenario& sc, const RunOptions& opts) {
@@ -215,6 +273,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
 
   std::unique_ptr<Recorder> rec;
   std::vector<RecordedVariable> recorded;
+  bool any_needs_drive = false;
   Recorder::SeriesId input_id = 0, target_id = 0;
   const double Ttok = sc.integrator.token_period;
   if (!res.out.empty()) {
@@ -235,6 +294,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
           continue;
         std::vector<std::size_t> shape{lanes};
         shape.insert(shape.end(), r.shape.begin(), r.shape.end());
+        any_needs_drive = any_needs_drive || r.needs_drive;
         recorded.push_back({i, r.name, rec->add_series("/processing/" + p.name + "/" + r.name, shape, r.unit,
                                                        r.description + " (" + p.kind + ")", Ttok, 1.0 / Ttok)});
       }
@@ -267,13 +327,14 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
     w = ridge_fit(X, Y, sc.readout.real("ridge"));
   };
 
+  HealthCheck health(net->populations().size());
   std::size_t k = 0;
   for (; k < T; ++k) {
     if (opts.stop && opts.stop->load()) {
       res.status = "interrupted";
       res.message = "interrupted by signal " + std::to_string(opts.stop->load()) + " after " +
                     std::to_string(k) + " of " + std::to_string(T) + " tokens (t = " +
-                    std::to_string(sim.time()) + " s)";
+                    num(sim.time()) + " s)";
       break;
     }
     const bool closed_loop = pr.free_run && k >= fit_at;
@@ -282,21 +343,11 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
         u[i * lanes + b] = closed_loop ? prediction[i * lanes + b] : seq.input_at(k, b)[i];
     sim.step_token(u.data());
 
-    // Divergence: a non-finite state ends the run, naming where it happened.
-    for (std::size_t j = 0; j < x.size(); ++j) {
-      if (std::isfinite(x[j])) continue;
-      const std::size_t var = j / lanes, lane = j % lanes;
-      std::size_t p = 0;
-      while (p + 1 < net->populations().size() && net->populations()[p + 1].offset <= var) ++p;
-      const auto& pop = net->populations()[p];
-      const std::size_t local = var - pop.offset;
-      res.status = "diverged";
-      res.message = "the state diverged (non-finite) in population '" + pop.name + "', unit " +
-                    std::to_string(local / pop.model->unit_dim()) + ", lane " + std::to_string(lane) +
-                    ", at t = " + std::to_string(sim.time()) + " s (token " + std::to_string(k) + ")";
+    if (auto stop = health.check(*net, x.data(), sim.time(), k)) {
+      res.status = stop->first;
+      res.message = stop->second;
       break;
     }
-    if (res.status != "complete") break;
 
     for (std::size_t b = 0; b < lanes; ++b) {
       auto col = features_of(k, b);
@@ -314,6 +365,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
         for (std::size_t i = 0; i < seq.input_dim; ++i) sample.push_back(u[i * lanes + b]);
       rec->append(input_id, sample.data());
       rec->append(target_id, seq.target_at(k, 0));
+      if (any_needs_drive) net->compute_drive(x.data(), u.data());
       for (auto& r : recorded) {
         sample.clear();
         net->populations()[r.pop].model->sample(r.name, net->block(x.data(), r.pop), net->drive(r.pop), sample);
