@@ -179,6 +179,32 @@ TEST(Scenario, SameSeedSameNumbersOtherSeedOtherNumbers) {
   EXPECT_NE(r1.metrics.at("nrmse_test"), r3.metrics.at("nrmse_test"));
 }
 
+// A [[compare]] of a variable with itself deviates by exactly 0; sizes and names are checked.
+TEST(Scenario, CompareReportsDeviationAndChecksItsOperands) {
+  const std::string text = replace(kValid, "kind = \"narma10\"\nwarmup = 20\ntrain = 200\ntest = 100",
+                                   "kind = \"random_sequence\"\nsteps = 30") +
+                           "[population.other]\nkind = \"leaky\"\nsize = 3\n"
+                           "[[compare]]\nname = \"self\"\na = \"res.state\"\nb = \"res.state\"\n";
+  const RunResult r = run(parse_scenario(text, "s.toml"));
+  ASSERT_EQ(r.status, "complete");
+  EXPECT_EQ(r.metrics.at("max_abs_dev_self"), 0.0);
+  EXPECT_EQ(r.metrics.count("nrmse_test"), 0u);  // no target, no readout
+  try {
+    run(parse_scenario(replace(text, "b = \"res.state\"", "b = \"other.state\""), "s.toml"));
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'res.state' has 40 values per lane but 'other.state' has 3"),
+              std::string::npos) << e.what();
+  }
+  try {
+    run(parse_scenario(replace(text, "b = \"res.state\"", "b = \"res.nope\""), "s.toml"));
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("population 'res' records no variable 'nope'"), std::string::npos) << e.what();
+  }
+  EXPECT_NE(error_of(replace(text, "b = \"res.state\"", "b = \"zzz.state\"")).find("compare.0"), std::string::npos);
+}
+
 TEST(Scenario, BundledScenariosAreValid) {
   for (const char* name : {"quickstart.toml", "mackey_glass_esn.toml"})
     EXPECT_NO_THROW(load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/" + name)) << name;

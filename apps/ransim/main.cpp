@@ -151,7 +151,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
               << "integrator  " << method_name(sc.integrator.method) << ", " << r.steps << " steps\n"
               << "wall time   " << std::setprecision(3) << r.wall_seconds << " s (" << std::setprecision(4) << tps
               << " tokens/s)\n";
-    for (auto& [k, v] : r.metrics) std::cout << std::left << std::setw(12) << k << std::setprecision(4) << v << "\n";
+    for (auto& [k, v] : r.metrics)
+      std::cout << std::left << std::setw(static_cast<int>(std::max<std::size_t>(12, k.size() + 2))) << k
+                << std::setprecision(4) << v << "\n";
     if (!r.out.empty()) std::cout << "recording   " << r.out << (r.status == "complete" ? "" : " (incomplete)") << "\n";
   }
   if (r.status != "complete") {

@@ -180,6 +180,53 @@ void write_setup(Recorder& rec, const Scenario& sc, const RunOptions& opts, cons
   }
 }
 
+// max |a - b| and max |b| of two recordables over a run.
+struct Comparison {
+  std::string name;
+  std::size_t pop_a = 0, pop_b = 0;
+  std::string var_a, var_b;
+  bool needs_drive = false;
+  double max_diff = 0, max_b = 0;
+  std::vector<double> a, b;
+
+  static Comparison resolve(const CompareDecl& d, const Network& net, const std::string& path) {
+    Comparison c;
+    c.name = d.name;
+    std::size_t sizes[2] = {0, 0};
+    for (int side = 0; side < 2; ++side) {
+      const std::string& full = side == 0 ? d.a : d.b;
+      const std::string pop = full.substr(0, full.find('.')), var = full.substr(full.find('.') + 1);
+      const std::size_t p = net.find(pop);
+      bool found = false;
+      for (auto& r : net.populations()[p].model->recordables())
+        if (r.name == var) {
+          found = true;
+          sizes[side] = r.size();
+          c.needs_drive = c.needs_drive || r.needs_drive;
+        }
+      if (!found)
+        throw InputError(path + ": compare '" + d.name + "': population '" + pop + "' records no variable '" + var + "'");
+      (side == 0 ? c.pop_a : c.pop_b) = p;
+      (side == 0 ? c.var_a : c.var_b) = var;
+    }
+    if (sizes[0] != sizes[1])
+      throw InputError(path + ": compare '" + d.name + "': '" + d.a + "' has " + std::to_string(sizes[0]) +
+                       " values per lane but '" + d.b + "' has " + std::to_string(sizes[1]));
+    return c;
+  }
+
+  void update(const Network& net, const double* x) {
+    a.clear();
+    b.clear();
+    net.populations()[pop_a].model->sample(var_a, net.block(x, pop_a), net.drive(pop_a), a);
+    net.populations()[pop_b].model->sample(var_b, net.block(x, pop_b), net.drive(pop_b), b);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      max_diff = std::max(max_diff, std::abs(a[i] - b[i]));
+      max_b = std::max(max_b, std::abs(b[i]));
+    }
+  }
+};
+
 // Stops a run whose state has left the useful regime: any non-finite value (diverged), or
 // a population with most of its units pinned at their bound for many tokens (saturated).
 class HealthCheck {
@@ -261,7 +308,10 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
     if (sc.readout_from.empty() ||
         std::find(sc.readout_from.begin(), sc.readout_from.end(), net->populations()[i].name) != sc.readout_from.end())
       feature_pops.push_back(i);
-  const bool with_input = sc.readout.boolean("include_input");
+  // Tasks without a target (random_sequence) train no readout.
+  const bool has_readout = seq.target_dim > 0 && pr.train > 0;
+  if (!has_readout) feature_pops.clear();
+  const bool with_input = has_readout && sc.readout.boolean("include_input");
   std::size_t F = with_input ? seq.input_dim : 0;
   for (auto i : feature_pops) F += net->populations()[i].model->state_size();
   arma::mat features(F, T * lanes);  // one column per (token, lane)
@@ -282,8 +332,9 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
     write_setup(*rec, sc, opts, *net);
     input_id = rec->add_series("/acquisition/input", {lanes, seq.input_dim}, "1",
                                "input sample k, held on [k T, (k+1) T)", 0.0, 1.0 / Ttok);
-    target_id = rec->add_series("/acquisition/target", {lanes, seq.target_dim}, "1",
-                                "target for the state after input sample k", Ttok, 1.0 / Ttok);
+    if (has_readout)
+      target_id = rec->add_series("/acquisition/target", {lanes, seq.target_dim}, "1",
+                                  "target for the state after input sample k", Ttok, 1.0 / Ttok);
     for (std::size_t i = 0; i < net->populations().size(); ++i) {
       const auto& p = net->populations()[i];
       for (auto& r : p.model->recordables()) {
@@ -327,6 +378,14 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
     w = ridge_fit(X, Y, sc.readout.real("ridge"));
   };
 
+  // [[compare]]: resolve the two recordables of each pair now, so a typo fails before the run.
+  std::vector<Comparison> compares;
+  bool compare_needs_drive = false;
+  for (auto& c : sc.compares) {
+    compares.push_back(Comparison::resolve(c, *net, sc.path));
+    compare_needs_drive = compare_needs_drive || compares.back().needs_drive;
+  }
+
   HealthCheck health(net->populations().size());
   std::size_t k = 0;
   for (; k < T; ++k) {
@@ -364,7 +423,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
       for (std::size_t b = 0; b < lanes; ++b)
         for (std::size_t i = 0; i < seq.input_dim; ++i) sample.push_back(u[i * lanes + b]);
       rec->append(input_id, sample.data());
-      rec->append(target_id, seq.target_at(k, 0));
+      if (has_readout) rec->append(target_id, seq.target_at(k, 0));
       if (any_needs_drive) net->compute_drive(x.data(), u.data());
       for (auto& r : recorded) {
         sample.clear();
@@ -373,8 +432,12 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
       }
       rec->maybe_flush();
     }
-    if (k + 1 == fit_at) fit(fit_at);
-    if (pr.free_run && k + 1 >= fit_at) predict(k);
+    if (!compares.empty()) {
+      if (compare_needs_drive) net->compute_drive(x.data(), u.data());
+      for (auto& c : compares) c.update(*net, x.data());
+    }
+    if (has_readout && k + 1 == fit_at) fit(fit_at);
+    if (has_readout && pr.free_run && k + 1 >= fit_at) predict(k);
 
     if (opts.progress && elapsed() - last_report > 0.2) {
       last_report = elapsed();
@@ -385,7 +448,12 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
   res.steps = sim.steps();
   if (opts.progress) opts.progress({k, T, sim.steps(), elapsed()});
 
-  if (res.status == "complete") {
+  for (auto& c : compares) {
+    res.metrics["max_abs_dev_" + c.name] = c.max_diff;
+    res.metrics["max_rel_dev_" + c.name] = c.max_diff / c.max_b;
+    if (rec) rec->write_scalar("/analysis/metrics/max_rel_dev_" + c.name, c.max_diff / c.max_b);
+  }
+  if (res.status == "complete" && has_readout) {
     const arma::mat X = features.t();
     const arma::mat Yhat = ridge_predict(w, X);  // rows (token, lane)
     auto segment = [&](std::size_t k0, std::size_t k1, const char* name) {

@@ -226,8 +226,8 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
   }
   for (auto& s : sets) apply_set(root, s, cx);
 
-  const std::vector<std::string> sections = {"description", "seed", "simulation", "task",
-                                             "population", "projection", "readout", "record"};
+  const std::vector<std::string> sections = {"description", "seed", "simulation", "task", "population",
+                                             "projection", "readout", "record", "compare"};
   for (auto&& [k, node] : root)
     if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
       std::string known;
@@ -356,6 +356,29 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
       for (auto& name : sc.record_variables)
         if (!has_population(name.substr(0, name.find('.'))))
           cx.fail(*v, "record.variables", "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
+    }
+  }
+  if (const toml::node* n = root.get("compare")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      cx.fail(*n, "compare", "expected an array of tables ([[compare]]), found " + found(*n));
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& cn = *arr->get(i);
+      const toml::table& t = *cn.as_table();
+      const std::string key = "compare." + std::to_string(i);
+      for (auto&& [k, node] : t)
+        if (k.str() != "name" && k.str() != "a" && k.str() != "b")
+          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key + "." +
+                           std::string(k.str()) + "' (known here: name, a, b)");
+      CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "", read_string(cx, t, "a", key, cn),
+                    read_string(cx, t, "b", key, cn)};
+      for (const std::string* v : {&d.a, &d.b}) {
+        const auto dot = v->find('.');
+        if (dot == std::string::npos || !has_population(v->substr(0, dot)))
+          cx.fail(*t.get(v == &d.a ? "a" : "b"), key, "'" + *v + "' is not \"population.variable\" of a population here");
+      }
+      if (d.name.empty()) d.name = std::to_string(i);
+      sc.compares.push_back(std::move(d));
     }
   }
   return sc;

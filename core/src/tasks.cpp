@@ -158,6 +158,34 @@ class Narma10Task : public Task {
   }
 };
 
+// Inputs only: a random sequence drives the network, nothing is learned. For scenarios that
+// compare populations ([[compare]]) rather than train a readout.
+class RandomSequenceTask : public Task {
+ public:
+  explicit RandomSequenceTask(const Params& p)
+      : dim_(static_cast<std::size_t>(p.integer("dim"))), scale_(p.real("scale")),
+        uniform_(p.string("distribution") == "uniform") {
+    protocol.warmup = 0;
+    protocol.train = 0;
+    protocol.test = static_cast<std::size_t>(p.integer("steps"));
+  }
+  Sequences generate(std::size_t lanes, Rng& rng) const override {
+    Sequences s;
+    s.steps = protocol.total();
+    s.lanes = lanes;
+    s.input_dim = dim_;
+    s.target_dim = 0;
+    s.input.resize(s.steps * lanes * dim_);
+    for (auto& v : s.input) v = scale_ * (uniform_ ? uniform(rng, -1.0, 1.0) : normal(rng));
+    return s;
+  }
+
+ private:
+  std::size_t dim_;
+  double scale_;
+  bool uniform_;
+};
+
 std::vector<TaskInfo> make_tasks() {
   TaskInfo mg;
   mg.kind = "mackey_glass";
@@ -187,7 +215,18 @@ std::vector<TaskInfo> make_tasks() {
   narma.description = "NARMA-10 system identification, u ~ U(0, 0.5)";
   narma.params = protocol_specs(200, 2000, 2000);
   narma.create = [](const Params& p) { return std::make_unique<Narma10Task>(p); };
-  return {mg, narma};
+  TaskInfo rs;
+  rs.kind = "random_sequence";
+  rs.description = "random input sequence, no target and no readout (for [[compare]] scenarios)";
+  rs.params = {
+      {"dim", ParamType::Integer, std::int64_t{1}, "1", "input dimensions", 1, 1e6},
+      {"steps", ParamType::Integer, std::int64_t{100}, "tokens", "sequence length", 1, 1e9},
+      {"distribution", ParamType::String, std::string("normal"), "", "normal N(0, 1) or uniform U(-1, 1), "
+       "times scale", 0, 0, false, {"normal", "uniform"}},
+      {"scale", ParamType::Real, 1.0, "1", "multiplies every input value", 0, kInf},
+  };
+  rs.create = [](const Params& p) { return std::make_unique<RandomSequenceTask>(p); };
+  return {mg, narma, rs};
 }
 
 }  // namespace

@@ -25,6 +25,13 @@ struct ProjectionDecl {
   Params params;
 };
 
+// Two recorded variables that should agree (e.g. a construction and the model it implements);
+// the run reports max |a - b| / max |b| over all tokens and lanes as `max_rel_dev_<name>`.
+struct CompareDecl {
+  std::string name;
+  std::string a, b;  // "population.variable"
+};
+
 struct Scenario {
   std::string path;       // as given ("<string>" for text)
   std::string text;       // the file, verbatim
@@ -42,6 +49,7 @@ struct Scenario {
   std::vector<std::string> readout_from;  // population names; empty: all
   Params record;                      // file, flush_interval, compression
   std::vector<std::string> record_variables;  // "pop" or "pop.variable"; empty: all
+  std::vector<CompareDecl> compares;
 };
 
 // Reads and validates a scenario. `sets` are "dotted.key=value" overrides applied before
