@@ -243,19 +243,34 @@ double spectral_radius(const Csr& w) {
   return arma::max(arma::abs(ev));
 }
 
-std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
-                                                     const std::vector<SourceRef>& sources,
-                                                     Rng& rng) {
+static std::size_t total_size(const std::vector<SourceRef>& sources) {
   std::size_t total = 0;
   for (auto& s : sources) total += s.size;
   if (total == 0) throw InputError("identity routing has no source values to route");
+  return total;
+}
+
+// The route to value k of the concatenated sources.
+static RoutingProjection::Route route_to(std::size_t k, const std::vector<SourceRef>& sources) {
+  std::uint32_t s = 0;
+  while (k >= sources[s].size) k -= sources[s++].size;
+  return {s, static_cast<std::uint32_t>(k)};
+}
+
+std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots, const std::vector<SourceRef>& sources) {
+  const std::size_t total = total_size(sources);
   std::vector<RoutingProjection::Route> routes(slots);
-  for (auto& r : routes) {
-    std::size_t k = std::min(static_cast<std::size_t>(uniform(rng) * total), total - 1);
-    std::uint32_t s = 0;
-    while (k >= sources[s].size) k -= sources[s++].size;
-    r = {s, static_cast<std::uint32_t>(k)};
-  }
+  for (std::size_t i = 0; i < slots; ++i) routes[i] = route_to(i % total, sources);
+  return routes;
+}
+
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
+                                                     const std::vector<SourceRef>& sources,
+                                                     Rng& rng) {
+  const std::size_t total = total_size(sources);
+  std::vector<RoutingProjection::Route> routes(slots);
+  for (auto& r : routes)
+    r = route_to(std::min(static_cast<std::size_t>(uniform(rng) * total), total - 1), sources);
   return routes;
 }
 

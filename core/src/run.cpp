@@ -111,7 +111,8 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
     } else {
       std::vector<SourceRef> sources;
       for (auto& f : pj.from) sources.push_back(net->source(f));
-      auto routes = random_routing(rows, sources, rng);
+      auto routes = pj.params.string("map") == "ordered" ? ordered_routing(rows, sources)
+                                                          : random_routing(rows, sources, rng);
       proj = std::make_unique<RoutingProjection>(sources, std::move(routes), pj.params.real("scale"));
     }
     proj->name = pj.name;

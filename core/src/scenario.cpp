@@ -59,6 +59,9 @@ const std::vector<ParamSpec>& sparse_projection_specs() {
 const std::vector<ParamSpec>& identity_projection_specs() {
   static const std::vector<ParamSpec> s = {
       {"scale", ParamType::Real, 1.0, "1", "gain of every routed value"},
+      {"map", ParamType::String, std::string("random"), "", "random: each slot draws one source value "
+       "at random; ordered: slot i receives source value i (sources concatenated, wrapping around)",
+       0, 0, false, {"random", "ordered"}},
   };
   return s;
 }

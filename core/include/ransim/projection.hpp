@@ -96,6 +96,8 @@ struct SparseSpec {
 Csr random_sparse(const SparseSpec& spec, Rng& rng);
 // Largest |eigenvalue| of a square sparse matrix (ARPACK through Armadillo, dense fallback).
 double spectral_radius(const Csr& w);
+// Slot i receives value i of the concatenated sources, wrapping around.
+std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots, const std::vector<SourceRef>& sources);
 std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
                                                      const std::vector<SourceRef>& sources,
                                                      Rng& rng);
