@@ -61,6 +61,12 @@ class Leaky : public Population {
         4096 / lanes + 1);
   }
 
+  std::vector<std::string> live_parameters() const override { return {"tau"}; }
+  void set_live_parameter(const std::string& name, const Value& v) override {
+    if (name != "tau") Population::set_live_parameter(name, v);
+    inv_tau_ = 1.0 / as_real(v);
+  }
+
   double saturation_level() const override {
     return act_ == Activation::Tanh || act_ == Activation::Sigmoid ? 1.0 : 0.0;
   }

@@ -90,11 +90,12 @@ const Value& Params::get(const std::string& name) const {
   return it->second;
 }
 
-double Params::real(const std::string& name) const {
-  const Value& v = get(name);
+double as_real(const Value& v) {
   if (auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
   return std::get<double>(v);
 }
+
+double Params::real(const std::string& name) const { return as_real(get(name)); }
 std::int64_t Params::integer(const std::string& name) const {
   return std::get<std::int64_t>(get(name));
 }

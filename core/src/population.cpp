@@ -21,4 +21,8 @@ void Population::sample(const std::string& name, ConstBlock x, ConstBlock /*driv
     for (std::size_t v = 0; v < x.vars; ++v) out.push_back(x(v, b));
 }
 
+void Population::set_live_parameter(const std::string& name, const Value&) {
+  throw std::logic_error("ransim: parameter '" + name + "' cannot change during a run");
+}
+
 }  // namespace ransim

@@ -34,6 +34,8 @@ struct ParamSpec {
 };
 
 std::string type_name(ParamType t);
+// A number as double, whether it was written as an integer or a real.
+double as_real(const Value& v);
 std::string to_string(const Value& v);
 
 // Validated values of one model instance, looked up by name (missing ones take defaults

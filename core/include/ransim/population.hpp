@@ -64,6 +64,11 @@ class Population {
                       std::vector<double>& out) const;
   // Fixed weights (biases, unit matrices), saved with every recording.
   virtual std::map<std::string, arma::mat> weights() const { return {}; }
+  // Parameters that may change while a simulation runs, applied by the engine between
+  // steps (never mid-step) after validation against the model's specs (DESIGN.md 2.3).
+  virtual std::vector<std::string> live_parameters() const { return {}; }
+  virtual void set_live_parameter(const std::string& name, const Value& value);
+
   // Bound of |state| for saturating units (tanh: 1), 0 when unbounded. The run stops with
   // a message when most of a population sits at the bound for a long stretch.
   virtual double saturation_level() const { return 0.0; }
