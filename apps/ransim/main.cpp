@@ -151,9 +151,10 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
               << "integrator  " << method_name(sc.integrator.method) << ", " << r.steps << " steps\n"
               << "wall time   " << std::setprecision(3) << r.wall_seconds << " s (" << std::setprecision(4) << tps
               << " tokens/s)\n";
+    std::size_t width = 12;
+    for (auto& [k, v] : r.metrics) width = std::max(width, k.size() + 2);
     for (auto& [k, v] : r.metrics)
-      std::cout << std::left << std::setw(static_cast<int>(std::max<std::size_t>(12, k.size() + 2))) << k
-                << std::setprecision(4) << v << "\n";
+      std::cout << std::left << std::setw(static_cast<int>(width)) << k << std::setprecision(4) << v << "\n";
     if (!r.out.empty()) std::cout << "recording   " << r.out << (r.status == "complete" ? "" : " (incomplete)") << "\n";
   }
   if (r.status != "complete") {

@@ -67,7 +67,8 @@ Array read_hdf5_array(const std::string& file, const std::string& dataset) {
     std::size_t end = dataset.find('/', start);
     if (end == std::string::npos) end = dataset.size();
     if (end > start) {
-      prefix += (prefix.empty() || prefix.back() == '/' ? "" : "/") + dataset.substr(start, end - start);
+      if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+      prefix.append(dataset, start, end - start);
       if (H5Lexists(f.get(), prefix.c_str(), H5P_DEFAULT) <= 0)
         throw fail(end == dataset.size() ? "no such dataset in the file"
                                          : "no such dataset in the file (no group '" + prefix + "')");
