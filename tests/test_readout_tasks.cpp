@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <armadillo>
 #include <cmath>
+#include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "ransim/error.hpp"
@@ -201,12 +203,13 @@ double max_error(const std::vector<double>& a, const std::vector<double>& b) {
 TEST(MackeyGlass, MatchesFineStepReference) {
   // Reference accuracy: |ref(1e-3) - ref(5e-4)| = 1.6e-8 over these 300 time units, so
   // ref(5e-4) is within ~1e-8 of the exact solution.
-  // Observed ransim errors (max over samples 1..300): h = 0.1: 7.0e-5, h = 0.05: 1.75e-5,
-  // h = 0.025: 4.4e-6, i.e. second order (ratio 4.0 per halving), not the fourth order of
-  // RK4: the cubic interpolation of the delayed value straddles the history's kink at t = 0
-  // (x' jumps from 0 to f(x0, x0)) in the two steps after t = tau, an O(h) error in the
-  // delayed value there, which costs O(h^2) globally. The bound 2e-4 is ~3x the observed
-  // error at h = 0.1.
+  // Observed ransim error at h = 0.1: 7.6e-8 (max over samples 1..300); the bound 2e-7 is
+  // that plus the reference's own error, with a margin.
+  // Order: RK4 with cubic interpolation of the delayed value, one-sided at the history's kink
+  // at t = 0. Self-convergence over h = 0.1, 0.05, 0.025: at x(300) successive differences
+  // shrink by 16 (2.4e-8, 1.5e-9, 9.4e-11); the maximum over all samples shrinks by 8,
+  // third order, because x'' also jumps (at t = tau) and the interpolation crosses that
+  // jump. The test asserts > 6. (Before the t = 0 kink was handled the ratio was 4.)
   const std::size_t count = 300;
   const std::vector<double> ref = mackey_glass_reference(5e-4, count);
   ransim::MackeyGlass mg;
@@ -215,12 +218,12 @@ TEST(MackeyGlass, MatchesFineStepReference) {
   const std::vector<double> s1 = mg.series(count);
   mg.h = 0.05;
   const std::vector<double> s2 = mg.series(count);
+  mg.h = 0.025;
+  const std::vector<double> s3 = mg.series(count);
   ASSERT_EQ(s1.size(), count);
   ASSERT_EQ(s2.size(), count);
-  const double e1 = max_error(s1, ref), e2 = max_error(s2, ref);
-  EXPECT_LT(e1, 2e-4);
-  EXPECT_GT(e1, 1e-7);  // far above the reference's own error: the ratio below is meaningful
-  EXPECT_GT(e1 / e2, 3.0);  // error shrinks with h, at least ~ h^1.6 (observed h^2)
+  EXPECT_LT(max_error(s1, ref), 2e-7);
+  EXPECT_GT(max_error(s1, s2) / max_error(s2, s3), 6.0);
   // The samples are x(1), x(2), ...: shifted by one sample they disagree by O(0.1).
   EXPECT_GT(max_error(std::vector<double>(s1.begin(), s1.end() - 1),
                       std::vector<double>(ref.begin() + 1, ref.end())),

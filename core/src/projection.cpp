@@ -230,13 +230,17 @@ double spectral_radius(const Csr& w) {
   if (w.nnz() == 0) return 0.0;
   const arma::sp_mat m = w.to_arma();
   if (w.rows > 200) {
-    // ARPACK: a few eigenvalues of largest magnitude (several, because for random matrices
-    // many lie close to the spectral circle and one alone converges slowly).
+    // ARPACK. The spectrum of a random matrix fills a disc, so many eigenvalues lie near the
+    // largest modulus: asking for a handful converged to a set that missed the largest in 3
+    // of 40 draws (N = 800, 1000). 24 eigenvalues in a 97-vector Krylov space found it in all
+    // 40, to 1e-13, and is faster than the default subspace.
+    const arma::uword k = std::min<arma::uword>(24, w.rows / 4);
     arma::cx_vec ev;
     arma::eigs_opts opts;
     opts.maxiter = 10000;
     opts.tol = 1e-10;
-    if (arma::eigs_gen(ev, m, 6, "lm", opts) && ev.n_elem > 0) return arma::max(arma::abs(ev));
+    opts.subdim = std::min<arma::uword>(w.rows - 1, 4 * k + 1);
+    if (arma::eigs_gen(ev, m, k, "lm", opts) && ev.n_elem > 0) return arma::max(arma::abs(ev));
   }
   arma::cx_vec ev;
   if (!arma::eig_gen(ev, arma::mat(m))) throw RunError("eigenvalue computation failed");

@@ -22,11 +22,17 @@ std::vector<double> MackeyGlass::series(std::size_t samples) const {
   std::vector<double> hist(d + 1, x0);
   hist.reserve(d + total + 1);
   auto f = [&](double x, double xd) { return beta * xd / (1.0 + std::pow(xd, n)) - gamma * x; };
-  // x at t - tau + h/2 between grid points j and j+1: cubic through j-1 .. j+2.
+  // x at t - tau + h/2, between grid points j and j+1, by cubic interpolation. The solution
+  // has a kink at t = 0 (grid point d), where the constant history meets the integrated
+  // part: a stencil must not straddle it, or RK4 drops to second order.
   auto mid = [&](std::size_t j) {
-    const double a = hist[j > 0 ? j - 1 : 0], b = hist[j], c = hist[j + 1];
+    if (j + 1 <= d) return x0;  // inside the constant history
+    if (j == d) {  // one-sided: j .. j+3 (clamped for delays of fewer than 3 steps)
+      auto at = [&](std::size_t i) { return hist[std::min(i, hist.size() - 1)]; };
+      return (5.0 * at(j) + 15.0 * at(j + 1) - 5.0 * at(j + 2) + at(j + 3)) / 16.0;
+    }
     const double e = hist[std::min(j + 2, hist.size() - 1)];
-    return (-a + 9.0 * b + 9.0 * c - e) / 16.0;
+    return (-hist[j - 1] + 9.0 * hist[j] + 9.0 * hist[j + 1] - e) / 16.0;
   };
   std::vector<double> out;
   out.reserve(samples);

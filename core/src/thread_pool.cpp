@@ -35,8 +35,10 @@ void ThreadPool::parallel_for(std::size_t n,
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   run_range(f, n, size(), 0);
-  while (pending_.load(std::memory_order_acquire) != 0) {
-  }
+  // On a busy machine a worker may be descheduled: after a short spin, give the core away
+  // instead of burning the time slice the worker needs.
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin)
+    if (spin > 1000) std::this_thread::yield();
 }
 
 void ThreadPool::worker(std::size_t index) {
@@ -44,8 +46,10 @@ void ThreadPool::worker(std::size_t index) {
   for (;;) {
     // Spin for a while (jobs come every few microseconds during a run), then sleep.
     std::uint64_t g = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; g == seen && spin < 200000; ++spin)
+    for (int spin = 0; g == seen && spin < 50000; ++spin) {
+      if (spin > 1000) std::this_thread::yield();
       g = generation_.load(std::memory_order_acquire);
+    }
     if (g == seen) {
       generation_.wait(seen, std::memory_order_acquire);
       continue;
