@@ -61,41 +61,41 @@ static inline v4d load4(const double* p) {
 }
 static inline void store4(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
 
+// y[0..16) += sum_k val[k] * x[col[k] * lanes + 0..16): one 16-lane chunk of one row. Kept
+// small so that the compiler holds everything in registers.
+static inline void chunk16(const std::uint32_t* __restrict col, const double* __restrict val,
+                           std::size_t n, const double* __restrict x, std::size_t lanes,
+                           double* __restrict y) {
+  v4d a0 = load4(y), a1 = load4(y + 4), a2 = load4(y + 8), a3 = load4(y + 12);
+  v4d b0 = {0, 0, 0, 0}, b1 = b0, b2 = b0, b3 = b0;
+  std::size_t k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const double* p = x + col[k] * lanes;
+    const double* q = x + col[k + 1] * lanes;
+    const double w = val[k], u = val[k + 1];
+    a0 += w * load4(p), a1 += w * load4(p + 4), a2 += w * load4(p + 8), a3 += w * load4(p + 12);
+    b0 += u * load4(q), b1 += u * load4(q + 4), b2 += u * load4(q + 8), b3 += u * load4(q + 12);
+  }
+  if (k < n) {
+    const double* p = x + col[k] * lanes;
+    const double w = val[k];
+    a0 += w * load4(p), a1 += w * load4(p + 4), a2 += w * load4(p + 8), a3 += w * load4(p + 12);
+  }
+  store4(y, a0 + b0), store4(y + 4, a1 + b1), store4(y + 8, a2 + b2), store4(y + 12, a3 + b3);
+}
+
 static void rows_lanes(const Csr& a, ConstBlock x, Block y, std::size_t r0, std::size_t r1) {
-  constexpr std::size_t V = 4, C = 4 * V;  // 4 vectors of 4 doubles: 16 lanes
   const std::size_t lanes = x.lanes;
-  const std::uint32_t* col = a.col.data();
-  const double* val = a.val.data();
   for (std::size_t i = r0; i < r1; ++i) {
     double* yi = y.var(i);
-    const std::size_t k0 = a.row_ptr[i], k1 = a.row_ptr[i + 1];
+    const std::size_t k0 = a.row_ptr[i], n = a.row_ptr[i + 1] - k0;
+    const std::uint32_t* col = a.col.data() + k0;
+    const double* val = a.val.data() + k0;
     std::size_t b0 = 0;
-    for (; b0 + C <= lanes; b0 += C) {
-      v4d s0[V], s1[V];
-      for (std::size_t v = 0; v < V; ++v) {
-        s0[v] = load4(yi + b0 + 4 * v);
-        s1[v] = v4d{0, 0, 0, 0};
-      }
-      std::size_t k = k0;
-      for (; k + 2 <= k1; k += 2) {
-        const double w0 = val[k], w1 = val[k + 1];
-        const double* x0 = x.var(col[k]) + b0;
-        const double* x1 = x.var(col[k + 1]) + b0;
-        for (std::size_t v = 0; v < V; ++v) {
-          s0[v] += w0 * load4(x0 + 4 * v);
-          s1[v] += w1 * load4(x1 + 4 * v);
-        }
-      }
-      if (k < k1) {
-        const double w = val[k];
-        const double* xk = x.var(col[k]) + b0;
-        for (std::size_t v = 0; v < V; ++v) s0[v] += w * load4(xk + 4 * v);
-      }
-      for (std::size_t v = 0; v < V; ++v) store4(yi + b0 + 4 * v, s0[v] + s1[v]);
-    }
+    for (; b0 + 16 <= lanes; b0 += 16) chunk16(col, val, n, x.data + b0, lanes, yi + b0);
     for (; b0 < lanes; ++b0) {  // the lanes that do not fill a chunk
       double s = 0;
-      for (std::size_t k = k0; k < k1; ++k) s += val[k] * x.var(col[k])[b0];
+      for (std::size_t k = 0; k < n; ++k) s += val[k] * x.data[col[k] * lanes + b0];
       yi[b0] += s;
     }
   }
