@@ -75,10 +75,10 @@ Array read_hdf5_array(const std::string& file, const std::string& dataset) {
     }
     start = end + 1;
   }
-  H5O_info_t info;
-  if (H5Oget_info_by_name(f.get(), dataset.c_str(), &info, H5P_DEFAULT) < 0)
-    throw fail("no such dataset in the file");
-  if (info.type != H5O_TYPE_DATASET) throw fail("is not a dataset (a group or a named type)");
+  // H5Oopen + H5Iget_type rather than H5Oget_info, whose signature changed in HDF5 1.12.
+  const Id obj(H5Oopen(f.get(), dataset.c_str(), H5P_DEFAULT), H5Oclose);
+  if (!obj.valid()) throw fail("no such dataset in the file (a dangling link?)");
+  if (H5Iget_type(obj.get()) != H5I_DATASET) throw fail("is not a dataset (a group or a named type)");
 
   const Id d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!d.valid()) throw fail("cannot open the dataset");

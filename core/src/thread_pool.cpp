@@ -16,25 +16,24 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-static void run_range(const std::function<void(std::size_t, std::size_t)>& f, std::size_t n,
+static void run_range(void (*job)(void*, std::size_t, std::size_t), void* ctx, std::size_t n,
                       std::size_t parts, std::size_t i) {
   const std::size_t begin = n * i / parts, end = n * (i + 1) / parts;
-  if (begin < end) f(begin, end);
+  if (begin < end) job(ctx, begin, end);
 }
 
-void ThreadPool::parallel_for(std::size_t n,
-                              const std::function<void(std::size_t, std::size_t)>& f,
-                              std::size_t min_per_thread) {
+void ThreadPool::run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread) {
   if (workers_.empty() || n < 2 * std::max<std::size_t>(min_per_thread, 1)) {
-    if (n) f(0, n);
+    if (n) job(ctx, 0, n);
     return;
   }
-  job_ = &f;
+  job_ = job;
+  ctx_ = ctx;
   job_n_ = n;
   pending_.store(workers_.size(), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
-  run_range(f, n, size(), 0);
+  run_range(job, ctx, n, size(), 0);
   // On a busy machine a worker may be descheduled: after a short spin, give the core away
   // instead of burning the time slice the worker needs.
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin)
@@ -56,7 +55,7 @@ void ThreadPool::worker(std::size_t index) {
     }
     seen = g;
     if (stop_.load()) return;
-    run_range(*job_, job_n_, size(), index);
+    run_range(job_, ctx_, job_n_, size(), index);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }

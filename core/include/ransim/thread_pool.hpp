@@ -4,7 +4,7 @@
 // variable (whose wake-up alone costs several microseconds), then block.
 #include <atomic>
 #include <cstddef>
-#include <functional>
+#include <type_traits>
 #include <thread>
 #include <vector>
 
@@ -21,14 +21,22 @@ class ThreadPool {
 
   // Calls f(begin, end) on disjoint ranges covering [0, n), one per thread, and returns when
   // all are done. Runs inline when n < min_per_thread * 2 or the pool has one thread.
-  void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& f,
-                    std::size_t min_per_thread = 1);
+  // f is passed by reference, never copied or allocated (this is called every step).
+  template <class F>
+  void parallel_for(std::size_t n, F&& f, std::size_t min_per_thread = 1) {
+    using Fn = std::remove_reference_t<F>;
+    run(n, [](void* ctx, std::size_t b, std::size_t e) { (*static_cast<Fn*>(ctx))(b, e); },
+        const_cast<void*>(static_cast<const void*>(&f)), min_per_thread);
+  }
 
  private:
+  using Job = void (*)(void*, std::size_t, std::size_t);
+  void run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread);
   void worker(std::size_t index);
 
   std::vector<std::thread> workers_;
-  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
+  Job job_ = nullptr;
+  void* ctx_ = nullptr;
   std::size_t job_n_ = 0;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::size_t> pending_{0};

@@ -1,0 +1,1149 @@
+// The attention population plugins: cortex_qkv, hippocampus_memory, attention_block
+// (plugins/*/README.md), and read_hdf5_array, which loads their weights.
+//
+// Where the expected numbers come from:
+//  - NAIVE: an independent implementation written below with plain loops over std::vector,
+//    straight from the README equations (q = W_q z, K = Z W_k^T, V = Z W_v^T, softmax,
+//    W_o V^T a, the memory sum), with its own working-memory bookkeeping (a list of every tick
+//    sample), its own drive (dense copies of the projections' weights) and its own Euler and
+//    RK4 steps. The plugins compute the attention in a factored order (W_k^T W_q, W_o W_v), so
+//    agreement is to round-off: 1e-12 on values of magnitude <= 1.
+//  - DISCRETE: the documented discrete-time update h[k+1] = (1-a) h[k] + a phi(Z_k), a = T/tau,
+//    as its own loop (Euler with dt = T must give it).
+//  - IDENTITY: the same network twice (weights reloaded from HDF5, another thread count, an
+//    input that differs only in the future): results must be bitwise equal.
+//  - PROPERTIES: attention rows sum to 1; masked rows are exactly 0; contraction (echo state).
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <filesystem>
+#include <iomanip>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/attention_math.hpp"
+#include "ransim/error.hpp"
+#include "ransim/hdf5_read.hpp"
+#include "ransim/network.hpp"
+#include "ransim/plugin.hpp"
+#include "ransim/recorder.hpp"
+#include "ransim/registry.hpp"
+#include "ransim/run.hpp"
+#include "ransim/scenario.hpp"
+#include "ransim/simulator.hpp"
+
+using namespace ransim;
+
+namespace {
+
+using Vec = std::vector<double>;
+using Mat = std::vector<Vec>;  // row-major: Mat[i][j]
+
+// The plugins, loaded once into the global registry (as the CLI does).
+void load_plugins() {
+  static const bool loaded = [] {
+    PluginLoader loader;
+    loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());
+    return true;
+  }();
+  (void)loaded;
+}
+
+std::string tmp_path(const std::string& name) {
+  return (std::filesystem::path(testing::TempDir()) / ("attn_" + name)).string();
+}
+
+std::string num(double v) {
+  std::ostringstream s;
+  s << std::setprecision(17) << v;
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------
+
+struct Config {
+  std::string name, kind, params;  // params: extra TOML lines of [population.p]
+  std::uint64_t seed = 3;
+};
+
+// Every model, per-unit and shared weights, every activation, both context modes.
+const std::vector<Config>& configs() {
+  static const std::vector<Config> c = {
+      {"cortex_time", "cortex_qkv", "context = 4\n"},
+      {"cortex_time_shared", "cortex_qkv", "context = 3\nshared_weights = true\ntemperature = 0.7\n"},
+      // Units mode, started away from 0 with a strong output.
+      {"cortex_units", "cortex_qkv", "context_mode = \"units\"\nk = 3\ninitial_state = 0.9\nwo_scale = 3.0\nwv_scale = 2.0\n"},
+      {"cortex_units_shared", "cortex_qkv",
+       "context_mode = \"units\"\nk = 5\nshared_weights = true\ninitial_state = 0.9\nwo_scale = 3.0\nwv_scale = 2.0\n",
+       6},  // seed 6: W_o W_v has an eigenvalue > 1 (with seed 3 all decay, and so does h)
+      {"hippo_relu", "hippocampus_memory", "slots = 6\nbias_scale = 0.3\n"},
+      {"hippo_gelu_shared", "hippocampus_memory", "slots = 6\nactivation = \"gelu\"\nshared_store = true\nbias_scale = 0.3\n"},
+      {"hippo_softmax", "hippocampus_memory", "slots = 7\nactivation = \"softmax\"\nvalue_scale = 2.0\ninitial_state = 0.5\n"},
+      {"block", "attention_block", "context = 4\nslots = 6\nbias_scale = 0.2\ninitial_state = 0.5\n"},
+      {"block_shared_softmax", "attention_block",
+       "context = 3\nslots = 5\nshared_weights = true\nshared_store = true\nactivation = \"softmax\"\n"},
+      {"block_gelu", "attention_block", "context = 2\nslots = 4\nactivation = \"gelu\"\nwo_scale = 1.5\n"},
+  };
+  return c;
+}
+
+struct ScenarioSpec {
+  std::string kind, params;
+  std::string method = "rk4";
+  double dt = 0.25, token_period = 1.0;
+  std::size_t lanes = 1, threads = 1;
+  bool recurrent = true;
+  std::string recurrent_params = "density = 0.3\nscale = 0.5\n";
+  std::uint64_t seed = 3;
+  std::string pop = "p";  // the population's name (its random stream)
+  std::string unit_params = "units = 5\ndim = 3\ntau = 1.5\n";
+};
+
+std::string scenario_text(const ScenarioSpec& s) {
+  std::string t = "seed = " + std::to_string(s.seed) + "\n[simulation]\nintegrator = \"" + s.method +
+                  "\"\ndt = " + num(s.dt) + "\ntoken_period = " + num(s.token_period) +
+                  "\nlanes = " + std::to_string(s.lanes) + "\nthreads = " + std::to_string(s.threads) +
+                  "\n[task]\nkind = \"narma10\"\nwarmup = 10\ntrain = 40\ntest = 20\n"
+                  "[population." + s.pop + "]\nkind = \"" + s.kind + "\"\n" + s.unit_params + s.params +
+                  "[[projection]]\nname = \"in\"\nfrom = \"input\"\nto = \"" + s.pop + "\"\ndensity = 1.0\n";
+  // Named projections: their random streams do not depend on the population's name.
+  if (s.recurrent)
+    t += "[[projection]]\nname = \"rec\"\nfrom = \"" + s.pop + "\"\nto = \"" + s.pop + "\"\n" + s.recurrent_params;
+  return t;
+}
+
+struct Built {
+  Scenario sc;
+  std::unique_ptr<Network> net;
+};
+
+ScenarioSpec spec_of(const Config& c) {
+  ScenarioSpec s{c.kind, c.params};
+  s.seed = c.seed;
+  return s;
+}
+
+Built build(const ScenarioSpec& s, std::size_t input_size) {
+  load_plugins();
+  Built b;
+  b.sc = parse_scenario(scenario_text(s), "<test>");
+  b.net = build_network(b.sc, input_size);
+  return b;
+}
+
+// Inputs u[k] (input_size x lanes, lanes fastest), different in every lane.
+std::vector<Vec> make_inputs(std::size_t tokens, std::size_t input_size, std::size_t lanes, unsigned seed) {
+  std::mt19937_64 g(seed);
+  std::uniform_real_distribution<double> d(-1.0, 1.0);
+  std::vector<Vec> u(tokens, Vec(input_size * lanes));
+  for (auto& v : u)
+    for (auto& x : v) x = d(g);
+  return u;
+}
+
+// ---------------------------------------------------------------------------------------
+// NAIVE reference: plain loops, straight from the README equations
+// ---------------------------------------------------------------------------------------
+
+Vec matvec(const Mat& w, const Vec& x) {
+  Vec y(w.size(), 0.0);
+  for (std::size_t i = 0; i < w.size(); ++i)
+    for (std::size_t j = 0; j < x.size(); ++j) y[i] += w[i][j] * x[j];
+  return y;
+}
+
+double dot(const Vec& a, const Vec& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+Vec softmax(const Vec& s) {
+  double m = s[0];
+  for (double v : s) m = std::max(m, v);
+  Vec e(s.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) sum += (e[i] = std::exp(s[i] - m));
+  for (auto& v : e) v /= sum;
+  return e;
+}
+
+Vec slice(const Vec& v, std::size_t first, std::size_t n) {
+  return Vec(v.begin() + static_cast<std::ptrdiff_t>(first), v.begin() + static_cast<std::ptrdiff_t>(first + n));
+}
+
+// Rows [block*rows, (block+1)*rows) of a recorded [blocks*rows, cols] weight.
+Mat block_of(const arma::mat& w, std::size_t block, std::size_t rows) {
+  Mat m(rows, Vec(w.n_cols));
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < w.n_cols; ++j) m[i][j] = w(block * rows + i, j);
+  return m;
+}
+
+struct RefModel {
+  std::string kind;
+  std::size_t U = 0, D = 0, c = 1, k = 0, S = 0;
+  double tau = 1, temperature = 1;
+  bool units_mode = false;
+  std::string activation;
+  std::vector<Mat> Wq, Wk, Wv, Wo, Km, Vm;  // per unit (shared ones repeated)
+  std::vector<Vec> bm;
+  std::vector<std::vector<std::size_t>> pre;
+
+  bool attention() const { return kind != "hippocampus_memory"; }
+  bool memory() const { return kind != "cortex_qkv"; }
+  std::size_t att_rows() const { return units_mode ? k + 1 : c; }
+};
+
+RefModel reference(const Population& p, const std::string& kind, const Params& params) {
+  RefModel m;
+  m.kind = kind;
+  m.U = static_cast<std::size_t>(params.integer("units"));
+  m.D = static_cast<std::size_t>(params.integer("dim"));
+  m.tau = params.real("tau");
+  const auto w = p.weights();
+  auto per_unit = [&](const std::string& name, std::size_t rows, std::vector<Mat>& out) {
+    const arma::mat& a = w.at(name);
+    const std::size_t blocks = a.n_rows / rows;
+    EXPECT_TRUE(blocks == 1 || blocks == m.U) << name;
+    for (std::size_t u = 0; u < m.U; ++u) out.push_back(block_of(a, blocks == 1 ? 0 : u, rows));
+  };
+  if (m.attention()) {
+    m.c = static_cast<std::size_t>(params.integer("context"));
+    m.temperature = params.real("temperature");
+    per_unit("W_q", m.D, m.Wq);
+    per_unit("W_k", m.D, m.Wk);
+    per_unit("W_v", m.D, m.Wv);
+    per_unit("W_o", m.D, m.Wo);
+    if (kind == "cortex_qkv" && params.string("context_mode") == "units") {
+      m.units_mode = true;
+      m.k = static_cast<std::size_t>(params.integer("k"));
+      const arma::mat& pre = w.at("presynaptic");
+      for (std::size_t u = 0; u < m.U; ++u) {
+        m.pre.emplace_back();
+        for (std::size_t r = 0; r < m.k; ++r) m.pre[u].push_back(static_cast<std::size_t>(pre(u, r)));
+      }
+    }
+  }
+  if (m.memory()) {
+    m.S = static_cast<std::size_t>(params.integer("slots"));
+    m.activation = params.string("activation");
+    per_unit("memory_keys", m.S, m.Km);
+    per_unit("memory_values", m.S, m.Vm);
+    const arma::mat& b = w.at("memory_bias");
+    for (std::size_t u = 0; u < m.U; ++u) m.bm.push_back(block_of(b, b.n_rows == 1 ? 0 : u, 1)[0]);
+  }
+  return m;
+}
+
+struct UnitOut {
+  Vec phi, attention, memory;
+};
+
+// Attention of unit u: query from z, keys/values from the rows Z (oldest first).
+Vec naive_attention(const RefModel& m, std::size_t u, const Vec& z, const Mat& Z, Vec& a) {
+  const Vec q = matvec(m.Wq[u], z);
+  Vec s(Z.size());
+  Mat V(Z.size());
+  for (std::size_t r = 0; r < Z.size(); ++r) {
+    const Vec k = matvec(m.Wk[u], Z[r]);  // row r of K = Z W_k^T
+    V[r] = matvec(m.Wv[u], Z[r]);         // row r of V = Z W_v^T
+    s[r] = dot(k, q) / (std::sqrt(static_cast<double>(m.D)) * m.temperature);
+  }
+  a = softmax(s);
+  Vec vta(m.D, 0.0);  // V^T a
+  for (std::size_t r = 0; r < Z.size(); ++r)
+    for (std::size_t d = 0; d < m.D; ++d) vta[d] += V[r][d] * a[r];
+  return matvec(m.Wo[u], vta);
+}
+
+// Memory read of unit u: sum_s f(k_s . y + b_s) v_s; the activations go to `mem`.
+Vec naive_memory(const RefModel& m, std::size_t u, const Vec& y, Vec& mem) {
+  mem.assign(m.S, 0.0);
+  for (std::size_t s = 0; s < m.S; ++s) mem[s] = dot(m.Km[u][s], y) + m.bm[u][s];
+  if (m.activation == "relu")
+    for (auto& v : mem) v = v > 0 ? v : 0.0;
+  else if (m.activation == "gelu")
+    for (auto& v : mem) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+  else
+    mem = softmax(mem);
+  Vec r(m.D, 0.0);
+  for (std::size_t s = 0; s < m.S; ++s)
+    for (std::size_t d = 0; d < m.D; ++d) r[d] += mem[s] * m.Vm[u][s][d];
+  return r;
+}
+
+// phi of unit u given its input z, the population state h (units mode) and the past tick
+// samples of the whole population's drive (oldest first; time mode).
+UnitOut naive_unit(const RefModel& m, std::size_t u, const Vec& z, const Vec& h, const std::vector<Vec>& past) {
+  UnitOut out;
+  Vec r;
+  if (m.attention()) {
+    Mat Z;
+    if (m.units_mode) {
+      for (std::size_t j : m.pre[u]) Z.push_back(slice(h, j * m.D, m.D));
+      Z.push_back(z);  // the unit's own input, last
+    } else {
+      const std::size_t n = std::min(past.size(), m.c - 1);
+      for (std::size_t i = past.size() - n; i < past.size(); ++i) Z.push_back(slice(past[i], u * m.D, m.D));
+      Z.push_back(z);
+    }
+    Vec a;
+    r = naive_attention(m, u, z, Z, a);
+    out.attention.assign(m.att_rows() - a.size(), 0.0);  // masked rows first
+    out.attention.insert(out.attention.end(), a.begin(), a.end());
+    if (m.memory()) {
+      const Vec read = naive_memory(m, u, r, out.memory);
+      for (std::size_t d = 0; d < m.D; ++d) r[d] += read[d];  // residual
+    }
+  } else {
+    r = naive_memory(m, u, z, out.memory);
+  }
+  out.phi.resize(m.D);
+  for (std::size_t d = 0; d < m.D; ++d) out.phi[d] = std::tanh(r[d]);
+  return out;
+}
+
+// dh/dt = (-h + phi) / tau for the whole population.
+Vec naive_dhdt(const RefModel& m, const Vec& h, const Vec& z, const std::vector<Vec>& past) {
+  Vec f(h.size());
+  for (std::size_t u = 0; u < m.U; ++u) {
+    const UnitOut o = naive_unit(m, u, slice(z, u * m.D, m.D), h, past);
+    for (std::size_t d = 0; d < m.D; ++d) f[u * m.D + d] = (-h[u * m.D + d] + o.phi[d]) / m.tau;
+  }
+  return f;
+}
+
+// The network of one population: z = W_in u + W_rec h (dense copies of the projections).
+struct RefNet {
+  RefModel m;
+  Mat w_in, w_rec;  // w_rec empty without a recurrent projection
+
+  Vec drive(const Vec& h, const Vec& u) const {
+    Vec z = matvec(w_in, u);
+    if (!w_rec.empty()) {
+      const Vec r = matvec(w_rec, h);
+      for (std::size_t i = 0; i < z.size(); ++i) z[i] += r[i];
+    }
+    return z;
+  }
+};
+
+Mat dense(const Projection& p) {
+  const arma::mat a(p.matrices()[0].second.to_arma());
+  Mat m(a.n_rows, Vec(a.n_cols));
+  for (std::size_t i = 0; i < a.n_rows; ++i)
+    for (std::size_t j = 0; j < a.n_cols; ++j) m[i][j] = a(i, j);
+  return m;
+}
+
+RefNet reference(const Built& b) {
+  RefNet r;
+  const auto& pop = b.net->populations()[0];
+  r.m = reference(*pop.model, pop.kind, b.sc.populations[0].params);
+  r.w_in = dense(*b.net->projections()[0]);
+  if (b.net->projections().size() > 1) r.w_rec = dense(*b.net->projections()[1]);
+  return r;
+}
+
+// One lane simulated token by token with the integrator's own steps (Euler or classic RK4).
+// During token k the past rows are the tick samples z(t_{k-1}), ..., z(t_{k-c+1}); with
+// `end_samples` they are instead z at the END of tokens (a deliberately wrong variant).
+struct NaiveLane {
+  const RefNet& net;
+  Vec h;
+  std::vector<Vec> ticks;  // every tick sample so far, oldest first
+
+  std::vector<Vec> past() const {
+    return ticks.empty() ? ticks : std::vector<Vec>(ticks.begin(), ticks.end() - 1);
+  }
+  void token(const Vec& u, const std::string& method, std::size_t substeps, double T, bool end_samples = false) {
+    if (!end_samples) ticks.push_back(net.drive(h, u));
+    const std::vector<Vec> p = end_samples ? ticks : past();
+    auto f = [&](const Vec& x) { return naive_dhdt(net.m, x, net.drive(x, u), p); };
+    const double dt = T / static_cast<double>(substeps);
+    for (std::size_t s = 0; s < substeps; ++s) {
+      if (method == "euler") {
+        const Vec k1 = f(h);
+        for (std::size_t i = 0; i < h.size(); ++i) h[i] += dt * k1[i];
+      } else {
+        const Vec k1 = f(h);
+        Vec x(h.size());
+        for (std::size_t i = 0; i < h.size(); ++i) x[i] = h[i] + 0.5 * dt * k1[i];
+        const Vec k2 = f(x);
+        for (std::size_t i = 0; i < h.size(); ++i) x[i] = h[i] + 0.5 * dt * k2[i];
+        const Vec k3 = f(x);
+        for (std::size_t i = 0; i < h.size(); ++i) x[i] = h[i] + dt * k3[i];
+        const Vec k4 = f(x);
+        for (std::size_t i = 0; i < h.size(); ++i) h[i] += dt / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+      }
+    }
+    if (end_samples) ticks.push_back(net.drive(h, u));
+  }
+  // Attention / memory as recorded after the token: drive at the end of the token, same rows.
+  UnitOut unit_after(std::size_t u, const Vec& input) const {
+    const Vec z = net.drive(h, input);
+    return naive_unit(net.m, u, slice(z, u * net.m.D, net.m.D), h, past());
+  }
+};
+
+Vec lane_of(const std::vector<double>& x, std::size_t lanes, std::size_t b) {
+  Vec v(x.size() / lanes);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = x[i * lanes + b];
+  return v;
+}
+
+double max_abs_diff(const Vec& a, const Vec& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double m = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
+// Recordable `name` of population 0 for the current state (the drive recomputed first, as
+// ransim::run does), lane-major [lanes, U, n].
+Vec sample(Network& net, const Simulator& sim, const Vec& u, const std::string& name) {
+  net.compute_drive(sim.state().data(), u.data());
+  Vec out;
+  net.populations()[0].model->sample(name, net.block(sim.state().data(), 0), net.drive(0), out);
+  return out;
+}
+
+constexpr double kTol = 1e-12;
+constexpr std::size_t kInputs = 2;
+
+// ---------------------------------------------------------------------------------------
+// dx/dt for a given state, drive and window (the population on its own)
+// ---------------------------------------------------------------------------------------
+
+std::unique_ptr<Population> create(const std::string& kind, const std::string& name,
+                                   const std::map<std::string, Value>& values, std::uint64_t seed = 5) {
+  load_plugins();
+  const PopulationInfo* info = Registry::global().find(kind);
+  if (!info) throw std::runtime_error("model not loaded: " + kind);
+  Params p = defaults(info->params);
+  for (auto& [k, v] : values) {
+    const ParamSpec* spec = find_spec(info->params, k);
+    if (!spec) throw std::runtime_error("no parameter " + k);
+    if (auto why = spec->check(v)) throw std::runtime_error(k + ": " + *why);
+    p.set(k, v);
+  }
+  return info->create(PopulationContext{name, p, seed});
+}
+
+// The Config's TOML lines as parameter values (the few types used above).
+std::map<std::string, Value> values_of(const Config& c) {
+  std::map<std::string, Value> v{{"units", std::int64_t{5}}, {"dim", std::int64_t{3}}, {"tau", 1.5}};
+  std::istringstream in(c.params);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find(" = ");
+    const std::string key = line.substr(0, eq), val = line.substr(eq + 3);
+    if (val == "true" || val == "false") v[key] = val == "true";
+    else if (val[0] == '"') v[key] = val.substr(1, val.size() - 2);
+    else if (val.find('.') != std::string::npos) v[key] = std::stod(val);
+    else v[key] = std::int64_t{std::stoll(val)};
+  }
+  return v;
+}
+
+TEST(Attention, DerivativeMatchesNaiveForGivenStateDriveAndWindow) {
+  std::mt19937_64 g(11);
+  std::uniform_real_distribution<double> d(-1.5, 1.5);
+  ThreadPool pool(1);
+  for (const Config& c : configs()) {
+    for (std::size_t lanes : {1u, 3u}) {
+      for (std::size_t ticks : {0u, 1u, 2u, 7u}) {  // empty, partial, full and wrapped windows
+        SCOPED_TRACE(c.name + " lanes " + std::to_string(lanes) + " ticks " + std::to_string(ticks));
+        const auto values = values_of(c);
+        auto pop = create(c.kind, "p", values);
+        pop->set_lanes(lanes);
+        Params params = defaults(Registry::global().find(c.kind)->params);
+        for (auto& [k, v] : values) params.set(k, v);
+        const RefModel m = reference(*pop, c.kind, params);
+        const std::size_t N = pop->state_size();
+        ASSERT_EQ(N, m.U * m.D);
+        ASSERT_EQ(pop->input_size(), N);
+        Vec x(N * lanes), drive(N * lanes), dxdt(N * lanes);
+        std::vector<Vec> samples;  // tick drives, lanes fastest
+        for (std::size_t t = 0; t < ticks; ++t) {
+          samples.emplace_back(N * lanes);
+          for (auto& v : samples.back()) v = d(g);
+          if (pop->uses_ticks()) pop->on_tick(ConstBlock{x.data(), N, lanes}, ConstBlock{samples.back().data(), N, lanes});
+        }
+        for (auto& v : x) v = d(g) / 1.5;
+        for (auto& v : drive) v = d(g);
+        pop->derivative(ConstBlock{x.data(), N, lanes}, ConstBlock{drive.data(), N, lanes}, Block{dxdt.data(), N, lanes},
+                        0.0, pool);
+        for (std::size_t b = 0; b < lanes; ++b) {
+          // The live row is `drive`; the samples of the ticks before the last are past rows.
+          std::vector<Vec> past;
+          for (std::size_t t = 0; t + 1 < samples.size(); ++t) past.push_back(lane_of(samples[t], lanes, b));
+          const Vec expect = naive_dhdt(m, lane_of(x, lanes, b), lane_of(drive, lanes, b), past);
+          EXPECT_LT(max_abs_diff(lane_of(dxdt, lanes, b), expect), kTol) << "lane " << b;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Trajectories in a network: rk4 with 4 steps per token, euler with 2
+// ---------------------------------------------------------------------------------------
+
+void check_trajectory(const Config& c, std::size_t lanes, const std::string& method, double dt) {
+  SCOPED_TRACE(c.name + " " + method + " lanes " + std::to_string(lanes));
+  ScenarioSpec s = spec_of(c);
+  s.method = method;
+  s.dt = dt;
+  s.lanes = lanes;
+  Built b = build(s, kInputs);
+  const RefNet ref = reference(b);
+  Simulator sim(*b.net, b.sc.integrator);
+  const std::size_t tokens = 50, substeps = static_cast<std::size_t>(std::lround(1.0 / dt));
+  const auto u = make_inputs(tokens, kInputs, lanes, 17);
+  std::vector<NaiveLane> naive;
+  for (std::size_t l = 0; l < lanes; ++l) naive.push_back({ref, lane_of(sim.state(), lanes, l), {}});
+  double worst = 0;
+  for (std::size_t k = 0; k < tokens; ++k) {
+    sim.step_token(u[k].data());
+    const Vec att = ref.m.attention() ? sample(*b.net, sim, u[k], "attention") : Vec{};
+    const Vec mem = ref.m.memory() ? sample(*b.net, sim, u[k], "memory") : Vec{};
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const Vec ul = lane_of(u[k], lanes, l);
+      naive[l].token(ul, method, substeps, 1.0);
+      worst = std::max(worst, max_abs_diff(lane_of(sim.state(), lanes, l), naive[l].h));
+      for (std::size_t unit = 0; unit < ref.m.U; ++unit) {
+        const UnitOut o = naive[l].unit_after(unit, ul);
+        if (ref.m.attention()) {
+          const std::size_t R = ref.m.att_rows();
+          const Vec got = slice(att, (l * ref.m.U + unit) * R, R);
+          worst = std::max(worst, max_abs_diff(got, o.attention));
+          double sum = 0;
+          for (double a : got) sum += a;
+          EXPECT_NEAR(sum, 1.0, 1e-14);
+        }
+        if (ref.m.memory())
+          worst = std::max(worst, max_abs_diff(slice(mem, (l * ref.m.U + unit) * ref.m.S, ref.m.S), o.memory));
+      }
+    }
+  }
+  EXPECT_LT(worst, kTol);
+  testing::Test::RecordProperty(c.name + "_" + method + "_lanes" + std::to_string(lanes), num(worst));
+  // The comparison is not vacuous: the states moved well away from 0.
+  double size = 0;
+  for (double v : sim.state()) size = std::max(size, std::abs(v));
+  EXPECT_GT(size, 0.05);
+}
+
+TEST(Attention, TrajectoriesMatchNaiveRk4) {
+  for (const Config& c : configs())
+    for (std::size_t lanes : {1u, 3u}) check_trajectory(c, lanes, "rk4", 0.25);
+}
+
+TEST(Attention, TrajectoriesMatchNaiveEuler) {
+  for (const Config& c : configs())
+    for (std::size_t lanes : {1u, 3u}) check_trajectory(c, lanes, "euler", 0.5);
+}
+
+// ---------------------------------------------------------------------------------------
+// Causality, masking, the tick rule
+// ---------------------------------------------------------------------------------------
+
+TEST(Attention, NoLookAheadAndMaskedRowsBeforeTheWindowFills) {
+  for (const Config& c : configs()) {
+    if (c.kind == "hippocampus_memory") continue;
+    SCOPED_TRACE(c.name);
+    ScenarioSpec s = spec_of(c);
+    s.lanes = 2;
+    Built b1 = build(s, kInputs), b2 = build(s, kInputs);
+    Simulator s1(*b1.net, b1.sc.integrator), s2(*b2.net, b2.sc.integrator);
+    const std::size_t tokens = 30, change = 12;
+    auto u1 = make_inputs(tokens, kInputs, 2, 5), u2 = u1;
+    for (std::size_t k = change; k < tokens; ++k)
+      for (auto& v : u2[k]) v = -v + 0.3;  // a different future
+    const RefModel m = reference(b1).m;
+    const std::size_t R = m.att_rows();
+    for (std::size_t k = 0; k < tokens; ++k) {
+      s1.step_token(u1[k].data());
+      s2.step_token(u2[k].data());
+      const Vec a1 = sample(*b1.net, s1, u1[k], "attention"), a2 = sample(*b2.net, s2, u2[k], "attention");
+      if (k < change) {  // bitwise: nothing computed so far may depend on the future input
+        EXPECT_EQ(s1.state(), s2.state()) << "token " << k;
+        EXPECT_EQ(a1, a2) << "token " << k;
+      } else if (k == change + 1) {
+        EXPECT_NE(s1.state(), s2.state());
+      }
+      // After token k, min(k, c-1) past rows exist (+ the live one); the rest are exactly 0.
+      const std::size_t valid = m.units_mode ? R : std::min(k, m.c - 1) + 1;
+      for (std::size_t row = 0; row < a1.size() / R; ++row) {
+        double sum = 0;
+        for (std::size_t r = 0; r < R; ++r) {
+          const double a = a1[row * R + r];
+          sum += a;
+          if (r < R - valid) EXPECT_EQ(a, 0.0) << "token " << k << " row " << r;
+          else EXPECT_GT(a, 0.0) << "token " << k << " row " << r;
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-14);
+      }
+    }
+  }
+}
+
+TEST(Attention, WindowPushesExactlyAtTicks) {
+  // rk4, 8 steps per token: the past rows must be the drive at the ticks (NAIVE keeps every
+  // tick sample). The same naive network whose windows hold the drive at the end of each
+  // token instead (close to what a push at a late intermediate step would give) is far off,
+  // so the comparison can tell the two apart.
+  for (const std::string kind : {"cortex_qkv", "attention_block"}) {
+    SCOPED_TRACE(kind);
+    ScenarioSpec s{kind, "context = 4\nslots = 5\n"};
+    if (kind == "cortex_qkv") s.params = "context = 4\n";
+    s.dt = 0.125;
+    Built b = build(s, kInputs);
+    const RefNet ref = reference(b);
+    Simulator sim(*b.net, b.sc.integrator);
+    const auto u = make_inputs(30, kInputs, 1, 23);
+    NaiveLane good{ref, sim.state(), {}}, wrong = good;
+    double err_good = 0, err_wrong = 0;
+    for (std::size_t k = 0; k < u.size(); ++k) {
+      sim.step_token(u[k].data());
+      good.token(u[k], "rk4", 8, 1.0);
+      wrong.token(u[k], "rk4", 8, 1.0, true);
+      err_good = std::max(err_good, max_abs_diff(sim.state(), good.h));
+      err_wrong = std::max(err_wrong, max_abs_diff(sim.state(), wrong.h));
+    }
+    EXPECT_LT(err_good, kTol);
+    EXPECT_GT(err_wrong, 1e-3);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// DISCRETE: Euler with dt = T is the documented discrete-time update
+// ---------------------------------------------------------------------------------------
+
+TEST(Attention, EulerWithTokenPeriodIsTheDiscreteUpdate) {
+  for (const Config& c : configs()) {
+    SCOPED_TRACE(c.name);
+    ScenarioSpec s = spec_of(c);
+    s.method = "euler";
+    s.dt = 0.5;
+    s.token_period = 0.5;  // a = T / tau = 0.5 / 1.5
+    s.lanes = 2;
+    Built b = build(s, kInputs);
+    const RefNet ref = reference(b);
+    const RefModel& m = ref.m;
+    const auto u = make_inputs(40, kInputs, 2, 29);
+    Simulator sim(*b.net, b.sc.integrator);
+    const std::vector<double> x0 = sim.state();
+    std::vector<std::vector<double>> states;
+    for (auto& uk : u) {
+      sim.step_token(uk.data());
+      states.push_back(sim.state());
+    }
+    const double a = 0.5 / m.tau;
+    for (std::size_t l = 0; l < 2; ++l) {
+      // h[k+1] = (1-a) h[k] + a tanh(r_k);  r_k from z_k = W_in u_k + W_rec h_k and the window
+      // Z_k = [z_{k-c+1}; ...; z_k] (time mode) or [h_k[j]...; z_k] (units mode).
+      Vec h = lane_of(x0, 2, l);
+      std::vector<Vec> zs;
+      double worst = 0;
+      for (std::size_t k = 0; k < u.size(); ++k) {
+        zs.push_back(ref.drive(h, lane_of(u[k], 2, l)));
+        Vec next(h.size());
+        for (std::size_t i = 0; i < m.U; ++i) {
+          Mat Z;
+          if (m.units_mode) {
+            for (std::size_t j : m.pre[i]) Z.push_back(slice(h, j * m.D, m.D));
+            Z.push_back(slice(zs[k], i * m.D, m.D));  // the unit's own input, last
+          } else
+            for (std::size_t j = k + 1 - std::min(k + 1, m.c); j <= k; ++j) Z.push_back(slice(zs[j], i * m.D, m.D));
+          const Vec z = slice(zs[k], i * m.D, m.D);
+          Vec r, mem, att;
+          if (m.attention()) {
+            r = naive_attention(m, i, z, Z, att);
+            if (m.memory()) {
+              const Vec read = naive_memory(m, i, r, mem);
+              for (std::size_t d = 0; d < m.D; ++d) r[d] += read[d];
+            }
+          } else {
+            r = naive_memory(m, i, z, mem);
+          }
+          for (std::size_t d = 0; d < m.D; ++d) next[i * m.D + d] = (1 - a) * h[i * m.D + d] + a * std::tanh(r[d]);
+        }
+        h = next;
+        worst = std::max(worst, max_abs_diff(lane_of(states[k], 2, l), h));
+      }
+      EXPECT_LT(worst, kTol) << "lane " << l;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Weights through HDF5
+// ---------------------------------------------------------------------------------------
+
+// Writes one dataset with the HDF5 C API (file created if missing).
+void h5_write(const std::string& file, const std::string& name, const std::vector<hsize_t>& dims,
+              const Vec& values) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  hid_t f = std::filesystem::exists(file) ? H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
+                                          : H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t d = H5Dcreate2(f, name.c_str(), H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(d, 0) << name;
+  H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  H5Dclose(d);
+  H5Sclose(space);
+  H5Pclose(lcpl);
+  H5Fclose(f);
+}
+
+// Row-major values of an arma matrix.
+Vec row_major(const arma::mat& m) {
+  const arma::mat t = m.t();
+  return Vec(t.begin(), t.end());
+}
+
+std::vector<double> run_tokens(Built& b, std::size_t tokens, unsigned seed) {
+  Simulator sim(*b.net, b.sc.integrator);
+  const auto u = make_inputs(tokens, kInputs, b.sc.lanes, seed);
+  for (auto& uk : u) sim.step_token(uk.data());
+  return sim.state();
+}
+
+TEST(Attention, WeightsRoundTripThroughHdf5) {
+  for (const Config& c : configs()) {
+    for (bool three_d : {false, true}) {
+      SCOPED_TRACE(c.name + (three_d ? " [blocks, rows, cols]" : " [blocks*rows, cols]"));
+      ScenarioSpec s = spec_of(c);
+      s.lanes = 2;
+      Built a = build(s, kInputs);
+      const std::string file = tmp_path(c.name + (three_d ? "_3d.h5" : ".h5"));
+      std::filesystem::remove(file);
+      const auto w = a.net->populations()[0].model->weights();
+      if (!three_d) {
+        // As a recording stores them: Recorder::write_matrix, shape [rows, cols].
+        Recorder rec(RecorderOptions{file});
+        for (auto& [name, m] : w) rec.write_matrix("/weights/" + name, m);
+        rec.finish("complete");
+      } else {
+        // Stacked per-unit matrices as [blocks, rows, cols] (as h5py users would write them).
+        const Params& p = a.sc.populations[0].params;
+        for (auto& [name, m] : w) {
+          const hsize_t rows = name == "presynaptic" || name == "memory_bias" || name == "x0" ? 1
+                               : name.rfind("memory_", 0) == 0 ? static_cast<hsize_t>(p.integer("slots"))
+                                                               : static_cast<hsize_t>(p.integer("dim"));
+          h5_write(file, "/weights/" + name, {m.n_rows / rows, rows, m.n_cols}, row_major(m));
+        }
+      }
+      // Another population name: other random weights, unless they are loaded.
+      ScenarioSpec other = s;
+      other.pop = "q";
+      ScenarioSpec loaded = other;
+      loaded.params += "weights_file = \"" + file + "\"\nweights_group = \"/weights\"\n";
+      Built b = build(loaded, kInputs), o = build(other, kInputs);
+      const auto w2 = b.net->populations()[0].model->weights();
+      ASSERT_EQ(w.size(), w2.size());
+      for (auto& [name, m] : w) EXPECT_TRUE(arma::approx_equal(m, w2.at(name), "absdiff", 0.0)) << name;
+      const auto xa = run_tokens(a, 30, 3);
+      EXPECT_EQ(xa, run_tokens(b, 30, 3));  // bitwise
+      EXPECT_NE(xa, run_tokens(o, 30, 3));
+    }
+  }
+}
+
+TEST(Attention, WeightsLoadFromARansimRecording) {
+  // A whole run records its weights under /network/populations/NAME; a second scenario can
+  // take them from there (D = 1: ransim records single-column matrices as vectors).
+  load_plugins();
+  for (const std::string dim : {"1", "3"}) {
+    SCOPED_TRACE("dim " + dim);
+    ScenarioSpec s{"attention_block", "context = 3\nslots = 4\n"};
+    s.unit_params = "units = 4\ndim = " + dim + "\n";
+    const std::string file = tmp_path("recording_d" + dim + ".h5");
+    std::filesystem::remove(file);
+    Scenario sc = parse_scenario(scenario_text(s), "<test>");
+    RunOptions opts;
+    opts.out = file;
+    const RunResult r = run(sc, opts);
+    ASSERT_EQ(r.status, "complete") << r.message;
+    ScenarioSpec s2 = s;
+    s2.params += "weights_file = \"" + file + "\"\nweights_group = \"/network/populations/p\"\n";
+    Built a = build(s, 1), b = build(s2, 1);
+    const auto w1 = a.net->populations()[0].model->weights(), w2 = b.net->populations()[0].model->weights();
+    for (auto& [name, m] : w1) EXPECT_TRUE(arma::approx_equal(m, w2.at(name), "absdiff", 0.0)) << name;
+  }
+}
+
+std::string build_error(const ScenarioSpec& s) {
+  try {
+    build(s, kInputs);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Attention, BadWeightsFileNamesFileAndDataset) {
+  const std::string good = tmp_path("bad_weights.h5");
+  std::filesystem::remove(good);
+  h5_write(good, "W_q", {15, 3}, Vec(45, 0.1));
+  h5_write(good, "W_k", {3, 3}, Vec(9, 0.1));  // per-unit weights expected: wrong shape
+  h5_write(good, "W_v", {5, 3, 3}, Vec(45, 0.1));
+  Vec with_nan(45, 0.1);
+  with_nan[7] = std::nan("");
+  h5_write(good, "W_o", {15, 3}, with_nan);
+
+  ScenarioSpec s{"cortex_qkv", ""};
+  const std::string missing = tmp_path("no_such_file.h5");
+  s.params = "weights_file = \"" + missing + "\"\n";
+  std::string msg = build_error(s);
+  EXPECT_NE(msg.find(missing), std::string::npos) << msg;
+  EXPECT_NE(msg.find("dataset '/W_q'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no such file"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("population 'p'"), std::string::npos) << msg;
+
+  s.params = "weights_file = \"" + good + "\"\n";
+  msg = build_error(s);  // W_q fine, W_k has the shared shape
+  EXPECT_NE(msg.find(good + ": dataset '/W_k': expected shape [15, 3] or [5, 3, 3]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("found [3, 3]"), std::string::npos) << msg;
+
+  s.params = "weights_file = \"" + good + "\"\nshared_weights = true\n";
+  msg = build_error(s);  // now W_q has the per-unit shape
+  EXPECT_NE(msg.find(good + ": dataset '/W_q': expected shape [3, 3] or [1, 3, 3]"), std::string::npos) << msg;
+
+  s.params = "weights_file = \"" + good + "\"\nweights_group = \"/nested\"\n";
+  msg = build_error(s);
+  EXPECT_NE(msg.find(good + ": dataset '/nested/W_q': no such dataset"), std::string::npos) << msg;
+
+  // A missing dataset next to good ones, and a non-finite value.
+  const std::string partial = tmp_path("partial_weights.h5");
+  std::filesystem::remove(partial);
+  for (const char* n : {"W_q", "W_k", "W_v"}) h5_write(partial, n, {15, 3}, Vec(45, 0.1));
+  s.params = "weights_file = \"" + partial + "\"\n";
+  msg = build_error(s);
+  EXPECT_NE(msg.find(partial + ": dataset '/W_o': no such dataset in the file"), std::string::npos) << msg;
+  h5_write(partial, "W_o", {15, 3}, with_nan);
+  msg = build_error(s);
+  EXPECT_NE(msg.find(partial + ": dataset '/W_o': value 7 is not finite"), std::string::npos) << msg;
+
+  // Units mode: presynaptic indices must be units.
+  const std::string ok = tmp_path("ok_weights.h5");
+  std::filesystem::remove(ok);
+  for (const char* n : {"W_q", "W_k", "W_v", "W_o"}) h5_write(ok, n, {15, 3}, Vec(45, 0.1));
+  h5_write(ok, "presynaptic", {5, 2}, {0, 1, 2, 3, 4, 5, 0, 1, 2, 3});
+  s.params = "weights_file = \"" + ok + "\"\ncontext_mode = \"units\"\nk = 2\n";
+  msg = build_error(s);
+  EXPECT_NE(msg.find(ok + ": dataset '/presynaptic': value 5 (5.000000) is not a unit index in [0, 5)"),
+            std::string::npos)
+      << msg;
+
+  // Memory datasets are named in messages too.
+  ScenarioSpec h{"hippocampus_memory", "slots = 4\nweights_file = \"" + ok + "\"\n"};
+  msg = build_error(h);
+  EXPECT_NE(msg.find(ok + ": dataset '/memory_keys': no such dataset"), std::string::npos) << msg;
+}
+
+TEST(Attention, ReadHdf5ArrayErrorsAndConversions) {
+  const std::string file = tmp_path("read_array.h5");
+  std::filesystem::remove(file);
+  h5_write(file, "/g/m", {2, 3}, {1, 2, 3, 4, 5, 6});
+  {
+    hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hsize_t n = 3;
+    hid_t space = H5Screate_simple(1, &n, nullptr);
+    const int ints[3] = {7, -8, 9};
+    hid_t d = H5Dcreate2(f, "ints", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, ints);
+    H5Dclose(d);
+    H5Sclose(space);
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 5);
+    hid_t scalar = H5Screate(H5S_SCALAR);
+    d = H5Dcreate2(f, "text", str, scalar, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, "hello");
+    H5Dclose(d);
+    H5Sclose(scalar);
+    H5Tclose(str);
+    H5Fclose(f);
+  }
+  const Array m = read_hdf5_array(file, "/g/m");
+  EXPECT_EQ(m.shape, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(m.values, (Vec{1, 2, 3, 4, 5, 6}));
+  const Array i = read_hdf5_array(file, "ints");
+  EXPECT_EQ(i.shape, (std::vector<std::size_t>{3}));
+  EXPECT_EQ(i.values, (Vec{7, -8, 9}));
+
+  auto error = [&](const std::string& f, const std::string& d) -> std::string {
+    try {
+      read_hdf5_array(f, d);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error(file, "text"), file + ": dataset 'text': expected numbers (integer or floating point), found strings");
+  EXPECT_EQ(error(file, "/g/none"), file + ": dataset '/g/none': no such dataset in the file");
+  EXPECT_EQ(error(file, "/h/m"), file + ": dataset '/h/m': no such dataset in the file (no group '/h')");
+  EXPECT_EQ(error(file, "g"), file + ": dataset 'g': is not a dataset (a group or a named type)");
+  EXPECT_EQ(error("/nonexistent/x.h5", "a"), "/nonexistent/x.h5: dataset 'a': cannot open the file: no such file");
+  const std::string text = tmp_path("not_hdf5.h5");
+  std::ofstream(text) << "plain text";
+  EXPECT_EQ(error(text, "a"), text + ": dataset 'a': cannot open the file: not an HDF5 file");
+}
+
+// ---------------------------------------------------------------------------------------
+// Echo state property with default parameters
+// ---------------------------------------------------------------------------------------
+
+TEST(Attention, EchoStatePropertyWithDefaults) {
+  // Two initial states, the same input: the distance between the trajectories must shrink by
+  // >= 1e3. Default unit parameters (only the shape is set), a recurrent sparse projection with
+  // the scenario defaults (density 0.1, N(0, 1) weights, scale 1), rk4 with dt = T / 2.
+  for (const std::string kind : {"cortex_qkv", "cortex_qkv units", "hippocampus_memory", "attention_block"}) {
+    SCOPED_TRACE(kind);
+    const bool units = kind == "cortex_qkv units";
+    ScenarioSpec s{units ? "cortex_qkv" : kind, units ? "context_mode = \"units\"\n" : ""};
+    s.unit_params = "units = 16\ndim = 4\n";
+    s.recurrent_params = "";
+    s.dt = 0.5;
+    // Two networks (each population keeps its own working memory).
+    Built b1 = build(s, 1), b2 = build(s, 1);
+    Simulator a(*b1.net, b1.sc.integrator), c(*b2.net, b2.sc.integrator);
+    std::mt19937_64 g(3);
+    std::uniform_real_distribution<double> d(-1, 1);
+    for (auto& v : c.state()) v = d(g);
+    const auto u = make_inputs(400, 1, 1, 41);
+    auto dist = [&] {
+      double s2 = 0;
+      for (std::size_t i = 0; i < a.state().size(); ++i) s2 += std::pow(a.state()[i] - c.state()[i], 2);
+      return std::sqrt(s2);
+    };
+    const double d0 = dist();
+    for (auto& uk : u) {
+      a.step_token(uk.data());
+      c.step_token(uk.data());
+    }
+    EXPECT_GT(d0, 1.0);
+    EXPECT_LT(dist(), d0 * 1e-3) << "from " << d0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Odds and ends
+// ---------------------------------------------------------------------------------------
+
+TEST(Attention, ThreadCountDoesNotChangeResults) {
+  // Benchmark-sized populations, so that the units are split over the threads.
+  for (const std::string kind : {"cortex_qkv", "hippocampus_memory", "attention_block"}) {
+    SCOPED_TRACE(kind);
+    ScenarioSpec s{kind, ""};
+    s.unit_params = "units = 64\ndim = 8\n";
+    s.lanes = 64;
+    s.method = "euler";
+    s.dt = 1.0;
+    Built one = build(s, kInputs);
+    s.threads = 2;
+    Built two = build(s, kInputs);
+    EXPECT_EQ(run_tokens(one, 5, 8), run_tokens(two, 5, 8));
+  }
+}
+
+TEST(Attention, LaneOfABatchEqualsASingleLaneRun) {
+  for (const Config& c : configs()) {
+    SCOPED_TRACE(c.name);
+    ScenarioSpec s = spec_of(c);
+    s.lanes = 3;
+    Built three = build(s, kInputs);
+    s.lanes = 1;
+    Built one = build(s, kInputs);
+    const auto u3 = make_inputs(20, kInputs, 3, 12);
+    Simulator s3(*three.net, three.sc.integrator), s1(*one.net, one.sc.integrator);
+    for (auto& uk : u3) {
+      s3.step_token(uk.data());
+      const Vec u1 = lane_of(uk, 3, 2);
+      s1.step_token(u1.data());
+    }
+    EXPECT_LT(max_abs_diff(lane_of(s3.state(), 3, 2), s1.state()), 1e-14);
+  }
+}
+
+TEST(Attention, SoftmaxSubtractsTheMaximum) {
+  // Scores of +-1000 overflow exp() without the max subtraction.
+  Vec s = {1000, 999, -1000, 1000, 999, -1000};  // 3 rows x 2 lanes: lane 0 = (1000, -1000, 999)
+  Vec tmp(4);
+  attn::softmax_lanes(s.data(), 3, 2, tmp.data());
+  const double e = std::exp(-1.0);
+  EXPECT_NEAR(s[0], 1 / (1 + e), 1e-15);
+  EXPECT_EQ(s[2], 0.0);
+  EXPECT_NEAR(s[4], e / (1 + e), 1e-15);
+  EXPECT_NEAR(s[1], e / (1 + e), 1e-15);  // lane 1 = (999, 1000, -1000)
+  EXPECT_NEAR(s[3], 1 / (1 + e), 1e-15);
+  EXPECT_EQ(s[5], 0.0);
+  Vec one = {-1000, 1000, 1000};
+  attn::softmax_lanes(one.data(), 3, 1, tmp.data());
+  EXPECT_EQ(one[0], 0.0);
+  EXPECT_DOUBLE_EQ(one[1], 0.5);
+  // A tiny temperature (scores ~1e6) still gives finite, bounded states.
+  ScenarioSpec sp{"attention_block", "temperature = 1e-6\n"};
+  Built b = build(sp, kInputs);
+  const auto x = run_tokens(b, 10, 4);
+  for (double v : x) EXPECT_TRUE(std::isfinite(v) && std::abs(v) <= 1.0);
+}
+
+TEST(Attention, ParameterErrors) {
+  ScenarioSpec s{"cortex_qkv", "context_mode = \"units\"\nk = 6\n"};
+  EXPECT_NE(build_error(s).find("population 'p': k (6) must be <= units (5)"), std::string::npos) << build_error(s);
+  s.params = "k = 6\n";  // k only matters in units mode
+  EXPECT_EQ(build_error(s), "");
+  load_plugins();
+  const std::string msg = [] {
+    try {
+      parse_scenario(scenario_text({"hippocampus_memory", "activation = \"tanh\"\n"}), "s.toml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  EXPECT_NE(msg.find("expected one of \"relu\" | \"gelu\" | \"softmax\""), std::string::npos) << msg;
+}
+
+TEST(Attention, RecordablesAndWeightShapes) {
+  struct Case {
+    Config c;
+    std::map<std::string, std::vector<std::size_t>> recordables;
+    std::map<std::string, std::pair<std::size_t, std::size_t>> weights;
+  };
+  const std::vector<Case> cases = {
+      {{"", "cortex_qkv", "context = 4\n"},
+       {{"state", {5, 3}}, {"attention", {5, 4}}},
+       {{"W_q", {15, 3}}, {"W_k", {15, 3}}, {"W_v", {15, 3}}, {"W_o", {15, 3}}}},
+      {{"", "cortex_qkv", "context_mode = \"units\"\nk = 2\nshared_weights = true\n"},
+       {{"state", {5, 3}}, {"attention", {5, 3}}},  // k presynaptic + own input
+       {{"W_q", {3, 3}}, {"W_k", {3, 3}}, {"W_v", {3, 3}}, {"W_o", {3, 3}}, {"presynaptic", {5, 2}}}},
+      {{"", "hippocampus_memory", "slots = 6\n"},
+       {{"state", {5, 3}}, {"memory", {5, 6}}},
+       {{"memory_keys", {30, 3}}, {"memory_values", {30, 3}}, {"memory_bias", {5, 6}}}},
+      {{"", "hippocampus_memory", "slots = 6\nshared_store = true\ninitial_state = 0.5\n"},
+       {{"state", {5, 3}}, {"memory", {5, 6}}},
+       {{"memory_keys", {6, 3}}, {"memory_values", {6, 3}}, {"memory_bias", {1, 6}}, {"x0", {5, 3}}}},
+      {{"", "attention_block", "context = 2\nslots = 6\nshared_weights = true\n"},
+       {{"state", {5, 3}}, {"attention", {5, 2}}, {"memory", {5, 6}}},
+       {{"W_q", {3, 3}}, {"W_k", {3, 3}}, {"W_v", {3, 3}}, {"W_o", {3, 3}},
+        {"memory_keys", {30, 3}}, {"memory_values", {30, 3}}, {"memory_bias", {5, 6}}}},
+  };
+  for (const auto& cs : cases) {
+    SCOPED_TRACE(cs.c.kind + " " + cs.c.params);
+    auto pop = create(cs.c.kind, "p", values_of(cs.c));
+    EXPECT_EQ(pop->saturation_level(), 1.0);
+    const auto rec = pop->recordables();
+    ASSERT_EQ(rec.size(), cs.recordables.size());
+    EXPECT_EQ(rec[0].name, "state");
+    for (auto& r : rec) {
+      EXPECT_EQ(r.shape, cs.recordables.at(r.name)) << r.name;
+      EXPECT_EQ(r.needs_drive, r.name != "state") << r.name;
+    }
+    const auto w = pop->weights();
+    ASSERT_EQ(w.size(), cs.weights.size());
+    for (auto& [name, shape] : cs.weights) {
+      EXPECT_EQ(w.at(name).n_rows, shape.first) << name;
+      EXPECT_EQ(w.at(name).n_cols, shape.second) << name;
+    }
+  }
+  // Presynaptic units are distinct per unit.
+  auto pop = create("cortex_qkv", "p", {{"units", std::int64_t{6}}, {"dim", std::int64_t{2}},
+                                        {"context_mode", std::string("units")}, {"k", std::int64_t{6}}});
+  const arma::mat pre = pop->weights().at("presynaptic");
+  for (std::size_t u = 0; u < 6; ++u) {
+    arma::rowvec r = arma::sort(pre.row(u));
+    for (std::size_t j = 0; j < 6; ++j) EXPECT_EQ(r[j], static_cast<double>(j));
+  }
+}
+
+TEST(Attention, LiveParametersEqualAFreshPopulation) {
+  // tau (all models) and temperature (attention) change between steps: the derivative must
+  // then equal that of a population created with the new values (same name, same weights).
+  std::mt19937_64 g(19);
+  std::uniform_real_distribution<double> d(-1, 1);
+  ThreadPool pool(1);
+  for (const std::string kind : {"cortex_qkv", "hippocampus_memory", "attention_block"}) {
+    SCOPED_TRACE(kind);
+    const bool attention = kind != "hippocampus_memory";
+    std::map<std::string, Value> v{{"units", std::int64_t{4}}, {"dim", std::int64_t{3}}, {"tau", 1.5}};
+    auto live = create(kind, "p", v);
+    const auto names = live->live_parameters();
+    EXPECT_EQ(names, attention ? std::vector<std::string>({"tau", "temperature"}) : std::vector<std::string>({"tau"}));
+    live->set_live_parameter("tau", 0.7);
+    v["tau"] = 0.7;
+    if (attention) {
+      live->set_live_parameter("temperature", 0.4);
+      v["temperature"] = 0.4;
+    }
+    auto fresh = create(kind, "p", v);
+    const std::size_t N = live->state_size(), L = 2;
+    live->set_lanes(L);
+    fresh->set_lanes(L);
+    Vec x(N * L), z(N * L), f1(N * L), f2(N * L);
+    for (int t = 0; t < 3; ++t) {
+      for (auto& e : z) e = d(g);
+      if (attention) {
+        live->on_tick({x.data(), N, L}, {z.data(), N, L});
+        fresh->on_tick({x.data(), N, L}, {z.data(), N, L});
+      }
+    }
+    for (auto& e : x) e = d(g);
+    live->derivative({x.data(), N, L}, {z.data(), N, L}, {f1.data(), N, L}, 0, pool);
+    fresh->derivative({x.data(), N, L}, {z.data(), N, L}, {f2.data(), N, L}, 0, pool);
+    EXPECT_EQ(f1, f2);
+    EXPECT_THROW(live->set_live_parameter(attention ? "context" : "slots", std::int64_t{2}), std::logic_error);
+  }
+}
+
+TEST(Attention, SimulatorResetStartsAnEmptyWindow) {
+  // IDENTITY: after Simulator::reset() the same inputs give bitwise the same trajectory.
+  for (const Config& c : configs()) {
+    SCOPED_TRACE(c.name);
+    ScenarioSpec s = spec_of(c);
+    s.lanes = 2;
+    Built b = build(s, kInputs);
+    Simulator sim(*b.net, b.sc.integrator);
+    const auto u = make_inputs(12, kInputs, 2, 31);
+    auto run = [&] {
+      std::vector<double> all;
+      for (auto& uk : u) {
+        sim.step_token(uk.data());
+        all.insert(all.end(), sim.state().begin(), sim.state().end());
+      }
+      return all;
+    };
+    const auto first = run();
+    sim.reset();
+    EXPECT_EQ(run(), first);
+  }
+}
+
+TEST(Attention, CliListsTheModels) {
+  const std::string cmd = std::string(RANSIM_CLI) + " info 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  pclose(p);
+  for (const char* kind : {"cortex_qkv (", "hippocampus_memory (", "attention_block ("})
+    EXPECT_NE(out.find(kind), std::string::npos) << kind << "\n" << out;
+}
+
+}  // namespace
