@@ -1,6 +1,6 @@
 # The two Quick start commands. Both install what is missing and build first.
 BUILD ?= build
-SCENARIO ?= scenarios/quickstart.toml
+SCENARIO ?= scenarios/ran_figure_c.toml
 OUT ?= run.h5
 
 .PHONY: run test test-all bench build clean
