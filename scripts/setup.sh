@@ -10,7 +10,7 @@ packages=(
   libarmadillo-dev libopenblas-dev libboost-dev libhdf5-dev zlib1g-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   hdf5-tools python3 python3-h5py python3-numpy
-  qt6-base-dev qt6-charts-dev libgl-dev xvfb xauth
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth
 )
 missing=()
 for p in "${packages[@]}"; do

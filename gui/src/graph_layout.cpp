@@ -1,0 +1,77 @@
+#include "graph_layout.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ransim::gui {
+
+double node_radius(std::size_t units) {
+  // Area proportional to units, within readable bounds.
+  return std::clamp(12.0 + 2.2 * std::sqrt(static_cast<double>(units)), 16.0, 90.0);
+}
+
+GraphLayout layout_graph(const NetworkDesc& net) {
+  GraphLayout g;
+  GraphNode in;
+  in.name = "input";
+  in.kind = "input";
+  in.input = true;
+  in.units = net.input_dim;
+  in.r = 16;
+  g.nodes.push_back(in);
+  const std::size_t n = net.populations.size();
+  double rmax = 0;
+  for (auto& p : net.populations) rmax = std::max(rmax, node_radius(p.units));
+  // Circle big enough for the nodes to sit apart.
+  const double pi = 3.14159265358979323846;
+  const double circle = n <= 1 ? 0 : std::max(110.0, (2.6 * rmax * static_cast<double>(n)) / (2 * pi));
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = net.populations[i];
+    GraphNode node;
+    node.name = p.name;
+    node.kind = p.kind;
+    node.units = p.units;
+    node.region = region_of(p.kind);
+    node.r = node_radius(p.units);
+    const double a = n <= 1 ? 0 : pi + 2 * pi * static_cast<double>(i) / static_cast<double>(n);
+    node.x = circle * std::cos(a) * -1.0;
+    node.y = circle * std::sin(a);
+    g.nodes.push_back(node);
+  }
+  double left = 0;
+  for (std::size_t i = 1; i < g.nodes.size(); ++i) left = std::min(left, g.nodes[i].x - g.nodes[i].r);
+  g.nodes[0].x = left - 120;
+  g.nodes[0].y = 0;
+
+  auto index = [&](const std::string& name) -> long {
+    if (name == "input") return 0;
+    const int p = net.find(name);
+    return p < 0 ? -1 : p + 1;
+  };
+  for (auto& proj : net.projections) {
+    const long to = index(proj.to);
+    if (to < 0) continue;
+    for (auto& src : proj.from) {
+      const long from = index(src);
+      if (from < 0) continue;
+      auto it = std::find_if(g.edges.begin(), g.edges.end(), [&](const GraphEdge& e) {
+        return e.from == static_cast<std::size_t>(from) && e.to == static_cast<std::size_t>(to);
+      });
+      if (it != g.edges.end()) {
+        it->label += ", " + proj.name;
+        it->nnz += proj.nnz;
+        continue;
+      }
+      GraphEdge e;
+      e.from = static_cast<std::size_t>(from);
+      e.to = static_cast<std::size_t>(to);
+      e.label = proj.name;
+      e.nnz = proj.nnz;
+      e.self = from == to;
+      g.edges.push_back(e);
+    }
+  }
+  return g;
+}
+
+}  // namespace ransim::gui

@@ -1,0 +1,593 @@
+#include "main_window.hpp"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+
+#include <cmath>
+
+#include "parameter_model.hpp"
+#include "ransim/error.hpp"
+#include "ransim/scenario.hpp"
+#include "recording.hpp"
+#include "simulation_controller.hpp"
+#include "views.hpp"
+
+#ifndef RANSIM_SOURCE_DIR
+#define RANSIM_SOURCE_DIR ""
+#endif
+
+namespace ransim::gui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+
+QIcon recordIcon() {
+  QPixmap pm(32, 32);
+  pm.fill(Qt::transparent);
+  QPainter p(&pm);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(QColor(150, 30, 20), 2));
+  p.setBrush(QColor(215, 50, 35));
+  p.drawEllipse(QRectF(6, 6, 20, 20));
+  return QIcon(pm);
+}
+
+QString tokens_per_second(double r) {
+  if (r <= 0) return QString();
+  return QLocale(QLocale::English).toString(r, 'f', r < 100 ? 1 : 0) + " tokens/s";
+}
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
+  setWindowTitle("ransim");
+  setObjectName("ransim-main-window");
+  setDockNestingEnabled(true);
+  ctrl_ = new SimulationController(this);
+
+  // A hidden central widget: the views are all docks and share the whole window.
+  auto* central = new QWidget;
+  setCentralWidget(central);
+  central->hide();
+
+  buildDocks();
+  buildActions();
+
+  stateLabel_ = new QLabel;
+  tokenLabel_ = new QLabel;
+  rateLabel_ = new QLabel;
+  recLabel_ = new QLabel;
+  statusBar()->addWidget(stateLabel_);
+  statusBar()->addWidget(tokenLabel_);
+  statusBar()->addWidget(rateLabel_);
+  statusBar()->addPermanentWidget(recLabel_);
+
+  connect(ctrl_, &SimulationController::sessionReady, this, [this] {
+    setNetwork(ctrl_->network());
+    log(tr("built %1: %2 population%3, %4 tokens")
+            .arg(QString::fromStdString(net_->source))
+            .arg(net_->populations.size())
+            .arg(net_->populations.size() == 1 ? "" : "s")
+            .arg(net_->total_tokens));
+  });
+  connect(ctrl_, &SimulationController::stateChanged, this, [this] {
+    updateControls();
+    updateStatus();
+  });
+  connect(ctrl_, &SimulationController::progress, this, [this](qulonglong, qulonglong, double r) {
+    rate_ = r;
+    updateStatus();
+  });
+  connect(ctrl_, &SimulationController::errorOccurred, this, [this](const QString& m) { showError(m); });
+  connect(ctrl_, &SimulationController::finished, this,
+          [this](const QString& status, const QString& message, const QString& metrics) {
+            QString text = tr("run ended: %1").arg(status);
+            if (!message.isEmpty()) text += " - " + message;
+            if (!metrics.trimmed().isEmpty()) text += "\n" + metrics.trimmed();
+            log(text);
+            if (status != "complete") showError(tr("The run stopped (%1): %2").arg(status, message));
+            pullFrames();
+          });
+  connect(ctrl_, &SimulationController::parameterResult, this,
+          [this](const QString& pop, const QString& name, bool ok, const QString& msg, qulonglong token) {
+            params_->setResult(pop, name, ok, msg, token);
+            log(ok ? tr("%1.%2 changed after token %3").arg(pop, name).arg(token)
+                   : tr("%1.%2 refused: %3").arg(pop, name, msg));
+          });
+  connect(ctrl_, &SimulationController::recordingChanged, this, [this](bool on, const QString& path) {
+    QSignalBlocker b(record_);
+    record_->setChecked(on);
+    recLabel_->setText(on ? tr("<span style='color:#c0392b'>&#9679; recording</span> %1").arg(QFileInfo(path).fileName())
+                          : QString());
+    if (on) log(tr("recording to %1").arg(path));
+  });
+  connect(params_, &ParameterModel::editRequested, this,
+          [this](const QString& pop, const QString& name, const Value& v) { ctrl_->setParameter(pop, name, v); });
+
+  timer_ = new QTimer(this);
+  timer_->setInterval(33);  // ~30 Hz: the screen rate the views need, no more
+  connect(timer_, &QTimer::timeout, this, &MainWindow::pullFrames);
+  timer_->start();
+
+  for (auto& [d, v] : docks_) v->attach(&history_);
+  setNetwork(nullptr);
+  updateControls();
+  updateStatus();
+  resize(1500, 950);
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget* MainWindow::dock(const QString& name) const { return findChild<QDockWidget*>(name); }
+
+void MainWindow::buildDocks() {
+  traces_ = new TracesView;
+  heatmap_ = new ActivityHeatmapView;
+  attention_ = new MapView(MapKind::Attention);
+  memory_ = new MapView(MapKind::Memory);
+  readout_ = new ReadoutView;
+  graph_ = new NetworkView;
+  params_ = new ParameterModel(this);
+  panel_ = new ParameterPanel(params_);
+  messages_ = new QPlainTextEdit;
+  messages_->setReadOnly(true);
+  messages_->setMaximumBlockCount(2000);
+
+  auto make = [this](const QString& title, const QString& name, QWidget* w) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setWidget(w);
+    d->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
+                   QDockWidget::DockWidgetFloatable);
+    return d;
+  };
+  QDockWidget* dNet = make(tr("Network"), "dock-network", graph_);
+  QDockWidget* dPar = make(tr("Parameters"), "dock-parameters", panel_);
+  QDockWidget* dTr = make(tr("Activity traces"), "dock-traces", traces_);
+  QDockWidget* dHm = make(tr("Activity heatmap"), "dock-heatmap", heatmap_);
+  QDockWidget* dAt = make(tr("Attention maps"), "dock-attention", attention_);
+  QDockWidget* dMe = make(tr("Memory slots"), "dock-memory", memory_);
+  QDockWidget* dRo = make(tr("Readout"), "dock-readout", readout_);
+  QDockWidget* dMsg = make(tr("Messages"), "dock-messages", messages_);
+  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dAt, attention_}, {dMe, memory_}, {dRo, readout_}, {dNet, graph_}};
+
+  // Left column: network and parameters; middle: traces over the heatmap; right: maps
+  // over the readout; messages under the left column.
+  addDockWidget(Qt::LeftDockWidgetArea, dNet);
+  splitDockWidget(dNet, dTr, Qt::Horizontal);
+  splitDockWidget(dTr, dAt, Qt::Horizontal);
+  splitDockWidget(dNet, dPar, Qt::Vertical);
+  splitDockWidget(dPar, dMsg, Qt::Vertical);
+  splitDockWidget(dTr, dHm, Qt::Vertical);
+  splitDockWidget(dAt, dMe, Qt::Vertical);
+  splitDockWidget(dMe, dRo, Qt::Vertical);
+  resizeDocks({dNet, dTr, dAt}, {430, 620, 470}, Qt::Horizontal);
+  resizeDocks({dNet, dPar, dMsg}, {330, 330, 160}, Qt::Vertical);
+  resizeDocks({dTr, dHm}, {420, 420}, Qt::Vertical);
+  resizeDocks({dAt, dMe, dRo}, {300, 200, 300}, Qt::Vertical);
+  for (auto& [d, v] : docks_)
+    connect(d, &QDockWidget::visibilityChanged, this, [v = v](bool on) {
+      if (on) v->refresh();
+    });
+}
+
+void MainWindow::buildActions() {
+  QStyle* st = style();
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(st->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open scenario..."));
+  open->setShortcut(QKeySequence::Open);
+  connect(open, &QAction::triggered, this, [this] {
+    QString dir = scenario_path_.isEmpty() ? (scenarioDirs().isEmpty() ? QDir::currentPath() : scenarioDirs().first())
+                                           : QFileInfo(scenario_path_).absolutePath();
+    const QString f = QFileDialog::getOpenFileName(this, tr("Open scenario"), dir, tr("Scenarios (*.toml);;All files (*)"));
+    if (!f.isEmpty()) openScenario(f);
+  });
+  QAction* openRec = file->addAction(tr("Open &recording..."));
+  openRec->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+  connect(openRec, &QAction::triggered, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, tr("Open recording"), QDir::currentPath(),
+                                                   tr("Recordings (*.h5 *.hdf5);;All files (*)"));
+    if (!f.isEmpty()) openRecording(f);
+  });
+  recentMenu_ = file->addMenu(tr("Recent files"));
+  bundledMenu_ = file->addMenu(tr("Bundled scenarios"));
+  file->addSeparator();
+  QAction* shot = file->addAction(tr("Save &screenshot..."));
+  connect(shot, &QAction::triggered, this, &MainWindow::saveScreenshotDialog);
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"));
+  quit->setShortcut(QKeySequence::Quit);
+  connect(quit, &QAction::triggered, this, &QWidget::close);
+  updateRecentMenu();
+  updateBundledMenu();
+
+  QMenu* sim = menuBar()->addMenu(tr("&Simulation"));
+  run_ = sim->addAction(st->standardIcon(QStyle::SP_MediaPlay), tr("&Run"));
+  run_->setShortcut(Qt::Key_F5);
+  pause_ = sim->addAction(st->standardIcon(QStyle::SP_MediaPause), tr("&Pause"));
+  pause_->setShortcut(Qt::Key_F6);
+  step_ = sim->addAction(st->standardIcon(QStyle::SP_MediaSeekForward), tr("&Step one token"));
+  step_->setShortcut(Qt::Key_F10);
+  stepN_ = sim->addAction(st->standardIcon(QStyle::SP_MediaSkipForward), tr("Step &N tokens"));
+  stepN_->setShortcut(Qt::Key_F11);
+  reset_ = sim->addAction(st->standardIcon(QStyle::SP_BrowserReload), tr("R&eset"));
+  reset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  sim->addSeparator();
+  record_ = sim->addAction(recordIcon(), tr("Record to &HDF5"));
+  record_->setCheckable(true);
+  connect(run_, &QAction::triggered, ctrl_, &SimulationController::run);
+  connect(pause_, &QAction::triggered, ctrl_, &SimulationController::pause);
+  connect(step_, &QAction::triggered, this, [this] { ctrl_->step(1); });
+  connect(stepN_, &QAction::triggered, this, [this] { ctrl_->step(static_cast<std::size_t>(stepCount_->value())); });
+  connect(reset_, &QAction::triggered, this, [this] {
+    if (replaying()) closeRecording();
+    ctrl_->reset();
+  });
+  connect(record_, &QAction::toggled, this, &MainWindow::chooseRecording);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  connect(help->addAction(tr("&About ransim-gui")), &QAction::triggered, this, [this] {
+    QMessageBox::about(this, tr("About ransim-gui"),
+                       tr("<b>ransim-gui</b><br>The Qt front end of ransim, a continuous-time simulator of "
+                          "recurrent attention networks.<br>See docs/gui.md."));
+  });
+
+  QToolBar* tb = addToolBar(tr("Controls"));
+  tb->setObjectName("toolbar-controls");
+  tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  tb->addAction(open);
+  tb->addSeparator();
+  tb->addAction(run_);
+  tb->addAction(pause_);
+  tb->addAction(step_);
+  tb->addAction(stepN_);
+  stepCount_ = new QSpinBox;
+  stepCount_->setRange(1, 100000000);
+  stepCount_->setValue(100);
+  stepCount_->setToolTip(tr("N for Step N tokens"));
+  stepCount_->setSuffix(tr(" tokens"));
+  tb->addWidget(stepCount_);
+  tb->addAction(reset_);
+  tb->addSeparator();
+  tb->addWidget(new QLabel(tr(" Speed ")));
+  speed_ = new QComboBox;
+  speed_->addItem(tr("as fast as possible"), 0.0);
+  for (double f : {0.1, 1.0, 10.0, 100.0, 1000.0})
+    speed_->addItem(f == 1.0 ? tr("real time (x1)") : tr("x%1 real time").arg(f), f);
+  speed_->setToolTip(tr("Simulated seconds per wall-clock second (relative to the token period)"));
+  connect(speed_, &QComboBox::currentIndexChanged, this, [this](int i) { ctrl_->setSpeed(speed_->itemData(i).toDouble()); });
+  tb->addWidget(speed_);
+  tb->addSeparator();
+  tb->addAction(record_);
+  if (auto* b = qobject_cast<QToolButton*>(tb->widgetForAction(record_))) b->setCheckable(true);
+
+  // Replay bar: a slider over the recorded tokens.
+  replayBar_ = new QToolBar(tr("Replay"));
+  replayBar_->setObjectName("toolbar-replay");
+  addToolBarBreak();
+  addToolBar(replayBar_);
+  replayLabel_ = new QLabel;
+  slider_ = new QSlider(Qt::Horizontal);
+  slider_->setMinimumWidth(400);
+  replayBar_->addWidget(new QLabel(tr(" Replay ")));
+  replayBar_->addWidget(slider_);
+  replayBar_->addWidget(replayLabel_);
+  closeReplay_ = replayBar_->addAction(tr("Back to live"));
+  connect(closeReplay_, &QAction::triggered, this, &MainWindow::closeRecording);
+  connect(slider_, &QSlider::valueChanged, this, &MainWindow::seek);
+  replayBar_->hide();
+
+  // Error banner: the text of the last error, until dismissed.
+  errorBar_ = new QToolBar(tr("Errors"));
+  errorBar_->setObjectName("toolbar-errors");
+  errorBar_->setMovable(false);
+  addToolBarBreak();
+  addToolBar(errorBar_);
+  errorLabel_ = new QLabel;
+  errorLabel_->setWordWrap(true);
+  errorLabel_->setTextFormat(Qt::PlainText);
+  errorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  errorLabel_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+  errorLabel_->setStyleSheet("QLabel { background: #fdecea; color: #8a1c12; border: 1px solid #e6a39a; "
+                             "padding: 6px; font-family: monospace; }");
+  errorBar_->addWidget(errorLabel_);
+  connect(errorBar_->addAction(st->standardIcon(QStyle::SP_DialogCloseButton), tr("Dismiss")), &QAction::triggered, this,
+          &MainWindow::clearError);
+  errorBar_->hide();
+}
+
+QStringList MainWindow::scenarioDirs() {
+  QStringList out;
+  const QDir app(QCoreApplication::applicationDirPath());
+  const QStringList candidates = {app.absoluteFilePath("../../scenarios"), app.absoluteFilePath("../share/ransim/scenarios"),
+                                  QString::fromUtf8(RANSIM_SOURCE_DIR).isEmpty()
+                                      ? QString()
+                                      : QString::fromUtf8(RANSIM_SOURCE_DIR) + "/scenarios"};
+  for (const QString& c : candidates) {
+    if (c.isEmpty()) continue;
+    const QFileInfo fi(c);
+    if (!fi.isDir()) continue;
+    const QString canon = fi.canonicalFilePath();
+    if (!out.contains(canon)) out << canon;
+  }
+  return out;
+}
+
+QStringList MainWindow::bundledScenarios() {
+  QStringList out;
+  for (const QString& d : scenarioDirs())
+    for (const QFileInfo& f : QDir(d).entryInfoList({"*.toml"}, QDir::Files, QDir::Name)) out << f.absoluteFilePath();
+  return out;
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
+
+void MainWindow::addRecent(const QString& path) {
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  QStringList r = recentFiles();
+  r.removeAll(abs);
+  r.prepend(abs);
+  while (r.size() > kMaxRecent) r.removeLast();
+  QSettings().setValue("recentFiles", r);
+  updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+  recentMenu_->clear();
+  const QStringList r = recentFiles();
+  for (const QString& f : r) {
+    QAction* a = recentMenu_->addAction(QFileInfo(f).fileName());
+    a->setToolTip(f);
+    a->setStatusTip(f);
+    connect(a, &QAction::triggered, this, [this, f] {
+      if (f.endsWith(".h5") || f.endsWith(".hdf5")) openRecording(f);
+      else openScenario(f);
+    });
+  }
+  if (r.isEmpty()) recentMenu_->addAction(tr("(none)"))->setEnabled(false);
+  else {
+    recentMenu_->addSeparator();
+    connect(recentMenu_->addAction(tr("Clear")), &QAction::triggered, this, [this] {
+      QSettings().remove("recentFiles");
+      updateRecentMenu();
+    });
+  }
+}
+
+void MainWindow::updateBundledMenu() {
+  bundledMenu_->clear();
+  const QStringList files = bundledScenarios();
+  for (const QString& f : files) {
+    QAction* a = bundledMenu_->addAction(QFileInfo(f).completeBaseName());
+    a->setStatusTip(f);
+    connect(a, &QAction::triggered, this, [this, f] { openScenario(f); });
+  }
+  if (files.isEmpty()) bundledMenu_->addAction(tr("(no scenarios directory found)"))->setEnabled(false);
+}
+
+bool MainWindow::openScenario(const QString& path, const QStringList& sets) {
+  std::vector<std::string> s;
+  for (const QString& x : sets) s.push_back(x.toStdString());
+  Scenario sc;
+  try {
+    sc = load_scenario(path.toStdString(), s);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+    return false;
+  }
+  if (replaying()) closeRecording();
+  clearError();
+  sets_ = sets;
+  scenario_path_ = path;
+  addRecent(path);
+  setWindowTitle(tr("ransim - %1").arg(QFileInfo(path).fileName()));
+  log(tr("opened %1").arg(path));
+  ctrl_->setScenario(sc);
+  return true;
+}
+
+bool MainWindow::openRecording(const QString& path) {
+  std::unique_ptr<Recording> rec;
+  try {
+    rec = std::make_unique<Recording>(path.toStdString(), ++replay_session_);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+    return false;
+  }
+  if (rec->size() == 0) {
+    showError(tr("%1: the recording holds no samples").arg(path));
+    return false;
+  }
+  ctrl_->pause();
+  clearError();
+  for (auto& n : rec->notes()) log(QString::fromStdString(n));
+  recording_ = std::move(rec);
+  addRecent(path);
+  setWindowTitle(tr("ransim - replay %1").arg(QFileInfo(path).fileName()));
+  log(tr("replaying %1: %2 tokens (%3)")
+          .arg(path)
+          .arg(recording_->size())
+          .arg(QString::fromStdString(recording_->complete() ? "complete" : recording_->status())));
+  setNetwork(std::make_shared<const NetworkDesc>(recording_->network()));
+  replayBar_->show();
+  {
+    QSignalBlocker b(slider_);
+    slider_->setRange(0, static_cast<int>(recording_->size()) - 1);
+    slider_->setValue(static_cast<int>(recording_->size()) - 1);
+  }
+  seek(slider_->value());
+  updateControls();
+  return true;
+}
+
+void MainWindow::closeRecording() {
+  if (!recording_) return;
+  recording_.reset();
+  replayBar_->hide();
+  setWindowTitle(scenario_path_.isEmpty() ? tr("ransim") : tr("ransim - %1").arg(QFileInfo(scenario_path_).fileName()));
+  setNetwork(ctrl_->network());
+  updateControls();
+}
+
+void MainWindow::seek(int index) {
+  if (!recording_ || index < 0 || static_cast<std::size_t>(index) >= recording_->size()) return;
+  history_.reset(recording_->network().session);
+  const std::size_t end = static_cast<std::size_t>(index) + 1;
+  const std::size_t begin = end > history_.capacity() ? end - history_.capacity() : 0;
+  for (std::size_t i = begin; i < end; ++i) history_.append(std::make_shared<const Frame>(recording_->frame(i)));
+  const FramePtr f = history_.latest();
+  replayLabel_->setText(tr(" token %1 of %2 (t = %3 s) ")
+                            .arg(f->token)
+                            .arg(recording_->first_token() + recording_->size() - 1)
+                            .arg(f->time));
+  refreshViews();
+  updateStatus();
+}
+
+void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
+  net_ = std::move(net);
+  const NetworkDesc* n = net_.get();
+  history_.reset(n ? n->session : 0);
+  for (auto& [d, v] : docks_) v->setNetwork(n);
+  params_->setNetwork(n);
+  params_->setEditable(!replaying());
+  // Show the map views only when the network has such populations.
+  if (n) {
+    dock("dock-attention")->setVisible(attention_->applicable());
+    dock("dock-memory")->setVisible(memory_->applicable());
+    dock("dock-readout")->setVisible(true);
+  }
+  if (n && !replaying()) {
+    const auto frames = ctrl_->frames().since(0);
+    history_.append(frames);
+    if (!frames.empty()) last_seq_ = std::max(last_seq_, frames.back()->seq);
+  }
+  refreshViews();
+  updateStatus();
+}
+
+void MainWindow::pullFrames() {
+  if (replaying()) return;
+  const auto frames = ctrl_->frames().since(last_seq_);
+  if (frames.empty()) return;
+  last_seq_ = frames.back()->seq;
+  if (history_.append(frames) > 0) {
+    refreshViews();
+    updateStatus();
+  }
+}
+
+void MainWindow::refreshViews() {
+  for (auto& [d, v] : docks_)
+    if (d->isVisible() || !isVisible()) v->refresh();
+}
+
+int MainWindow::refreshInterval() const { return timer_->interval(); }
+void MainWindow::setRefreshInterval(int ms) { timer_->setInterval(ms); }
+
+void MainWindow::updateControls() {
+  using S = SimulationController::State;
+  const S s = ctrl_->state();
+  const bool live = !replaying();
+  const bool ready = live && (s == S::Paused || s == S::Running);
+  run_->setEnabled(ready && s != S::Running);
+  pause_->setEnabled(live && s == S::Running);
+  step_->setEnabled(ready);
+  stepN_->setEnabled(ready);
+  reset_->setEnabled(ctrl_->hasScenario());
+  record_->setEnabled(live && (s == S::Paused || s == S::Running));
+}
+
+void MainWindow::updateStatus() {
+  if (replaying()) {
+    stateLabel_->setText(tr("replay"));
+    rateLabel_->clear();
+    const FramePtr f = history_.latest();
+    tokenLabel_->setText(f ? tr("token %1").arg(f->token) : QString());
+    return;
+  }
+  stateLabel_->setText(QString::fromUtf8(state_name(ctrl_->state())));
+  if (net_) {
+    tokenLabel_->setText(tr("token %1 / %2  (t = %3 s)")
+                             .arg(ctrl_->token())
+                             .arg(net_->total_tokens)
+                             .arg(static_cast<double>(ctrl_->token()) * net_->token_period));
+  } else {
+    tokenLabel_->clear();
+  }
+  rateLabel_->setText(ctrl_->state() == SimulationController::State::Running ? tokens_per_second(rate_) : QString());
+}
+
+void MainWindow::chooseRecording(bool on) {
+  if (!on) {
+    ctrl_->stopRecording();
+    return;
+  }
+  QString def = QFileInfo(scenario_path_).completeBaseName();
+  if (def.isEmpty()) def = "run";
+  def += "-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".h5";
+  const QString dir = QSettings().value("recordDir", QDir::currentPath()).toString();
+  const QString f = QFileDialog::getSaveFileName(this, tr("Record to HDF5"), QDir(dir).filePath(def),
+                                                 tr("HDF5 recordings (*.h5)"));
+  if (f.isEmpty()) {
+    QSignalBlocker b(record_);
+    record_->setChecked(false);
+    return;
+  }
+  QSettings().setValue("recordDir", QFileInfo(f).absolutePath());
+  ctrl_->startRecording(f);
+}
+
+void MainWindow::saveScreenshotDialog() {
+  const QString f = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "ransim-gui.png", tr("PNG images (*.png)"));
+  if (!f.isEmpty() && !grab().save(f)) showError(tr("could not write %1").arg(f));
+}
+
+void MainWindow::showError(const QString& text) {
+  // The banner keeps the last few errors (a bad plugin and then a bad scenario both show).
+  QStringList shown = errorBar_->isHidden() || errorLabel_->text().isEmpty() ? QStringList()
+                                                                               : errorLabel_->text().split('\n');
+  shown << text.split('\n');
+  while (shown.size() > 6) shown.removeFirst();
+  errorLabel_->setText(shown.join('\n'));
+  errorBar_->show();
+  log(tr("error: %1").arg(text));
+  statusBar()->showMessage(text.section('\n', 0, 0), 10000);
+}
+
+void MainWindow::clearError() {
+  errorLabel_->clear();
+  errorBar_->hide();
+}
+
+QString MainWindow::errorText() const { return errorBar_->isHidden() ? QString() : errorLabel_->text(); }
+
+void MainWindow::log(const QString& text) {
+  messages_->appendPlainText(QTime::currentTime().toString("HH:mm:ss  ") + text);
+}
+
+QString MainWindow::logText() const { return messages_->toPlainText(); }
+
+}  // namespace ransim::gui

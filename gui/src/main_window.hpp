@@ -1,0 +1,126 @@
+#pragma once
+// The main window: menus, the control toolbar, the dockable views, the error banner and
+// the status bar, over one SimulationController (live) or one Recording (replay).
+// Threading: GUI thread. Frames are pulled from the controller's FrameRing by a timer
+// (refreshInterval(), ~30 Hz); the simulation never waits for the window.
+#include <QMainWindow>
+#include <QStringList>
+
+#include <memory>
+
+#include "frame.hpp"
+#include "view_data.hpp"
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QSlider;
+class QSpinBox;
+class QTimer;
+class QToolBar;
+
+namespace ransim::gui {
+
+class SimulationController;
+class Recording;
+class TracesView;
+class ActivityHeatmapView;
+class MapView;
+class ReadoutView;
+class NetworkView;
+class ParameterModel;
+class ParameterPanel;
+class View;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Loads and validates the scenario here (errors are shown in the window and false is
+  // returned), then builds its Session on the simulation thread.
+  bool openScenario(const QString& path, const QStringList& sets = {});
+  // Replays a recording in the same views; the time slider scrubs through it.
+  bool openRecording(const QString& path);
+  void closeRecording();  // back to the live simulation
+  bool replaying() const { return recording_ != nullptr; }
+  void seek(int index);   // replay: show the history up to recorded frame `index`
+
+  void showError(const QString& text);
+  void clearError();
+  QString errorText() const;
+  void log(const QString& text);
+  QString logText() const;
+
+  // Pulls new frames and refreshes the visible views (the timer calls it).
+  void pullFrames();
+  void refreshViews();
+  int refreshInterval() const;
+  void setRefreshInterval(int ms);
+
+  SimulationController* controller() const { return ctrl_; }
+  FrameHistory& history() { return history_; }
+  TracesView* traces() const { return traces_; }
+  ActivityHeatmapView* heatmap() const { return heatmap_; }
+  MapView* attention() const { return attention_; }
+  MapView* memory() const { return memory_; }
+  ReadoutView* readout() const { return readout_; }
+  NetworkView* graph() const { return graph_; }
+  ParameterModel* parameters() const { return params_; }
+  QDockWidget* dock(const QString& objectName) const;
+  QSlider* timeSlider() const { return slider_; }
+  std::shared_ptr<const NetworkDesc> network() const { return net_; }
+
+  // Bundled scenarios: <exe>/../../scenarios (build tree), <exe>/../share/ransim/scenarios
+  // (installed), RANSIM_SOURCE_DIR/scenarios (compile-time fallback).
+  static QStringList scenarioDirs();
+  static QStringList bundledScenarios();
+  QStringList recentFiles() const;
+
+ private:
+  void buildActions();
+  void buildDocks();
+  void addRecent(const QString& path);
+  void updateRecentMenu();
+  void updateBundledMenu();
+  void setNetwork(std::shared_ptr<const NetworkDesc> net);
+  void updateControls();
+  void updateStatus();
+  void chooseRecording(bool on);
+  void saveScreenshotDialog();
+
+  SimulationController* ctrl_;
+  FrameHistory history_;
+  std::shared_ptr<const NetworkDesc> net_;
+  std::unique_ptr<Recording> recording_;
+  std::uint64_t last_seq_ = 0, replay_session_ = 1ull << 62;
+  QTimer* timer_;
+  QStringList sets_;
+  QString scenario_path_;
+
+  TracesView* traces_;
+  ActivityHeatmapView* heatmap_;
+  MapView *attention_, *memory_;
+  ReadoutView* readout_;
+  NetworkView* graph_;
+  ParameterModel* params_;
+  ParameterPanel* panel_;
+  QPlainTextEdit* messages_;
+  std::vector<std::pair<QDockWidget*, View*>> docks_;
+
+  QAction *run_, *pause_, *step_, *stepN_, *reset_, *record_, *closeReplay_;
+  QSpinBox* stepCount_;
+  QComboBox* speed_;
+  QMenu *recentMenu_, *bundledMenu_;
+  QToolBar *errorBar_, *replayBar_;
+  QLabel *errorLabel_, *stateLabel_, *tokenLabel_, *rateLabel_, *recLabel_, *replayLabel_;
+  QSlider* slider_;
+  double rate_ = 0;
+};
+
+}  // namespace ransim::gui

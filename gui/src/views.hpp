@@ -1,0 +1,203 @@
+#pragma once
+// The dockable views. Each is a thin shell: the arrays come from view_data.hpp /
+// graph_layout.hpp / colormap.hpp, the widget only lays them out and draws them.
+// Threading: GUI thread. Views read the FrameHistory they are attached to; refresh() is
+// called by the main window's pull timer (at most ~30 Hz) when new frames arrived.
+#include <QWidget>
+
+#include <cstdint>
+#include <vector>
+
+#include "colormap.hpp"
+#include "frame.hpp"
+#include "view_data.hpp"
+
+class QComboBox;
+class QLabel;
+class QListView;
+class QSpinBox;
+class QTableView;
+class QGraphicsScene;
+class QGraphicsView;
+class QChart;
+class QChartView;
+class QLineSeries;
+class QValueAxis;
+
+namespace ransim::gui {
+
+class UnitListModel;
+class ParameterModel;
+
+// An image with axes, a title and a colour bar. Draws whatever it is given.
+class HeatmapWidget : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit HeatmapWidget(QWidget* parent = nullptr);
+  void setImage(const QImage& img);
+  void setRange(double lo, double hi, Palette p);
+  void setTitle(const QString& t);
+  void setXAxis(const QString& label, const QString& left, const QString& right);
+  void setYAxis(const QString& label, const QString& top, const QString& bottom);
+  void setPlaceholder(const QString& text);
+  const QImage& image() const { return img_; }
+  QSize sizeHint() const override { return {360, 220}; }
+  QSize minimumSizeHint() const override { return {160, 110}; }
+
+ protected:
+  void paintEvent(QPaintEvent* e) override;
+
+ private:
+  QImage img_;
+  double lo_ = 0, hi_ = 1;
+  Palette palette_ = Palette::Sequential;
+  QString title_, xl_, xa_, xb_, yl_, ya_, yb_, placeholder_;
+};
+
+// Base of the frame views.
+class View : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit View(QWidget* parent = nullptr) : QWidget(parent) {}
+  void attach(const FrameHistory* h) { h_ = h; }
+  // The network changed (nullptr: none). The history is reset by the caller.
+  virtual void setNetwork(const NetworkDesc* net) = 0;
+  // New frames in the history (or a new history after a reset).
+  virtual void refresh() = 0;
+
+ protected:
+  const FrameHistory* h_ = nullptr;
+  const NetworkDesc* net_ = nullptr;
+};
+
+// Activity traces of chosen units (Qt Charts), picked from a checkable list.
+class TracesView : public View {
+  Q_OBJECT
+
+ public:
+  explicit TracesView(QWidget* parent = nullptr);
+  void setNetwork(const NetworkDesc* net) override;
+  void refresh() override;
+  UnitListModel* units() const { return model_; }
+  void selectPopulation(int pop);
+  int population() const;
+  // Checks the n units that vary most over the history shown.
+  void checkMostActive(std::size_t n = 5);
+  QChart* chart() const { return chart_; }
+  static constexpr std::size_t kMaxSeries = 16;
+
+ private:
+  void rebuildSeries();
+  QComboBox* pop_;
+  QListView* list_;
+  UnitListModel* model_;
+  QChartView* view_;
+  QChart* chart_;
+  QValueAxis *ax_, *ay_;
+  std::vector<QLineSeries*> series_;
+  std::vector<std::size_t> vars_;
+};
+
+// Units x time heatmap of a population's state, scrolling left as frames arrive.
+class ActivityHeatmapView : public View {
+  Q_OBJECT
+
+ public:
+  explicit ActivityHeatmapView(QWidget* parent = nullptr);
+  void setNetwork(const NetworkDesc* net) override;
+  void refresh() override;
+  void selectPopulation(int pop);
+  HeatmapWidget* heatmap() const { return map_; }
+  const ScrollingHeatmap& buffer() const { return buf_; }
+
+ private:
+  void rebuild();
+  QComboBox* pop_;
+  HeatmapWidget* map_;
+  ScrollingHeatmap buf_;
+  std::uint64_t gen_ = ~0ull, seen_ = 0;
+  int shown_ = -1;
+};
+
+// Attention maps (cortex_qkv, attention_block) or memory-slot activations
+// (hippocampus_memory, attention_block): the chosen unit's row over time, and the
+// population's current map (units x context / slots).
+class MapView : public View {
+  Q_OBJECT
+
+ public:
+  MapView(MapKind kind, QWidget* parent = nullptr);
+  void setNetwork(const NetworkDesc* net) override;
+  void refresh() override;
+  bool applicable() const { return !pops_.empty(); }
+  void selectUnit(int unit);
+  // Selects the unit with the most peaked map in the latest frame.
+  void selectMostPeaked();
+  HeatmapWidget* history() const { return hist_; }
+  HeatmapWidget* current() const { return now_; }
+
+ private:
+  void populationChanged();
+  MapKind kind_;
+  QComboBox* pop_;
+  QSpinBox* unit_;
+  HeatmapWidget *hist_, *now_;
+  std::vector<int> pops_;  // network populations that have the map
+};
+
+// Readout output against its target, with the running NRMSE.
+class ReadoutView : public View {
+  Q_OBJECT
+
+ public:
+  explicit ReadoutView(QWidget* parent = nullptr);
+  void setNetwork(const NetworkDesc* net) override;
+  void refresh() override;
+  QString summary() const;
+
+ private:
+  QComboBox* out_;
+  QLabel* label_;
+  QChartView* view_;
+  QChart* chart_;
+  QValueAxis *ax_, *ay_;
+  QLineSeries *target_, *pred_;
+};
+
+// Populations as nodes (area ~ units, colour = region), projections as arrows.
+class NetworkView : public View {
+  Q_OBJECT
+
+ public:
+  explicit NetworkView(QWidget* parent = nullptr);
+  void setNetwork(const NetworkDesc* net) override;
+  void refresh() override {}
+  QGraphicsScene* scene() const { return scene_; }
+  static QColor regionColor(Region r);
+
+ protected:
+  void resizeEvent(QResizeEvent* e) override;
+
+ private:
+  void fit();
+  QGraphicsScene* scene_;
+  QGraphicsView* gv_;
+};
+
+// Parameters of every population from the models' ParamSpecs; live ones editable.
+class ParameterPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ParameterPanel(ParameterModel* model, QWidget* parent = nullptr);
+  QTableView* table() const { return table_; }
+  void fitColumns();
+
+ private:
+  QTableView* table_;
+  QLabel* hint_;
+};
+
+}  // namespace ransim::gui

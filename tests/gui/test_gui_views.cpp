@@ -1,0 +1,356 @@
+// The views render the data they are given; the main window opens scenarios, shows errors,
+// replays recordings and can be grabbed to a PNG.
+#include <QAbstractItemModelTester>
+#include <QDockWidget>
+#include <QFile>
+#include <QGraphicsEllipseItem>
+#include <QGraphicsScene>
+#include <QSettings>
+#include <QSlider>
+#include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
+
+#include <set>
+
+#include "colormap.hpp"
+#include "gui_test_util.hpp"
+#include "main_window.hpp"
+#include "parameter_model.hpp"
+#include "simulation_controller.hpp"
+#include "unit_list_model.hpp"
+#include "views.hpp"
+
+using namespace ransim;
+using namespace ransim::gui;
+
+namespace {
+
+NetworkDesc net_with_maps() {
+  NetworkDesc n;
+  n.session = 5;
+  n.input_dim = 1;
+  n.target_dim = 1;
+  n.has_readout = true;
+  n.readout_from = 4;
+  PopulationDesc c{"cortex", "cortex_qkv", 6, 2, {}, {}};
+  c.variables = {{"state", "1", "", {6, 2}}, {"attention", "1", "", {6, 4}}};
+  PopulationDesc h{"hippo", "hippocampus_memory", 5, 2, {}, {}};
+  h.variables = {{"state", "1", "", {5, 2}}, {"memory", "1", "", {5, 3}}};
+  PopulationDesc l{"res", "leaky", 30, 1, {}, {}};
+  l.variables = {{"state", "1", "", {30}}};
+  n.populations = {c, h, l};
+  n.projections = {{"in", "sparse", {"input"}, "res", 30}, {"rec", "sparse", {"res"}, "res", 90},
+                   {"a", "sparse", {"res"}, "cortex", 12}, {"b", "sparse", {"cortex"}, "hippo", 10}};
+  return n;
+}
+
+// Frames with a travelling wave over the units and sharp attention on one lag.
+void fill(FrameHistory& h, const NetworkDesc& n, std::size_t frames) {
+  h.reset(n.session);
+  for (std::size_t k = 1; k <= frames; ++k) {
+    Frame f;
+    f.session = n.session;
+    f.token = k;
+    f.pops.resize(n.populations.size());
+    for (std::size_t p = 0; p < n.populations.size(); ++p) {
+      auto& st = f.pops[p].state;
+      for (std::size_t v = 0; v < n.populations[p].state_size(); ++v)
+        st.push_back(std::sin(0.2 * static_cast<double>(k) + 0.5 * static_cast<double>(v)));
+    }
+    f.pops[0].attention.assign(6 * 4, 0.0);
+    for (std::size_t u = 0; u < 6; ++u) f.pops[0].attention[u * 4 + (k + u) % 4] = 1.0;
+    f.pops[1].memory.assign(5 * 3, 0.25);
+    f.target = {std::sin(0.1 * static_cast<double>(k))};
+    if (k > 4) f.prediction = {std::sin(0.1 * static_cast<double>(k)) + 0.05};
+    f.nrmse = 0.123;
+    f.nrmse_tokens = k - 4;
+    h.append(std::make_shared<const Frame>(std::move(f)));
+  }
+}
+
+// How many distinct colours an image has (a blank widget has one or two).
+std::size_t colours(const QImage& img) {
+  std::set<QRgb> c;
+  for (int y = 0; y < img.height(); y += 2)
+    for (int x = 0; x < img.width(); x += 2) c.insert(img.pixel(x, y));
+  return c.size();
+}
+
+bool has_colour(const QImage& img, QColor want, int tol = 12) {
+  for (int y = 0; y < img.height(); ++y)
+    for (int x = 0; x < img.width(); ++x) {
+      const QColor c = img.pixelColor(x, y);
+      if (std::abs(c.red() - want.red()) <= tol && std::abs(c.green() - want.green()) <= tol &&
+          std::abs(c.blue() - want.blue()) <= tol)
+        return true;
+    }
+  return false;
+}
+
+void show(QWidget& w, QSize size = {600, 400}) {
+  w.resize(size);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+}
+
+}  // namespace
+
+class TestGuiViews : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("ransim-test");
+    QCoreApplication::setApplicationName("ransim-gui-test");
+    QSettings().clear();
+  }
+
+  void heatmapWidgetDrawsItsImage() {
+    HeatmapWidget w;
+    show(w);
+    const QImage blank = w.grab().toImage();
+    QVERIFY(!has_colour(blank, QColor(color_of(Palette::Sequential, 1, 0, 1)), 2));  // placeholder text only
+    Matrix m(4, 8, 0.0);
+    for (std::size_t c = 0; c < 8; ++c) m.at(c % 4, c) = 1.0;
+    w.setImage(render(m, 0, 1, Palette::Sequential));
+    w.setRange(0, 1, Palette::Sequential);
+    w.setTitle("test");
+    const QImage img = w.grab().toImage();
+    QVERIFY(has_colour(img, QColor(color_of(Palette::Sequential, 1, 0, 1)), 2));  // yellow cells
+    QVERIFY(has_colour(img, QColor(color_of(Palette::Sequential, 0, 0, 1)), 2));  // dark cells
+  }
+
+  void tracesView() {
+    const NetworkDesc n = net_with_maps();
+    FrameHistory h(200);
+    fill(h, n, 120);
+    TracesView v;
+    v.attach(&h);
+    v.setNetwork(&n);
+    QAbstractItemModelTester tester(v.units(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    v.selectPopulation(2);
+    QCOMPARE(v.units()->rowCount(), 30);
+    QCOMPARE(v.units()->checked().size(), std::size_t(5));
+    v.refresh();
+    show(v, {700, 400});
+    const auto series = v.chart()->series();
+    QCOMPARE(series.size(), 5);
+    auto* s0 = qobject_cast<QLineSeries*>(series[0]);
+    QCOMPARE(s0->count(), 120);
+    QCOMPARE(s0->at(10).x(), 11.0);
+    QCOMPARE(s0->at(10).y(), std::sin(0.2 * 11));
+    v.units()->setChecked(7, true);
+    QCOMPARE(v.chart()->series().size(), 6);
+    const QImage img = v.grab().toImage();
+    QVERIFY(has_colour(img, QColor(31, 119, 180), 30));  // the first trace's blue
+    QVERIFY(colours(img) > 50);
+  }
+
+  void activityHeatmapScrolls() {
+    const NetworkDesc n = net_with_maps();
+    FrameHistory h(300);
+    fill(h, n, 50);
+    ActivityHeatmapView v;
+    v.attach(&h);
+    v.setNetwork(&n);
+    v.selectPopulation(2);
+    v.refresh();
+    QCOMPARE(v.buffer().rows(), std::size_t(30));
+    QCOMPARE(v.buffer().filled(), std::size_t(50));
+    // The rightmost column is the newest frame.
+    const QImage& b = v.buffer().image();
+    const int x = b.width() - 1;
+    QCOMPARE(b.pixel(x, 3), color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
+    // New frames scroll in.
+    for (std::size_t k = 51; k <= 60; ++k) {
+      Frame f = *h.latest();
+      f.token = k;
+      f.pops[2].state.assign(30, -1.0);
+      h.append(std::make_shared<const Frame>(f));
+    }
+    v.refresh();
+    QCOMPARE(v.buffer().filled(), std::size_t(60));
+    QCOMPARE(v.buffer().image().pixel(x, 3), color_of(Palette::Diverging, -1, -1, 1));
+    QCOMPARE(v.buffer().image().pixel(x - 10, 3), color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
+    show(v);
+    const QImage img = v.grab().toImage();
+    QVERIFY(colours(img) > 30);
+    QVERIFY(has_colour(img, QColor(color_of(Palette::Diverging, -1, -1, 1)), 3));
+  }
+
+  void attentionAndMemoryMaps() {
+    const NetworkDesc n = net_with_maps();
+    FrameHistory h(100);
+    fill(h, n, 40);
+    MapView att(MapKind::Attention), mem(MapKind::Memory);
+    for (MapView* v : {&att, &mem}) {
+      v->attach(&h);
+      v->setNetwork(&n);
+      QVERIFY(v->applicable());
+    }
+    att.selectUnit(2);
+    att.refresh();
+    // Unit 2's map over time: one hot lag per frame, (k + 2) % 4.
+    const QImage& hist = att.history()->image();
+    QCOMPARE(hist.height(), 4);
+    const int x = hist.width() - 1;  // the newest frame, k = 40
+    QCOMPARE(hist.pixel(x, (40 + 2) % 4), color_of(Palette::Sequential, 1, 0, 1));
+    QCOMPARE(hist.pixel(x, (41 + 2) % 4), color_of(Palette::Sequential, 0, 0, 1));
+    QCOMPARE(att.current()->image().size(), QSize(4, 6));  // units x context
+    mem.refresh();
+    QCOMPARE(mem.current()->image().size(), QSize(3, 5));  // units x slots
+    show(att);
+    QVERIFY(has_colour(att.grab().toImage(), QColor(color_of(Palette::Sequential, 1, 0, 1)), 3));
+    // A network without attention says so.
+    NetworkDesc leaky = n;
+    leaky.populations.erase(leaky.populations.begin(), leaky.populations.begin() + 2);
+    att.setNetwork(&leaky);
+    QVERIFY(!att.applicable());
+    QVERIFY(att.history()->image().isNull());
+  }
+
+  void readoutView() {
+    const NetworkDesc n = net_with_maps();
+    FrameHistory h(100);
+    fill(h, n, 60);
+    ReadoutView v;
+    v.attach(&h);
+    v.setNetwork(&n);
+    v.refresh();
+    QVERIFY(v.summary().contains("0.1230"));
+    QVERIFY(v.summary().contains("56 test tokens"));
+    show(v);
+    const QImage img = v.grab().toImage();
+    QVERIFY(has_colour(img, QColor(230, 120, 20), 30));  // the output's orange
+  }
+
+  void networkGraph() {
+    const NetworkDesc n = net_with_maps();
+    NetworkView v;
+    v.setNetwork(&n);
+    std::set<QRgb> fills;
+    int nodes = 0;
+    for (QGraphicsItem* it : v.scene()->items())
+      if (auto* e = qgraphicsitem_cast<QGraphicsEllipseItem*>(it))
+        if (e->rect().width() > 20) {  // not the legend dots
+          ++nodes;
+          fills.insert(e->brush().color().rgb());
+        }
+    QCOMPARE(nodes, 4);  // input + 3 populations
+    QVERIFY(fills.count(NetworkView::regionColor(Region::Cortex).rgb()));
+    QVERIFY(fills.count(NetworkView::regionColor(Region::Hippocampus).rgb()));
+    QVERIFY(fills.count(NetworkView::regionColor(Region::Leaky).rgb()));
+    show(v);
+    const QImage img = v.grab().toImage();
+    QVERIFY(has_colour(img, NetworkView::regionColor(Region::Leaky), 6));
+    QVERIFY(has_colour(img, NetworkView::regionColor(Region::Cortex), 6));
+  }
+
+  void mainWindowRunsAndGrabs() {
+    MainWindow w;
+    show(w, {1400, 900});
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(w.openScenario(QString::fromStdString(gui_test::kQuickstart), gui_test::qsets(gui_test::small_sets())));
+    QVERIFY(ready.wait(5000));
+    QVERIFY(w.errorText().isEmpty());
+    QVERIFY(w.recentFiles().first().endsWith("quickstart.toml"));
+    QVERIFY(MainWindow::bundledScenarios().join(" ").contains("quickstart.toml"));
+    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+    w.controller()->step(50);
+    QVERIFY(steps.wait(5000));
+    w.pullFrames();
+    QCOMPARE(w.history().latest()->token, std::size_t(50));
+    QCOMPARE(w.parameters()->rowCount(), 5);  // leaky: size, tau, activation, bias_scale, initial_state
+    QTemporaryDir dir;
+    const QString png = dir.filePath("window.png");
+    const QImage img = w.grab().toImage();
+    QVERIFY(img.save(png));
+    QVERIFY(QFile(png).size() > 10000);
+    QVERIFY(colours(img) > 200);
+    QVERIFY(has_colour(img, NetworkView::regionColor(Region::Leaky), 6));
+  }
+
+  void badScenarioShowsWhereAndWhy() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("bad.toml");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("seed = 1\n[task]\nkind = \"narma10\"\n[population.res]\nkind = \"leaky\"\nsize = -4\n");
+    f.close();
+    MainWindow w;
+    QVERIFY(!w.openScenario(path));
+    const QString e = w.errorText();
+    QVERIFY2(e.contains(path + ":6:"), qPrintable(e));  // file:line:col
+    QVERIFY2(e.contains("size"), qPrintable(e));
+    QVERIFY(!w.openScenario(dir.filePath("missing.toml")));
+    QVERIFY(w.errorText().contains("missing.toml"));
+    QVERIFY(!w.openRecording(path));  // not HDF5
+    QVERIFY(w.errorText().contains("not an HDF5 file"));
+    QVERIFY(w.logText().contains("error:"));
+    w.clearError();
+    QVERIFY(w.errorText().isEmpty());
+  }
+
+  void badPluginIsReported() {
+    QTemporaryDir dir;
+    QFile f(dir.filePath("broken.so"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a shared library");
+    f.close();
+    // (The other plugins of the search path may fail too, e.g. stale ones in a build tree.)
+    const QStringList errors = load_plugins({dir.path()}).filter("broken.so");
+    QCOMPARE(errors.size(), 1);
+    QVERIFY(errors[0].contains("cannot load"));
+    QVERIFY(errors[0].contains(dir.path()));  // the directories searched
+    MainWindow w;
+    w.showError(errors[0]);
+    QVERIFY(w.errorText().contains("broken.so"));
+  }
+
+  void replayInTheSameViews() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("replay.h5").toStdString();
+    {
+      Session s(gui_test::small_scenario(), SessionOptions{path, "test"});
+      while (s.step()) {
+      }
+      s.finish();
+    }
+    MainWindow w;
+    show(w, {1200, 800});
+    QVERIFY(w.openRecording(QString::fromStdString(path)));
+    QVERIFY(w.replaying());
+    QCOMPARE(w.timeSlider()->maximum(), 179);
+    QCOMPARE(w.history().latest()->token, std::size_t(180));
+    w.timeSlider()->setValue(99);  // scrub
+    QCOMPARE(w.history().latest()->token, std::size_t(100));
+    QCOMPARE(w.history().size(), std::size_t(100));
+    QVERIFY(!(w.parameters()->flags(w.parameters()->index(1, ParameterModel::ValueColumn)) & Qt::ItemIsEditable));
+    const QImage img = w.grab().toImage();
+    QVERIFY(colours(img) > 200);
+    w.closeRecording();
+    QVERIFY(!w.replaying());
+  }
+
+  void mixedNetworkShowsMaps() {
+    if (!gui_test::attention_plugins()) QSKIP("the attention plugins are not built in this tree");
+    MainWindow w;
+    show(w, {1400, 900});
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(w.openScenario(QString::fromStdString(gui_test::kMixed)));
+    QVERIFY(ready.wait(5000));
+    QVERIFY(w.dock("dock-attention")->isVisible());
+    QVERIFY(w.dock("dock-memory")->isVisible());
+    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+    w.controller()->step(40);
+    QVERIFY(steps.wait(5000));
+    w.pullFrames();
+    QVERIFY(!w.attention()->current()->image().isNull());
+    QVERIFY(!w.memory()->current()->image().isNull());
+    QVERIFY(colours(w.attention()->grab().toImage()) > 20);
+  }
+};
+
+QTEST_MAIN(TestGuiViews)
+#include "test_gui_views.moc"
