@@ -65,7 +65,7 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
   auto net = std::make_unique<Network>(input_size, sc.lanes, threads);
   for (auto& p : sc.populations) {
     const PopulationInfo* info = Registry::global().find(p.kind);
-    PopulationContext ctx{p.name, p.params, sc.seed};
+    PopulationContext ctx{p.name, p.params, sc.seed, sc.integrator.token_period};
     net->add_population(p.name, p.kind, info->create(ctx));
   }
   for (auto& pj : sc.projections) {

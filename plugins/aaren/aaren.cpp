@@ -32,7 +32,7 @@ class Aaren : public Population {
         d_(static_cast<std::size_t>(c.params.integer("dim"))),
         continuous_(c.params.string("form") == "continuous"),
         gamma_(c.params.real("forget")),
-        step_(c.name, c.params.real("token_period")),
+        step_(c.token_period),
         Q_(cm::queries(c)) {
     const double T = step_.period();
     decay_ = gamma_ * T;
@@ -84,12 +84,11 @@ class Aaren : public Population {
     step_.tick();
   }
 
-  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double t,
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/,
                   ThreadPool& /*pool*/) const override {
     // Token form, and the first token of the continuous form (from the empty state, where
     // the ODE is singular): the increments set at the tick.
-    if (!continuous_ || first_token_) return step_.fill(dxdt, t);
-    step_.check_period(t);
+    if (!continuous_ || first_token_) return step_.fill(dxdt);
     const std::size_t L = x.lanes, W = d_ + 1;
     double* s = scratch_.data();
     for (std::size_t u = 0; u < U_; ++u) {

@@ -47,12 +47,6 @@ namespace ransim::companion {
 // Parameters
 // ---------------------------------------------------------------------------------------
 
-inline ParamSpec token_period_spec() {
-  return {"token_period", ParamType::Real, 1.0, "s",
-          "the token period T of the run (must equal simulation.token_period; checked at the "
-          "second token): token-time updates relax over one T",
-          0, kInf, true};
-}
 
 inline std::vector<ParamSpec> weight_file_specs(const std::string& datasets) {
   return {
@@ -76,7 +70,6 @@ inline std::vector<ParamSpec> query_specs() {
        "populations with the same stream, units and dim have the same queries"},
       {"forget", ParamType::Real, 0.0, "1/s",
        "forgetting rate gamma: token i's score counts as s_i - gamma (age of token i)", 0, kInf},
-      token_period_spec(),
   };
   for (auto& w : weight_file_specs("dataset \"queries\" [U, d]")) s.push_back(w);
   return s;
@@ -92,7 +85,6 @@ inline std::vector<ParamSpec> lsa_specs() {
       {"weights_stream", ParamType::String, std::string("lsa"), "",
        "W_Q, W_K, W_V are drawn from the stream \"lsa.<weights_stream>\" of the scenario seed: "
        "populations with the same stream, dim and scales have the same matrices"},
-      token_period_spec(),
   };
   for (auto& w : weight_file_specs("datasets W_Q, W_K, W_V [d, d]")) s.push_back(w);
   return s;
@@ -261,12 +253,11 @@ inline GatedLinear build_gated_linear(const arma::mat& WQ, const arma::mat& WK, 
 // ---------------------------------------------------------------------------------------
 
 // The increments (F(h_k, x_k) - h_k) / T of a token-time population, set at each tick and
-// returned by derivative() until the next one, plus the bookkeeping every such population
-// needs: the ticks seen, and a check that the population's token_period is the simulation's.
+// returned by derivative() until the next one, plus the ticks seen. T is the simulation's
+// token period (PopulationContext::token_period).
 class TokenStep {
  public:
-  TokenStep(std::string population, double token_period)
-      : pop_(std::move(population)), T_(token_period) {}
+  explicit TokenStep(double token_period) : T_(token_period) {}
 
   double period() const { return T_; }
   std::size_t ticks() const { return ticks_; }
@@ -276,49 +267,20 @@ class TokenStep {
   const double* increments() const { return inc_.data(); }
 
   // At the tick, after the increments are set.
-  void tick() {
-    ++ticks_;
-    fresh_ = true;
-  }
+  void tick() { ++ticks_; }
   // A new run (initial_state): no token seen.
-  void restart() const {
-    ticks_ = 0;
-    fresh_ = false;
-  }
-
-  // Called by derivative(): the first call after a tick is made at the tick's time, so two
-  // ticks give the simulation's token period. A population whose token_period differs
-  // would silently compute something else: it stops the run instead.
-  void check_period(double t) const {
-    if (!fresh_) return;
-    fresh_ = false;
-    if (ticks_ >= 2 && std::abs((t - last_tick_) - T_) > 1e-6 * T_)
-      throw InputError("population '" + pop_ + "': token_period = " + num(T_) +
-                       " s, but the simulation's token period is " + num(t - last_tick_) +
-                       " s: set population." + pop_ + ".token_period to simulation.token_period");
-    last_tick_ = t;
-  }
+  void restart() const { ticks_ = 0; }
 
   // dxdt = the increments.
-  void fill(Block dxdt, double t) const {
-    check_period(t);
+  void fill(Block dxdt) const {
     std::copy(inc_.begin(), inc_.begin() + static_cast<std::ptrdiff_t>(dxdt.size()), dxdt.data);
   }
 
  private:
-  static std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-  }
-
-  std::string pop_;
   double T_;
   std::vector<double> inc_;
-  // Touched by derivative() (const), which the engine calls from one thread at a time.
+  // Reset by initial_state() (const), which the engine calls from one thread at a time.
   mutable std::size_t ticks_ = 0;
-  mutable bool fresh_ = false;
-  mutable double last_tick_ = 0.0;
 };
 
 // Values stored variable-major with lanes fastest ([vars][lanes]) to lane-major ([lanes][vars]),

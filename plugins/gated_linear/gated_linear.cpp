@@ -19,7 +19,7 @@ class GatedLinearRnn : public Population {
  public:
   explicit GatedLinearRnn(const PopulationContext& c)
       : d_(static_cast<std::size_t>(c.params.integer("dim"))),
-        step_(c.name, c.params.real("token_period")),
+        step_(c.token_period),
         w_(cm::lsa_weights(c)),
         g_(cm::build_gated_linear(w_.WQ, w_.WK, w_.WV,
                                   c.params.string("form") == "full" ? cm::GatedForm::Full
@@ -55,9 +55,9 @@ class GatedLinearRnn : public Population {
     step_.tick();
   }
 
-  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double t,
+  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double /*t*/,
                   ThreadPool& /*pool*/) const override {
-    step_.fill(dxdt, t);
+    step_.fill(dxdt);
   }
 
   std::vector<Recordable> recordables() const override {

@@ -18,7 +18,7 @@ class LinearAttention : public Population {
  public:
   explicit LinearAttention(const PopulationContext& c)
       : d_(static_cast<std::size_t>(c.params.integer("dim"))),
-        step_(c.name, c.params.real("token_period")),
+        step_(c.token_period),
         w_(cm::lsa_weights(c)) {}
 
   std::size_t state_size() const override { return d_; }
@@ -78,9 +78,9 @@ class LinearAttention : public Population {
     step_.tick();
   }
 
-  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double t,
+  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double /*t*/,
                   ThreadPool& /*pool*/) const override {
-    step_.fill(dxdt, t);
+    step_.fill(dxdt);
   }
 
   std::vector<Recordable> recordables() const override {

@@ -22,7 +22,7 @@ class SoftmaxAttention : public Population {
       : U_(static_cast<std::size_t>(c.params.integer("units"))),
         d_(static_cast<std::size_t>(c.params.integer("dim"))),
         gamma_(c.params.real("forget")),
-        step_(c.name, c.params.real("token_period")),
+        step_(c.token_period),
         Q_(cm::queries(c)) {}
 
   std::size_t state_size() const override { return U_ * d_; }
@@ -87,9 +87,9 @@ class SoftmaxAttention : public Population {
     step_.tick();
   }
 
-  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double t,
+  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double /*t*/,
                   ThreadPool& /*pool*/) const override {
-    step_.fill(dxdt, t);
+    step_.fill(dxdt);
   }
 
   std::vector<Recordable> recordables() const override {

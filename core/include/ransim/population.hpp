@@ -82,6 +82,7 @@ struct PopulationContext {
   std::string name;   // instance name in the scenario
   Params params;      // validated against the model's specs
   std::uint64_t seed; // scenario seed; use make_rng(seed, "population." + name)
+  double token_period = 1.0;  // s, the simulation's T (token-time models need it)
 };
 
 }  // namespace ransim
