@@ -84,6 +84,24 @@ Protocol read_protocol(const Params& p) {
   return pr;
 }
 
+// One-dimensional input and target per lane: lane(b, steps) returns (input, target).
+template <class Lane>
+Sequences scalar_sequences(std::size_t steps, std::size_t lanes, Lane lane) {
+  Sequences s;
+  s.steps = steps;
+  s.lanes = lanes;
+  s.input.resize(steps * lanes);
+  s.target.resize(steps * lanes);
+  for (std::size_t b = 0; b < lanes; ++b) {
+    const auto [u, y] = lane(b, steps);
+    for (std::size_t k = 0; k < steps; ++k) {
+      s.input[k * lanes + b] = u[k];
+      s.target[k * lanes + b] = y[k];
+    }
+  }
+  return s;
+}
+
 class MackeyGlassTask : public Task {
  public:
   explicit MackeyGlassTask(const Params& p) {
@@ -105,22 +123,14 @@ class MackeyGlassTask : public Task {
   }
 
   Sequences generate(std::size_t lanes, Rng& rng) const override {
-    Sequences s;
-    s.steps = protocol.total();
-    s.lanes = lanes;
-    s.input.resize(s.steps * lanes);
-    s.target.resize(s.steps * lanes);
-    for (std::size_t b = 0; b < lanes; ++b) {
+    return scalar_sequences(protocol.total(), lanes, [&](std::size_t b, std::size_t steps) {
       MackeyGlass mg = mg_;
       if (b > 0) mg.x0 += uniform(rng, -0.2, 0.2);  // lanes: other initial histories
-      std::vector<double> x = mg.series(s.steps + horizon_);
+      std::vector<double> x = mg.series(steps + horizon_);
       normalise(x);
-      for (std::size_t k = 0; k < s.steps; ++k) {
-        s.input[k * lanes + b] = x[k];
-        s.target[k * lanes + b] = x[k + horizon_];
-      }
-    }
-    return s;
+      return std::make_pair(std::vector<double>(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(steps)),
+                            std::vector<double>(x.begin() + static_cast<std::ptrdiff_t>(horizon_), x.end()));
+    });
   }
 
  private:
@@ -148,19 +158,8 @@ class Narma10Task : public Task {
  public:
   explicit Narma10Task(const Params& p) { protocol = read_protocol(p); }
   Sequences generate(std::size_t lanes, Rng& rng) const override {
-    Sequences s;
-    s.steps = protocol.total();
-    s.lanes = lanes;
-    s.input.resize(s.steps * lanes);
-    s.target.resize(s.steps * lanes);
-    for (std::size_t b = 0; b < lanes; ++b) {
-      auto [u, y] = narma10(s.steps, rng);
-      for (std::size_t k = 0; k < s.steps; ++k) {
-        s.input[k * lanes + b] = u[k];
-        s.target[k * lanes + b] = y[k];
-      }
-    }
-    return s;
+    return scalar_sequences(protocol.total(), lanes,
+                            [&](std::size_t, std::size_t steps) { return narma10(steps, rng); });
   }
 };
 
