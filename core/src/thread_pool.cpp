@@ -6,7 +6,7 @@ namespace ransim {
 
 ThreadPool::ThreadPool(std::size_t threads) {
   for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i)
-    workers_.emplace_back([this, i] { worker(i); });
+    workers_.emplace_back([this] { worker(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -16,10 +16,15 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-static void run_range(void (*job)(void*, std::size_t, std::size_t), void* ctx, std::size_t n,
-                      std::size_t parts, std::size_t i) {
-  const std::size_t begin = n * i / parts, end = n * (i + 1) / parts;
-  if (begin < end) job(ctx, begin, end);
+// The range is cut into a few chunks per thread, claimed in order: a thread on a slower or
+// busier core simply takes fewer. Which thread computes a chunk never changes its result.
+void ThreadPool::run_chunks() {
+  const std::size_t parts = kChunksPerThread * size();
+  for (std::size_t i = next_.fetch_add(1, std::memory_order_relaxed); i < parts;
+       i = next_.fetch_add(1, std::memory_order_relaxed)) {
+    const std::size_t begin = job_n_ * i / parts, end = job_n_ * (i + 1) / parts;
+    if (begin < end) job_(ctx_, begin, end);
+  }
 }
 
 void ThreadPool::run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread) {
@@ -30,17 +35,18 @@ void ThreadPool::run(std::size_t n, Job job, void* ctx, std::size_t min_per_thre
   job_ = job;
   ctx_ = ctx;
   job_n_ = n;
+  next_.store(0, std::memory_order_relaxed);
   pending_.store(workers_.size(), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
-  run_range(job, ctx, n, size(), 0);
+  run_chunks();
   // On a busy machine a worker may be descheduled: after a short spin, give the core away
   // instead of burning the time slice the worker needs.
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin)
     if (spin > 1000) std::this_thread::yield();
 }
 
-void ThreadPool::worker(std::size_t index) {
+void ThreadPool::worker() {
   std::uint64_t seen = 0;
   for (;;) {
     // Spin for a while (jobs come every few microseconds during a run), then sleep.
@@ -55,7 +61,7 @@ void ThreadPool::worker(std::size_t index) {
     }
     seen = g;
     if (stop_.load()) return;
-    run_range(job_, ctx_, job_n_, size(), index);
+    run_chunks();
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }

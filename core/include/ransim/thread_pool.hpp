@@ -19,8 +19,8 @@ class ThreadPool {
 
   std::size_t size() const { return workers_.size() + 1; }
 
-  // Calls f(begin, end) on disjoint ranges covering [0, n), one per thread, and returns when
-  // all are done. Runs inline when n < min_per_thread * 2 or the pool has one thread.
+  // Calls f(begin, end) on disjoint ranges covering [0, n), spread over the threads, and
+  // returns when all are done. Runs inline when n < min_per_thread * 2 or the pool has one thread.
   // f is passed by reference, never copied or allocated (this is called every step).
   template <class F>
   void parallel_for(std::size_t n, F&& f, std::size_t min_per_thread = 1) {
@@ -32,7 +32,9 @@ class ThreadPool {
  private:
   using Job = void (*)(void*, std::size_t, std::size_t);
   void run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread);
-  void worker(std::size_t index);
+  void worker();
+  void run_chunks();
+  static constexpr std::size_t kChunksPerThread = 4;
 
   std::vector<std::thread> workers_;
   Job job_ = nullptr;
@@ -40,6 +42,7 @@ class ThreadPool {
   std::size_t job_n_ = 0;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::size_t> pending_{0};
+  std::atomic<std::size_t> next_{0};  // next chunk to claim
   std::atomic<bool> stop_{false};
 };
 
