@@ -1,17 +1,10 @@
 #include "ransim/run.hpp"
 
 #include <chrono>
-#include <sstream>
-#include <optional>
-#include <cmath>
 #include <thread>
-#include <unistd.h>
 
 #include "ransim/error.hpp"
-#include "ransim/recorder.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/ridge.hpp"
-#include "ransim/simulator.hpp"
 #include "ransim/session.hpp"
 #include "ransim/tasks.hpp"
 

@@ -340,7 +340,7 @@ bool Session::step() {
     for (auto& c : compares_) c.update(*net_, x.data());
   }
   if (has_readout_ && k + 1 == fit_at) fit();
-  if (has_readout_ && k + 1 >= fit_at) prediction();
+  if (has_readout_ && protocol_.free_run && k + 1 >= fit_at) prediction();  // the next input
   if (k_ == seq_.steps) status_ = "complete";
   return true;
 }
