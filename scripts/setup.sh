@@ -8,6 +8,7 @@ build_dir=${1:-build}
 packages=(
   build-essential cmake pkg-config
   libarmadillo-dev libopenblas-dev libboost-dev libhdf5-dev zlib1g-dev libtomlplusplus-dev
+  libcairo2-dev dataset-fashion-mnist
   libgtest-dev libgmock-dev libbenchmark-dev
   hdf5-tools python3 python3-h5py python3-numpy
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "ransim/compare.hpp"
 #include "ransim/error.hpp"
+#include "ransim/json.hpp"
 #include "ransim/plugin.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/run.hpp"
@@ -24,12 +26,19 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   ransim run SCENARIO [--out FILE.h5] [--set key=value]... [--seed N] [--json] [--quiet]
                      [--plugin-dir DIR]...
+  ransim compare CONFIG [--quick] [--out PREFIX] [--set key=value]... [--json] [--quiet]
+                        [--plugin-dir DIR]...
   ransim info [--plugin-dir DIR]...
   ransim --help | --version
 
 run     simulate a scenario, train its readout, print the metrics (stdout); a progress bar
         goes to stderr. --set overrides any scenario value (e.g. --set population.res.tau=0.5,
         --set projection.0.scale=0.8); --seed N is --set seed=N.
+compare run model variants x tasks x seeds from a comparison config (docs/compare.md); print
+        a markdown table (mean +- std of each task's metric, sizes, wall time) on stdout and
+        write PREFIX.md, .csv, .json, .h5 and the chart PREFIX.png / .svg (PREFIX: the
+        config's name without .toml, in the current directory). --quick runs the config's
+        [quick] subset; --set applies to every run; --json prints the JSON instead.
 info    list integrators, population models, tasks and plugins with their parameters.
 
 plugins are loaded from --plugin-dir, then RANSIM_PLUGIN_PATH (colon-separated), then
@@ -48,34 +57,6 @@ void load_plugins(const std::vector<std::string>& dirs) {
 void on_signal(int sig) {
   g_stop.store(sig);
   std::signal(sig, SIG_DFL);  // a second signal ends the process at once
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream s;
-  s << std::setprecision(17) << v;
-  return s.str();
 }
 
 void progress_bar(const Progress& p) {
@@ -166,6 +147,60 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   return 0;
 }
 
+int cmd_compare(const std::vector<std::string>& args) {
+  std::string path, prefix;
+  std::vector<std::string> sets, plugin_dirs;
+  bool quick = false, json = false, quiet = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw InputError("option " + a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--out" || a == "-o") prefix = value();
+    else if (a == "--set") sets.push_back(value());
+    else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
+    else if (a == "--quick") quick = true;
+    else if (a == "--plugin-dir") plugin_dirs.push_back(value());
+    else if (a == "--json") json = true;
+    else if (a == "--quiet" || a == "-q") quiet = true;
+    else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "' (see ransim --help)");
+    else if (path.empty()) path = a;
+    else throw InputError("unexpected argument '" + a + "' (one config per comparison)");
+  }
+  if (path.empty()) throw InputError("compare: missing the CONFIG file (see ransim --help)");
+  if (prefix.empty()) {
+    prefix = path.substr(path.find_last_of('/') + 1);
+    if (prefix.size() > 5 && prefix.substr(prefix.size() - 5) == ".toml") prefix.resize(prefix.size() - 5);
+  }
+  load_plugins(plugin_dirs);
+  const CompareConfig cfg = load_compare(path, quick, sets);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const CompareResult r = run_compare(cfg, &g_stop, [&](const CompareOutcome& o, std::size_t i) {
+    if (quiet) return;
+    std::fprintf(stderr, "[%zu/%zu] %s x %s, seed %llu: %s", i + 1, cfg.runs.size(), o.run->model.c_str(),
+                 o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed), o.result.status.c_str());
+    for (auto& [k, v] : o.result.metrics)
+      if (k.size() > 5 && k.substr(k.size() - 5) == "_test") std::fprintf(stderr, ", %s %.4g", k.c_str(), v);
+    std::fprintf(stderr, " (%.1f s)\n", o.result.wall_seconds);
+  });
+  const auto written = write_compare_outputs(cfg, r, prefix);
+  std::cout << (json ? compare_json(cfg, r) : compare_markdown(cfg, r));
+  if (!quiet) {
+    std::fprintf(stderr, "wrote");
+    for (auto& w : written) std::fprintf(stderr, " %s", w.c_str());
+    std::fprintf(stderr, "\n");
+  }
+  // A run that diverged is a result of the comparison (its row says so); only an
+  // interrupted comparison fails.
+  if (r.outcomes.size() < cfg.runs.size() || g_stop.load()) {
+    std::cerr << "ransim: interrupted after " << r.outcomes.size() << " of " << cfg.runs.size() << " runs\n";
+    return 1;
+  }
+  return 0;
+}
+
 void print_specs(const std::vector<ParamSpec>& specs, const std::string& indent) {
   for (auto& s : specs)
     std::cout << indent << std::left << std::setw(16) << s.name << " default " << std::setw(10)
@@ -240,7 +275,8 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run(args, command_line);
     if (cmd == "info") return cmd_info(args);
-    throw InputError("unknown command '" + cmd + "' (expected run | info; see ransim --help)");
+    if (cmd == "compare") return cmd_compare(args);
+    throw InputError("unknown command '" + cmd + "' (expected run | compare | info; see ransim --help)");
   } catch (const InputError& e) {
     std::cerr << "ransim: error: " << e.what() << "\n";
     return 2;

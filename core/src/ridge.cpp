@@ -13,18 +13,18 @@ RidgeAccumulator::RidgeAccumulator(std::size_t features, std::size_t outputs)
     : xtx_(features + 1, features + 1, arma::fill::zeros),
       xty_(features + 1, outputs, arma::fill::zeros) {}
 
-void RidgeAccumulator::add(const arma::mat& x, const arma::mat& y) {
-  if (x.n_rows != y.n_rows || x.n_cols + 1 != xtx_.n_rows || y.n_cols != xty_.n_cols)
+void RidgeAccumulator::add_columns(const arma::mat& xt, const arma::mat& yt) {
+  if (xt.n_cols != yt.n_cols || xt.n_rows + 1 != xtx_.n_rows || yt.n_rows != xty_.n_cols)
     throw std::logic_error("RidgeAccumulator::add: shape mismatch");
-  const std::size_t f = x.n_cols;
-  xtx_.submat(0, 0, f - 1, f - 1) += x.t() * x;
-  const arma::rowvec colsum = arma::sum(x, 0);
-  xtx_.submat(f, 0, f, f - 1) += colsum;
-  xtx_.submat(0, f, f - 1, f) += colsum.t();
-  xtx_(f, f) += static_cast<double>(x.n_rows);
-  xty_.rows(0, f - 1) += x.t() * y;
-  xty_.row(f) += arma::sum(y, 0);
-  n_ += x.n_rows;
+  const std::size_t f = xt.n_rows;
+  xtx_.submat(0, 0, f - 1, f - 1) += xt * xt.t();
+  const arma::vec rowsum = arma::sum(xt, 1);
+  xtx_.submat(f, 0, f, f - 1) += rowsum.t();
+  xtx_.submat(0, f, f - 1, f) += rowsum;
+  xtx_(f, f) += static_cast<double>(xt.n_cols);
+  xty_.rows(0, f - 1) += xt * yt.t();
+  xty_.row(f) += arma::sum(yt, 1).t();
+  n_ += xt.n_cols;
 }
 
 arma::mat RidgeAccumulator::solve(double lambda) const {
@@ -47,13 +47,6 @@ arma::mat ridge_predict(const arma::mat& w, const arma::mat& x) {
   arma::mat out = x * w.rows(0, w.n_rows - 2);
   out.each_row() += w.row(w.n_rows - 1);
   return out;
-}
-
-double nrmse(const arma::mat& y, const arma::mat& yhat) {
-  const arma::vec a = arma::vectorise(y), b = arma::vectorise(yhat);
-  const double sd = arma::stddev(a, 1);
-  const double rmse = std::sqrt(arma::mean(arma::square(a - b)));
-  return rmse / sd;
 }
 
 }  // namespace ransim

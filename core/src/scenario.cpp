@@ -9,6 +9,7 @@
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/tasks.hpp"
+#include "scenario_internal.hpp"
 
 namespace ransim {
 
@@ -213,20 +214,27 @@ void apply_set(toml::table& root, const std::string& flag, Context& cx) {
 
 }  // namespace
 
+toml::table parse_toml(const std::string& text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ":" +
+                     std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+  }
+}
+
 Scenario parse_scenario(const std::string& text, const std::string& path,
                         const std::vector<std::string>& sets) {
+  return scenario_from_table(parse_toml(text, path), text, path, sets);
+}
+
+Scenario scenario_from_table(toml::table root, const std::string& text, const std::string& path,
+                             const std::vector<std::string>& sets) {
   Scenario sc;
   sc.path = path;
   sc.text = text;
   sc.overrides = sets;
   Context cx{path, {}};
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ":" +
-                     std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
-  }
   for (auto& s : sets) apply_set(root, s, cx);
 
   const std::vector<std::string> sections = {"description", "seed", "simulation", "task", "population",

@@ -2,86 +2,16 @@
 
 #include <cmath>
 #include <sstream>
-#include <unistd.h>
 
 #include "ransim/error.hpp"
 #include "ransim/recorder.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/ridge.hpp"
 #include "ransim/run.hpp"
+#include "run_internal.hpp"
 
-#ifndef RANSIM_VERSION
-#define RANSIM_VERSION "0.0.0"
-#endif
 
 namespace ransim {
-
-namespace {
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-std::string human_bytes(double b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
-  return buf;
-}
-
-void write_value(Recorder& rec, const std::string& path, const Value& v) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, double>) rec.write_scalar(path, x);
-        else if constexpr (std::is_same_v<T, std::string>) rec.write_string(path, x);
-        else rec.write_integer(path, static_cast<std::int64_t>(x));
-      },
-      v);
-}
-
-void write_setup(Recorder& rec, const Scenario& sc, const std::string& command_line, const Network& net) {
-  rec.write_string("/general/scenario", sc.text);
-  std::string overrides;
-  for (auto& s : sc.overrides) overrides += s + "\n";
-  rec.write_string("/general/overrides", overrides);
-  rec.write_string("/general/scenario_path", sc.path);
-  rec.write_integer("/general/seed", static_cast<std::int64_t>(sc.seed));
-  rec.write_string("/general/ransim_version", RANSIM_VERSION);
-  rec.write_string("/general/command_line", command_line);
-  rec.write_string("/general/integrator/method", method_name(sc.integrator.method));
-  rec.write_scalar("/general/integrator/dt", sc.integrator.dt);
-  rec.write_scalar("/general/integrator/token_period", sc.integrator.token_period);
-  rec.write_scalar("/general/integrator/abs_tol", sc.integrator.abs_tol);
-  rec.write_scalar("/general/integrator/rel_tol", sc.integrator.rel_tol);
-  rec.write_integer("/general/lanes", static_cast<std::int64_t>(net.lanes()));
-  for (std::size_t i = 0; i < net.populations().size(); ++i) {
-    const auto& p = net.populations()[i];
-    const std::string g = "/network/populations/" + p.name;
-    for (auto& [name, v] : sc.populations[i].params.values()) write_value(rec, g + "/" + name, v);
-    for (auto& [name, m] : p.model->weights()) {
-      if (m.n_cols == 1) rec.write_vector(g + "/" + name, arma::conv_to<std::vector<double>>::from(m));
-      else rec.write_matrix(g + "/" + name, m);
-    }
-    rec.set_attribute(g, "kind", p.kind);
-    rec.write_integer(g + "/state_offset", static_cast<std::int64_t>(p.offset));
-  }
-  for (auto& proj : net.projections()) {
-    const std::string g = "/network/projections/" + proj->name;
-    std::string sources;
-    for (auto& [src, m] : proj->matrices()) {
-      rec.write_csr(g + "/weights_from_" + src.name, m,
-                    "weights into " + net.populations()[proj->target].name + " from " + src.name);
-      sources += (sources.empty() ? "" : " ") + src.name;
-    }
-    rec.set_attribute(g, "source", sources);
-    rec.set_attribute(g, "target", net.populations()[proj->target].name);
-    rec.set_attribute(g, "kind", proj->kind());
-  }
-}
-
-}  // namespace
 
 struct Session::Recorded {
   std::size_t pop;
@@ -136,68 +66,20 @@ struct Session::Comparison {
   }
 };
 
-// Stops a run whose state has left the useful regime: any non-finite value (diverged), or
-// a population with most of its units pinned at their bound for many tokens (saturated).
-struct Session::Health {
-  static constexpr double kPinned = 1e-9;        // |x| >= level * (1 - kPinned)
-  static constexpr double kFraction = 0.9;       // of a population's units
-  static constexpr std::size_t kTokens = 100;    // consecutive tokens
-
-  explicit Health(std::size_t populations) : streak_(populations, 0) {}
-
-  std::optional<std::pair<std::string, std::string>> check(const Network& net, const double* x,
-                                                           double t, std::size_t token) {
-    const std::size_t lanes = net.lanes();
-    for (std::size_t p = 0; p < net.populations().size(); ++p) {
-      const auto& pop = net.populations()[p];
-      const ConstBlock blk = net.block(x, p);
-      const double bound = pop.model->saturation_level() * (1.0 - kPinned);
-      const std::size_t dim = pop.model->unit_dim(), units = pop.model->units();
-      std::size_t pinned = 0, first_pinned = units;
-      for (std::size_t u = 0; u < units; ++u) {
-        bool unit_pinned = bound > 0;
-        for (std::size_t v = u * dim; v < (u + 1) * dim; ++v)
-          for (std::size_t b = 0; b < lanes; ++b) {
-            const double value = blk(v, b);
-            if (!std::isfinite(value))
-              return std::make_pair(std::string("diverged"),
-                                    "the state diverged (non-finite) in population '" + pop.name + "', unit " +
-                                        std::to_string(u) + ", lane " + std::to_string(b) + ", at t = " +
-                                        num(t) + " s (token " + std::to_string(token) + ")");
-            unit_pinned = unit_pinned && std::abs(value) >= bound;
-          }
-        if (unit_pinned && pinned++ == 0) first_pinned = u;
-      }
-      streak_[p] = bound > 0 && static_cast<double>(pinned) >= kFraction * static_cast<double>(units)
-                       ? streak_[p] + 1 : 0;
-      if (streak_[p] >= kTokens)
-        return std::make_pair(std::string("saturated"),
-                              "population '" + pop.name + "' is saturated: " + std::to_string(pinned) + " of " +
-                                  std::to_string(units) + " units (first: unit " + std::to_string(first_pinned) +
-                                  ") have sat at +-" + num(pop.model->saturation_level()) + " for " +
-                                  std::to_string(kTokens) + " tokens, at t = " + num(t) + " s (token " +
-                                  std::to_string(token) + "); reduce the input scale, biases or recurrent gain");
-    }
-    return std::nullopt;
-  }
-
-  std::vector<std::size_t> streak_;
-};
-
-
 Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts_(opts) {
-  const double need = estimate_memory(sc_);
-  const double have = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  if (need > 0.8 * have)
-    throw InputError(sc_.path + ": this scenario needs about " + human_bytes(need) +
-                     " of memory (population sizes, projection densities, lanes, task length) "
-                     "but the machine has " + human_bytes(have));
+  check_memory(sc_);
 
-  const std::unique_ptr<Task> task = find_task(sc_.task_kind)->create(sc_.task);
+  const TaskInfo* info = find_task(sc_.task_kind);
+  if (info->episodic())
+    throw InputError(sc_.path + ": task '" + sc_.task_kind + "' runs in episodes: `ransim run` and `ransim compare` "
+                     "run it; a session stepped token by token (the GUI) takes stream tasks only");
+  const std::unique_ptr<Task> task = info->create(sc_.task);
   protocol_ = task->protocol;
+  metric_ = task->metric;
+  net_ = build_network(sc_, task->input_dim);
+  task->set_state_size(net_->state_size());
   Rng task_rng = make_rng(sc_.seed, "task");
   seq_ = task->generate(sc_.lanes, task_rng);
-  net_ = build_network(sc_, seq_.input_dim);
   sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
   const std::size_t lanes = sc_.lanes;
   u_.assign(seq_.input_dim * lanes, 0.0);
@@ -402,7 +284,7 @@ void Session::finish() {
   const std::size_t lanes = sc_.lanes, T = seq_.steps;
   if (status_ == "complete" && has_readout_) {
     const arma::mat Yhat = ridge_predict(w_, features_.t());  // rows (token, lane)
-    auto segment = [&](std::size_t k0, std::size_t k1, const char* name) {
+    auto segment = [&](std::size_t k0, std::size_t k1, const std::string& name) {
       arma::mat y((k1 - k0) * lanes, seq_.target_dim), yh(y.n_rows, seq_.target_dim);
       for (std::size_t k = k0; k < k1; ++k)
         for (std::size_t b = 0; b < lanes; ++b)
@@ -410,11 +292,11 @@ void Session::finish() {
             y((k - k0) * lanes + b, o) = seq_.target_at(k, b)[o];
             yh((k - k0) * lanes + b, o) = Yhat(k * lanes + b, o);
           }
-      metrics_[name] = nrmse(y, yh);
+      metrics_[name] = score(metric_, y, yh);
     };
     const std::size_t fit_at = protocol_.warmup + protocol_.train;
-    segment(protocol_.warmup, fit_at, "nrmse_train");
-    segment(fit_at, T, "nrmse_test");
+    segment(protocol_.warmup, fit_at, std::string(metric_name(metric_)) + "_train");
+    segment(fit_at, T, std::string(metric_name(metric_)) + "_test");
     if (rec_) {
       const double Ttok = sc_.integrator.token_period;
       const auto id = rec_->add_series("/analysis/readout/output", {lanes, seq_.target_dim}, "1",

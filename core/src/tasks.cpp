@@ -1,10 +1,12 @@
 #include "ransim/tasks.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 
 #include "ransim/error.hpp"
+#include "task_internal.hpp"
 
 namespace ransim {
 
@@ -64,6 +66,28 @@ std::pair<std::vector<double>, std::vector<double>> narma10(std::size_t samples,
   // Drop the first 10 steps, where the sum reached back before the start.
   return {std::vector<double>(u.begin() + 10, u.end()),
           std::vector<double>(y.begin() + 11, y.end())};
+}
+
+std::vector<double> Lorenz::series(std::size_t samples, std::array<double, 3> start) const {
+  const double steps_per_sample = sample_every / h;
+  if (std::abs(steps_per_sample - std::round(steps_per_sample)) > 1e-9)
+    throw InputError("lorenz: sample_every must be a whole multiple of the step");
+  const std::size_t every = static_cast<std::size_t>(std::round(steps_per_sample));
+  const std::size_t skip = static_cast<std::size_t>(std::ceil(transient / h));
+  using V = std::array<double, 3>;
+  auto f = [&](const V& v) {
+    return V{sigma * (v[1] - v[0]), v[0] * (rho - v[2]) - v[1], v[0] * v[1] - beta * v[2]};
+  };
+  auto axpy = [](const V& a, double s, const V& b) { return V{a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]}; };
+  std::vector<double> out;
+  out.reserve(3 * samples);
+  V v = start;
+  for (std::size_t i = 0; out.size() < 3 * samples; ++i) {
+    const V k1 = f(v), k2 = f(axpy(v, h / 2, k1)), k3 = f(axpy(v, h / 2, k2)), k4 = f(axpy(v, h, k3));
+    for (int c = 0; c < 3; ++c) v[c] += h / 6 * (k1[c] + 2 * k2[c] + 2 * k3[c] + k4[c]);
+    if (i + 1 > skip && (i + 1 - skip) % every == 0) out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
 }
 
 namespace {
@@ -170,6 +194,7 @@ class RandomSequenceTask : public Task {
   explicit RandomSequenceTask(const Params& p)
       : dim_(static_cast<std::size_t>(p.integer("dim"))), scale_(p.real("scale")),
         uniform_(p.string("distribution") == "uniform") {
+    input_dim = dim_;
     protocol.warmup = 0;
     protocol.train = 0;
     protocol.test = static_cast<std::size_t>(p.integer("steps"));
@@ -189,6 +214,130 @@ class RandomSequenceTask : public Task {
   std::size_t dim_;
   double scale_;
   bool uniform_;
+};
+
+// Lorenz-63 forecasting: input the (x, y, z) sample, target the sample `horizon` later; each
+// component z-scored with the mean and std of lane 0's series.
+class LorenzTask : public Task {
+ public:
+  explicit LorenzTask(const Params& p) {
+    lz_.sigma = p.real("sigma");
+    lz_.rho = p.real("rho");
+    lz_.beta = p.real("beta");
+    lz_.h = p.real("step");
+    lz_.sample_every = p.real("sample_every");
+    lz_.transient = p.real("transient");
+    horizon_ = static_cast<std::size_t>(p.integer("horizon"));
+    protocol = read_protocol(p);
+    protocol.free_run = p.string("mode") == "free_run";
+    if (protocol.free_run && horizon_ != 1)
+      throw InputError("lorenz: mode = \"free_run\" needs horizon = 1 (the readout's output becomes the next input)");
+    input_dim = 3;
+  }
+
+  Sequences generate(std::size_t lanes, Rng& rng) const override {
+    Sequences s;
+    s.steps = protocol.total();
+    s.lanes = lanes;
+    s.input_dim = s.target_dim = 3;
+    s.input.resize(s.steps * lanes * 3);
+    s.target.resize(s.steps * lanes * 3);
+    std::array<double, 6> moments{};  // mean and std per component, from lane 0
+    for (std::size_t b = 0; b < lanes; ++b) {
+      std::array<double, 3> start{1.0, 1.0, 1.0};
+      if (b > 0)
+        for (auto& c : start) c += uniform(rng, -1.0, 1.0);  // lanes: other initial conditions
+      const std::vector<double> x = lz_.series(s.steps + horizon_, start);
+      if (b == 0)
+        for (std::size_t c = 0; c < 3; ++c) {
+          double m = 0, v = 0;
+          for (std::size_t k = c; k < x.size(); k += 3) m += x[k];
+          m /= static_cast<double>(x.size() / 3);
+          for (std::size_t k = c; k < x.size(); k += 3) v += (x[k] - m) * (x[k] - m);
+          moments[c] = m;
+          moments[3 + c] = std::sqrt(v / static_cast<double>(x.size() / 3));
+        }
+      for (std::size_t k = 0; k < s.steps; ++k)
+        for (std::size_t c = 0; c < 3; ++c) {
+          s.input[(k * lanes + b) * 3 + c] = (x[3 * k + c] - moments[c]) / moments[3 + c];
+          s.target[(k * lanes + b) * 3 + c] = (x[3 * (k + horizon_) + c] - moments[c]) / moments[3 + c];
+        }
+    }
+    return s;
+  }
+
+ private:
+  Lorenz lz_;
+  std::size_t horizon_ = 1;
+};
+
+// Memory capacity (Jaeger 2001): input u[k] ~ U(-a, a), targets u[k - d] for d = 1..D;
+// the metric sums the squared correlation of each delay's output with its target.
+class MemoryCapacityTask : public Task {
+ public:
+  explicit MemoryCapacityTask(const Params& p)
+      : amplitude_(p.real("amplitude")), max_delay_(static_cast<std::size_t>(p.integer("max_delay"))) {
+    protocol = read_protocol(p);
+    metric = Metric::MemoryCapacity;
+  }
+  void set_state_size(std::size_t n) override {
+    if (max_delay_ == 0) max_delay_ = 2 * n;
+  }
+  Sequences generate(std::size_t lanes, Rng& rng) const override {
+    const std::size_t D = max_delay_ ? max_delay_ : 1, T = protocol.total();
+    Sequences s;
+    s.steps = T;
+    s.lanes = lanes;
+    s.target_dim = D;
+    s.input.resize(T * lanes);
+    s.target.resize(T * lanes * D);
+    for (std::size_t b = 0; b < lanes; ++b) {
+      std::vector<double> u(T + D);  // D samples before the first input, so every target exists
+      for (auto& v : u) v = uniform(rng, -amplitude_, amplitude_);
+      for (std::size_t k = 0; k < T; ++k) {
+        s.input[k * lanes + b] = u[D + k];
+        for (std::size_t d = 1; d <= D; ++d) s.target[(k * lanes + b) * D + d - 1] = u[D + k - d];
+      }
+    }
+    return s;
+  }
+
+ private:
+  double amplitude_;
+  std::size_t max_delay_;
+};
+
+// Delayed recall (postcasting): a random symbol of M each token, one-hot; the target is the
+// symbol `delay` tokens earlier. Accuracy over tokens.
+class DelayedRecallTask : public Task {
+ public:
+  explicit DelayedRecallTask(const Params& p)
+      : symbols_(static_cast<std::size_t>(p.integer("alphabet"))), delay_(static_cast<std::size_t>(p.integer("delay"))) {
+    protocol = read_protocol(p);
+    metric = Metric::Accuracy;
+    input_dim = symbols_;
+  }
+  Sequences generate(std::size_t lanes, Rng& rng) const override {
+    const std::size_t T = protocol.total(), M = symbols_;
+    Sequences s;
+    s.steps = T;
+    s.lanes = lanes;
+    s.input_dim = s.target_dim = M;
+    s.input.assign(T * lanes * M, 0.0);
+    s.target.assign(T * lanes * M, 0.0);
+    for (std::size_t b = 0; b < lanes; ++b) {
+      std::vector<std::size_t> sym(T + delay_);
+      for (auto& v : sym) v = static_cast<std::size_t>(uniform(rng, 0.0, static_cast<double>(M)));
+      for (std::size_t k = 0; k < T; ++k) {
+        s.input[(k * lanes + b) * M + sym[delay_ + k]] = 1.0;
+        s.target[(k * lanes + b) * M + sym[k]] = 1.0;
+      }
+    }
+    return s;
+  }
+
+ private:
+  std::size_t symbols_, delay_;
 };
 
 std::vector<TaskInfo> make_tasks() {
@@ -231,7 +380,49 @@ std::vector<TaskInfo> make_tasks() {
       {"scale", ParamType::Real, 1.0, "1", "multiplies every input value", 0, kInf},
   };
   rs.create = [](const Params& p) { return std::make_unique<RandomSequenceTask>(p); };
-  return {mg, narma, rs};
+
+  TaskInfo lz;
+  lz.kind = "lorenz";
+  lz.description = "Lorenz-63 forecasting of (x, y, z), one-step or free-running";
+  lz.params = {
+      {"mode", ParamType::String, std::string("one_step"), "", "one_step: teacher-forced prediction "
+       "`horizon` samples ahead; free_run: the readout's output is fed back over the test", 0, 0, false,
+       {"one_step", "free_run"}},
+      {"horizon", ParamType::Integer, std::int64_t{1}, "samples", "prediction horizon", 1, 1e6},
+      {"sigma", ParamType::Real, 10.0, "1/time", "Prandtl number", 0, kInf},
+      {"rho", ParamType::Real, 28.0, "1", "Rayleigh number", 0, kInf},
+      {"beta", ParamType::Real, 8.0 / 3.0, "1", "geometric factor", 0, kInf},
+      {"step", ParamType::Real, 0.01, "time", "RK4 integration step", 0, 1, true},
+      {"sample_every", ParamType::Real, 0.02, "time", "time between samples (a whole number of steps)", 0, kInf, true},
+      {"transient", ParamType::Real, 10.0, "time", "time discarded before sampling", 0, kInf},
+  };
+  for (auto& s : protocol_specs(100, 2000, 1000)) lz.params.push_back(s);
+  lz.create = [](const Params& p) { return std::make_unique<LorenzTask>(p); };
+
+  TaskInfo mc;
+  mc.kind = "memory_capacity";
+  mc.description = "linear memory capacity: recall u[k - d] for d = 1..max_delay (Jaeger 2001)";
+  mc.params = {
+      {"max_delay", ParamType::Integer, std::int64_t{0}, "tokens", "largest delay D (0: twice the network's "
+       "state variables per lane)", 0, 1e5},
+      {"amplitude", ParamType::Real, 0.5, "1", "input u ~ U(-amplitude, amplitude)", 0, kInf, true},
+  };
+  for (auto& s : protocol_specs(200, 2000, 1000)) mc.params.push_back(s);
+  mc.create = [](const Params& p) { return std::make_unique<MemoryCapacityTask>(p); };
+
+  TaskInfo dr;
+  dr.kind = "delayed_recall";
+  dr.description = "postcasting: output the one-hot symbol seen `delay` tokens earlier";
+  dr.params = {
+      {"alphabet", ParamType::Integer, std::int64_t{8}, "symbols", "alphabet size M (one-hot input)", 2, 1e4},
+      {"delay", ParamType::Integer, std::int64_t{5}, "tokens", "how far back to recall", 0, 1e5},
+  };
+  for (auto& s : protocol_specs(100, 2000, 1000)) dr.params.push_back(s);
+  dr.create = [](const Params& p) { return std::make_unique<DelayedRecallTask>(p); };
+
+  std::vector<TaskInfo> all{mg, narma, lz, mc, dr, rs};
+  for (auto& t : episode_tasks()) all.push_back(std::move(t));
+  return all;
 }
 
 }  // namespace

@@ -4,13 +4,17 @@
 // the states of a long run never need to be held at once.
 #include <armadillo>
 
+#include "ransim/metrics.hpp"
+
 namespace ransim {
 
 class RidgeAccumulator {
  public:
   RidgeAccumulator(std::size_t features, std::size_t outputs);
   // X: samples x features, Y: samples x outputs.
-  void add(const arma::mat& x, const arma::mat& y);
+  void add(const arma::mat& x, const arma::mat& y) { add_columns(x.t(), y.t()); }
+  // The same with one column per sample (features x samples, outputs x samples).
+  void add_columns(const arma::mat& xt, const arma::mat& yt);
   // (features + 1) x outputs; the last row is the bias. Throws RunError without samples.
   arma::mat solve(double lambda) const;
   std::size_t samples() const { return n_; }
@@ -22,8 +26,5 @@ class RidgeAccumulator {
 
 arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda);
 arma::mat ridge_predict(const arma::mat& w, const arma::mat& x);  // [X 1] W
-
-// sqrt(mean (y - yhat)^2) / std(y), over all entries.
-double nrmse(const arma::mat& y, const arma::mat& yhat);
 
 }  // namespace ransim

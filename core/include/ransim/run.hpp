@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "ransim/metrics.hpp"
 #include "ransim/network.hpp"
 #include "ransim/scenario.hpp"
 
@@ -29,13 +30,19 @@ struct RunResult {
   std::string status = "complete";  // complete | interrupted | diverged
   std::string message;              // why it did not complete
   std::map<std::string, double> metrics;
+  Metric metric = Metric::Nrmse;    // the task's; metrics holds <name>_test (and _train)
   std::size_t tokens = 0, steps = 0, state_size = 0, lanes = 1;
+  std::size_t fixed_weights = 0;    // projection and population weights (not trained)
+  std::size_t readout_weights = 0;  // trained: (features + 1) x outputs
   double wall_seconds = 0;
   std::string out;                  // the recording written, if any
 };
 
 // Builds the network a scenario describes, for inputs of `input_size` values per token.
 std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size);
+
+// Projection and population weights of a network (the untrained parameters).
+std::size_t fixed_weights(const Network& net);
 
 // Rough memory need of a scenario in bytes (state, weights, task data, features); runs that
 // cannot fit are refused as bad input before anything is allocated.

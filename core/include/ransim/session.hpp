@@ -19,6 +19,7 @@
 namespace ransim {
 
 class Recorder;
+class Health;
 
 struct SessionOptions {
   std::string out;           // HDF5 path; empty: the scenario's record.file (may be empty)
@@ -61,6 +62,8 @@ class Session {
   // The readout's output for the last token (target_dim x lanes), once it is trained.
   std::optional<std::vector<double>> prediction();
   bool readout_trained() const { return !w_.empty(); }
+  std::size_t readout_weights() const { return w_.n_elem; }
+  Metric metric() const { return metric_; }
 
   // Live parameters: validated now (InputError on a bad value or a parameter that cannot
   // change), applied before the next step, never mid-step.
@@ -75,13 +78,13 @@ class Session {
  private:
   struct Recorded;
   struct Comparison;
-  struct Health;
   void fit();
   void record_token();
 
   Scenario sc_;
   SessionOptions opts_;
   Protocol protocol_;
+  Metric metric_ = Metric::Nrmse;
   Sequences seq_;
   std::unique_ptr<Network> net_;
   std::unique_ptr<Simulator> sim_;

@@ -1,0 +1,20 @@
+#pragma once
+// Task metrics over readout samples (rows) and outputs (columns).
+#include <armadillo>
+#include <string>
+
+namespace ransim {
+
+enum class Metric {
+  Nrmse,           // sqrt(mean (y - yhat)^2) / std(y), over all entries
+  MemoryCapacity,  // sum over output columns (delays) of the squared correlation
+  Accuracy,        // share of rows whose largest output is the target's largest entry
+  Mse,             // mean (y - yhat)^2
+};
+
+const char* metric_name(Metric m);  // "nrmse", "memory_capacity", "accuracy", "mse"
+bool higher_is_better(Metric m);
+double nrmse(const arma::mat& y, const arma::mat& yhat);
+double score(Metric m, const arma::mat& y, const arma::mat& yhat);
+
+}  // namespace ransim

@@ -1,0 +1,180 @@
+// The episode runner (docs/tasks.md): episodes go through the network B at a time, one per
+// lane, each batch starting from the initial state. Training batches add their features to
+// the ridge statistics and are dropped; once all training episodes are in, the readout is
+// solved and the test episodes are scored with it. No run ever holds all states.
+#include <chrono>
+
+#include "ransim/error.hpp"
+#include "ransim/recorder.hpp"
+#include "ransim/ridge.hpp"
+#include "ransim/simulator.hpp"
+#include "ransim/tasks.hpp"
+#include "run_internal.hpp"
+
+namespace ransim {
+
+namespace {
+
+// Fills readout samples: one column per (episode, point), the states after the point's
+// tokens stacked (each snapshot: the chosen populations' states, then the input if asked).
+class Features {
+ public:
+  Features(const Scenario& sc, const Network& net, const EpisodeTask& task) : net_(net), task_(task) {
+    for (std::size_t i = 0; i < net.populations().size(); ++i)
+      if (sc.readout_from.empty() || std::find(sc.readout_from.begin(), sc.readout_from.end(),
+                                               net.populations()[i].name) != sc.readout_from.end()) {
+        pops_.push_back(i);
+        per_snapshot_ += net.populations()[i].model->state_size();
+      }
+    with_input_ = sc.readout.boolean("include_input");
+    if (with_input_) per_snapshot_ += task.input_dim;
+    at_.resize(task.length);
+    for (std::size_t p = 0; p < task.points.size(); ++p) {
+      if (task.points[p].size() != task.points[0].size() || task.points[p].empty())
+        throw std::logic_error("episode task: every readout point must list the same number of tokens");
+      for (std::size_t s = 0; s < task.points[p].size(); ++s) at_.at(task.points[p][s]).push_back({p, s});
+    }
+  }
+  std::size_t size() const { return per_snapshot_ * task_.points[0].size(); }
+
+  // After token k of a batch of n episodes: copy the snapshots taken at k into columns
+  // first + e * points + p of x.
+  void take(std::size_t k, const double* state, const double* u, std::size_t n, arma::mat& x, std::size_t first) const {
+    const std::size_t lanes = net_.lanes(), P = task_.points.size();
+    for (auto [p, s] : at_[k])
+      for (std::size_t e = 0; e < n; ++e) {
+        double* col = x.colptr(first + e * P + p) + s * per_snapshot_;
+        for (auto i : pops_) {
+          const ConstBlock blk = net_.block(state, i);
+          for (std::size_t v = 0; v < blk.vars; ++v) *col++ = blk(v, e);
+        }
+        if (with_input_)
+          for (std::size_t i = 0; i < task_.input_dim; ++i) *col++ = u[i * lanes + e];
+      }
+  }
+
+ private:
+  const Network& net_;
+  const EpisodeTask& task_;
+  std::vector<std::size_t> pops_;
+  std::size_t per_snapshot_ = 0;
+  bool with_input_ = false;
+  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> at_;  // token -> (point, snapshot)
+};
+
+}  // namespace
+
+RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  check_memory(sc);
+  const std::unique_ptr<EpisodeTask> task = find_task(sc.task_kind)->create_episodes(sc.task);
+  const std::unique_ptr<Network> net = build_network(sc, task->input_dim);
+  Simulator sim(*net, sc.integrator);
+  const Features features(sc, *net, *task);
+  const std::size_t B = sc.lanes, L = task->length, P = task->points.size(), D = task->target_dim;
+  const std::size_t F = features.size();
+
+  RunResult res;
+  res.state_size = net->state_size();
+  res.fixed_weights = fixed_weights(*net);
+  res.metric = task->metric;
+  res.lanes = B;
+  const std::string out = opts.out.empty() ? sc.record.string("file") : opts.out;
+  std::unique_ptr<Recorder> rec;
+  if (!out.empty()) {
+    rec = std::make_unique<Recorder>(RecorderOptions{out, sc.record.real("flush_interval"),
+                                                     static_cast<int>(sc.record.integer("compression"))});
+    write_setup(*rec, sc, opts.command_line, *net);
+    rec->flush();
+    res.out = out;
+  }
+
+  // Training samples collect in x until a few hundred are there, so that the ridge
+  // statistics grow by matrix products rather than rank-one updates.
+  const std::size_t block = std::max<std::size_t>(512, B * P);
+  arma::mat x(F, block), y(D, block);
+  std::size_t filled = 0;
+  RidgeAccumulator acc(F, D);
+  arma::mat w, test_y(D, task->test * P), test_yhat(D, task->test * P);
+  Health health(net->populations().size());
+  std::vector<double> u(task->input_dim * B, 0.0);
+  const std::size_t total = (task->train + task->test) * L;
+  double last_report = 0;
+
+  // One batch of n <= B episodes through the network; false if the run must stop.
+  auto run_batch = [&](Split split, std::size_t first, std::size_t n) {
+    const EpisodeBatch eb = task->episodes(split, first, n, sc.seed);
+    sim.reset();
+    std::fill(u.begin(), u.end(), 0.0);  // lanes beyond n stay silent
+    for (std::size_t k = 0; k < L; ++k) {
+      if (opts.stop && opts.stop->load()) {
+        res.status = "interrupted";
+        res.message = "interrupted by signal " + std::to_string(opts.stop->load()) + " after " +
+                      std::to_string(res.tokens) + " of " + std::to_string(total) + " episode tokens";
+        return false;
+      }
+      for (std::size_t e = 0; e < n; ++e)
+        for (std::size_t i = 0; i < task->input_dim; ++i) u[i * B + e] = eb.input[(k * n + e) * task->input_dim + i];
+      sim.step_token(u.data());
+      if (auto stop = health.check(*net, sim.state().data(), sim.time(), k)) {
+        res.status = stop->first;
+        res.message = stop->second + " in " + (split == Split::Train ? "training" : "test") + " episode " +
+                      std::to_string(first) + ".." + std::to_string(first + n - 1);
+        return false;
+      }
+      features.take(k, sim.state().data(), u.data(), n, x, filled);
+    }
+    for (std::size_t e = 0; e < n; ++e)
+      for (std::size_t p = 0; p < P; ++p)
+        for (std::size_t o = 0; o < D; ++o) y(o, filled + e * P + p) = eb.target[(p * n + e) * D + o];
+    filled += n * P;
+    res.tokens += n * L;
+    res.steps += sim.steps();  // counted per batch: reset() zeroes the simulator's count
+    if (opts.progress && elapsed() - last_report > 0.2) {
+      last_report = elapsed();
+      opts.progress({res.tokens, total, res.steps, last_report});
+    }
+    return true;
+  };
+
+  auto train_block = [&] {
+    if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
+    filled = 0;
+  };
+  bool ok = true;
+  for (std::size_t first = 0; ok && first < task->train; first += B) {
+    ok = run_batch(Split::Train, first, std::min(B, task->train - first));
+    if (filled + B * P > block) train_block();
+  }
+  if (ok) {
+    train_block();
+    w = acc.solve(sc.readout.real("ridge"));
+    res.readout_weights = w.n_elem;
+  }
+  for (std::size_t first = 0; ok && first < task->test; first += B) {
+    const std::size_t n = std::min(B, task->test - first);
+    ok = run_batch(Split::Test, first, n);
+    if (!ok) break;
+    test_y.cols(first * P, (first + n) * P - 1) = y.cols(0, n * P - 1);
+    test_yhat.cols(first * P, (first + n) * P - 1) = ridge_predict(w, x.cols(0, n * P - 1).t()).t();
+    filled = 0;
+  }
+  if (opts.progress) opts.progress({res.tokens, total, res.steps, elapsed()});
+  if (ok) res.metrics[std::string(metric_name(task->metric)) + "_test"] = score(task->metric, test_y.t(), test_yhat.t());
+  res.wall_seconds = elapsed();
+  if (rec) {
+    if (ok) {
+      rec->write_matrix("/network/readout/weights", w, "1", "[features + 1, outputs]; the last row is the bias");
+      rec->set_attribute("/network/readout", "ridge", sc.readout.real("ridge"));
+      rec->write_matrix("/analysis/readout/test_output", test_yhat.t(), "1",
+                        "readout output per (test episode, readout point), episode-major");
+      rec->write_matrix("/analysis/readout/test_target", test_y.t(), "1", "target per (test episode, readout point)");
+    }
+    for (auto& [m, v] : res.metrics) rec->write_scalar("/analysis/metrics/" + m, v);
+    rec->finish(res.status);
+  }
+  return res;
+}
+
+}  // namespace ransim
