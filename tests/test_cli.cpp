@@ -195,6 +195,36 @@ TEST(Cli, MackeyGlassEsnReachesOneStepNrmseBelow1e3) {
   EXPECT_EQ(rows_of(dir + "/mg.h5", "/processing/res/state/data"), 4100);
 }
 
+// Done-when of the comparison issue: the default comparison's quick subset runs and prints the
+// table (every model of compare_regions.toml on each quick task).
+TEST(Cli, CompareQuickPrintsTheTableAndWritesEveryOutput) {
+  const std::string dir = temp_dir();
+  const Result r = cli({"compare", kSource + "/scenarios/compare_regions.toml", "--quick", "--out", dir + "/cr"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* model : {"leaky_esn", "cortex", "hippocampus", "cortex_hippocampus", "attention_blocks"})
+    for (const char* row : {"| mackey_glass | nrmse_test ↓ | ", "| memory_capacity | memory_capacity_test ↑ | ",
+                            "| fashion_mnist | accuracy_test ↑ | "})
+      EXPECT_NE(r.out.find(std::string(row) + model + " | "), std::string::npos) << row << model << "\n" << r.out;
+  for (const char* ext : {".md", ".csv", ".json", ".h5", ".png", ".svg"})
+    EXPECT_TRUE(std::ifstream(dir + "/cr" + ext).good()) << ext;
+  EXPECT_EQ(root_string_attribute(dir + "/cr.h5", "status"), "complete");
+}
+
+TEST(Cli, CompareBadInputExitsTwo) {
+  const std::string dir = temp_dir();
+  Result r = cli({"compare", dir + "/missing.toml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("missing.toml: cannot open"), std::string::npos) << r.err;
+  const std::string cfg = write_file(dir, "c.toml", "seeds = [1]\n[task.a]\nkind = \"narma10\"\n[model.m]\n"
+                                                     "population.r = { kind = \"leaky\", size = 5 }\n");
+  r = cli({"compare", cfg, "--quick"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--quick needs a [quick] table"), std::string::npos) << r.err;
+  r = cli({"compare", cfg, "--set", "population.r.size=-1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("population.r.size"), std::string::npos) << r.err;
+}
+
 TEST(Cli, SigintAndSigtermEndTheRunWithAValidFile) {
   for (int sig : {SIGINT, SIGTERM}) {
     const std::string dir = temp_dir();

@@ -1,8 +1,12 @@
 // The episode runner (docs/tasks.md): episodes go through the network B at a time, one per
-// lane, each batch starting from the initial state. Training batches add their features to
+// lane, each batch starting from the initial state; with several threads, each runs whole
+// batches on its own copy of the network. Training batches add their features to
 // the ridge statistics and are dropped; once all training episodes are in, the readout is
 // solved and the test episodes are scored with it. No run ever holds all states.
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <thread>
 
 #include "ransim/error.hpp"
 #include "ransim/recorder.hpp"
@@ -62,6 +66,22 @@ class Features {
   std::vector<std::vector<std::pair<std::size_t, std::size_t>>> at_;  // token -> (point, snapshot)
 };
 
+// One thread's copy of the network and its scratch.
+struct Worker {
+  std::unique_ptr<Network> net;
+  std::unique_ptr<Simulator> sim;
+  std::unique_ptr<Features> features;
+  std::unique_ptr<Health> health;
+  std::vector<double> u;
+};
+
+// A batch's readout samples (one column per (episode, point)) and how its run ended.
+struct Batch {
+  arma::mat x, y;
+  std::string status = "complete", message;
+  std::size_t steps = 0;
+};
+
 }  // namespace
 
 RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
@@ -69,15 +89,27 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   check_memory(sc);
   const std::unique_ptr<EpisodeTask> task = find_task(sc.task_kind)->create_episodes(sc.task);
-  const std::unique_ptr<Network> net = build_network(sc, task->input_dim);
-  Simulator sim(*net, sc.integrator);
-  const Features features(sc, *net, *task);
   const std::size_t B = sc.lanes, L = task->length, P = task->points.size(), D = task->target_dim;
-  const std::size_t F = features.size();
+  const std::size_t T = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
+
+  // Threads work on different batches, each with its own copy of the network (the same
+  // seed builds the same weights); inside a batch the network runs on one thread.
+  Scenario one = sc;
+  one.threads = 1;
+  std::vector<Worker> workers(T);
+  for (auto& w : workers) {
+    w.net = build_network(one, task->input_dim);
+    w.sim = std::make_unique<Simulator>(*w.net, sc.integrator);
+    w.features = std::make_unique<Features>(sc, *w.net, *task);
+    w.health = std::make_unique<Health>(w.net->populations().size());
+    w.u.assign(task->input_dim * B, 0.0);
+  }
+  const Network& net = *workers[0].net;
+  const std::size_t F = workers[0].features->size();
 
   RunResult res;
-  res.state_size = net->state_size();
-  res.fixed_weights = fixed_weights(*net);
+  res.state_size = net.state_size();
+  res.fixed_weights = fixed_weights(net);
   res.metric = task->metric;
   res.lanes = B;
   const std::string out = opts.out.empty() ? sc.record.string("file") : opts.out;
@@ -85,80 +117,114 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
   if (!out.empty()) {
     rec = std::make_unique<Recorder>(RecorderOptions{out, sc.record.real("flush_interval"),
                                                      static_cast<int>(sc.record.integer("compression"))});
-    write_setup(*rec, sc, opts.command_line, *net);
+    write_setup(*rec, sc, opts.command_line, net);
     rec->flush();
     res.out = out;
   }
 
   // Training samples collect in x until a few hundred are there, so that the ridge
-  // statistics grow by matrix products rather than rank-one updates.
+  // statistics grow by matrix products rather than rank-one updates. Batches are consumed
+  // in order whatever thread ran them, so the result does not depend on the thread count.
   const std::size_t block = std::max<std::size_t>(512, B * P);
   arma::mat x(F, block), y(D, block);
   std::size_t filled = 0;
   RidgeAccumulator acc(F, D);
   arma::mat w, test_y(D, task->test * P), test_yhat(D, task->test * P);
-  Health health(net->populations().size());
-  std::vector<double> u(task->input_dim * B, 0.0);
   const std::size_t total = (task->train + task->test) * L;
   double last_report = 0;
+  bool ok = true;
 
-  // One batch of n <= B episodes through the network; false if the run must stop.
-  auto run_batch = [&](Split split, std::size_t first, std::size_t n) {
+  // One batch of n <= B episodes through a worker's network into its own x and y.
+  auto run_batch = [&](Worker& wk, Split split, std::size_t first, std::size_t n, Batch& out) {
     const EpisodeBatch eb = task->episodes(split, first, n, sc.seed);
-    sim.reset();
-    std::fill(u.begin(), u.end(), 0.0);  // lanes beyond n stay silent
+    out.x.set_size(F, n * P);
+    out.y.set_size(D, n * P);
+    wk.sim->reset();
+    std::fill(wk.u.begin(), wk.u.end(), 0.0);  // lanes beyond n stay silent
     for (std::size_t k = 0; k < L; ++k) {
       if (opts.stop && opts.stop->load()) {
-        res.status = "interrupted";
-        res.message = "interrupted by signal " + std::to_string(opts.stop->load()) + " after " +
-                      std::to_string(res.tokens) + " of " + std::to_string(total) + " episode tokens";
-        return false;
+        out.status = "interrupted";
+        out.message = "interrupted by signal " + std::to_string(opts.stop->load());
+        return;
       }
       for (std::size_t e = 0; e < n; ++e)
-        for (std::size_t i = 0; i < task->input_dim; ++i) u[i * B + e] = eb.input[(k * n + e) * task->input_dim + i];
-      sim.step_token(u.data());
-      if (auto stop = health.check(*net, sim.state().data(), sim.time(), k)) {
-        res.status = stop->first;
-        res.message = stop->second + " in " + (split == Split::Train ? "training" : "test") + " episode " +
+        for (std::size_t i = 0; i < task->input_dim; ++i)
+          wk.u[i * B + e] = eb.input[(k * n + e) * task->input_dim + i];
+      wk.sim->step_token(wk.u.data());
+      if (auto stop = wk.health->check(*wk.net, wk.sim->state().data(), wk.sim->time(), k)) {
+        out.status = stop->first;
+        out.message = stop->second + " in " + (split == Split::Train ? "training" : "test") + " episode " +
                       std::to_string(first) + ".." + std::to_string(first + n - 1);
-        return false;
+        return;
       }
-      features.take(k, sim.state().data(), u.data(), n, x, filled);
+      wk.features->take(k, wk.sim->state().data(), wk.u.data(), n, out.x, 0);
     }
     for (std::size_t e = 0; e < n; ++e)
       for (std::size_t p = 0; p < P; ++p)
-        for (std::size_t o = 0; o < D; ++o) y(o, filled + e * P + p) = eb.target[(p * n + e) * D + o];
-    filled += n * P;
-    res.tokens += n * L;
-    res.steps += sim.steps();  // counted per batch: reset() zeroes the simulator's count
-    if (opts.progress && elapsed() - last_report > 0.2) {
-      last_report = elapsed();
-      opts.progress({res.tokens, total, res.steps, last_report});
+        for (std::size_t o = 0; o < D; ++o) out.y(o, e * P + p) = eb.target[(p * n + e) * D + o];
+    out.steps = wk.sim->steps();
+  };
+
+  // The episodes of a split in waves of a few batches per thread; `consume` sees every
+  // batch in order. Returns false when the run must stop.
+  auto run_split = [&](Split split, std::size_t count, const std::function<void(std::size_t, Batch&)>& consume) {
+    const std::size_t batches = (count + B - 1) / B, wave = T > 1 ? 4 * T : 1;
+    std::vector<Batch> slots(wave);
+    for (std::size_t b0 = 0; b0 < batches; b0 += wave) {
+      const std::size_t nb = std::min(wave, batches - b0);
+      std::atomic<std::size_t> next{0};
+      auto work = [&](Worker& wk) {
+        for (std::size_t i = next++; i < nb; i = next++) {
+          slots[i] = Batch{};
+          const std::size_t first = (b0 + i) * B;
+          run_batch(wk, split, first, std::min(B, count - first), slots[i]);
+        }
+      };
+      if (T == 1 || nb == 1) {
+        work(workers[0]);
+      } else {
+        std::vector<std::jthread> threads;
+        for (std::size_t t = 1; t < T; ++t) threads.emplace_back([&, t] { work(workers[t]); });
+        work(workers[0]);
+      }
+      for (std::size_t i = 0; i < nb; ++i) {
+        Batch& bt = slots[i];
+        if (bt.status != "complete") {
+          res.status = bt.status;
+          res.message = bt.message + " after " + std::to_string(res.tokens) + " of " + std::to_string(total) +
+                        " episode tokens";
+          return false;
+        }
+        const std::size_t first = (b0 + i) * B, n = std::min(B, count - first);
+        res.tokens += n * L;
+        res.steps += bt.steps;
+        consume(first, bt);
+      }
+      if (opts.progress && elapsed() - last_report > 0.2) {
+        last_report = elapsed();
+        opts.progress({res.tokens, total, res.steps, last_report});
+      }
     }
     return true;
   };
 
-  auto train_block = [&] {
-    if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
-    filled = 0;
-  };
-  bool ok = true;
-  for (std::size_t first = 0; ok && first < task->train; first += B) {
-    ok = run_batch(Split::Train, first, std::min(B, task->train - first));
-    if (filled + B * P > block) train_block();
-  }
+  ok = run_split(Split::Train, task->train, [&](std::size_t, Batch& bt) {
+    if (filled + bt.x.n_cols > block) {
+      acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
+      filled = 0;
+    }
+    x.cols(filled, filled + bt.x.n_cols - 1) = bt.x;
+    y.cols(filled, filled + bt.y.n_cols - 1) = bt.y;
+    filled += bt.x.n_cols;
+  });
   if (ok) {
-    train_block();
+    if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
     w = acc.solve(sc.readout.real("ridge"));
     res.readout_weights = w.n_elem;
-  }
-  for (std::size_t first = 0; ok && first < task->test; first += B) {
-    const std::size_t n = std::min(B, task->test - first);
-    ok = run_batch(Split::Test, first, n);
-    if (!ok) break;
-    test_y.cols(first * P, (first + n) * P - 1) = y.cols(0, n * P - 1);
-    test_yhat.cols(first * P, (first + n) * P - 1) = ridge_predict(w, x.cols(0, n * P - 1).t()).t();
-    filled = 0;
+    ok = run_split(Split::Test, task->test, [&](std::size_t first, Batch& bt) {
+      test_y.cols(first * P, first * P + bt.y.n_cols - 1) = bt.y;
+      test_yhat.cols(first * P, first * P + bt.x.n_cols - 1) = ridge_predict(w, bt.x.t()).t();
+    });
   }
   if (opts.progress) opts.progress({res.tokens, total, res.steps, elapsed()});
   if (ok) res.metrics[std::string(metric_name(task->metric)) + "_test"] = score(task->metric, test_y.t(), test_yhat.t());
