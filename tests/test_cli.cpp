@@ -210,6 +210,16 @@ TEST(Cli, CompareQuickPrintsTheTableAndWritesEveryOutput) {
   EXPECT_EQ(root_string_attribute(dir + "/cr.h5", "status"), "complete");
 }
 
+// Done-when of the comparison issue: row-wise sequential Fashion-MNIST on the full 60k / 10k
+// split reaches >= 0.88 test accuracy (about 2 minutes on 2 cores: labelled slow).
+TEST(Cli, SlowFashionMnistRowsReaches088) {
+  const Result r = cli({"run", kSource + "/scenarios/fashion_mnist_rows.toml", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto pos = r.out.find("\"accuracy_test\": ");
+  ASSERT_NE(pos, std::string::npos) << r.out;
+  EXPECT_GE(std::stod(r.out.substr(pos + 17)), 0.88) << r.out;
+}
+
 TEST(Cli, CompareBadInputExitsTwo) {
   const std::string dir = temp_dir();
   Result r = cli({"compare", dir + "/missing.toml"});

@@ -251,6 +251,7 @@ const char* kCopyScenario = R"(
 seed = 2
 [simulation]
 lanes = LANES
+threads = THREADS
 [task]
 kind = "copy"
 symbols = 2
@@ -273,18 +274,23 @@ density = 1.0
 ridge = 1e-6
 )";
 
-ransim::RunResult run_copy(int lanes, const std::string& out = "") {
+ransim::RunResult run_copy(int lanes, int threads = 1, const std::string& out = "") {
   std::string text = kCopyScenario;
   text.replace(text.find("LANES"), 5, std::to_string(lanes));
+  text.replace(text.find("THREADS"), 7, std::to_string(threads));
   ransim::RunOptions opts;
   opts.out = out;
   return ransim::run(ransim::parse_scenario(text, "<copy>"), opts);
 }
 
-TEST(EpisodeRunner, LanesDoNotChangeTheResult) {
+TEST(EpisodeRunner, LanesAndThreadsDoNotChangeTheResult) {
   // One episode per lane from the same initial state: 1, 7 (not a divisor of 300) and 64
   // lanes see the same features; only the summation order of the ridge statistics differs.
+  // Threads run whole batches that are consumed in order: bitwise the same result.
   const ransim::RunResult one = run_copy(1), seven = run_copy(7), many = run_copy(64);
+  const ransim::RunResult seven2 = run_copy(7, 2), seven3 = run_copy(7, 3);
+  EXPECT_EQ(seven.metrics.at("accuracy_test"), seven2.metrics.at("accuracy_test"));
+  EXPECT_EQ(seven.metrics.at("accuracy_test"), seven3.metrics.at("accuracy_test"));
   ASSERT_EQ(one.status, "complete") << one.message;
   EXPECT_EQ(one.tokens, 400u * 7u);
   EXPECT_DOUBLE_EQ(one.metrics.at("accuracy_test"), seven.metrics.at("accuracy_test"));
@@ -296,7 +302,7 @@ TEST(EpisodeRunner, LanesDoNotChangeTheResult) {
 
 TEST(EpisodeRunner, RecordsReadoutAndStatus) {
   const std::string file = testing::TempDir() + "/ransim_copy.h5";
-  const ransim::RunResult r = run_copy(16, file);
+  const ransim::RunResult r = run_copy(16, 1, file);
   ASSERT_EQ(r.status, "complete");
   EXPECT_EQ(r.out, file);
   EXPECT_TRUE(std::filesystem::exists(file));

@@ -88,6 +88,7 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   check_memory(sc);
+  const SingleThreadedBlas blas;
   const std::unique_ptr<EpisodeTask> task = find_task(sc.task_kind)->create_episodes(sc.task);
   const std::size_t B = sc.lanes, L = task->length, P = task->points.size(), D = task->target_dim;
   const std::size_t T = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -165,38 +166,31 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
     out.steps = wk.sim->steps();
   };
 
-  // The episodes of a split in waves of a few batches per thread; `consume` sees every
-  // batch in order. Returns false when the run must stop.
+  // The episodes of a split in waves of a few batches per thread. While the threads
+  // simulate one wave, this thread hands the previous one to `consume` (the ridge
+  // statistics), batch by batch in order. Returns false when the run must stop.
   auto run_split = [&](Split split, std::size_t count, const std::function<void(std::size_t, Batch&)>& consume) {
     const std::size_t batches = (count + B - 1) / B, wave = T > 1 ? 4 * T : 1;
-    std::vector<Batch> slots(wave);
-    for (std::size_t b0 = 0; b0 < batches; b0 += wave) {
+    std::vector<Batch> slots[2] = {std::vector<Batch>(wave), std::vector<Batch>(wave)};
+    auto simulate = [&](std::size_t b0, std::vector<Batch>& out, std::atomic<std::size_t>& next, Worker& wk) {
       const std::size_t nb = std::min(wave, batches - b0);
-      std::atomic<std::size_t> next{0};
-      auto work = [&](Worker& wk) {
-        for (std::size_t i = next++; i < nb; i = next++) {
-          slots[i] = Batch{};
-          const std::size_t first = (b0 + i) * B;
-          run_batch(wk, split, first, std::min(B, count - first), slots[i]);
-        }
-      };
-      if (T == 1 || nb == 1) {
-        work(workers[0]);
-      } else {
-        std::vector<std::jthread> threads;
-        for (std::size_t t = 1; t < T; ++t) threads.emplace_back([&, t] { work(workers[t]); });
-        work(workers[0]);
+      for (std::size_t i = next++; i < nb; i = next++) {
+        out[i] = Batch{};
+        const std::size_t first = (b0 + i) * B;
+        run_batch(wk, split, first, std::min(B, count - first), out[i]);
       }
-      for (std::size_t i = 0; i < nb; ++i) {
-        Batch& bt = slots[i];
+    };
+    auto drain = [&](std::size_t b0, std::vector<Batch>& in) {
+      for (std::size_t i = 0; i < std::min(wave, batches - b0); ++i) {
+        Batch& bt = in[i];
         if (bt.status != "complete") {
           res.status = bt.status;
           res.message = bt.message + " after " + std::to_string(res.tokens) + " of " + std::to_string(total) +
                         " episode tokens";
           return false;
         }
-        const std::size_t first = (b0 + i) * B, n = std::min(B, count - first);
-        res.tokens += n * L;
+        const std::size_t first = (b0 + i) * B;
+        res.tokens += std::min(B, count - first) * L;
         res.steps += bt.steps;
         consume(first, bt);
       }
@@ -204,8 +198,23 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
         last_report = elapsed();
         opts.progress({res.tokens, total, res.steps, last_report});
       }
+      return true;
+    };
+    bool fine = true;
+    for (std::size_t w = 0, b0 = 0; b0 < batches && fine; ++w, b0 += wave) {
+      std::atomic<std::size_t> next{0};
+      std::vector<Batch>& out = slots[w % 2];
+      if (T == 1) {
+        simulate(b0, out, next, workers[0]);
+      } else {
+        std::vector<std::jthread> threads;
+        for (std::size_t t = 0; t < T; ++t) threads.emplace_back([&, t] { simulate(b0, out, next, workers[t]); });
+        if (w > 0) fine = drain(b0 - wave, slots[(w - 1) % 2]);
+      }  // the threads join here
+      if (T == 1) fine = drain(b0, out);
+      else if (fine && b0 + wave >= batches) fine = drain(b0, out);
     }
-    return true;
+    return fine;
   };
 
   ok = run_split(Split::Train, task->train, [&](std::size_t, Batch& bt) {

@@ -10,27 +10,33 @@
 namespace ransim {
 
 RidgeAccumulator::RidgeAccumulator(std::size_t features, std::size_t outputs)
-    : xtx_(features + 1, features + 1, arma::fill::zeros),
+    : gram_(features, features, arma::fill::zeros), sum_(features, arma::fill::zeros),
       xty_(features + 1, outputs, arma::fill::zeros) {}
 
 void RidgeAccumulator::add_columns(const arma::mat& xt, const arma::mat& yt) {
-  if (xt.n_cols != yt.n_cols || xt.n_rows + 1 != xtx_.n_rows || yt.n_rows != xty_.n_cols)
+  if (xt.n_cols != yt.n_cols || xt.n_rows != gram_.n_rows || yt.n_rows != xty_.n_cols)
     throw std::logic_error("RidgeAccumulator::add: shape mismatch");
-  const std::size_t f = xt.n_rows;
-  xtx_.submat(0, 0, f - 1, f - 1) += xt * xt.t();
-  const arma::vec rowsum = arma::sum(xt, 1);
-  xtx_.submat(f, 0, f, f - 1) += rowsum.t();
-  xtx_.submat(0, f, f - 1, f) += rowsum;
-  xtx_(f, f) += static_cast<double>(xt.n_cols);
-  xty_.rows(0, f - 1) += xt * yt.t();
-  xty_.row(f) += arma::sum(yt, 1).t();
+  if (xt.n_cols == 0) return;
+  // X^T X by a rank-k update of the upper triangle in place: an expression such as
+  // gram_ += xt * xt.t() would build (and page in) an F x F temporary for every block.
+  const arma::blas_int f = static_cast<arma::blas_int>(xt.n_rows), k = static_cast<arma::blas_int>(xt.n_cols);
+  const double one = 1.0;
+  arma::blas::syrk<double>("U", "N", &f, &k, &one, xt.memptr(), &f, &one, gram_.memptr(), &f);
+  sum_ += arma::sum(xt, 1);
+  xty_.rows(0, xt.n_rows - 1) += xt * yt.t();
+  xty_.row(xt.n_rows) += arma::sum(yt, 1).t();
   n_ += xt.n_cols;
 }
 
 arma::mat RidgeAccumulator::solve(double lambda) const {
   if (n_ == 0) throw RunError("ridge readout: no training samples");
-  arma::mat a = xtx_;
-  for (arma::uword i = 0; i + 1 < a.n_rows; ++i) a(i, i) += lambda;  // the bias is not regularised
+  const std::size_t f = gram_.n_rows;
+  arma::mat a(f + 1, f + 1);
+  a.submat(0, 0, f - 1, f - 1) = arma::symmatu(gram_);
+  a.submat(0, 0, f - 1, f - 1).diag() += lambda;  // the bias is not regularised
+  a.submat(0, f, f - 1, f) = sum_;
+  a.submat(f, 0, f, f - 1) = sum_.t();
+  a(f, f) = static_cast<double>(n_);
   arma::mat w;
   if (!arma::solve(w, a, xty_, arma::solve_opts::likely_sympd))
     throw RunError("ridge readout: the normal equations are singular (raise readout.ridge)");

@@ -15,7 +15,24 @@
 #define RANSIM_VERSION "0.0.0"
 #endif
 
+// OpenBLAS's thread control, when OpenBLAS is the BLAS in the process (weak: absent otherwise).
+extern "C" {
+int openblas_get_num_threads() __attribute__((weak));
+void openblas_set_num_threads(int) __attribute__((weak));
+}
+
 namespace ransim {
+
+SingleThreadedBlas::SingleThreadedBlas() {
+  if (openblas_get_num_threads && openblas_set_num_threads) {
+    saved_ = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+  }
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (saved_ > 0) openblas_set_num_threads(saved_);
+}
 
 namespace {
 

@@ -26,6 +26,20 @@ void write_setup(Recorder& rec, const Scenario& sc, const std::string& command_l
 // Refuses (InputError) a scenario whose estimated memory exceeds 80 % of the machine's.
 void check_memory(const Scenario& sc);
 
+// OpenBLAS's idle threads spin (sched_yield) for a while after every call, taking the cores
+// from a run's own threads; a run that keeps the cores busy itself holds BLAS to one thread
+// while it lasts. No effect with another BLAS.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int saved_ = 0;
+};
+
 // Stream runs (Session) and episode runs share run(); this is the latter.
 RunResult run_episodes(const Scenario& sc, const RunOptions& opts);
 

@@ -20,7 +20,9 @@ class RidgeAccumulator {
   std::size_t samples() const { return n_; }
 
  private:
-  arma::mat xtx_, xty_;  // over [X 1]
+  arma::mat gram_;  // X^T X, upper triangle
+  arma::vec sum_;   // X^T 1
+  arma::mat xty_;   // [X 1]^T Y
   std::size_t n_ = 0;
 };
 
