@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ransim/compare.hpp"
 #include "ransim/error.hpp"
 #include "ransim/plugin.hpp"
 #include "ransim/registry.hpp"
@@ -213,7 +214,13 @@ TEST(Scenario, BundledScenariosAreValid) {
   if (loader.loaded().empty()) loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());
   std::size_t n = 0;
   for (auto& entry : std::filesystem::directory_iterator(std::string(RANSIM_SOURCE_DIR) + "/scenarios")) {
-    EXPECT_NO_THROW(load_scenario(entry.path().string())) << entry.path();
+    // compare_*.toml are `ransim compare` configs: every run they describe must be valid.
+    if (entry.path().filename().string().rfind("compare_", 0) == 0) {
+      EXPECT_NO_THROW(load_compare(entry.path().string(), false)) << entry.path();
+      EXPECT_NO_THROW(load_compare(entry.path().string(), true)) << entry.path();
+    } else {
+      EXPECT_NO_THROW(load_scenario(entry.path().string())) << entry.path();
+    }
     ++n;
   }
   EXPECT_GE(n, 7u);

@@ -108,6 +108,26 @@ Protocol read_protocol(const Params& p) {
   return pr;
 }
 
+// Forecasting tasks (Mackey-Glass, Lorenz): the protocol, and the horizon, which free-run
+// mode needs to be 1 (the readout's output becomes the next input).
+std::vector<ParamSpec> forecast_specs() {
+  return {
+      {"mode", ParamType::String, std::string("one_step"), "", "one_step: teacher-forced prediction "
+       "`horizon` samples ahead; free_run: the readout's output is fed back as the input over the test",
+       0, 0, false, {"one_step", "free_run"}},
+      {"horizon", ParamType::Integer, std::int64_t{1}, "samples", "prediction horizon", 1, 1e6},
+  };
+}
+
+std::size_t read_forecast(const Params& p, Protocol& protocol, const std::string& task) {
+  const auto horizon = static_cast<std::size_t>(p.integer("horizon"));
+  protocol = read_protocol(p);
+  protocol.free_run = p.string("mode") == "free_run";
+  if (protocol.free_run && horizon != 1)
+    throw InputError(task + ": mode = \"free_run\" needs horizon = 1 (the readout's output becomes the next input)");
+  return horizon;
+}
+
 // One-dimensional input and target per lane: lane(b, steps) returns (input, target).
 template <class Lane>
 Sequences scalar_sequences(std::size_t steps, std::size_t lanes, Lane lane) {
@@ -137,13 +157,8 @@ class MackeyGlassTask : public Task {
     mg_.sample_every = p.real("sample_every");
     mg_.x0 = p.real("x0");
     mg_.transient = p.real("transient");
-    horizon_ = static_cast<std::size_t>(p.integer("horizon"));
     normalize_ = p.string("normalize");
-    protocol = read_protocol(p);
-    protocol.free_run = p.string("mode") == "free_run";
-    if (protocol.free_run && horizon_ != 1)
-      throw InputError("mackey_glass: mode = \"free_run\" needs horizon = 1 (the readout's "
-                       "output becomes the next input)");
+    horizon_ = read_forecast(p, protocol, "mackey_glass");
   }
 
   Sequences generate(std::size_t lanes, Rng& rng) const override {
@@ -227,11 +242,7 @@ class LorenzTask : public Task {
     lz_.h = p.real("step");
     lz_.sample_every = p.real("sample_every");
     lz_.transient = p.real("transient");
-    horizon_ = static_cast<std::size_t>(p.integer("horizon"));
-    protocol = read_protocol(p);
-    protocol.free_run = p.string("mode") == "free_run";
-    if (protocol.free_run && horizon_ != 1)
-      throw InputError("lorenz: mode = \"free_run\" needs horizon = 1 (the readout's output becomes the next input)");
+    horizon_ = read_forecast(p, protocol, "lorenz");
     input_dim = 3;
   }
 
@@ -344,11 +355,8 @@ std::vector<TaskInfo> make_tasks() {
   TaskInfo mg;
   mg.kind = "mackey_glass";
   mg.description = "Mackey-Glass time series prediction (delay equation, tau = 17 chaotic)";
-  mg.params = {
-      {"mode", ParamType::String, std::string("one_step"), "", "one_step: teacher-forced "
-       "prediction `horizon` samples ahead; free_run: the readout's output is fed back as the "
-       "input over the test", 0, 0, false, {"one_step", "free_run"}},
-      {"horizon", ParamType::Integer, std::int64_t{1}, "samples", "prediction horizon", 1, 1e6},
+  mg.params = forecast_specs();
+  mg.params.insert(mg.params.end(), {
       {"tau", ParamType::Real, 17.0, "time", "delay", 0, kInf, true},
       {"beta", ParamType::Real, 0.2, "1/time", "production rate", 0, kInf},
       {"gamma", ParamType::Real, 0.1, "1/time", "decay rate", 0, kInf},
@@ -360,7 +368,7 @@ std::vector<TaskInfo> make_tasks() {
       {"normalize", ParamType::String, std::string("minmax"), "", "minmax: to [-1, 1] by the "
        "series' min and max; zscore: zero mean, unit std; tanh: tanh(x - 1); none", 0, 0, false,
        {"minmax", "zscore", "tanh", "none"}},
-  };
+  });
   for (auto& s : protocol_specs(100, 2000, 2000)) mg.params.push_back(s);
   mg.create = [](const Params& p) { return std::make_unique<MackeyGlassTask>(p); };
 
@@ -384,18 +392,15 @@ std::vector<TaskInfo> make_tasks() {
   TaskInfo lz;
   lz.kind = "lorenz";
   lz.description = "Lorenz-63 forecasting of (x, y, z), one-step or free-running";
-  lz.params = {
-      {"mode", ParamType::String, std::string("one_step"), "", "one_step: teacher-forced prediction "
-       "`horizon` samples ahead; free_run: the readout's output is fed back over the test", 0, 0, false,
-       {"one_step", "free_run"}},
-      {"horizon", ParamType::Integer, std::int64_t{1}, "samples", "prediction horizon", 1, 1e6},
+  lz.params = forecast_specs();
+  lz.params.insert(lz.params.end(), {
       {"sigma", ParamType::Real, 10.0, "1/time", "Prandtl number", 0, kInf},
       {"rho", ParamType::Real, 28.0, "1", "Rayleigh number", 0, kInf},
       {"beta", ParamType::Real, 8.0 / 3.0, "1", "geometric factor", 0, kInf},
       {"step", ParamType::Real, 0.01, "time", "RK4 integration step", 0, 1, true},
       {"sample_every", ParamType::Real, 0.02, "time", "time between samples (a whole number of steps)", 0, kInf, true},
       {"transient", ParamType::Real, 10.0, "time", "time discarded before sampling", 0, kInf},
-  };
+  });
   for (auto& s : protocol_specs(100, 2000, 1000)) lz.params.push_back(s);
   lz.create = [](const Params& p) { return std::make_unique<LorenzTask>(p); };
 
