@@ -10,7 +10,8 @@
 //                   W_K = W_Q = diag(1..1, 0), W_V = eta* e_{d+1} e_{d+1}^T (linear
 //                   self-attention = the GD step), run token by token
 //   least squares   per episode w^ = (X^T X + 1e-10 I)^-1 X^T y, prediction w^.x_q
-//   reservoir       leaky ESN (400 tanh units) + ridge readout through ransim::run, trained on
+//   reservoir       scenarios/in_context_regression.toml (leaky ESN, 400 tanh units, ridge
+//                   readout) through ransim::run, trained on
 //                   4000 and on 20000 episodes
 //
 //   ransim_in_context
@@ -67,16 +68,11 @@ double gated_at_query(const cm::GatedLinear& g, const Episodes& ep, std::size_t 
   return y(ep.d);
 }
 
-std::string reservoir_scenario(std::size_t d, std::size_t N, std::size_t train, std::size_t test) {
-  return "seed = 1\n"
-         "[simulation]\nintegrator = \"euler\"\ndt = 1.0\ntoken_period = 1.0\nlanes = 64\nthreads = 2\n"
-         "[task]\nkind = \"in_context_regression\"\ndim = " + std::to_string(d) + "\ncontext = " + std::to_string(N) +
-         "\ntrain = " + std::to_string(train) + "\ntest = " + std::to_string(test) + "\n"
-         "[population.res]\nkind = \"leaky\"\nsize = 400\ntau = 1.0\n"
-         "[[projection]]\nfrom = \"res\"\nto = \"res\"\ndensity = 0.1\ndistribution = \"normal\"\n"
-         "spectral_radius = 0.9\n"
-         "[[projection]]\nfrom = \"input\"\nto = \"res\"\ndensity = 1.0\ndistribution = \"uniform\"\nscale = 0.5\n"
-         "[readout]\nridge = 1e-6\ninclude_input = true\n";
+// scenarios/in_context_regression.toml, for d, N and the episode counts of this table.
+Scenario reservoir_scenario(std::size_t d, std::size_t N, std::size_t train, std::size_t test) {
+  return load_scenario(RANSIM_SOURCE_DIR "/scenarios/in_context_regression.toml",
+                       {"task.dim=" + std::to_string(d), "task.context=" + std::to_string(N),
+                        "task.train=" + std::to_string(train), "task.test=" + std::to_string(test)});
 }
 
 void measure(std::size_t d, std::size_t N) {
@@ -161,7 +157,7 @@ void measure(std::size_t d, std::size_t N) {
   row("least squares per episode (ridge 1e-10)", m_ls, N >= d ? "0" : "", seconds_since(t0));
 
   for (std::size_t n : {n_train, std::size_t{20000}}) {
-    const Scenario sc = parse_scenario(reservoir_scenario(d, N, n, n_test), "<in_context>");
+    const Scenario sc = reservoir_scenario(d, N, n, n_test);
     const RunResult r = run(sc);
     if (r.status != "complete") throw RunError("reservoir run: " + r.status + ": " + r.message);
     std::snprintf(name, sizeof name, "leaky ESN 400 + ridge readout, %zu training episodes", n);

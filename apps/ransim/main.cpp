@@ -192,12 +192,17 @@ int cmd_compare(const std::vector<std::string>& args) {
     for (auto& w : written) std::fprintf(stderr, " %s", w.c_str());
     std::fprintf(stderr, "\n");
   }
-  // A run that diverged is a result of the comparison (its row says so); only an
-  // interrupted comparison fails.
+  // A run that diverged or saturated is a result of the comparison (its row says so); an
+  // interrupted comparison, or a run that could not be done at all, fails.
   if (r.outcomes.size() < cfg.runs.size() || g_stop.load()) {
     std::cerr << "ransim: interrupted after " << r.outcomes.size() << " of " << cfg.runs.size() << " runs\n";
     return 1;
   }
+  for (auto& o : r.outcomes)
+    if (o.result.status == "failed") {
+      std::cerr << "ransim: " << o.run->model << " x " << o.run->task << " failed: " << o.result.message << "\n";
+      return 1;
+    }
   return 0;
 }
 

@@ -125,8 +125,8 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
         const auto chosen = strings(path, *s, std::string("quick.") + key);
         for (auto& c : chosen)
           if (std::find(list->begin(), list->end(), c) == list->end())
-            fail(path, *s, std::string("quick.") + key + ": '" + c + "' is not a [" + std::string(key).substr(0, 5) +
-                               "." + c + "] of this file");
+            fail(path, *s, std::string("quick.") + key + ": there is no [" +
+                               std::string(key).substr(0, std::string(key).size() - 1) + "." + c + "] in this file");
         *list = chosen;
       }
   }
@@ -186,7 +186,7 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
     opts.stop = stop;
     try {
       o.result = run(cfg.runs[i].scenario, opts);
-    } catch (const RunError& e) {
+    } catch (const std::exception& e) {  // e.g. a data file that cannot be read: the other runs go on
       o.result.status = "failed";
       o.result.message = e.what();
     }

@@ -196,7 +196,7 @@ Recording::Recording(const std::string& path, std::uint64_t session) : path_(pat
       sc = parse_scenario(text, scenario_path.empty() ? path : scenario_path, overrides);
       parsed = true;
       net_.description = sc.description;
-      if (const TaskInfo* t = find_task(sc.task_kind)) {
+      if (const TaskInfo* t = find_task(sc.task_kind); t && !t->episodic()) {  // episode runs have no time protocol
         const auto task = t->create(sc.task);
         net_.readout_from = task->protocol.warmup + task->protocol.train;
       }
