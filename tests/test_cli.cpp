@@ -220,6 +220,37 @@ TEST(Cli, SlowFashionMnistRowsReaches088) {
   EXPECT_GE(std::stod(r.out.substr(pos + 17)), 0.88) << r.out;
 }
 
+TEST(Cli, CompareInterruptedKeepsTheRunsDone) {
+  // Two runs: a short one, then one long enough that SIGINT always arrives during it.
+  const std::string dir = temp_dir();
+  const std::string cfg = write_file(dir, "c.toml", R"(seeds = [1]
+[task.short]
+kind = "narma10"
+train = 200
+test = 100
+[task.long]
+kind = "narma10"
+train = 1000000
+[model.m]
+population.r = { kind = "leaky", size = 20 }
+[[model.m.projection]]
+from = "input"
+to = "r"
+density = 1.0
+)");
+  const pid_t pid = spawn({"compare", cfg, "--out", dir + "/c"}, dir);
+  for (int i = 0; i < 200 && slurp(dir + "/err").find("[1/2]") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(pid, SIGINT);
+  const Result r = finish(pid, dir);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("interrupted after"), std::string::npos) << r.err;
+  EXPECT_NE(slurp(dir + "/c.csv").find("short,nrmse_test,false,m,"), std::string::npos);
+  EXPECT_EQ(root_string_attribute(dir + "/c.h5", "status"), "interrupted");
+  EXPECT_TRUE(std::ifstream(dir + "/c.png").good());
+}
+
 TEST(Cli, CompareBadInputExitsTwo) {
   const std::string dir = temp_dir();
   Result r = cli({"compare", dir + "/missing.toml"});

@@ -156,9 +156,10 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
         sc.insert_or_assign("task", std::move(t));
         sc.insert_or_assign("seed", static_cast<std::int64_t>(seed));
         std::ostringstream printed;
-        printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed << "\n"
-                << toml::toml_formatter(sc);
         run_sets.insert(run_sets.end(), sets.begin(), sets.end());
+        printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
+        for (auto& set : run_sets) printed << " --set " << set;
+        printed << "\n" << toml::toml_formatter(sc);
         CompareRun run{model, task, seed, scenario_from_table(std::move(sc), printed.str(), path, run_sets)};
         if (cfg.budget_state && !state) {
           state = build_network(run.scenario, 1)->state_size();
@@ -339,7 +340,10 @@ std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const C
       rec.write_scalar(g + "/wall_seconds", o.result.wall_seconds);
       for (auto& [k, v] : o.result.metrics) rec.write_scalar(g + "/metrics/" + k, v);
     }
-    rec.finish(r.outcomes.size() == cfg.runs.size() ? "complete" : "interrupted");
+    const bool all = r.outcomes.size() == cfg.runs.size() &&
+                     std::none_of(r.outcomes.begin(), r.outcomes.end(),
+                                  [](const CompareOutcome& o) { return o.result.status == "interrupted"; });
+    rec.finish(all ? "complete" : "interrupted");
     written.push_back(prefix + ".h5");
   }
 
