@@ -308,6 +308,25 @@ TEST(EpisodeRunner, RecordsReadoutAndStatus) {
   EXPECT_TRUE(std::filesystem::exists(file));
 }
 
+TEST(EpisodeRunner, DivergenceNamesThePopulationAndTheEpisodes) {
+  // A linear reservoir with spectral radius 1e3 grows about a thousandfold per token: an
+  // episode of 204 tokens (delay 200) overflows within the first batch.
+  std::string text = kCopyScenario;
+  text.replace(text.find("LANES"), 5, "4");
+  text.replace(text.find("THREADS"), 7, "2");
+  text.replace(text.find("tau = 1.5"), 9, "tau = 1.0\nactivation = \"identity\"");
+  text.replace(text.find("spectral_radius = 0.9"), 21, "spectral_radius = 1000.0");
+  text.replace(text.find("delay = 3"), 9, "delay = 200");
+  const std::string file = testing::TempDir() + "/ransim_diverged.h5";
+  ransim::RunOptions opts;
+  opts.out = file;
+  const ransim::RunResult r = ransim::run(ransim::parse_scenario(text, "<diverge>"), opts);
+  EXPECT_EQ(r.status, "diverged");
+  EXPECT_THAT(r.message, AllOf(HasSubstr("population 'res'"), HasSubstr("in training episode 0..3")));
+  EXPECT_TRUE(r.metrics.empty());
+  EXPECT_TRUE(std::filesystem::exists(file));  // finished with the status "diverged"
+}
+
 // ---------------------------------------------------------------------------------------
 // ransim compare
 // ---------------------------------------------------------------------------------------

@@ -177,7 +177,12 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
       for (std::size_t i = next++; i < nb; i = next++) {
         out[i] = Batch{};
         const std::size_t first = (b0 + i) * B;
-        run_batch(wk, split, first, std::min(B, count - first), out[i]);
+        try {  // an exception must not leave a worker thread (std::terminate)
+          run_batch(wk, split, first, std::min(B, count - first), out[i]);
+        } catch (const std::exception& e) {
+          out[i].status = "failed";
+          out[i].message = e.what();
+        }
       }
     };
     auto drain = [&](std::size_t b0, std::vector<Batch>& in) {
@@ -228,7 +233,12 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
   });
   if (ok) {
     if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
-    w = acc.solve(sc.readout.real("ridge"));
+    try {
+      w = acc.solve(sc.readout.real("ridge"));
+    } catch (...) {
+      if (rec) rec->finish("failed");  // the recording says why it has no readout
+      throw;
+    }
     res.readout_weights = w.n_elem;
     ok = run_split(Split::Test, task->test, [&](std::size_t first, Batch& bt) {
       test_y.cols(first * P, first * P + bt.y.n_cols - 1) = bt.y;
