@@ -151,18 +151,21 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// Runs the event loop until `signal` of `obj` fires or `ms` pass. True if it fired.
-template <class Obj, class Signal>
-bool wait_for(Obj* obj, Signal signal, int ms) {
+// Runs the event loop until `signal` of the controller fires, it reports an error (a session
+// that cannot be built), or `ms` pass. True if the signal fired.
+template <class Signal>
+bool wait_for(SimulationController* obj, Signal signal, int ms) {
   QEventLoop loop;
   bool fired = false;
   auto c = QObject::connect(obj, signal, &loop, [&] {
     fired = true;
     loop.quit();
   });
+  auto e = QObject::connect(obj, &SimulationController::errorOccurred, &loop, &QEventLoop::quit);
   QTimer::singleShot(ms, &loop, &QEventLoop::quit);
   loop.exec();
   QObject::disconnect(c);
+  QObject::disconnect(e);
   return fired;
 }
 

@@ -29,6 +29,7 @@
 #include "parameter_model.hpp"
 #include "ransim/error.hpp"
 #include "ransim/scenario.hpp"
+#include "ransim/tasks.hpp"
 #include "recording.hpp"
 #include "simulation_controller.hpp"
 #include "views.hpp"
@@ -395,6 +396,12 @@ bool MainWindow::openScenario(const QString& path, const QStringList& sets) {
     sc = load_scenario(path.toStdString(), s);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
+    return false;
+  }
+  if (find_task(sc.task_kind)->episodic()) {
+    showError(tr("%1: task '%2' runs in episodes; `ransim run` and `ransim compare` run it, the GUI steps "
+                 "stream tasks (docs/tasks.md)")
+                  .arg(path, QString::fromStdString(sc.task_kind)));
     return false;
   }
   if (replaying()) closeRecording();

@@ -288,6 +288,9 @@ class TestGuiViews : public QObject {
     QVERIFY(!w.openRecording(path));  // not HDF5
     QVERIFY(w.errorText().contains("not an HDF5 file"));
     QVERIFY(w.logText().contains("error:"));
+    // An episode task is for `ransim run` / `ransim compare`: refused with the reason.
+    QVERIFY(!w.openScenario(QString(RANSIM_SOURCE_DIR "/scenarios/in_context_regression.toml")));
+    QVERIFY2(w.errorText().contains("runs in episodes"), qPrintable(w.errorText()));
     w.clearError();
     QVERIFY(w.errorText().isEmpty());
   }
