@@ -119,11 +119,13 @@ double estimate_memory(const Scenario& sc) {
       weights += 8.0 * rows;
     }
   }
-  if (task->episodic()) {  // features of one batch at a time, and the normal equations
+  if (task->episodic()) {  // a network per thread, a few waves of features, the normal equations
     const auto ep = task->create_episodes(sc.task);
+    const double copies = sc.threads ? static_cast<double>(sc.threads) : std::thread::hardware_concurrency();
     const double features = (state + static_cast<double>(ep->input_dim)) * static_cast<double>(ep->points[0].size()) + 1;
-    return 8.0 * state * lanes * 12 + weights + 8.0 * features * features * 3 +
-           8.0 * features * std::max(512.0, lanes * static_cast<double>(ep->points.size()));
+    const double samples = lanes * static_cast<double>(ep->points.size());
+    return copies * (8.0 * state * lanes * 12 + weights) + 8.0 * features * features * 3 +
+           8.0 * features * (std::max(512.0, samples) + 8 * copies * samples);
   }
   const double steps = static_cast<double>(task->create(sc.task)->protocol.total());
   const double features = state + 1;

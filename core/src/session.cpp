@@ -10,7 +10,6 @@
 #include "ransim/run.hpp"
 #include "run_internal.hpp"
 
-
 namespace ransim {
 
 struct Session::Recorded {
