@@ -209,6 +209,25 @@ TEST(Scenario, CompareReportsDeviationAndChecksItsOperands) {
   EXPECT_NE(error_of(replace(text, "b = \"res.state\"", "b = \"zzz.state\"")).find("compare.0"), std::string::npos);
 }
 
+TEST(Scenario, PopulationsKeepTheFileOrder) {
+  // The state vector, the readout's features and the recording follow the file, not the
+  // alphabet (a TOML table iterates by key); a population added by --set comes last.
+  const Scenario sc = parse_scenario(R"(
+[task]
+kind = "narma10"
+[population.zeta]
+kind = "leaky"
+size = 3
+[population.alpha]
+kind = "leaky"
+size = 2
+)", "order.toml", {"population.beta.kind=leaky"});
+  ASSERT_EQ(sc.populations.size(), 3u);
+  EXPECT_EQ(sc.populations[0].name, "zeta");
+  EXPECT_EQ(sc.populations[1].name, "alpha");
+  EXPECT_EQ(sc.populations[2].name, "beta");
+}
+
 TEST(Scenario, BundledScenariosAreValid) {
   static PluginLoader loader;  // the plugin models the scenarios use, from this build
   if (loader.loaded().empty()) loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());

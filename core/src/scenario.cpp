@@ -291,11 +291,23 @@ Scenario scenario_from_table(toml::table root, const std::string& text, const st
     sc.task = read_params(cx, t, info->params, "task", {"kind"});
   }
 
-  // Populations, in file order.
+  // Populations, in file order (a TOML table iterates by key; ones added by --set come last):
+  // the order of the state vector, the readout's features and the recording.
   if (!root.contains("population")) throw InputError(path + ": no [population.NAME] table");
   {
     const toml::table& pops = table_at(cx, root, "population");
-    for (auto&& [k, node] : pops) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+    for (auto&& [k, node] : pops) ordered.push_back({&k, &node});
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+      auto pos = [](const toml::key* k) {
+        const auto& p = k->source().begin;
+        return p.line ? std::make_pair(p.line, p.column) : std::make_pair(~0u, ~0u);
+      };
+      return pos(a.first) < pos(b.first);
+    });
+    for (auto [kp, np] : ordered) {
+      const toml::key& k = *kp;
+      const toml::node& node = *np;
       const std::string name(k.str()), key = "population." + name;
       if (!std::regex_match(name, name_pattern()) || name == "input")
         cx.fail(node, key, "population names are identifiers other than 'input'");
