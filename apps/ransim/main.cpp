@@ -70,37 +70,53 @@ void progress_bar(const Progress& p) {
   std::fflush(stderr);
 }
 
-int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+// The options `run` and `compare` share. --seed is run's (a comparison names its seeds),
+// --quick is compare's.
+struct CommandOptions {
   std::string path, out;
   std::vector<std::string> sets, plugin_dirs;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, quick = false;
+};
+
+CommandOptions parse_options(const std::vector<std::string>& args, const std::string& command,
+                             const std::string& file) {
+  const bool compare = command == "compare";
+  CommandOptions o;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= args.size()) throw InputError("option " + a + " needs a value");
       return args[++i];
     };
-    if (a == "--out" || a == "-o") out = value();
-    else if (a == "--set") sets.push_back(value());
-    else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
-    else if (a == "--seed") {
+    if (a == "--out" || a == "-o") o.out = value();
+    else if (a == "--set") o.sets.push_back(value());
+    else if (a.rfind("--set=", 0) == 0) o.sets.push_back(a.substr(6));
+    else if (a == "--seed" && !compare) {
       const std::string v = value();
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
         throw InputError("--seed: expected a non-negative integer, found '" + v + "'");
-      sets.push_back("seed=" + v);
-    } else if (a == "--plugin-dir") plugin_dirs.push_back(value());
-    else if (a == "--json") json = true;
-    else if (a == "--quiet" || a == "-q") quiet = true;
+      o.sets.push_back("seed=" + v);
+    } else if (a == "--quick" && compare) o.quick = true;
+    else if (a == "--plugin-dir") o.plugin_dirs.push_back(value());
+    else if (a == "--json") o.json = true;
+    else if (a == "--quiet" || a == "-q") o.quiet = true;
     else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "' (see ransim --help)");
-    else if (path.empty()) path = a;
-    else throw InputError("unexpected argument '" + a + "' (one scenario per run)");
+    else if (o.path.empty()) o.path = a;
+    else throw InputError("unexpected argument '" + a + "' (one " + file + " file per " + command + ")");
   }
-  if (path.empty()) throw InputError("run: missing the SCENARIO file (see ransim --help)");
-  load_plugins(plugin_dirs);
+  if (o.path.empty()) throw InputError(command + ": missing the " + file + " file (see ransim --help)");
+  load_plugins(o.plugin_dirs);
+  return o;
+}
 
-  const Scenario sc = load_scenario(path, sets);
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+  const CommandOptions o = parse_options(args, "run", "SCENARIO");
+  const std::string& path = o.path;
+  const bool json = o.json, quiet = o.quiet;
+
+  const Scenario sc = load_scenario(path, o.sets);
   RunOptions opts;
-  opts.out = out;
+  opts.out = o.out;
   opts.command_line = command_line;
   opts.stop = &g_stop;
   const bool bar = !quiet && isatty(STDERR_FILENO);
@@ -148,33 +164,15 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 }
 
 int cmd_compare(const std::vector<std::string>& args) {
-  std::string path, prefix;
-  std::vector<std::string> sets, plugin_dirs;
-  bool quick = false, json = false, quiet = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw InputError("option " + a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--out" || a == "-o") prefix = value();
-    else if (a == "--set") sets.push_back(value());
-    else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
-    else if (a == "--quick") quick = true;
-    else if (a == "--plugin-dir") plugin_dirs.push_back(value());
-    else if (a == "--json") json = true;
-    else if (a == "--quiet" || a == "-q") quiet = true;
-    else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "' (see ransim --help)");
-    else if (path.empty()) path = a;
-    else throw InputError("unexpected argument '" + a + "' (one config per comparison)");
-  }
-  if (path.empty()) throw InputError("compare: missing the CONFIG file (see ransim --help)");
+  const CommandOptions o = parse_options(args, "compare", "CONFIG");
+  const std::string& path = o.path;
+  const bool json = o.json, quiet = o.quiet;
+  std::string prefix = o.out;
   if (prefix.empty()) {
     prefix = path.substr(path.find_last_of('/') + 1);
     if (prefix.size() > 5 && prefix.substr(prefix.size() - 5) == ".toml") prefix.resize(prefix.size() - 5);
   }
-  load_plugins(plugin_dirs);
-  const CompareConfig cfg = load_compare(path, quick, sets);
+  const CompareConfig cfg = load_compare(path, o.quick, o.sets);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const CompareResult r = run_compare(cfg, &g_stop, [&](const CompareOutcome& o, std::size_t i) {
