@@ -7,7 +7,7 @@
 //    o_t = sum_{i<=t} e^{s_i - m_t} v_i / sum_{i<=t} e^{s_i - m_t}, in long double;
 //  - naive_lsa: linear self-attention from its definition, y_t = sum_{s<=t} v_s (k_s . q_t),
 //    in long double;
-//  - naive_gated: the gated RNN h <- lambda h + (G_in x~)(X_in x~), y = D((G_out h)(X_out h)),
+//  - naive::gated (naive_gated.hpp): the gated RNN h <- lambda h + (G_in x~)(X_in x~), y = D((G_out h)(X_out h)),
 //    as plain loops over the matrices the builder returns;
 //  - the closed form of the continuous Aaren over one token with held input: e^{lse} grows to
 //    e^{lse - gamma T} + e^{s}, and e^{lse} o by e^{s} v;
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../plugins/common/companion_math.hpp"
+#include "naive_gated.hpp"
 #include "ransim/aaren.hpp"
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
@@ -136,39 +137,6 @@ Vec naive_lsa(const arma::mat& WQ, const arma::mat& WK, const arma::mat& WV, con
   return y;
 }
 
-// The gated RNN with the built matrices, as plain loops.
-Vec naive_gated(const cm::GatedLinear& g, const Vec& x, std::size_t d) {
-  const std::size_t T = x.size() / d, n = g.neurons(), m = g.G_out.n_rows;
-  std::vector<double> h(n, 0.0), xt(d + 1);
-  Vec y;
-  for (std::size_t t = 0; t < T; ++t) {
-    for (std::size_t j = 0; j < d; ++j) xt[j] = x[t * d + j];
-    xt[d] = 1.0;
-    for (std::size_t r = 0; r < n; ++r) {
-      double a = 0, b = 0;
-      for (std::size_t j = 0; j <= d; ++j) {
-        a += g.G_in(r, j) * xt[j];
-        b += g.X_in(r, j) * xt[j];
-      }
-      h[r] = g.lambda(r) * h[r] + a * b;
-    }
-    std::vector<double> p(m);
-    for (std::size_t r = 0; r < m; ++r) {
-      double a = 0, b = 0;
-      for (std::size_t c = 0; c < n; ++c) {
-        a += g.G_out(r, c) * h[c];
-        b += g.X_out(r, c) * h[c];
-      }
-      p[r] = a * b;
-    }
-    for (std::size_t i = 0; i < d; ++i) {
-      double yi = 0;
-      for (std::size_t r = 0; r < m; ++r) yi += g.D(i, r) * p[r];
-      y.push_back(yi);
-    }
-  }
-  return y;
-}
 
 // ---------------------------------------------------------------------------------------
 // 1. The library: recurrence, scan and direct softmax agree
@@ -342,7 +310,7 @@ TEST(GatedLinearBuilder, ImplementsLinearSelfAttentionForD1To6) {
       const std::size_t memory = full ? d * d : d * (d + 1) / 2;
       ASSERT_EQ(g.neurons(), memory + d);
       for (std::size_t r = 0; r < g.neurons(); ++r) EXPECT_EQ(g.lambda(r), r < memory ? 1.0 : 0.0);
-      EXPECT_LE(rel_dev(naive_gated(g, x, d), ref), 1e-12) << "d = " << d << (full ? " full" : " compressed");
+      EXPECT_LE(rel_dev(naive::gated(g, x, d), ref), 1e-12) << "d = " << d << (full ? " full" : " compressed");
     }
   }
 }

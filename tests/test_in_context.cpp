@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../plugins/common/companion_math.hpp"
+#include "naive_gated.hpp"
 #include "ransim/params.hpp"
 #include "ransim/tasks.hpp"
 
@@ -65,34 +66,14 @@ double gd_sum(const Episodes& ep, std::size_t e) {
   return s;
 }
 
-// The gated RNN h <- lambda h + (G_in z~)(X_in z~), z~ = [z; 1], over the episode's tokens,
-// and its output y = D((G_out h)(X_out h)) after the last (the query): plain loops over the
-// builder's matrices.
+// The gated RNN (naive::gated, plain loops over the builder's matrices) over the episode's
+// tokens; its output after the last one, the query.
 std::vector<double> gated_at_query(const cm::GatedLinear& g, const Episodes& ep, std::size_t e) {
-  const std::size_t D = ep.d + 1, n = g.neurons(), m = g.G_out.n_rows;
-  std::vector<double> h(n, 0.0), zt(D + 1, 1.0), p(m), y(D, 0.0);
-  for (std::size_t k = 0; k <= ep.N; ++k) {
-    std::copy(ep.token(k, e), ep.token(k, e) + D, zt.begin());
-    for (std::size_t r = 0; r < n; ++r) {
-      double a = 0, b = 0;
-      for (std::size_t j = 0; j <= D; ++j) {
-        a += g.G_in(r, j) * zt[j];
-        b += g.X_in(r, j) * zt[j];
-      }
-      h[r] = g.lambda(r) * h[r] + a * b;
-    }
-  }
-  for (std::size_t r = 0; r < m; ++r) {
-    double a = 0, b = 0;
-    for (std::size_t c = 0; c < n; ++c) {
-      a += g.G_out(r, c) * h[c];
-      b += g.X_out(r, c) * h[c];
-    }
-    p[r] = a * b;
-  }
-  for (std::size_t i = 0; i < D; ++i)
-    for (std::size_t r = 0; r < m; ++r) y[i] += g.D(i, r) * p[r];
-  return y;
+  const std::size_t D = ep.d + 1;
+  std::vector<double> z;
+  for (std::size_t k = 0; k <= ep.N; ++k) z.insert(z.end(), ep.token(k, e), ep.token(k, e) + D);
+  const std::vector<double> y = naive::gated(g, z, D);
+  return std::vector<double>(y.end() - static_cast<std::ptrdiff_t>(D), y.end());
 }
 
 // W_K = W_Q = diag(1, ..., 1, 0), W_V = eta e_{d+1} e_{d+1}^T ((d+1) x (d+1)).
