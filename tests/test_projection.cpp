@@ -393,6 +393,73 @@ TEST(CsrMultiplyAdd, TwoThreadsBitwiseEqualOneThread) {
   }
 }
 
+TEST(CsrMultiplyAdd, SinglePrecisionWithinTheFloatSummationBound) {
+  // Reference: y0 + sum_j fl(A(i, j)) fl(x(j, b)), in double with plain loops from the
+  // float-rounded inputs. Summing n products in float, in any order, errs by at most
+  // gamma_n = n u / (1 - n u) times sum_j |A(i,j) x(j,b)|, u = 2^-24 (Higham, Accuracy and
+  // Stability of Numerical Algorithms, 2nd ed., eq. 3.5); the final add to double y rounds
+  // once more.
+  const std::size_t rows = 2000, cols = 500;
+  const Csr a = ragged_matrix(rows, cols, 44);
+  const std::vector<float> val(a.val.begin(), a.val.end());
+  std::mt19937_64 gen(9);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  const double u = std::ldexp(1.0, -24);
+  for (std::size_t threads : {1u, 2u}) {
+    ransim::ThreadPool pool(threads);
+    for (std::size_t lanes : {1u, 3u, 8u, 40u, 64u}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + " lanes " + std::to_string(lanes));
+      std::vector<double> x(cols * lanes), y(rows * lanes);
+      for (auto& v : x) v = dist(gen);
+      for (auto& v : y) v = dist(gen);
+      std::vector<double> ref = y, mag(rows * lanes, 0.0);
+      std::vector<std::size_t> terms(rows);
+      for (std::size_t i = 0; i < rows; ++i) {
+        terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
+        for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
+          for (std::size_t b = 0; b < lanes; ++b) {
+            const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
+            ref[i * lanes + b] += p;
+            mag[i * lanes + b] += std::abs(p);
+          }
+      }
+      std::vector<float> scratch;
+      ransim::csr_multiply_add(a, val, ransim::ConstBlock{x.data(), cols, lanes}, scratch,
+                               ransim::Block{y.data(), rows, lanes}, pool);
+      double worst = 0;  // deviation / bound
+      for (std::size_t i = 0; i < rows; ++i) {
+        const double gamma = static_cast<double>(terms[i]) * u / (1.0 - static_cast<double>(terms[i]) * u);
+        for (std::size_t b = 0; b < lanes; ++b) {
+          const double r = ref[i * lanes + b];
+          const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
+          ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
+          if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
+        }
+      }
+      EXPECT_GT(worst, 1e-3);  // float sums, not double ones (those sit ~1e-9 of the bound)
+    }
+  }
+}
+
+TEST(SparseProjection, SinglePrecisionRecordsTheRoundedWeightsItUses) {
+  ransim::Rng rng = ransim::make_rng(5, "single");
+  SparseSpec spec;
+  spec.rows = spec.cols = 300;
+  const Csr w = ransim::random_sparse(spec, rng);
+  const ransim::SourceRef src{"res", false, 0, 300};
+  const ransim::SparseProjection dbl(src, w), sgl(src, w, ransim::Precision::Single);
+  const Csr d = dbl.matrices()[0].second, s = sgl.matrices()[0].second;  // what is recorded
+  EXPECT_EQ(d.val, w.val);
+  ASSERT_EQ(s.col, w.col);
+  ASSERT_EQ(s.row_ptr, w.row_ptr);
+  std::size_t changed = 0;
+  for (std::size_t k = 0; k < w.nnz(); ++k) {
+    EXPECT_EQ(s.val[k], double(float(w.val[k])));
+    changed += s.val[k] != w.val[k];
+  }
+  EXPECT_GT(changed, w.nnz() / 2);  // normal draws are almost never floats already
+}
+
 TEST(CsrMultiplyAdd, EmptyMatrixLeavesYUnchanged) {
   Csr a;
   a.rows = 5;

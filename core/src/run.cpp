@@ -188,7 +188,9 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
       if (static_cast<double>(spec.rows) * static_cast<double>(spec.fan_in ? spec.fan_in : spec.cols * spec.density) > 4e9)
         throw InputError(sc.path + ": projection '" + pj.name + "' has more than 4e9 weights");
       try {
-        proj = std::make_unique<SparseProjection>(src, random_sparse(spec, rng));
+        const Precision precision =
+            pj.params.string("precision") == "single" ? Precision::Single : Precision::Double;
+        proj = std::make_unique<SparseProjection>(src, random_sparse(spec, rng), precision);
       } catch (const InputError& e) {
         throw InputError(sc.path + ": projection '" + pj.name + "': " + e.what());
       }

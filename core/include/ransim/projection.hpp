@@ -34,6 +34,14 @@ struct Csr {
 
 // y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks; rows split over the pool.
 void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool);
+// The same in single precision: the weights `val` (a's pattern), x rounded to float into
+// `x_single`, sums in float added onto the double y. With many lanes the product is bound by
+// reading x, and float halves that (docs/performance.md).
+void csr_multiply_add(const Csr& a, const std::vector<float>& val, ConstBlock x,
+                      std::vector<float>& x_single, Block y, ThreadPool& pool);
+
+// The arithmetic of a sparse product.
+enum class Precision { Double, Single };
 
 class Projection {
  public:
@@ -47,10 +55,11 @@ class Projection {
 };
 
 // W (target_size x source_size), drawn once: density or fixed fan-in, a weight distribution,
-// optional spectral-radius rescaling (recurrent projections), then a scale.
+// optional spectral-radius rescaling (recurrent projections), then a scale. In single
+// precision the weights are rounded to float once, when built.
 class SparseProjection : public Projection {
  public:
-  SparseProjection(SourceRef source, Csr w) : source_(std::move(source)), w_(std::move(w)) {}
+  SparseProjection(SourceRef source, Csr w, Precision precision = Precision::Double);
   std::string kind() const override { return "sparse"; }
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
   std::vector<std::pair<SourceRef, Csr>> matrices() const override { return {{source_, w_}}; }
@@ -59,6 +68,9 @@ class SparseProjection : public Projection {
  private:
   SourceRef source_;
   Csr w_;
+  Precision precision_;
+  std::vector<float> single_val_;            // w_.val as float, in single precision
+  mutable std::vector<float> x_single_;      // the source rounded to float, per product
 };
 
 // Identity routing: every target slot receives exactly one source value (an input dimension
