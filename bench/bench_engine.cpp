@@ -11,8 +11,10 @@ using namespace ransim;
 
 namespace {
 
-// A leaky reservoir of n units, recurrent density 0.1, dense input, Euler with dt = T.
-Scenario leaky_scenario(long n, long lanes, long threads) {
+// A leaky reservoir of n units, recurrent density 0.1, dense input, Euler with dt = T; the
+// sparse products in double or single precision.
+Scenario leaky_scenario(long n, long lanes, long threads, bool single) {
+  const std::string precision = single ? "single" : "double";
   const std::string text = R"(
 [simulation]
 integrator = "euler"
@@ -28,17 +30,19 @@ from = "res"
 to = "res"
 density = 0.1
 spectral_radius = 0.9
+precision = ")" + precision + R"("
 [[projection]]
 from = "input"
 to = "res"
 density = 1.0
+precision = ")" + precision + R"("
 )";
   return parse_scenario(text, "<bench>");
 }
 
 void BM_LeakyStep(benchmark::State& state) {
   const long n = state.range(0), lanes = state.range(1), threads = state.range(2);
-  const Scenario sc = leaky_scenario(n, lanes, threads);
+  const Scenario sc = leaky_scenario(n, lanes, threads, state.range(3) != 0);
   auto net = build_network(sc, 1);
   Simulator sim(*net, sc.integrator);
   std::vector<double> u(static_cast<std::size_t>(lanes), 0.3);
@@ -51,8 +55,9 @@ void BM_LeakyStep(benchmark::State& state) {
       static_cast<double>(state.iterations() * lanes), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_LeakyStep)
-    ->ArgNames({"N", "lanes", "threads"})
-    ->ArgsProduct({{100, 1000, 2000}, {1, 64}, {1, 2}})
+    ->ArgNames({"N", "lanes", "threads", "single"})
+    ->ArgsProduct({{100, 1000, 2000}, {1, 64}, {1, 2}, {0}})
+    ->ArgsProduct({{1000}, {1, 64}, {1, 2}, {1}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
