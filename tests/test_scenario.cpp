@@ -141,6 +141,16 @@ TEST(Scenario, ChoiceListsTheAlternatives) {
       << msg;
 }
 
+TEST(Scenario, PrecisionIsDoubleOrSingle) {
+  const std::string msg = error_of(replace(kValid, "spectral_radius = 0.9", "spectral_radius = 0.9\nprecision = \"half\""));
+  EXPECT_NE(msg.find("projection.0.precision"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expected one of \"double\" | \"single\", found the string \"half\""), std::string::npos)
+      << msg;
+  const Scenario sc = parse_scenario(replace(kValid, "spectral_radius = 0.9", "spectral_radius = 0.9\nprecision = \"single\""), "s.toml");
+  EXPECT_EQ(sc.projections[0].params.string("precision"), "single");
+  EXPECT_EQ(sc.projections[1].params.string("precision"), "double");  // the default
+}
+
 TEST(Scenario, SetOverridesAnyValue) {
   const Scenario sc = parse_scenario(kValid, "s.toml",
                                      {"population.res.tau=0.5", "projection.1.scale=0.25",
