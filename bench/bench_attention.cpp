@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 
+#include "common/attention_math.hpp"
 #include "ransim/plugin.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/thread_pool.hpp"
@@ -75,6 +76,55 @@ void BM_HippocampusToken(benchmark::State& state) {
 }
 BENCHMARK(BM_HippocampusToken)->ArgNames({"lanes", "threads"})->ArgsProduct({{1, 64}, {1, 2}})->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
+
+// Where a cortex token goes (64 lanes, D = 8, c = 8, U = 64): each pass of Attention::attend
+// and the relaxation over all 64 units, with the same kernels (common/attention_math.hpp).
+// The window rows come from a ring of c x U slabs of D x 64 lanes (2 MiB, more than L2), as
+// in the population, or (rows_in_l1:1) every unit reads the same rows, which stay in L1.
+void BM_CortexPasses(benchmark::State& state) {
+  enum Pass { kQuery, kScores, kSoftmax, kWeightedSum, kRelax };
+  static const char* const names[] = {"W_k^T W_q z", "scores", "softmax", "weighted rows", "tanh relax"};
+  const auto pass = static_cast<Pass>(state.range(0));
+  const bool in_l1 = state.range(1) != 0;
+  std::size_t D = 8, c = 8, U = 64, L = 64;
+  benchmark::DoNotOptimize(D);  // run-time sizes, as in the population (and no false
+  benchmark::DoNotOptimize(c);  // -Waggressive-loop-optimizations on the tail loops)
+  const std::size_t slab = D * L;
+  std::vector<double> w(D * D, 0.1), z(U * slab, 0.3), qk(slab, 0.2), a(c * L, 1.0 / c), out(U * slab, 0.1),
+      ring(c * U * slab), tmp(2 * L);
+  Rng rng = make_rng(1, "bench");
+  for (auto& v : ring) v = uniform(rng, -1, 1);
+  std::vector<const double*> rows(c);
+  auto unit_rows = [&](std::size_t u) {
+    for (std::size_t r = 0; r < c; ++r) rows[r] = ring.data() + (r * U + (in_l1 ? 0 : u)) * slab;
+  };
+  for (auto _ : state) {
+    for (std::size_t u = 0; u < U; ++u) {
+      unit_rows(u);
+      switch (pass) {
+        case kQuery: attn::matmul_lanes(w.data(), D, D, z.data() + u * slab, qk.data(), L, false); break;
+        case kScores:
+          attn::dots_lanes(
+              D, c, [&](std::size_t d) { return qk.data() + d * L; },
+              [&](std::size_t d, std::size_t r) { return rows[r] + d * L; }, [&](std::size_t r) { return a.data() + r * L; }, L);
+          break;
+        case kSoftmax: attn::softmax_lanes(a.data(), c, L, tmp.data()); break;
+        case kWeightedSum:
+          attn::dots_lanes(
+              c, D, [&](std::size_t r) { return a.data() + r * L; },
+              [&](std::size_t r, std::size_t d) { return rows[r] + d * L; }, [&](std::size_t d) { return qk.data() + d * L; }, L);
+          break;
+        case kRelax: attn::relax_tanh(z.data() + u * slab, out.data() + u * slab, slab, 0.5); break;
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::DoNotOptimize(a.data());
+    benchmark::DoNotOptimize(qk.data());
+  }
+  state.SetLabel(names[pass]);
+}
+BENCHMARK(BM_CortexPasses)->ArgNames({"pass", "rows_in_l1"})->Args({0, 0})->Args({1, 0})->Args({1, 1})
+    ->Args({2, 0})->Args({3, 0})->Args({3, 1})->Args({4, 0})->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // The machine's dense reference: OpenBLAS dgemm through Armadillo, on 1 and 2 threads.
 void BM_Dgemm(benchmark::State& state) {
