@@ -36,8 +36,8 @@ Csr Csr::from_arma(const arma::sp_mat& m) {
 // One lane: a dot product per row, four accumulators to hide the FMA latency. Not
 // vectorized: at -O3 GCC turns the float loop into gathers, 1.45x slower on this machine.
 template <class T>
-__attribute__((optimize("no-tree-vectorize"))) static void rows_one_lane(const Csr& a, const T* val, const T* x, double* y, std::size_t r0,
-                          std::size_t r1) {
+__attribute__((optimize("no-tree-vectorize"))) static void rows_one_lane(
+    const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {
   const std::uint32_t* col = a.col.data();
   for (std::size_t i = r0; i < r1; ++i) {
     std::size_t k = a.row_ptr[i];
@@ -147,7 +147,7 @@ void csr_multiply_add(const Csr& a, const std::vector<float>& val, ConstBlock x,
                       std::vector<float>& x_single, Block y, ThreadPool& pool) {
   x_single.resize(x.size());
   float* xs = x_single.data();
-  pool.parallel_for(
+  pool.parallel_for(  // a copy is worth a synchronisation only when large
       x.size(), [&](std::size_t b, std::size_t e) { std::copy(x.data + b, x.data + e, xs + b); },
       40000);
   multiply_add(a, val.data(), BasicBlock<const float>{xs, x.vars, x.lanes}, y, pool);
