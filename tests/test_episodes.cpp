@@ -446,7 +446,8 @@ TEST(Compare, BadConfigsSayWhereAndWhat) {
                                 HasSubstr("budget is 40")));
   bad = kCompare;
   bad.replace(bad.find("train = 300"), 11, "trian = 300");
-  EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:12:1:"), HasSubstr("unknown key 'task.trian'")));
+  EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:12:1:"), HasSubstr("unknown key 'task.trian'"),
+                                HasSubstr("its [task] is [task.narma]")));
   bad = kCompare;
   bad.replace(bad.find("seeds = [1, 2]"), 14, "seeds = []");
   EXPECT_THAT(error(bad), HasSubstr("seeds: expected a non-empty array"));

@@ -160,7 +160,14 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
         printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
         for (auto& set : run_sets) printed << " --set " << set;
         printed << "\n" << toml::toml_formatter(sc);
-        CompareRun run{model, task, seed, scenario_from_table(std::move(sc), printed.str(), path, run_sets)};
+        CompareRun run{model, task, seed, {}};
+        try {
+          run.scenario = scenario_from_table(std::move(sc), printed.str(), path, run_sets);
+        } catch (const InputError& e) {  // the scenario's keys, said as the config spells them
+          throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task +
+                           "': its [task] is [task." + task + "], its other tables are under [model." + model +
+                           "])");
+        }
         if (cfg.budget_state && !state) {
           state = build_network(run.scenario, 1)->state_size();
           const double lo = static_cast<double>(cfg.budget_state) * (1 - cfg.budget_tolerance);
