@@ -18,14 +18,7 @@
 #include <thread>
 
 #include "ransim/thread_pool.hpp"
-
-#if defined(__x86_64__) && defined(__GLIBC__)
-// glibc's libmvec has a vector exp (<= 4 ulp); declaring it lets the compiler vectorise the
-// reduction and direct-reference loops (as core/populations/leaky.cpp does for tanh). `const`
-// says the calls have no side effect (we never read errno), without which GCC keeps them
-// scalar; glibc only declares the vector variants under -ffast-math.
-extern "C" __attribute__((simd("notinbranch"), const)) double exp(double) noexcept;
-#endif
+#include "ransim/vector_math.hpp"
 
 namespace ransim {
 

@@ -29,15 +29,7 @@
 #include <ransim/population.hpp>
 #include <ransim/registry.hpp>
 #include <ransim/thread_pool.hpp>
-
-#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__clang__)
-// glibc's libmvec has vector versions of these (<= 4 ulp); declaring them lets the compiler
-// vectorise the activation and softmax loops (as core/populations/leaky.cpp does for tanh).
-extern "C" __attribute__((simd("notinbranch"))) double tanh(double) noexcept;
-extern "C" __attribute__((simd("notinbranch"))) double exp(double) noexcept;
-extern "C" __attribute__((simd("notinbranch"))) double erf(double) noexcept;
-extern "C" __attribute__((simd("notinbranch"))) double expm1(double) noexcept;
-#endif
+#include <ransim/vector_math.hpp>
 
 namespace ransim::attn {
 
@@ -313,15 +305,6 @@ inline void softmax_lanes(double* s, std::size_t n, std::size_t L, double* tmp) 
 
 // The exact (erf) form: gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2.
 inline double gelu(double x) { return 0.5 * x * (1.0 + ::erf(x * 0.70710678118654752440)); }
-
-// tanh(r) = -e / (e + 2) with e = expm1(-2 |r|), and the sign of r: no cancellation for
-// small |r|, the limits +-1 exact, NaN stays NaN. Through libmvec's vector expm1 it costs
-// about 0.7 of libmvec's vector tanh, within 4.2 ulp of glibc's tanh where libmvec's tanh
-// is within 3.8 (test TanhByExpm1MatchesStdTanh).
-inline double tanh_by_expm1(double r) {
-  const double e = ::expm1(-2.0 * std::fabs(r));
-  return std::copysign(-e / (e + 2.0), r);
-}
 
 // dxdt[i] = (tanh(r[i]) - x[i]) / tau for n contiguous values, r read from dxdt itself.
 inline void relax_tanh(const double* x, double* dxdt, std::size_t n, double inv_tau) {
