@@ -400,9 +400,8 @@ struct MatrixSet {
     for (std::size_t b = 0; b < blocks; ++b) s.rows(b * rows, (b + 1) * rows - 1) = matrix(b);
     return s;
   }
-  // The per-block product op(A_b) B_b, op(A) = A^T or A, with plain loops in a fixed order
-  // (no BLAS: the same bits on every machine, and no BLAS threads woken at construction).
-  // scale * A_k^T B_k (or scale * A_k B_k) for every block k.
+  // The per-block product scale op(A_b) B_b, op(A) = A^T or A, with plain loops in a fixed
+  // order (no BLAS: the same bits on every machine, and no BLAS threads woken at construction).
   static MatrixSet product(const MatrixSet& a, bool transpose_a, const MatrixSet& b, double scale = 1.0) {
     const std::size_t n = transpose_a ? a.cols : a.rows, inner = transpose_a ? a.rows : a.cols;
     MatrixSet out{a.blocks, n, b.cols, std::vector<double>(a.blocks * n * b.cols)};
@@ -448,21 +447,20 @@ inline std::string per_what(std::size_t blocks, std::size_t rows, std::size_t co
 class Attention {
  public:
   Attention(const PopulationContext& c, std::size_t U, std::size_t D, Rng& rng, const WeightFile& wf)
-      : D_(D),
-        scale_(1.0 / (std::sqrt(static_cast<double>(D)) * c.params.real("temperature"))) {
+      : D_(D) {
     const std::size_t blocks = c.params.boolean("shared_weights") ? 1 : U;
     const double sd = 1.0 / std::sqrt(static_cast<double>(D));
     wq_ = weight_matrices(wf, rng, "W_q", blocks, D, D, sd * c.params.real("wq_scale"), per_what(blocks, D, D, "W_q"));
     wk_ = weight_matrices(wf, rng, "W_k", blocks, D, D, sd * c.params.real("wk_scale"), per_what(blocks, D, D, "W_k"));
     wv_ = weight_matrices(wf, rng, "W_v", blocks, D, D, sd * c.params.real("wv_scale"), per_what(blocks, D, D, "W_v"));
     wo_ = weight_matrices(wf, rng, "W_o", blocks, D, D, sd * c.params.real("wo_scale"), per_what(blocks, D, D, "W_o"));
-    wkq_ = MatrixSet::product(wk_, true, wq_, scale_);  // W_k^T W_q / (sqrt(D) T)
     wov_ = MatrixSet::product(wo_, false, wv_);  // W_o W_v
+    set_temperature(c.params.real("temperature"));
   }
 
+  // W_k^T W_q / (sqrt(D) T): the softmax scale is folded into the query product.
   void set_temperature(double T) {
-    scale_ = 1.0 / (std::sqrt(static_cast<double>(D_)) * T);
-    wkq_ = MatrixSet::product(wk_, true, wq_, scale_);
+    wkq_ = MatrixSet::product(wk_, true, wq_, 1.0 / (std::sqrt(static_cast<double>(D_)) * T));
   }
 
   // Doubles of scratch attend() needs for L lanes.
@@ -511,7 +509,6 @@ class Attention {
 
  private:
   std::size_t D_;
-  double scale_;
   MatrixSet wq_, wk_, wv_, wo_, wkq_, wov_;
 };
 
