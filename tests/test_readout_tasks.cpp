@@ -120,6 +120,32 @@ TEST(Ridge, BlockAccumulationEqualsOneShot) {
   EXPECT_LT(arma::abs(acc.solve(lambda) - one).max(), 1e-12);
 }
 
+TEST(Ridge, ManyFeaturesSplitUpdateMatchesCentredNormalEquations) {
+  // From kSplitFeatures on, X^T X is updated in two parts (two threads when given). Reference:
+  // the centred normal equations of MatchesCentredNormalEquations, with the products formed by
+  // Armadillo. One thread and two must give the same bits: the same BLAS calls either way.
+  const std::size_t f = ransim::RidgeAccumulator::kSplitFeatures + 77, n = 300;
+  std::mt19937_64 gen(4);
+  std::normal_distribution<double> d(0.0, 1.0);
+  arma::mat x(n, f), y(n, 2);
+  for (auto& v : x) v = d(gen) + 0.5;
+  for (auto& v : y) v = d(gen);
+  const double lambda = 2.0;
+  const arma::rowvec xbar = arma::mean(x, 0), ybar = arma::mean(y, 0);
+  const arma::mat xc = x.each_row() - xbar, yc = y.each_row() - ybar;
+  const arma::mat wx = arma::solve(xc.t() * xc + lambda * arma::eye(f, f), xc.t() * yc);
+  arma::mat w[2];
+  for (std::size_t threads : {1u, 2u}) {
+    ransim::RidgeAccumulator acc(f, 2);
+    for (std::size_t r = 0; r < n; r += 100)  // blocks, as the episode runner adds them
+      acc.add_columns(x.rows(r, r + 99).t(), y.rows(r, r + 99).t(), threads);
+    w[threads - 1] = acc.solve(lambda);
+  }
+  EXPECT_LT(arma::abs(w[0].rows(0, f - 1) - wx).max(), 1e-10 * arma::abs(wx).max());
+  EXPECT_LT(arma::abs(w[0].row(f) - (ybar - xbar * wx)).max(), 1e-10);
+  EXPECT_TRUE(arma::approx_equal(w[0], w[1], "absdiff", 0.0));
+}
+
 TEST(Ridge, BiasIsNotShrunk) {
   // lambda -> infinity: w = Sxy / (Sxx + lambda) -> 0 while b = ybar - w xbar -> ybar.
   // Were the bias penalised, b would go to 0 as well.

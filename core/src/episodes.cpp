@@ -224,7 +224,7 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
 
   ok = run_split(Split::Train, task->train, [&](std::size_t, Batch& bt) {
     if (filled + bt.x.n_cols > block) {
-      acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
+      acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1), T);
       filled = 0;
     }
     x.cols(filled, filled + bt.x.n_cols - 1) = bt.x;
@@ -232,7 +232,7 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
     filled += bt.x.n_cols;
   });
   if (ok) {
-    if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1));
+    if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1), T);
     try {
       w = acc.solve(sc.readout.real("ridge"));
     } catch (...) {

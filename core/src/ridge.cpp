@@ -4,6 +4,7 @@
 #include "ransim/ridge.hpp"
 
 #include <cmath>
+#include <thread>
 
 #include "ransim/error.hpp"
 
@@ -13,15 +14,35 @@ RidgeAccumulator::RidgeAccumulator(std::size_t features, std::size_t outputs)
     : gram_(features, features, arma::fill::zeros), sum_(features, arma::fill::zeros),
       xty_(features + 1, outputs, arma::fill::zeros) {}
 
-void RidgeAccumulator::add_columns(const arma::mat& xt, const arma::mat& yt) {
+void RidgeAccumulator::add_columns(const arma::mat& xt, const arma::mat& yt, std::size_t threads) {
   if (xt.n_cols != yt.n_cols || xt.n_rows != gram_.n_rows || yt.n_rows != xty_.n_cols)
     throw std::logic_error("RidgeAccumulator::add: shape mismatch");
   if (xt.n_cols == 0) return;
-  // X^T X by a rank-k update of the upper triangle in place: an expression such as
+  // X^T X by rank-k updates of the upper triangle in place: an expression such as
   // gram_ += xt * xt.t() would build (and page in) an F x F temporary for every block.
+  // Many features: the triangle is cut at column c = F / sqrt(2) into two parts of equal
+  // work, the columns before c (a syrk) and those from c on (a gemm above the diagonal block,
+  // a syrk on it), computed on two threads when given. The same calls either way, so the
+  // same bits on one thread or two.
   const arma::blas_int f = static_cast<arma::blas_int>(xt.n_rows), k = static_cast<arma::blas_int>(xt.n_cols);
+  const arma::blas_int c = xt.n_rows < kSplitFeatures ? f : static_cast<arma::blas_int>(static_cast<double>(f) / std::sqrt(2.0));
+  const arma::blas_int rest = f - c;
   const double one = 1.0;
-  arma::blas::syrk<double>("U", "N", &f, &k, &one, xt.memptr(), &f, &one, gram_.memptr(), &f);
+  const double* x = xt.memptr();
+  double* g = gram_.memptr();
+  auto leading = [&] { arma::blas::syrk<double>("U", "N", &c, &k, &one, x, &f, &one, g, &f); };
+  auto trailing = [&] {
+    if (rest == 0) return;
+    arma::blas::gemm<double>("N", "T", &c, &rest, &k, &one, x, &f, x + c, &f, &one, g + c * f, &f);
+    arma::blas::syrk<double>("U", "N", &rest, &k, &one, x + c, &f, &one, g + c * f + c, &f);
+  };
+  if (threads > 1 && rest > 0) {
+    std::jthread helper(trailing);
+    leading();
+  } else {
+    leading();
+    trailing();
+  }
   sum_ += arma::sum(xt, 1);
   xty_.rows(0, xt.n_rows - 1) += xt * yt.t();
   xty_.row(xt.n_rows) += arma::sum(yt, 1).t();

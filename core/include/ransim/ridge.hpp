@@ -13,8 +13,11 @@ class RidgeAccumulator {
   RidgeAccumulator(std::size_t features, std::size_t outputs);
   // X: samples x features, Y: samples x outputs.
   void add(const arma::mat& x, const arma::mat& y) { add_columns(x.t(), y.t()); }
-  // The same with one column per sample (features x samples, outputs x samples).
-  void add_columns(const arma::mat& xt, const arma::mat& yt);
+  // The same with one column per sample (features x samples, outputs x samples). With
+  // threads > 1, a large X^T X update runs on two threads (BLAS itself held to one).
+  void add_columns(const arma::mat& xt, const arma::mat& yt, std::size_t threads = 1);
+  // From this many features on, X^T X is updated in two parts (ridge.cpp).
+  static constexpr std::size_t kSplitFeatures = 1024;
   // (features + 1) x outputs; the last row is the bias. Throws RunError without samples.
   arma::mat solve(double lambda) const;
   std::size_t samples() const { return n_; }
