@@ -33,8 +33,9 @@ void RidgeAccumulator::add_columns(const arma::mat& xt, const arma::mat& yt, std
   auto leading = [&] { arma::blas::syrk<double>("U", "N", &c, &k, &one, x, &f, &one, g, &f); };
   auto trailing = [&] {
     if (rest == 0) return;
-    arma::blas::gemm<double>("N", "T", &c, &rest, &k, &one, x, &f, x + c, &f, &one, g + c * f, &f);
-    arma::blas::syrk<double>("U", "N", &rest, &k, &one, x + c, &f, &one, g + c * f + c, &f);
+    double* g_c = g + static_cast<std::size_t>(c) * static_cast<std::size_t>(f);  // column c
+    arma::blas::gemm<double>("N", "T", &c, &rest, &k, &one, x, &f, x + c, &f, &one, g_c, &f);
+    arma::blas::syrk<double>("U", "N", &rest, &k, &one, x + c, &f, &one, g_c + c, &f);
   };
   if (threads > 1 && rest > 0) {
     std::jthread helper(trailing);
