@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <iomanip>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "ransim/network.hpp"
+#include "run_internal.hpp"  // Health
 #include "ransim/projection.hpp"
 #include "ransim/run.hpp"
 #include "ransim/scenario.hpp"
@@ -328,6 +330,43 @@ double max_diff(const std::vector<std::vector<double>>& a,
   for (std::size_t k = 0; k < a.size(); ++k)
     for (std::size_t i = 0; i < a[k].size(); ++i) d = std::max(d, std::abs(a[k][i] - b[k][i]));
   return d;
+}
+
+TEST(Health, NamesTheFirstNonFiniteUnitAndLane) {
+  // Two leaky populations of 5 units, 3 lanes; a NaN at population b, unit 3, lane 2, and an
+  // infinity later in the same unit. The check scans in state order, so it names unit 3, lane 2.
+  Built net = build("[task]\nkind = \"narma10\"\n[simulation]\nlanes = 3\n"
+                    "[population.a]\nkind = \"leaky\"\nsize = 5\n"
+                    "[population.b]\nkind = \"leaky\"\nsize = 5\n", 1);
+  std::vector<double> x(10 * 3, 0.2);
+  ransim::Health health(2);
+  EXPECT_FALSE(health.check(*net.net, x.data(), 0.0, 0));
+  x[(5 + 3) * 3 + 2] = std::nan("");
+  x[(5 + 4) * 3 + 0] = std::numeric_limits<double>::infinity();
+  const auto bad = health.check(*net.net, x.data(), 1.5, 7);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->first, "diverged");
+  EXPECT_NE(bad->second.find("population 'b', unit 3, lane 2, at t = 1.5 s (token 7)"), std::string::npos)
+      << bad->second;
+}
+
+TEST(Health, SaturatedAfterKTokensOfNinetyPercentPinnedUnits) {
+  // A unit is pinned when every variable in every lane sits at +-1 (tanh's bound) within
+  // kPinned; a population is saturated after kTokens consecutive checks with >= 90% pinned.
+  Built net = build("[task]\nkind = \"narma10\"\n[simulation]\nlanes = 2\n"
+                    "[population.a]\nkind = \"leaky\"\nsize = 10\n", 1);
+  std::vector<double> x(10 * 2, 1.0);
+  x[0] = -1.0;       // unit 0 pinned at -1
+  x[2 * 9 + 1] = 0.5;  // unit 9 not pinned (one lane off the bound): 9 of 10 pinned
+  ransim::Health health(1);
+  for (std::size_t k = 1; k < ransim::Health::kTokens; ++k) ASSERT_FALSE(health.check(*net.net, x.data(), 0.0, k));
+  const auto sat = health.check(*net.net, x.data(), 0.0, ransim::Health::kTokens);
+  ASSERT_TRUE(sat);
+  EXPECT_EQ(sat->first, "saturated");
+  EXPECT_NE(sat->second.find("9 of 10 units (first: unit 0)"), std::string::npos) << sat->second;
+  // 8 of 10 pinned is below 90%: the streak ends.
+  x[2 * 8] = 0.0;
+  EXPECT_FALSE(health.check(*net.net, x.data(), 0.0, 0));
 }
 
 TEST(Integrators, Rk4FineAgreesWithDopri5Tight) {
