@@ -3,7 +3,9 @@
 //   --benchmark_filter=Ridge   the ridge fit
 #include <benchmark/benchmark.h>
 
+#include "ransim/projection.hpp"
 #include "ransim/ridge.hpp"
+#include "ransim/thread_pool.hpp"
 #include "ransim/run.hpp"
 #include "ransim/scenario.hpp"
 
@@ -81,6 +83,32 @@ void BM_PlainScalarCsr(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PlainScalarCsr)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// The engine's sparse product alone (csr_multiply_add, one thread) on the same matrix, with
+// lanes of x: the part of a leaky step that the lane kernels decide.
+void BM_CsrProduct(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const std::size_t lanes = static_cast<std::size_t>(state.range(1));
+  Rng rng = make_rng(1, "bench");
+  SparseSpec spec;
+  spec.rows = spec.cols = n;
+  spec.density = 0.1;
+  const Csr w = random_sparse(spec, rng);
+  const std::vector<float> w_single(w.val.begin(), w.val.end());
+  std::vector<double> x(n * lanes, 0.5), y(n * lanes);
+  LaneVector<float> x_single;
+  ThreadPool pool(1);
+  for (auto _ : state) {
+    if (state.range(2))
+      csr_multiply_add(w, w_single, {x.data(), n, lanes}, x_single, {y.data(), n, lanes}, pool);
+    else
+      csr_multiply_add(w, {x.data(), n, lanes}, {y.data(), n, lanes}, pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_CsrProduct)->ArgNames({"N", "lanes", "single"})->ArgsProduct({{1000}, {1, 64}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_RidgeFit(benchmark::State& state) {
   const arma::uword samples = static_cast<arma::uword>(state.range(0));

@@ -24,6 +24,7 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -396,13 +397,13 @@ struct NaiveLane {
   }
 };
 
-Vec lane_of(const std::vector<double>& x, std::size_t lanes, std::size_t b) {
+Vec lane_of(std::span<const double> x, std::size_t lanes, std::size_t b) {
   Vec v(x.size() / lanes);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = x[i * lanes + b];
   return v;
 }
 
-double max_abs_diff(const Vec& a, const Vec& b) {
+double max_abs_diff(std::span<const double> a, std::span<const double> b) {
   EXPECT_EQ(a.size(), b.size());
   double m = 0;
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::abs(a[i] - b[i]));
@@ -613,7 +614,7 @@ TEST(Attention, WindowPushesExactlyAtTicks) {
     const RefNet ref = reference(b);
     Simulator sim(*b.net, b.sc.integrator);
     const auto u = make_inputs(30, kInputs, 1, 23);
-    NaiveLane good{ref, sim.state(), {}}, wrong = good;
+    NaiveLane good{ref, Vec(sim.state().begin(), sim.state().end()), {}}, wrong = good;
     double err_good = 0, err_wrong = 0;
     for (std::size_t k = 0; k < u.size(); ++k) {
       sim.step_token(u[k].data());
@@ -644,11 +645,11 @@ TEST(Attention, EulerWithTokenPeriodIsTheDiscreteUpdate) {
     const RefModel& m = ref.m;
     const auto u = make_inputs(40, kInputs, 2, 29);
     Simulator sim(*b.net, b.sc.integrator);
-    const std::vector<double> x0 = sim.state();
+    const Vec x0(sim.state().begin(), sim.state().end());
     std::vector<std::vector<double>> states;
     for (auto& uk : u) {
       sim.step_token(uk.data());
-      states.push_back(sim.state());
+      states.emplace_back(sim.state().begin(), sim.state().end());
     }
     const double a = 0.5 / m.tau;
     for (std::size_t l = 0; l < 2; ++l) {
@@ -721,7 +722,7 @@ std::vector<double> run_tokens(Built& b, std::size_t tokens, unsigned seed) {
   Simulator sim(*b.net, b.sc.integrator);
   const auto u = make_inputs(tokens, kInputs, b.sc.lanes, seed);
   for (auto& uk : u) sim.step_token(uk.data());
-  return sim.state();
+  return {sim.state().begin(), sim.state().end()};
 }
 
 TEST(Attention, WeightsRoundTripThroughHdf5) {

@@ -343,6 +343,7 @@ Csr ragged_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
 TEST(CsrMultiplyAdd, MatchesNaiveDenseProduct) {
   // Reference: y_ref(i, b) = y0(i, b) + sum_j A(i, j) x(j, b), dense plain loops.
   // The library sums in another order; the tolerance is 1e-13 of sum_j |A(i,j)| |x(j,b)|.
+  // 127 lanes = 64 + 32 + 16 + 8 + 7: every chunk width of the lane kernel and the rest.
   const std::size_t rows = 2000, cols = 500;
   const Csr a = ragged_matrix(rows, cols, 42);
   expect_well_formed(a);
@@ -351,7 +352,7 @@ TEST(CsrMultiplyAdd, MatchesNaiveDenseProduct) {
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   for (std::size_t threads : {1u, 2u}) {
     ransim::ThreadPool pool(threads);
-    for (std::size_t lanes : {1u, 3u, 40u, 64u}) {
+    for (std::size_t lanes : {1u, 3u, 40u, 64u, 127u}) {
       SCOPED_TRACE("threads " + std::to_string(threads) + " lanes " + std::to_string(lanes));
       std::vector<double> x(cols * lanes), y(rows * lanes);
       for (auto& v : x) v = dist(gen);
@@ -407,7 +408,7 @@ TEST(CsrMultiplyAdd, SinglePrecisionWithinTheFloatSummationBound) {
   const double u = std::ldexp(1.0, -24);
   for (std::size_t threads : {1u, 2u}) {
     ransim::ThreadPool pool(threads);
-    for (std::size_t lanes : {1u, 3u, 8u, 40u, 64u}) {
+    for (std::size_t lanes : {1u, 3u, 8u, 40u, 64u, 127u}) {
       SCOPED_TRACE("threads " + std::to_string(threads) + " lanes " + std::to_string(lanes));
       std::vector<double> x(cols * lanes), y(rows * lanes);
       for (auto& v : x) v = dist(gen);
@@ -423,7 +424,7 @@ TEST(CsrMultiplyAdd, SinglePrecisionWithinTheFloatSummationBound) {
             mag[i * lanes + b] += std::abs(p);
           }
       }
-      std::vector<float> scratch;
+      ransim::LaneVector<float> scratch;
       ransim::csr_multiply_add(a, val, ransim::ConstBlock{x.data(), cols, lanes}, scratch,
                                ransim::Block{y.data(), rows, lanes}, pool);
       double worst = 0;  // deviation / bound

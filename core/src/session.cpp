@@ -195,7 +195,7 @@ bool Session::step() {
       u_[i * lanes + b] = closed_loop ? prediction_[i * lanes + b] : seq_.input_at(k, b)[i];
   sim_->step_token(u_.data());
 
-  const std::vector<double>& x = sim_->state();
+  const auto& x = sim_->state();
   if (auto stop = health_->check(*net_, x.data(), sim_->time(), k)) {
     status_ = stop->first;
     message_ = stop->second;
@@ -228,7 +228,7 @@ bool Session::step() {
 
 void Session::record_token() {
   const std::size_t lanes = sc_.lanes;
-  const std::vector<double>& x = sim_->state();
+  const auto& x = sim_->state();
   sample_.clear();
   for (std::size_t b = 0; b < lanes; ++b)
     for (std::size_t i = 0; i < seq_.input_dim; ++i) sample_.push_back(u_[i * lanes + b]);
@@ -244,7 +244,7 @@ void Session::record_token() {
 }
 
 std::vector<double> Session::sample(std::size_t population, const std::string& variable) {
-  const std::vector<double>& x = sim_->state();
+  const auto& x = sim_->state();
   net_->compute_drive(x.data(), u_.data());
   std::vector<double> out;
   net_->populations()[population].model->sample(variable, net_->block(x.data(), population),

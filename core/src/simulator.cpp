@@ -8,7 +8,7 @@
 namespace ransim {
 
 namespace odeint = boost::numeric::odeint;
-using State = std::vector<double>;
+using State = LaneVector<double>;
 
 Method parse_method(const std::string& name) {
   if (name == "euler") return Method::Euler;

@@ -210,7 +210,7 @@ struct SimulationController::Worker {
     f.token = session->token();
     f.time = session->simulator().time();
     const Network& net = session->network();
-    const std::vector<double>& x = session->simulator().state();
+    const auto& x = session->simulator().state();
     f.pops.resize(net.populations().size());
     for (std::size_t p = 0; p < net.populations().size(); ++p) {
       const ConstBlock blk = net.block(x.data(), p);

@@ -48,7 +48,7 @@ inline bool attention_plugins() {
 inline std::vector<double> reference_state(const ransim::Scenario& sc, std::size_t steps) {
   ransim::Session s(sc);
   for (std::size_t k = 0; k < steps; ++k) s.step();
-  return s.simulator().state();
+  return {s.simulator().state().begin(), s.simulator().state().end()};
 }
 
 // The state in a frame (lane 0 of every population, concatenated = the state with 1 lane).

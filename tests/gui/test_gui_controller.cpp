@@ -2,6 +2,7 @@
 // boundaries, reset, errors, recording, pacing and frame decimation.
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <cmath>
 
 #include "gui_test_util.hpp"
@@ -134,7 +135,7 @@ class TestGuiController : public QObject {
     for (int k = 0; k < 10; ++k) ref.step();
     ref.set_parameter("res", "tau", Value(0.5));
     for (int k = 0; k < 5; ++k) ref.step();
-    QVERIFY(latest_state(c) == ref.simulator().state());
+    QVERIFY(std::ranges::equal(latest_state(c), ref.simulator().state()));
     QVERIFY(latest_state(c) != gui_test::reference_state(sc, 15));
 
     // Refused edits say why.
@@ -173,7 +174,7 @@ class TestGuiController : public QObject {
     for (std::size_t i = 0; i < k; ++i) ref.step();
     ref.set_parameter("res", "tau", Value(0.7));
     for (std::size_t i = k; i < K; ++i) ref.step();
-    QVERIFY(latest_state(c) == ref.simulator().state());
+    QVERIFY(std::ranges::equal(latest_state(c), ref.simulator().state()));
   }
 
   void resetRebuildsTheSession() {

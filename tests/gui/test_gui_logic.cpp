@@ -367,7 +367,7 @@ class TestGuiLogic : public QObject {
       Session s(sc);
       for (int k = 0; k < 5; ++k) s.step();
       s.start_recording(path);  // mid-run: series start at token 5
-      while (s.step()) states.push_back(s.simulator().state());
+      while (s.step()) states.emplace_back(s.simulator().state().begin(), s.simulator().state().end());
       s.finish();
     }
     const Recording rec(path, 99);

@@ -15,7 +15,7 @@ struct PopulationSlot {
   std::string kind;
   std::unique_ptr<Population> model;
   std::size_t offset = 0;        // first variable in the global state
-  std::vector<double> drive;     // input_size() x lanes, lanes fastest
+  LaneVector<double> drive;      // input_size() x lanes, lanes fastest
 };
 
 class Network {

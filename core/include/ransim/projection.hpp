@@ -38,7 +38,7 @@ void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool);
 // `x_single`, sums in float added onto the double y. With many lanes the product is bound by
 // reading x, and float halves that (docs/performance.md).
 void csr_multiply_add(const Csr& a, const std::vector<float>& val, ConstBlock x,
-                      std::vector<float>& x_single, Block y, ThreadPool& pool);
+                      LaneVector<float>& x_single, Block y, ThreadPool& pool);
 
 // The arithmetic of a sparse product.
 enum class Precision { Double, Single };
@@ -70,7 +70,7 @@ class SparseProjection : public Projection {
   Csr w_;
   Precision precision_;
   std::vector<float> single_val_;            // w_.val as float, in single precision
-  mutable std::vector<float> x_single_;      // the source rounded to float, per product
+  mutable LaneVector<float> x_single_;       // the source rounded to float, per product
 };
 
 // Identity routing: every target slot receives exactly one source value (an input dimension

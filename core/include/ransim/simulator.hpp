@@ -31,8 +31,8 @@ class Simulator {
 
   double time() const { return t_; }
   std::size_t tokens() const { return k_; }
-  const std::vector<double>& state() const { return x_; }
-  std::vector<double>& state() { return x_; }
+  const LaneVector<double>& state() const { return x_; }
+  LaneVector<double>& state() { return x_; }
   const IntegratorSettings& settings() const { return s_; }
   std::size_t steps() const { return steps_; }  // integrator steps taken (all tokens)
   void reset();
@@ -40,8 +40,8 @@ class Simulator {
  private:
   Network& net_;
   IntegratorSettings s_;
-  std::vector<double> x_;
-  std::vector<double> u_;
+  LaneVector<double> x_;
+  LaneVector<double> u_;
   std::size_t substeps_ = 1;  // fixed-step methods: steps per token
   double t_ = 0;
   std::size_t k_ = 0;
