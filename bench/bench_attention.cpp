@@ -90,7 +90,8 @@ void BM_CortexPasses(benchmark::State& state) {
   benchmark::DoNotOptimize(D);  // run-time sizes, as in the population (and no false
   benchmark::DoNotOptimize(c);  // -Waggressive-loop-optimizations on the tail loops)
   const std::size_t slab = D * L;
-  std::vector<double> w(D * D, 0.1), z(U * slab, 0.3), qk(slab, 0.2), a(c * L, 1.0 / c), out(U * slab, 0.1),
+  // Cache-line aligned, as the population's buffers are.
+  LaneVector<double> w(D * D, 0.1), z(U * slab, 0.3), qk(slab, 0.2), a(c * L, 1.0 / c), out(U * slab, 0.1),
       ring(c * U * slab), tmp(2 * L);
   Rng rng = make_rng(1, "bench");
   for (auto& v : ring) v = uniform(rng, -1, 1);

@@ -558,7 +558,7 @@ class TokenWindow {
  private:
   std::size_t c_ = 1, slab_ = 0, size_ = 0;
   mutable std::size_t ticks_ = 0;
-  std::vector<double> ring_;
+  LaneVector<double> ring_;
   mutable std::vector<const double*> past_;  // the past rows' slots, oldest first
 };
 
@@ -762,7 +762,7 @@ class UnitPopulation : public Population {
   std::vector<double> x0_;
   bool random_x0_ = false;
   std::size_t per_unit_ = 0, ptrs_per_unit_ = 0;
-  mutable std::vector<double> scratch_;
+  mutable LaneVector<double> scratch_;
   mutable std::vector<const double*> ptrs_;
 };
 
