@@ -1,5 +1,6 @@
 // Engine benchmarks (docs/performance.md). Run: build/bin/ransim_bench
 //   --benchmark_filter=Leaky   the leaky reservoir step, N x lanes x threads
+//   --benchmark_filter=Csr     the sparse product alone: a plain loop and the engine's
 //   --benchmark_filter=Ridge   the ridge fit
 #include <benchmark/benchmark.h>
 
