@@ -4,6 +4,10 @@
 
 namespace ransim {
 
+namespace {
+constexpr int kSpinsBeforeYield = 20000;  // about 6 us of atomic loads on the project's VM
+}
+
 ThreadPool::ThreadPool(std::size_t threads) {
   for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i)
     workers_.emplace_back([this] { worker(); });
@@ -40,19 +44,22 @@ void ThreadPool::run(std::size_t n, Job job, void* ctx, std::size_t min_per_thre
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   run_chunks();
-  // On a busy machine a worker may be descheduled: after a short spin, give the core away
-  // instead of burning the time slice the worker needs.
+  // On a busy machine a worker may be descheduled: after a short spin (~6 us: 20000 loads),
+  // give the core away instead of burning the time slice the worker needs. A yield is a
+  // system call, slow on a VM, so the spin outlasts the usual wait for the last chunk.
   for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin)
-    if (spin > 1000) std::this_thread::yield();
+    if (spin > kSpinsBeforeYield) std::this_thread::yield();
 }
 
 void ThreadPool::worker() {
   std::uint64_t seen = 0;
   for (;;) {
-    // Spin for a while (jobs come every few microseconds during a run), then sleep.
+    // Spin for a while (jobs come every few microseconds during a run; the first ~6 us
+    // without yielding, so that the serial part of a step does not find the worker inside a
+    // system call), then sleep.
     std::uint64_t g = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; g == seen && spin < 50000; ++spin) {
-      if (spin > 1000) std::this_thread::yield();
+    for (int spin = 0; g == seen && spin < kSpinsBeforeYield + 50000; ++spin) {
+      if (spin > kSpinsBeforeYield) std::this_thread::yield();
       g = generation_.load(std::memory_order_acquire);
     }
     if (g == seen) {
