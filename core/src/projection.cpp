@@ -57,9 +57,9 @@ __attribute__((optimize("no-tree-vectorize"))) static void rows_one_lane(
 // Many lanes: each nonzero is an axpy over contiguous lanes. A chunk of up to kMaxVectors
 // vectors of lanes is kept in registers, with two accumulator sets so that consecutive
 // nonzeros do not wait on each other's FMA latency. With AVX-512 a chunk is 64 doubles (or
-// 128 floats) in 8 of its 32 registers, so a row's nonzeros are read once for 64 lanes; that
-// made the 64-lane double product 1.4x faster than 16-lane chunks of 32-byte vectors. The
-// product is then bound by reading x from L2, which is what float halves.
+// 128 floats) in 8 of its 32 registers, so a row's nonzeros are read once for 64 lanes; on
+// line-aligned x (block.hpp) that made the 64-lane double product 1.4x faster than 16-lane
+// chunks of 32-byte vectors. It is then bound by reading x from L2, which float halves.
 #ifdef __AVX512F__
 constexpr std::size_t kVectorBytes = 64, kMaxVectors = 8;
 #else
