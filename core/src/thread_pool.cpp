@@ -21,7 +21,8 @@ ThreadPool::~ThreadPool() {
 }
 
 // The range is cut into kChunksPerThread chunks per thread, claimed in order: a thread on
-// a slower or busier core simply takes fewer. Which thread computes a chunk never changes its result.
+// a slower or busier core simply takes fewer. Which thread computes a chunk never changes
+// its result.
 void ThreadPool::run_chunks() {
   const std::size_t parts = kChunksPerThread * size();
   for (std::size_t i = next_.fetch_add(1, std::memory_order_relaxed); i < parts;
