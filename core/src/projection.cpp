@@ -33,24 +33,46 @@ Csr Csr::from_arma(const arma::sp_mat& m) {
 // The kernels are written once for the scalar T the product runs in: double, or float for
 // single-precision projections. Sums run in T and are added onto the double drive.
 
-// One lane: a dot product per row, four accumulators to hide the FMA latency. Not
-// vectorized: at -O3 GCC turns the float loop into gathers, 1.45x slower on this machine.
+// Vectors of T, `bytes` wide, for the kernels below (GCC takes the vector_size attribute
+// on a dependent type in a typedef, not in an alias-declaration).
+template <class T, std::size_t bytes>
+struct Vector {
+  typedef T type __attribute__((vector_size(bytes)));
+  static type load(const T* p) {
+    type v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+};
+
+// One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
+// (val and x), and this machine's cores (Zen 4) do two per cycle: that, not the FMAs, held
+// it to one nonzero per cycle at any N. So the x of four (double) or eight (float)
+// nonzeros are loaded one by one into a 32-byte vector and multiplied by one vector load of
+// val, with two accumulators for the FMA latency: 1.4x (double) and 1.5x (float) faster at
+// N = 1000 (docs/performance.md). The vectorizer is kept out: it would turn the loads into
+// gather instructions, 1.45x slower than scalar loads here.
 template <class T>
-__attribute__((optimize("no-tree-vectorize"))) static void rows_one_lane(
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static void rows_one_lane(
     const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {
+  using V = Vector<T, 32>;
+  constexpr std::size_t kWidth = 32 / sizeof(T);
   const std::uint32_t* col = a.col.data();
   for (std::size_t i = r0; i < r1; ++i) {
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
-    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (; k + 4 <= end; k += 4) {
-      s0 += val[k] * x[col[k]];
-      s1 += val[k + 1] * x[col[k + 1]];
-      s2 += val[k + 2] * x[col[k + 2]];
-      s3 += val[k + 3] * x[col[k + 3]];
-    }
-    for (; k < end; ++k) s0 += val[k] * x[col[k]];
-    y[i] += (s0 + s1) + (s2 + s3);
+    typename V::type s[2] = {};
+    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
+      for (std::size_t c = 0; c < 2; ++c) {
+        typename V::type xv;
+        for (std::size_t j = 0; j < kWidth; ++j) xv[j] = x[col[k + c * kWidth + j]];
+        s[c] += V::load(val + k + c * kWidth) * xv;
+      }
+    T sum = 0;
+    for (; k < end; ++k) sum += val[k] * x[col[k]];
+    s[0] += s[1];
+    for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
+    y[i] += sum;
   }
 }
 
@@ -67,25 +89,10 @@ constexpr std::size_t kVectorBytes = 32, kMaxVectors = 4;  // 16 registers: 8 ac
 #endif
 
 template <class T>
-struct NativeVec;  // GCC does not take the vector_size attribute on a template type
-template <>
-struct NativeVec<double> {
-  using type = double __attribute__((vector_size(kVectorBytes)));
-};
-template <>
-struct NativeVec<float> {
-  using type = float __attribute__((vector_size(kVectorBytes)));
-};
-
-template <class T>
 struct Lanes {
-  using Vec = typename NativeVec<T>::type;
+  using Vec = typename Vector<T, kVectorBytes>::type;
   static constexpr std::size_t kWidth = kVectorBytes / sizeof(T);
-  static Vec load(const T* p) {
-    Vec v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
+  static Vec load(const T* p) { return Vector<T, kVectorBytes>::load(p); }
   // y[0..V kWidth) += sum_k val[k] * x[col[k] * lanes + 0..V kWidth): one chunk of one row.
   // Kept small so that the compiler holds everything in registers.
   template <std::size_t V>
