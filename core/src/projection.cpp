@@ -35,6 +35,7 @@ Csr Csr::from_arma(const arma::sp_mat& m) {
 
 // Vectors of T, `bytes` wide, for the kernels below (GCC takes the vector_size attribute
 // on a dependent type in a typedef, not in an alias-declaration).
+namespace {
 template <class T, std::size_t bytes>
 struct Vector {
   typedef T type __attribute__((vector_size(bytes)));
@@ -44,6 +45,7 @@ struct Vector {
     return v;
   }
 };
+}  // namespace
 
 // One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
 // (val and x), and this machine's cores (Zen 4) do two per cycle: that, not the FMAs, held
@@ -88,6 +90,7 @@ constexpr std::size_t kVectorBytes = 64, kMaxVectors = 8;
 constexpr std::size_t kVectorBytes = 32, kMaxVectors = 4;  // 16 registers: 8 accumulators
 #endif
 
+namespace {
 template <class T>
 struct Lanes {
   using Vec = typename Vector<T, kVectorBytes>::type;
@@ -131,6 +134,7 @@ struct Lanes {
     }
   }
 };
+}  // namespace
 
 template <class T>
 static void rows_lanes(const Csr& a, const T* val, BasicBlock<const T> x, Block y,
