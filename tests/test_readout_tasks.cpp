@@ -124,6 +124,8 @@ TEST(Ridge, ManyFeaturesSplitUpdateMatchesCentredNormalEquations) {
   // From kSplitFeatures on, X^T X is updated in two parts (two threads when given). Reference:
   // the centred normal equations of MatchesCentredNormalEquations, with the products formed by
   // Armadillo. One thread and two must give the same bits: the same BLAS calls either way.
+  // Samples as rows (add) and as columns (add_columns) reach BLAS with different strides and
+  // transposes; both are checked.
   const std::size_t f = ransim::RidgeAccumulator::kSplitFeatures + 77, n = 300;
   std::mt19937_64 gen(4);
   std::normal_distribution<double> d(0.0, 1.0);
@@ -134,16 +136,21 @@ TEST(Ridge, ManyFeaturesSplitUpdateMatchesCentredNormalEquations) {
   const arma::rowvec xbar = arma::mean(x, 0), ybar = arma::mean(y, 0);
   const arma::mat xc = x.each_row() - xbar, yc = y.each_row() - ybar;
   const arma::mat wx = arma::solve(xc.t() * xc + lambda * arma::eye(f, f), xc.t() * yc);
-  arma::mat w[2];
-  for (std::size_t threads : {1u, 2u}) {
-    ransim::RidgeAccumulator acc(f, 2);
-    for (std::size_t r = 0; r < n; r += 100)  // blocks, as the episode runner adds them
-      acc.add_columns(x.rows(r, r + 99).t(), y.rows(r, r + 99).t(), threads);
-    w[threads - 1] = acc.solve(lambda);
+  for (bool columns : {true, false}) {
+    SCOPED_TRACE(columns ? "add_columns" : "add");
+    arma::mat w[2];
+    for (std::size_t threads : {1u, 2u}) {
+      ransim::RidgeAccumulator acc(f, 2);
+      for (std::size_t r = 0; r < n; r += 100) {  // blocks, as the episode runner adds them
+        if (columns) acc.add_columns(x.rows(r, r + 99).t(), y.rows(r, r + 99).t(), threads);
+        else acc.add(x.rows(r, r + 99), y.rows(r, r + 99), threads);
+      }
+      w[threads - 1] = acc.solve(lambda);
+    }
+    EXPECT_LT(arma::abs(w[0].rows(0, f - 1) - wx).max(), 1e-10 * arma::abs(wx).max());
+    EXPECT_LT(arma::abs(w[0].row(f) - (ybar - xbar * wx)).max(), 1e-10);
+    EXPECT_TRUE(arma::approx_equal(w[0], w[1], "absdiff", 0.0));
   }
-  EXPECT_LT(arma::abs(w[0].rows(0, f - 1) - wx).max(), 1e-10 * arma::abs(wx).max());
-  EXPECT_LT(arma::abs(w[0].row(f) - (ybar - xbar * wx)).max(), 1e-10);
-  EXPECT_TRUE(arma::approx_equal(w[0], w[1], "absdiff", 0.0));
 }
 
 TEST(Ridge, BiasIsNotShrunk) {
@@ -167,6 +174,8 @@ TEST(Ridge, ErrorsWithoutSamplesOrOnShapeMismatch) {
   EXPECT_THROW(acc.add(arma::mat(5, 2, arma::fill::ones), arma::mat(5, 1, arma::fill::ones)),
                std::logic_error);
   EXPECT_THROW(acc.add(arma::mat(5, 3, arma::fill::ones), arma::mat(4, 1, arma::fill::ones)),
+               std::logic_error);
+  EXPECT_THROW(acc.add_columns(arma::mat(3, 5, arma::fill::ones), arma::mat(1, 4, arma::fill::ones)),
                std::logic_error);
 }
 

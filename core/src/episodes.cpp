@@ -222,17 +222,19 @@ RunResult run_episodes(const Scenario& sc, const RunOptions& opts) {
     return fine;
   };
 
+  auto add_filled = [&] {  // the filled columns, in place: x.cols(...) would be a copy
+    acc.add_columns(arma::mat(x.memptr(), F, filled, false, true),
+                    arma::mat(y.memptr(), D, filled, false, true), T);
+    filled = 0;
+  };
   ok = run_split(Split::Train, task->train, [&](std::size_t, Batch& bt) {
-    if (filled + bt.x.n_cols > block) {
-      acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1), T);
-      filled = 0;
-    }
+    if (filled + bt.x.n_cols > block) add_filled();
     x.cols(filled, filled + bt.x.n_cols - 1) = bt.x;
     y.cols(filled, filled + bt.y.n_cols - 1) = bt.y;
     filled += bt.x.n_cols;
   });
   if (ok) {
-    if (filled) acc.add_columns(x.cols(0, filled - 1), y.cols(0, filled - 1), T);
+    if (filled) add_filled();
     try {
       w = acc.solve(sc.readout.real("ridge"));
     } catch (...) {

@@ -11,10 +11,10 @@ namespace ransim {
 class RidgeAccumulator {
  public:
   RidgeAccumulator(std::size_t features, std::size_t outputs);
-  // X: samples x features, Y: samples x outputs.
-  void add(const arma::mat& x, const arma::mat& y) { add_columns(x.t(), y.t()); }
-  // The same with one column per sample (features x samples, outputs x samples). With
-  // threads > 1, a large X^T X update runs on two threads (BLAS itself held to one).
+  // X: samples x features, Y: samples x outputs. With threads > 1, a large X^T X update
+  // runs on two threads (BLAS itself held to one).
+  void add(const arma::mat& x, const arma::mat& y, std::size_t threads = 1);
+  // The same with one column per sample (features x samples, outputs x samples).
   void add_columns(const arma::mat& xt, const arma::mat& yt, std::size_t threads = 1);
   // From this many features on, X^T X is updated in two parts (ridge.cpp).
   static constexpr std::size_t kSplitFeatures = 1024;
@@ -23,6 +23,10 @@ class RidgeAccumulator {
   std::size_t samples() const { return n_; }
 
  private:
+  // X^T X += the samples' products, read in place: a transposed copy of a large X costs a
+  // fresh allocation, and on this project's VM paging one in is slower than the product.
+  void add_gram(const double* x, std::size_t samples, bool samples_in_columns, std::size_t threads);
+
   arma::mat gram_;  // X^T X, upper triangle
   arma::vec sum_;   // X^T 1
   arma::mat xty_;   // [X 1]^T Y
