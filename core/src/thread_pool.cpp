@@ -8,9 +8,9 @@ namespace {
 constexpr int kSpinsBeforeYield = 20000;  // about 6 us of atomic loads on the project's VM
 }
 
-ThreadPool::ThreadPool(std::size_t threads) {
-  for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i)
-    workers_.emplace_back([this] { worker(); });
+ThreadPool::ThreadPool(std::size_t threads) : claimed_(std::max<std::size_t>(threads, 1)) {
+  for (std::size_t t = 1; t < claimed_.size(); ++t)
+    workers_.emplace_back([this, t] { worker(t); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -20,15 +20,22 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-// The range is cut into kChunksPerThread chunks per thread, claimed in order: a thread on
-// a slower or busier core simply takes fewer. Which thread computes a chunk never changes
-// its result.
-void ThreadPool::run_chunks() {
-  const std::size_t parts = kChunksPerThread * size();
-  for (std::size_t i = next_.fetch_add(1, std::memory_order_relaxed); i < parts;
-       i = next_.fetch_add(1, std::memory_order_relaxed)) {
-    const std::size_t begin = job_n_ * i / parts, end = job_n_ * (i + 1) / parts;
-    if (begin < end) job_(ctx_, begin, end);
+// The range is cut into kChunksPerThread chunks per thread, and each thread first works
+// through its own share: the same thread then handles the same units in every loop over
+// them (drive, product rows, activation, integrator update), so that their data stay in that
+// core's cache instead of crossing to the other core each step. A thread done with its share
+// takes what is left of the others': a thread on a slower or busier core simply does less.
+// Which thread computes a chunk never changes its result.
+void ThreadPool::run_chunks(std::size_t thread) {
+  const std::size_t threads = size(), parts = kChunksPerThread * threads;
+  for (std::size_t o = 0; o < threads; ++o) {
+    const std::size_t owner = (thread + o) % threads;
+    for (std::size_t i = claimed_[owner].n.fetch_add(1, std::memory_order_relaxed); i < kChunksPerThread;
+         i = claimed_[owner].n.fetch_add(1, std::memory_order_relaxed)) {
+      const std::size_t part = owner * kChunksPerThread + i;
+      const std::size_t begin = job_n_ * part / parts, end = job_n_ * (part + 1) / parts;
+      if (begin < end) job_(ctx_, begin, end);
+    }
   }
 }
 
@@ -40,11 +47,11 @@ void ThreadPool::run(std::size_t n, Job job, void* ctx, std::size_t min_per_thre
   job_ = job;
   ctx_ = ctx;
   job_n_ = n;
-  next_.store(0, std::memory_order_relaxed);
+  for (auto& c : claimed_) c.n.store(0, std::memory_order_relaxed);
   pending_.store(workers_.size(), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
-  run_chunks();
+  run_chunks(0);
   // On a busy machine a worker may be descheduled: after a short spin (~6 us: 20000 loads),
   // give the core away instead of burning the time slice the worker needs. A yield is a
   // system call, slow on a VM, so the spin outlasts the usual wait for the last chunk.
@@ -52,7 +59,7 @@ void ThreadPool::run(std::size_t n, Job job, void* ctx, std::size_t min_per_thre
     if (spin > kSpinsBeforeYield) std::this_thread::yield();
 }
 
-void ThreadPool::worker() {
+void ThreadPool::worker(std::size_t thread) {
   std::uint64_t seen = 0;
   for (;;) {
     // Spin for a while (jobs come every few microseconds during a run; the first ~6 us
@@ -69,7 +76,7 @@ void ThreadPool::worker() {
     }
     seen = g;
     if (stop_.load()) return;
-    run_chunks();
+    run_chunks(thread);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }

@@ -32,8 +32,8 @@ class ThreadPool {
  private:
   using Job = void (*)(void*, std::size_t, std::size_t);
   void run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread);
-  void worker();
-  void run_chunks();
+  void worker(std::size_t thread);
+  void run_chunks(std::size_t thread);
   // Two: every claim moves a cache line between cores. Against four, medians of 6-10
   // alternating runs: one-lane N = 1000 leaky step 24.2-26.1 against 26.0-28.0 us, cortex
   // and hippocampus tokens no slower (docs/performance.md).
@@ -45,7 +45,11 @@ class ThreadPool {
   std::size_t job_n_ = 0;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::size_t> pending_{0};
-  std::atomic<std::size_t> next_{0};  // next chunk to claim
+  // Chunks claimed so far of each thread's own share, one cache line each (thread_pool.cpp).
+  struct alignas(64) Claimed {
+    std::atomic<std::size_t> n{0};
+  };
+  std::vector<Claimed> claimed_;
   std::atomic<bool> stop_{false};
 };
 
