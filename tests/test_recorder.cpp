@@ -427,6 +427,27 @@ TEST_F(RecorderTest, MaybeFlushHonoursTheInterval) {
   EXPECT_EQ(dims[0], 4u);
 }
 
+TEST_F(RecorderTest, MaybeFlushWritesOnceABufferHoldsFlushBytes) {
+  // flush_bytes = 3 samples of 2 x 3 doubles, interval 1e9 s: only a full buffer flushes.
+  // Flushed at 2 samples (too early), the file would hold 2; never flushed, 0.
+  const std::string path = file("full.h5");
+  run_and_kill([&] {
+    Recorder rec(RecorderOptions{path, 1e9, 4, 256, 3 * 6 * sizeof(double)});  // 4: gzip level
+    auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
+    for (std::size_t t = 0; t < 4; ++t) {
+      rec.append(id, sample(t).data());
+      rec.maybe_flush();  // full after the third sample
+    }
+    raise(SIGKILL);
+  });
+  File f(path);
+  ASSERT_GE(f.id, 0);
+  std::vector<hsize_t> dims;
+  auto v = read_doubles(f.id, std::string(kState) + "/data", &dims);
+  ASSERT_EQ(dims, (std::vector<hsize_t>{3, 2, 3}));
+  EXPECT_EQ(v[2 * 6 + 5], value(2, 1, 2));
+}
+
 TEST_F(RecorderTest, KilledRunKeepsEverythingUpToTheLastFlush) {
   const std::string path = file("killed.h5");
   make_killed_file(path);

@@ -344,6 +344,10 @@ Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<st
   im.attr_double(t0.get(), "rate", rate, st);
   im.attr_string(t0.get(), "unit", "seconds", st);
 
+  // Room for a flush's worth of samples, reserved once: pages that are never written cost
+  // nothing, while growing by doubling copies the samples and pages in fresh memory again
+  // at every step (slow on the project's VM: docs/performance.md).
+  s.buffer.reserve(std::max<std::size_t>(1, opts_.flush_bytes / sample_bytes) * s.sample_size);
   im.series.push_back(std::move(s));
   im.flush_file();
   return im.series.size() - 1;
@@ -461,7 +465,10 @@ void Recorder::maybe_flush() {
   Impl& im = *impl_;
   im.check_not_finished("maybe_flush");
   const std::chrono::duration<double> since = std::chrono::steady_clock::now() - im.last_flush;
-  if (since.count() >= opts_.flush_interval) flush();
+  const bool full = std::any_of(im.series.begin(), im.series.end(), [&](const Impl::Series& s) {
+    return s.buffer.size() * sizeof(double) >= opts_.flush_bytes;
+  });
+  if (full || since.count() >= opts_.flush_interval) flush();
 }
 
 void Recorder::finish(const std::string& status) {

@@ -93,10 +93,4 @@ arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda) {
   return acc.solve(lambda);
 }
 
-arma::mat ridge_predict(const arma::mat& w, const arma::mat& x) {
-  arma::mat out = x * w.rows(0, w.n_rows - 2);
-  out.each_row() += w.row(w.n_rows - 1);
-  return out;
-}
-
 }  // namespace ransim

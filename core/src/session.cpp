@@ -253,14 +253,17 @@ std::vector<double> Session::sample(std::size_t population, const std::string& v
 }
 
 void Session::fit() {
-  const std::size_t lanes = sc_.lanes, fit_at = protocol_.warmup + protocol_.train;
-  arma::mat X = features_.cols(protocol_.warmup * lanes, fit_at * lanes - 1).t();
-  arma::mat Y(X.n_rows, seq_.target_dim);
-  for (std::size_t k = protocol_.warmup; k < fit_at; ++k)
+  const std::size_t lanes = sc_.lanes, samples = protocol_.train * lanes;
+  arma::mat yt(seq_.target_dim, samples);
+  for (std::size_t k = 0; k < protocol_.train; ++k)
     for (std::size_t b = 0; b < lanes; ++b)
       for (std::size_t o = 0; o < seq_.target_dim; ++o)
-        Y((k - protocol_.warmup) * lanes + b, o) = seq_.target_at(k, b)[o];
-  w_ = ridge_fit(X, Y, sc_.readout.real("ridge"));
+        yt(o, k * lanes + b) = seq_.target_at(protocol_.warmup + k, b)[o];
+  // The training columns of features_ in place (one sample per column); a copy or a transpose
+  // of a long run's states would page in as much fresh memory again.
+  RidgeAccumulator acc(features_.n_rows, seq_.target_dim);
+  acc.add_columns(arma::mat(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples, false, true), yt);
+  w_ = acc.solve(sc_.readout.real("ridge"));
 }
 
 std::optional<std::vector<double>> Session::prediction() {

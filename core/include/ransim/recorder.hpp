@@ -23,6 +23,9 @@ struct RecorderOptions {
   double flush_interval = 2.0;  // s of wall time between flushes
   int compression = 4;          // gzip level 0..9 (0: none)
   std::size_t chunk_samples = 256;
+  // A flush also comes once a series has buffered this many bytes: it bounds the memory a
+  // fast run with large samples holds between flushes.
+  std::size_t flush_bytes = std::size_t{64} << 20;
 };
 
 class Recorder {
@@ -60,7 +63,8 @@ class Recorder {
 
   // Writes buffered samples and flushes the file to disk.
   void flush();
-  // Flushes if flush_interval has elapsed since the last flush.
+  // Flushes if flush_interval has elapsed since the last flush or a series' buffer holds
+  // flush_bytes.
   void maybe_flush();
   // Final write: root attributes `status` (e.g. "complete", "interrupted", "diverged") and
   // `complete` (1 only for "complete"), then flush and close. Further calls are errors.
