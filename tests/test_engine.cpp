@@ -13,6 +13,8 @@
 #include <cmath>
 #include <limits>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <iomanip>
 #include <memory>
 #include <random>
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "ransim/memory.hpp"
 #include "ransim/network.hpp"
 #include "ransim/thread_pool.hpp"
 #include "run_internal.hpp"  // Health
@@ -456,6 +459,43 @@ TEST(ThreadPool, CoversEveryIndexExactlyOnce) {
           ASSERT_EQ(hits[i].load(), 1) << threads << " threads, n " << n << ", index " << i;
       }
   }
+}
+
+TEST(Memory, PreferHugePagesBacksTheRangeWithHugePages) {
+  // Where the kernel gives transparent huge pages on request (THP mode "madvise", Debian's
+  // default, or "always"), an advised 16 MiB buffer, once written, must hold 2 MiB pages:
+  // its mapping in /proc/self/smaps then counts AnonHugePages. In "madvise" mode, without
+  // the advice it counts none.
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string mode;
+  std::getline(thp, mode);
+  if (mode.empty() || mode.find("[never]") != std::string::npos)
+    GTEST_SKIP() << "no transparent huge pages on this system";
+  const std::size_t bytes = std::size_t{16} << 20;
+  std::unique_ptr<char[]> buffer(new char[bytes]);  // not yet written
+  ransim::prefer_huge_pages(buffer.get(), bytes);
+  std::memset(buffer.get(), 1, bytes);
+  // The advice splits the buffer's mapping at the 2 MiB boundaries: sum over every mapping
+  // that overlaps the buffer.
+  const auto at = reinterpret_cast<std::uintptr_t>(buffer.get());
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool overlaps = false;
+  int mappings = 0;
+  long huge_kb = 0;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
+      overlaps = lo < at + bytes && at < hi;
+      mappings += overlaps;
+    } else if (overlaps && line.rfind("AnonHugePages:", 0) == 0) {
+      huge_kb += std::stol(line.substr(std::string("AnonHugePages:").size()));
+    }
+  }
+  ASSERT_GT(mappings, 0) << "the buffer's mapping is not in /proc/self/smaps";
+  EXPECT_GE(huge_kb, 2048) << "THP mode: " << mode;
 }
 
 TEST(Lanes, TwoThreadsBitwiseEqualOneThread) {

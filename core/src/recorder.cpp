@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "ransim/error.hpp"
+#include "ransim/memory.hpp"
 
 namespace ransim {
 
@@ -348,6 +349,7 @@ Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<st
   // nothing, while growing by doubling copies the samples and pages in fresh memory again
   // at every step (slow on the project's VM: docs/performance.md).
   s.buffer.reserve(std::max<std::size_t>(1, opts_.flush_bytes / sample_bytes) * s.sample_size);
+  prefer_huge_pages(s.buffer.data(), s.buffer.capacity() * sizeof(double));
   im.series.push_back(std::move(s));
   im.flush_file();
   return im.series.size() - 1;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "ransim/error.hpp"
+#include "ransim/memory.hpp"
 #include "ransim/recorder.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/ridge.hpp"
@@ -95,7 +96,8 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   with_input_ = has_readout_ && sc_.readout.boolean("include_input");
   std::size_t features = with_input_ ? seq_.input_dim : 0;
   for (auto i : feature_pops_) features += net_->populations()[i].model->state_size();
-  features_.set_size(features, has_readout_ ? seq_.steps * lanes : 0);
+  features_.set_size(features, has_readout_ ? seq_.steps * lanes : 0);  // written token by token
+  prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
 
   // [[compare]]: resolve both recordables of each pair now, so a typo fails before the run.
   for (auto& c : sc_.compares) {
