@@ -34,7 +34,14 @@ Csr Csr::from_arma(const arma::sp_mat& m) {
 // single-precision projections. Sums run in T and are added onto the double drive.
 
 // Vectors of T, `bytes` wide, for the kernels below (GCC takes the vector_size attribute
-// on a dependent type in a typedef, not in an alias-declaration).
+// on a dependent type in a typedef, not in an alias-declaration). Never wider than the
+// target's registers: without AVX, 32-byte vectors would be emulated, and GCC warns that
+// returning one changes the ABI.
+#if defined(__AVX__)
+constexpr std::size_t kRegisterBytes = 32;
+#else
+constexpr std::size_t kRegisterBytes = 16;
+#endif
 namespace {
 template <class T, std::size_t bytes>
 struct Vector {
@@ -50,15 +57,15 @@ struct Vector {
 // One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
 // (val and x), and this machine's cores (Zen 4) do two per cycle: that, not the FMAs, held
 // it to one nonzero per cycle at any N. So the x of four (double) or eight (float)
-// nonzeros are loaded one by one into a 32-byte vector and multiplied by one vector load of
-// val, with two accumulators for the FMA latency: 1.4x (double) and 1.5x (float) faster at
-// N = 1000 (docs/performance.md). The vectorizer is kept out: it would turn the loads into
+// nonzeros are loaded one by one into a 32-byte vector (half as many into 16 bytes without
+// AVX) and multiplied by one vector load of val, with two accumulators for the FMA latency:
+// 1.4x (double) and 1.5x (float) faster at N = 1000 (docs/performance.md). The vectorizer is kept out: it would turn the loads into
 // gather instructions, 1.45x slower than scalar loads here.
 template <class T>
 __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static void rows_one_lane(
     const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {
-  using V = Vector<T, 32>;
-  constexpr std::size_t kWidth = 32 / sizeof(T);
+  using V = Vector<T, kRegisterBytes>;
+  constexpr std::size_t kWidth = kRegisterBytes / sizeof(T);
   const std::uint32_t* col = a.col.data();
   for (std::size_t i = r0; i < r1; ++i) {
     std::size_t k = a.row_ptr[i];
@@ -87,7 +94,7 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static v
 #ifdef __AVX512F__
 constexpr std::size_t kVectorBytes = 64, kMaxVectors = 8;
 #else
-constexpr std::size_t kVectorBytes = 32, kMaxVectors = 4;  // 16 registers: 8 accumulators
+constexpr std::size_t kVectorBytes = kRegisterBytes, kMaxVectors = 4;  // 16 registers: 8 accumulators
 #endif
 
 namespace {
