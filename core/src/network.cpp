@@ -37,10 +37,11 @@ SourceRef Network::source(const std::string& name) const {
 }
 
 void Network::compute_drive(const double* x, const double* u) {
-  for (auto& p : pops_)  // on the pool: each thread clears the drive it will sum into
+  for (auto& p : pops_) {  // on the pool: each thread clears the drive it will sum into
+    double* d = p.drive.data();
     pool_.parallel_for(
-        p.drive.size(), [&](std::size_t b, std::size_t e) { std::fill(p.drive.begin() + b, p.drive.begin() + e, 0.0); },
-        4096);
+        p.drive.size(), [&](std::size_t b, std::size_t e) { std::fill(d + b, d + e, 0.0); }, 4096);
+  }
   const ConstBlock input{u, input_size_, lanes_};
   const ConstBlock state{x, state_size_, lanes_};
   for (auto& proj : projections_) {

@@ -59,8 +59,9 @@ struct Vector {
 // it to one nonzero per cycle at any N. So the x of four (double) or eight (float)
 // nonzeros are loaded one by one into a 32-byte vector (half as many into 16 bytes without
 // AVX) and multiplied by one vector load of val, with two accumulators for the FMA latency:
-// 1.4x (double) and 1.5x (float) faster at N = 1000 (docs/performance.md). The vectorizer is kept out: it would turn the loads into
-// gather instructions, 1.45x slower than scalar loads here.
+// 1.4x (double) and 1.5x (float) faster at N = 1000 (docs/performance.md). The vectorizer
+// is kept out: it would turn the loads into gather instructions, 1.45x slower than scalar
+// loads here.
 template <class T>
 __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static void rows_one_lane(
     const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {

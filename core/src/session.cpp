@@ -264,7 +264,9 @@ void Session::fit() {
   // The training columns of features_ in place (one sample per column); a copy or a transpose
   // of a long run's states would page in as much fresh memory again.
   RidgeAccumulator acc(features_.n_rows, seq_.target_dim);
-  acc.add_columns(arma::mat(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples, false, true), yt);
+  const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples,
+                        false, true);
+  acc.add_columns(train, yt);
   w_ = acc.solve(sc_.readout.real("ridge"));
 }
 

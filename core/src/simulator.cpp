@@ -54,7 +54,8 @@ struct PoolAlgebra : odeint::range_algebra {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         for (std::size_t i = b; i < e; i += ahead) {  // blocks, so the inner loop vectorises
           const std::size_t end = std::min(i + ahead, e);
-          for (std::size_t p = end; p < std::min(end + ahead, e); p += 8) __builtin_prefetch(out + p, 1);
+          for (std::size_t p = end; p < std::min(end + ahead, e); p += 8)  // 8 values: a line
+            __builtin_prefetch(out + p, 1);
           for (std::size_t j = i; j < end; ++j) op(std::get<I>(args)[j]...);
         }
       }(std::make_index_sequence<states>{});
