@@ -90,21 +90,16 @@ void BM_PlainScalarCsr(benchmark::State& state) {
 }
 BENCHMARK(BM_PlainScalarCsr)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
-// The engine's sparse product alone (csr_multiply_add, one thread) on the same matrix, with
-// lanes of x: the part of a leaky step that the lane kernels decide.
+// The engine's sparse product alone (CsrProduct, one thread) on the same matrix, with lanes of
+// x: the part of a leaky step that the lane kernels decide.
 void BM_CsrProduct(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const std::size_t lanes = static_cast<std::size_t>(state.range(1));
-  const Csr w = bench_matrix(n);
-  const std::vector<float> w_single(w.val.begin(), w.val.end());
+  CsrProduct product(bench_matrix(n), state.range(2) ? Precision::Single : Precision::Double);
   LaneVector<double> x(n * lanes, 0.5), y(n * lanes);  // aligned, as the engine's blocks
-  LaneVector<float> x_single;
   ThreadPool pool(1);
   for (auto _ : state) {
-    if (state.range(2))
-      csr_multiply_add(w, w_single, {x.data(), n, lanes}, x_single, {y.data(), n, lanes}, pool);
-    else
-      csr_multiply_add(w, {x.data(), n, lanes}, {y.data(), n, lanes}, pool);
+    product.multiply_add({x.data(), n, lanes}, {y.data(), n, lanes}, pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }

@@ -310,7 +310,7 @@ TEST(Csr, ToArmaAndFromArmaRoundTrip) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. csr_multiply_add against a naive dense product.
+// 7. CsrProduct against a naive dense product.
 // ---------------------------------------------------------------------------------------
 
 // A matrix with rows of very different lengths, every fifth row empty (but not the middle
@@ -340,42 +340,69 @@ Csr ragged_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
   return c;
 }
 
-TEST(CsrMultiplyAdd, MatchesNaiveDenseProduct) {
+// The products under test: the L1 size of this machine, a 1 KiB cache, so that every lane
+// count above one runs in narrow panels of columns, and a cache so large that none does.
+struct CacheCase {
+  const char* name;
+  std::size_t bytes;
+};
+const CacheCase kCaches[] = {{"this machine's L1", ransim::CsrProduct::l1_data_cache_bytes()},
+                             {"1 KiB", 1024},
+                             {"no panels", std::size_t{1} << 40}};
+
+TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
+  const Csr a = ragged_matrix(100, 500, 41);
+  const ransim::CsrProduct small(a, ransim::Precision::Double, 1024);
+  EXPECT_EQ(small.panel_width(1), 0u);     // one lane never
+  EXPECT_EQ(small.panel_width(3), 42u);    // 1024 / (3 lanes x 8 bytes)
+  EXPECT_EQ(small.panel_width(200), 1u);   // a row of x beyond the cache: one column a panel
+  const ransim::CsrProduct single(a, ransim::Precision::Single, 1024);
+  EXPECT_EQ(single.panel_width(3), 85u);   // 1024 / (3 lanes x 4 bytes)
+  const ransim::CsrProduct l1(a, ransim::Precision::Double, 48 * 1024);
+  EXPECT_EQ(l1.panel_width(64), 96u);      // x: 500 x 512 bytes, beyond 2 x 48 KiB
+  EXPECT_EQ(l1.panel_width(8), 0u);        // x: 500 x 64 bytes, within 2 x 48 KiB
+}
+
+TEST(CsrProduct, MatchesNaiveDenseProduct) {
   // Reference: y_ref(i, b) = y0(i, b) + sum_j A(i, j) x(j, b), dense plain loops.
   // The library sums in another order; the tolerance is 1e-13 of sum_j |A(i,j)| |x(j,b)|.
   // 127 lanes = 64 + 32 + 16 + 8 + 7: every chunk width of the lane kernel and the rest.
+  // One product per cache size serves every lane count in turn: its panels follow the lanes.
   const std::size_t rows = 2000, cols = 500;
   const Csr a = ragged_matrix(rows, cols, 42);
   expect_well_formed(a);
   const arma::mat ad = dense(a);
   std::mt19937_64 gen(7);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  for (std::size_t threads : {1u, 2u}) {
-    ransim::ThreadPool pool(threads);
-    for (std::size_t lanes : {1u, 3u, 40u, 64u, 127u}) {
-      SCOPED_TRACE("threads " + std::to_string(threads) + " lanes " + std::to_string(lanes));
-      std::vector<double> x(cols * lanes), y(rows * lanes);
-      for (auto& v : x) v = dist(gen);
-      for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
-      std::vector<double> ref = y, mag(rows * lanes, 0.0);
-      for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < cols; ++j)
-          if (ad(i, j) != 0.0)
-            for (std::size_t b = 0; b < lanes; ++b) {
-              ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
-              mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
-            }
-      ransim::csr_multiply_add(a, ransim::ConstBlock{x.data(), cols, lanes},
-                               ransim::Block{y.data(), rows, lanes}, pool);
-      for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t b = 0; b < lanes; ++b)
-          ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
-              << "row " << i << " lane " << b;
+  for (const CacheCase& cache : kCaches)
+    for (std::size_t threads : {1u, 2u}) {
+      ransim::ThreadPool pool(threads);
+      ransim::CsrProduct product(a, ransim::Precision::Double, cache.bytes);
+      for (std::size_t lanes : {1u, 3u, 40u, 64u, 127u, 3u}) {
+        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) +
+                     ", lanes " + std::to_string(lanes));
+        std::vector<double> x(cols * lanes), y(rows * lanes);
+        for (auto& v : x) v = dist(gen);
+        for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
+        std::vector<double> ref = y, mag(rows * lanes, 0.0);
+        for (std::size_t i = 0; i < rows; ++i)
+          for (std::size_t j = 0; j < cols; ++j)
+            if (ad(i, j) != 0.0)
+              for (std::size_t b = 0; b < lanes; ++b) {
+                ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
+                mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
+              }
+        product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
+                             ransim::Block{y.data(), rows, lanes}, pool);
+        for (std::size_t i = 0; i < rows; ++i)
+          for (std::size_t b = 0; b < lanes; ++b)
+            ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
+                << "row " << i << " lane " << b;
+      }
     }
-  }
 }
 
-TEST(CsrMultiplyAdd, TwoThreadsBitwiseEqualOneThread) {
+TEST(CsrProduct, TwoThreadsBitwiseEqualOneThread) {
   // Rows are split between threads, each row summed by the same code: no difference at all.
   // 2000 rows of ~48 nonzeros: the split threshold 20000 / ((nnz/row + 1) lanes) + 1 rows per
   // thread is exceeded for every lane count used here.
@@ -383,63 +410,68 @@ TEST(CsrMultiplyAdd, TwoThreadsBitwiseEqualOneThread) {
   ransim::ThreadPool one(1), two(2);
   std::mt19937_64 gen(8);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  for (std::size_t lanes : {1u, 3u, 64u}) {
-    std::vector<double> x(500 * lanes), y1(2000 * lanes), y2;
-    for (auto& v : x) v = dist(gen);
-    for (auto& v : y1) v = dist(gen);
-    y2 = y1;
-    ransim::csr_multiply_add(a, {x.data(), 500, lanes}, {y1.data(), 2000, lanes}, one);
-    ransim::csr_multiply_add(a, {x.data(), 500, lanes}, {y2.data(), 2000, lanes}, two);
-    EXPECT_EQ(y1, y2) << "lanes " << lanes;
+  for (const CacheCase& cache : kCaches) {
+    ransim::CsrProduct product(a, ransim::Precision::Double, cache.bytes);
+    for (std::size_t lanes : {1u, 3u, 64u}) {
+      std::vector<double> x(500 * lanes), y1(2000 * lanes), y2;
+      for (auto& v : x) v = dist(gen);
+      for (auto& v : y1) v = dist(gen);
+      y2 = y1;
+      product.multiply_add({x.data(), 500, lanes}, {y1.data(), 2000, lanes}, one);
+      product.multiply_add({x.data(), 500, lanes}, {y2.data(), 2000, lanes}, two);
+      EXPECT_EQ(y1, y2) << cache.name << ", lanes " << lanes;
+    }
   }
 }
 
-TEST(CsrMultiplyAdd, SinglePrecisionWithinTheFloatSummationBound) {
+TEST(CsrProduct, SinglePrecisionWithinTheFloatSummationBound) {
   // Reference: y0 + sum_j fl(A(i, j)) fl(x(j, b)), in double with plain loops from the
   // float-rounded inputs. Summing n products in float, in any order, errs by at most
   // gamma_n = n u / (1 - n u) times sum_j |A(i,j) x(j,b)|, u = 2^-24 (Higham, Accuracy and
   // Stability of Numerical Algorithms, 2nd ed., eq. 3.5); the final add to double y rounds
-  // once more.
+  // once more. In panels a row is summed piece by piece, each piece added onto y: a sum of
+  // fewer float terms, within the same bound.
   const std::size_t rows = 2000, cols = 500;
   const Csr a = ragged_matrix(rows, cols, 44);
-  const std::vector<float> val(a.val.begin(), a.val.end());
   std::mt19937_64 gen(9);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   const double u = std::ldexp(1.0, -24);
-  for (std::size_t threads : {1u, 2u}) {
-    ransim::ThreadPool pool(threads);
-    for (std::size_t lanes : {1u, 3u, 8u, 40u, 64u, 127u}) {
-      SCOPED_TRACE("threads " + std::to_string(threads) + " lanes " + std::to_string(lanes));
-      std::vector<double> x(cols * lanes), y(rows * lanes);
-      for (auto& v : x) v = dist(gen);
-      for (auto& v : y) v = dist(gen);
-      std::vector<double> ref = y, mag(rows * lanes, 0.0);
-      std::vector<std::size_t> terms(rows);
-      for (std::size_t i = 0; i < rows; ++i) {
-        terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
-        for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
-          for (std::size_t b = 0; b < lanes; ++b) {
-            const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
-            ref[i * lanes + b] += p;
-            mag[i * lanes + b] += std::abs(p);
-          }
-      }
-      ransim::LaneVector<float> scratch;
-      ransim::csr_multiply_add(a, val, ransim::ConstBlock{x.data(), cols, lanes}, scratch,
-                               ransim::Block{y.data(), rows, lanes}, pool);
-      double worst = 0;  // deviation / bound
-      for (std::size_t i = 0; i < rows; ++i) {
-        const double gamma = static_cast<double>(terms[i]) * u / (1.0 - static_cast<double>(terms[i]) * u);
-        for (std::size_t b = 0; b < lanes; ++b) {
-          const double r = ref[i * lanes + b];
-          const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
-          ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
-          if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
+  for (const CacheCase& cache : kCaches)
+    for (std::size_t threads : {1u, 2u}) {
+      ransim::ThreadPool pool(threads);
+      ransim::CsrProduct product(a, ransim::Precision::Single, cache.bytes);
+      for (std::size_t lanes : {1u, 3u, 8u, 40u, 64u, 127u}) {
+        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) +
+                     ", lanes " + std::to_string(lanes));
+        std::vector<double> x(cols * lanes), y(rows * lanes);
+        for (auto& v : x) v = dist(gen);
+        for (auto& v : y) v = dist(gen);
+        std::vector<double> ref = y, mag(rows * lanes, 0.0);
+        std::vector<std::size_t> terms(rows);
+        for (std::size_t i = 0; i < rows; ++i) {
+          terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
+          for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
+            for (std::size_t b = 0; b < lanes; ++b) {
+              const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
+              ref[i * lanes + b] += p;
+              mag[i * lanes + b] += std::abs(p);
+            }
         }
+        product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
+                             ransim::Block{y.data(), rows, lanes}, pool);
+        double worst = 0;  // deviation / bound
+        for (std::size_t i = 0; i < rows; ++i) {
+          const double gamma = static_cast<double>(terms[i]) * u / (1.0 - static_cast<double>(terms[i]) * u);
+          for (std::size_t b = 0; b < lanes; ++b) {
+            const double r = ref[i * lanes + b];
+            const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
+            ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
+            if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
+          }
+        }
+        EXPECT_GT(worst, 1e-3);  // float sums: double ones would sit ~1e-10 of the bound
       }
-      EXPECT_GT(worst, 1e-3);  // float sums: double ones would sit ~1e-10 of the bound
     }
-  }
 }
 
 TEST(SparseProjection, SinglePrecisionRecordsTheRoundedWeightsItUses) {
@@ -461,7 +493,7 @@ TEST(SparseProjection, SinglePrecisionRecordsTheRoundedWeightsItUses) {
   EXPECT_GT(changed, w.nnz() / 2);  // normal draws are almost never floats already
 }
 
-TEST(CsrMultiplyAdd, EmptyMatrixLeavesYUnchanged) {
+TEST(CsrProduct, EmptyMatrixLeavesYUnchanged) {
   Csr a;
   a.rows = 5;
   a.cols = 3;
@@ -469,8 +501,11 @@ TEST(CsrMultiplyAdd, EmptyMatrixLeavesYUnchanged) {
   ransim::ThreadPool pool(2);
   std::vector<double> x = {1, 2, 3, 4, 5, 6}, y = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   const std::vector<double> y0 = y;
-  ransim::csr_multiply_add(a, {x.data(), 3, 2}, {y.data(), 5, 2}, pool);
-  EXPECT_EQ(y, y0);
+  for (std::size_t cache : {std::size_t{8}, std::size_t{1} << 20}) {  // panels or not
+    ransim::CsrProduct product(a, ransim::Precision::Double, cache);
+    product.multiply_add({x.data(), 3, 2}, {y.data(), 5, 2}, pool);
+    EXPECT_EQ(y, y0);
+  }
 }
 
 // ---------------------------------------------------------------------------------------

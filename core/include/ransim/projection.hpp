@@ -2,6 +2,7 @@
 // Projections sum weighted source values into a target population's input slots.
 // Sources are the external input ("input") or a population's state.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,16 +33,40 @@ struct Csr {
   static Csr from_arma(const arma::sp_mat& m);
 };
 
-// y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks; rows split over the pool.
-void csr_multiply_add(const Csr& a, ConstBlock x, Block y, ThreadPool& pool);
-// The same in single precision: the weights `val` (a's pattern), x rounded to float into
-// `x_single`, sums in float added onto the double y. With many lanes the product is bound by
-// reading x, and float halves that (docs/performance.md).
-void csr_multiply_add(const Csr& a, const std::vector<float>& val, ConstBlock x,
-                      LaneVector<float>& x_single, Block y, ThreadPool& pool);
-
 // The arithmetic of a sparse product.
 enum class Precision { Double, Single };
+
+// y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks, for one matrix A; rows split over
+// the pool.
+// - Single precision: the weights are rounded to float once, here; x to float per product;
+//   sums run in float and are added onto the double y. With many lanes the product is bound by
+//   reading x, and float halves that.
+// - Many lanes: when x is larger than the L1 data cache, the nonzeros are regrouped (on the
+//   first product with that many lanes) into panels of columns whose rows of x fit in L1, and
+//   the product runs panel by panel: x is then read from L1 rather than L2.
+// docs/performance.md has the measurements behind both.
+class CsrProduct {
+ public:
+  // `cache_bytes`: the L1 data cache a panel's x is sized for (tests pass other sizes).
+  explicit CsrProduct(Csr a, Precision precision = Precision::Double,
+                      std::size_t cache_bytes = l1_data_cache_bytes());
+  CsrProduct(CsrProduct&&) noexcept;
+  ~CsrProduct();
+  const Csr& matrix() const { return a_; }  // in single precision, the rounded weights
+  void multiply_add(ConstBlock x, Block y, ThreadPool& pool);
+  // Columns per panel with `lanes` lanes; 0 when the product runs the rows whole.
+  std::size_t panel_width(std::size_t lanes) const;
+  static std::size_t l1_data_cache_bytes();  // of this machine (32 KiB if it cannot tell)
+
+ private:
+  struct Panels;
+  Csr a_;
+  Precision precision_;
+  std::size_t cache_bytes_;
+  std::vector<float> single_val_;     // a_.val as float, in single precision
+  LaneVector<float> x_single_;        // x rounded to float, per product
+  std::unique_ptr<Panels> panels_;    // for the lanes of the last product, if it used panels
+};
 
 class Projection {
  public:
@@ -62,15 +87,14 @@ class SparseProjection : public Projection {
   SparseProjection(SourceRef source, Csr w, Precision precision = Precision::Double);
   std::string kind() const override { return "sparse"; }
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
-  std::vector<std::pair<SourceRef, Csr>> matrices() const override { return {{source_, w_}}; }
-  const Csr& weights() const { return w_; }
+  std::vector<std::pair<SourceRef, Csr>> matrices() const override {
+    return {{source_, product_.matrix()}};
+  }
+  const Csr& weights() const { return product_.matrix(); }
 
  private:
   SourceRef source_;
-  Csr w_;
-  Precision precision_;
-  std::vector<float> single_val_;            // w_.val as float, in single precision
-  mutable LaneVector<float> x_single_;       // the source rounded to float, per product
+  mutable CsrProduct product_;  // its scratch and panels change per product
 };
 
 // Identity routing: every target slot receives exactly one source value (an input dimension
