@@ -351,16 +351,17 @@ const CacheCase kCaches[] = {{"this machine's L1", ransim::CsrProduct::l1_data_c
                              {"no panels", std::size_t{1} << 40}};
 
 TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
+  // A panel's x is sized to 4/3 of the cache given; no panels while x fits in two of them.
   const Csr a = ragged_matrix(100, 500, 41);
-  const ransim::CsrProduct small(a, ransim::Precision::Double, 1024);
+  const ransim::CsrProduct small(a, ransim::Precision::Double, 1536);  // panels of 2048 bytes
   EXPECT_EQ(small.panel_width(1), 0u);     // one lane never
-  EXPECT_EQ(small.panel_width(3), 42u);    // 1024 / (3 lanes x 8 bytes)
-  EXPECT_EQ(small.panel_width(200), 1u);   // a row of x beyond the cache: one column a panel
-  const ransim::CsrProduct single(a, ransim::Precision::Single, 1024);
-  EXPECT_EQ(single.panel_width(3), 85u);   // 1024 / (3 lanes x 4 bytes)
+  EXPECT_EQ(small.panel_width(3), 85u);    // 2048 / (3 lanes x 8 bytes)
+  EXPECT_EQ(small.panel_width(300), 1u);   // a row of x beyond a panel: one column a panel
+  const ransim::CsrProduct single(a, ransim::Precision::Single, 1536);
+  EXPECT_EQ(single.panel_width(3), 170u);  // 2048 / (3 lanes x 4 bytes)
   const ransim::CsrProduct l1(a, ransim::Precision::Double, 48 * 1024);
-  EXPECT_EQ(l1.panel_width(64), 96u);      // x: 500 x 512 bytes, beyond 2 x 48 KiB
-  EXPECT_EQ(l1.panel_width(8), 0u);        // x: 500 x 64 bytes, within 2 x 48 KiB
+  EXPECT_EQ(l1.panel_width(64), 128u);     // x: 500 x 512 bytes, beyond 2 x 64 KiB
+  EXPECT_EQ(l1.panel_width(32), 0u);       // x: 500 x 256 bytes, within 2 x 64 KiB
 }
 
 TEST(CsrProduct, MatchesNaiveDenseProduct) {

@@ -57,7 +57,7 @@ struct Vector {
 }  // namespace
 
 // One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
-// (val and x), and this machine's cores (Zen 4) do two per cycle: that, not the FMAs, held
+// (val and x), and this machine's cores (Zen 5) do two per cycle: that, not the FMAs, held
 // it to one nonzero per cycle at any N. So the x of four (double) or eight (float)
 // nonzeros are loaded one by one into a 32-byte vector (half as many into 16 bytes without
 // AVX) and multiplied by one vector load of val, with two accumulators for the FMA latency:
@@ -93,7 +93,8 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static v
 // nonzeros do not wait on each other's FMA latency. With AVX-512 a chunk is 64 doubles (or
 // 128 floats) in 8 of its 32 registers, so a row's nonzeros are read once for 64 lanes; on
 // line-aligned x (block.hpp) that made the 64-lane double product 1.4x faster than 16-lane
-// chunks of 32-byte vectors. It is then bound by reading x from L2, which float halves.
+// chunks of 32-byte vectors. Reading x whole, it is then bound by filling L1 from L2 (eight
+// lines of x per nonzero in double, one line a cycle), hence the panels of CsrProduct below.
 #ifdef __AVX512F__
 constexpr std::size_t kVectorBytes = 64, kMaxVectors = 8;
 #else
@@ -129,7 +130,7 @@ struct Lanes {
   // The lanes from b0 on, in chunks of V vectors while they fit, then of V/2, ..., 1 vector;
   // the lanes that do not fill a vector one by one.
   template <std::size_t V>
-  static void row(const std::uint32_t* col, const T* val, std::size_t n, const T* x,
+  [[gnu::always_inline]] static void row(const std::uint32_t* col, const T* val, std::size_t n, const T* x,
                   std::size_t lanes, double* y, std::size_t b0) {
     for (; b0 + V * kWidth <= lanes; b0 += V * kWidth)
       chunk<V>(col, val, n, x + b0, lanes, y + b0);
@@ -267,10 +268,13 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   if (lanes == 1) return 0;
   const std::size_t row_bytes =
       lanes * (precision_ == Precision::Single ? sizeof(float) : sizeof(double));
-  // Each panel reads and writes every row's lanes of y once more: worth it only when x is well
-  // beyond L1 (at N = 100 and 64 lanes, 51 KB of x, panels were no faster).
-  if (a_.cols * row_bytes <= 2 * cache_bytes_) return 0;
-  return std::max<std::size_t>(1, cache_bytes_ / row_bytes);
+  // A panel's x fills 4/3 of L1: with 64 lanes, 64 KB of x a panel beat 48 KB (this machine's
+  // L1: more pieces of rows, each reading and writing y) and 80-192 KB, in double and single.
+  const std::size_t panel_bytes = cache_bytes_ * 4 / 3;
+  // Worth it only when x is well beyond a panel (N = 100 and 64 lanes: 51 KB of x, panels no
+  // faster).
+  if (a_.cols * row_bytes <= 2 * panel_bytes) return 0;
+  return std::max<std::size_t>(1, panel_bytes / row_bytes);
 }
 
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
