@@ -350,6 +350,23 @@ const CacheCase kCaches[] = {{"this machine's L1", ransim::CsrProduct::l1_data_c
                              {"1 KiB", 1024},
                              {"no panels", std::size_t{1} << 40}};
 
+// check(product, pool, lanes) for every cache size, one and two threads, and each lane count
+// in turn on one product: its panels follow the lanes.
+template <class Check>
+void for_each_product(const Csr& a, ransim::Precision precision,
+                      std::initializer_list<std::size_t> lane_counts, Check check) {
+  for (const CacheCase& cache : kCaches)
+    for (std::size_t threads : {1u, 2u}) {
+      ransim::ThreadPool pool(threads);
+      ransim::CsrProduct product(a, precision, cache.bytes);
+      for (std::size_t lanes : lane_counts) {
+        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) +
+                     ", lanes " + std::to_string(lanes));
+        check(product, pool, lanes);
+      }
+    }
+}
+
 TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
   // A panel's x is sized to 4/3 of the cache given; no panels while x fits in two of them.
   const Csr a = ragged_matrix(100, 500, 41);
@@ -368,39 +385,32 @@ TEST(CsrProduct, MatchesNaiveDenseProduct) {
   // Reference: y_ref(i, b) = y0(i, b) + sum_j A(i, j) x(j, b), dense plain loops.
   // The library sums in another order; the tolerance is 1e-13 of sum_j |A(i,j)| |x(j,b)|.
   // 127 lanes = 64 + 32 + 16 + 8 + 7: every chunk width of the lane kernel and the rest.
-  // One product per cache size serves every lane count in turn: its panels follow the lanes.
   const std::size_t rows = 2000, cols = 500;
   const Csr a = ragged_matrix(rows, cols, 42);
   expect_well_formed(a);
   const arma::mat ad = dense(a);
   std::mt19937_64 gen(7);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  for (const CacheCase& cache : kCaches)
-    for (std::size_t threads : {1u, 2u}) {
-      ransim::ThreadPool pool(threads);
-      ransim::CsrProduct product(a, ransim::Precision::Double, cache.bytes);
-      for (std::size_t lanes : {1u, 3u, 40u, 64u, 127u, 3u}) {
-        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) +
-                     ", lanes " + std::to_string(lanes));
-        std::vector<double> x(cols * lanes), y(rows * lanes);
-        for (auto& v : x) v = dist(gen);
-        for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
-        std::vector<double> ref = y, mag(rows * lanes, 0.0);
-        for (std::size_t i = 0; i < rows; ++i)
-          for (std::size_t j = 0; j < cols; ++j)
-            if (ad(i, j) != 0.0)
-              for (std::size_t b = 0; b < lanes; ++b) {
-                ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
-                mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
-              }
-        product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
-                             ransim::Block{y.data(), rows, lanes}, pool);
-        for (std::size_t i = 0; i < rows; ++i)
-          for (std::size_t b = 0; b < lanes; ++b)
-            ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
-                << "row " << i << " lane " << b;
-      }
-    }
+  for_each_product(a, ransim::Precision::Double, {1, 3, 40, 64, 127, 3},
+                   [&](ransim::CsrProduct& product, ransim::ThreadPool& pool, std::size_t lanes) {
+    std::vector<double> x(cols * lanes), y(rows * lanes);
+    for (auto& v : x) v = dist(gen);
+    for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
+    std::vector<double> ref = y, mag(rows * lanes, 0.0);
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = 0; j < cols; ++j)
+        if (ad(i, j) != 0.0)
+          for (std::size_t b = 0; b < lanes; ++b) {
+            ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
+            mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
+          }
+    product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
+                         ransim::Block{y.data(), rows, lanes}, pool);
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t b = 0; b < lanes; ++b)
+        ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
+            << "row " << i << " lane " << b;
+  });
 }
 
 TEST(CsrProduct, TwoThreadsBitwiseEqualOneThread) {
@@ -437,42 +447,36 @@ TEST(CsrProduct, SinglePrecisionWithinTheFloatSummationBound) {
   std::mt19937_64 gen(9);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   const double u = std::ldexp(1.0, -24);
-  for (const CacheCase& cache : kCaches)
-    for (std::size_t threads : {1u, 2u}) {
-      ransim::ThreadPool pool(threads);
-      ransim::CsrProduct product(a, ransim::Precision::Single, cache.bytes);
-      for (std::size_t lanes : {1u, 3u, 8u, 40u, 64u, 127u}) {
-        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) +
-                     ", lanes " + std::to_string(lanes));
-        std::vector<double> x(cols * lanes), y(rows * lanes);
-        for (auto& v : x) v = dist(gen);
-        for (auto& v : y) v = dist(gen);
-        std::vector<double> ref = y, mag(rows * lanes, 0.0);
-        std::vector<std::size_t> terms(rows);
-        for (std::size_t i = 0; i < rows; ++i) {
-          terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
-          for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
-            for (std::size_t b = 0; b < lanes; ++b) {
-              const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
-              ref[i * lanes + b] += p;
-              mag[i * lanes + b] += std::abs(p);
-            }
+  for_each_product(a, ransim::Precision::Single, {1, 3, 8, 40, 64, 127},
+                   [&](ransim::CsrProduct& product, ransim::ThreadPool& pool, std::size_t lanes) {
+    std::vector<double> x(cols * lanes), y(rows * lanes);
+    for (auto& v : x) v = dist(gen);
+    for (auto& v : y) v = dist(gen);
+    std::vector<double> ref = y, mag(rows * lanes, 0.0);
+    std::vector<std::size_t> terms(rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+      terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
+      for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
+        for (std::size_t b = 0; b < lanes; ++b) {
+          const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
+          ref[i * lanes + b] += p;
+          mag[i * lanes + b] += std::abs(p);
         }
-        product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
-                             ransim::Block{y.data(), rows, lanes}, pool);
-        double worst = 0;  // deviation / bound
-        for (std::size_t i = 0; i < rows; ++i) {
-          const double gamma = static_cast<double>(terms[i]) * u / (1.0 - static_cast<double>(terms[i]) * u);
-          for (std::size_t b = 0; b < lanes; ++b) {
-            const double r = ref[i * lanes + b];
-            const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
-            ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
-            if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
-          }
-        }
-        EXPECT_GT(worst, 1e-3);  // float sums: double ones would sit ~1e-10 of the bound
+    }
+    product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
+                         ransim::Block{y.data(), rows, lanes}, pool);
+    double worst = 0;  // deviation / bound
+    for (std::size_t i = 0; i < rows; ++i) {
+      const double gamma = static_cast<double>(terms[i]) * u / (1.0 - static_cast<double>(terms[i]) * u);
+      for (std::size_t b = 0; b < lanes; ++b) {
+        const double r = ref[i * lanes + b];
+        const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
+        ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
+        if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
       }
     }
+    EXPECT_GT(worst, 1e-3);  // float sums: double ones would sit ~1e-10 of the bound
+  });
 }
 
 TEST(SparseProjection, SinglePrecisionRecordsTheRoundedWeightsItUses) {
