@@ -467,7 +467,8 @@ TEST(CsrProduct, SinglePrecisionWithinTheFloatSummationBound) {
                          ransim::Block{y.data(), rows, lanes}, pool);
     double worst = 0;  // deviation / bound
     for (std::size_t i = 0; i < rows; ++i) {
-      const double gamma = static_cast<double>(terms[i]) * u / (1.0 - static_cast<double>(terms[i]) * u);
+      const double n = static_cast<double>(terms[i]);
+      const double gamma = n * u / (1.0 - n * u);
       for (std::size_t b = 0; b < lanes; ++b) {
         const double r = ref[i * lanes + b];
         const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
