@@ -167,7 +167,7 @@ static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std
 // The nonzeros of a Csr regrouped by panels of `width` columns: in each panel, the pieces of the
 // rows that fall in it (segments), in increasing row order.
 struct CsrProduct::Panels {
-  std::size_t lanes = 0, width = 0;
+  std::size_t lanes = 0;                 // built for this many lanes
   std::vector<std::uint32_t> panel_ptr;  // panels + 1, into the segments
   std::vector<std::uint32_t> row;        // each segment's row
   std::vector<std::uint32_t> seg_ptr;    // segments + 1, into col and val
@@ -176,8 +176,8 @@ struct CsrProduct::Panels {
   std::vector<float> single_val;         // in single precision, instead of val
 
   Panels(const Csr& a, const std::vector<float>& a_single_val, std::size_t lanes_,
-         std::size_t width_)
-      : lanes(lanes_), width(width_) {
+         std::size_t width)
+      : lanes(lanes_) {
     const std::size_t panels = (a.cols + width - 1) / width;
     // A counting sort of the nonzeros by panel, row by row: each panel's nonzeros stay in row
     // order, and each row's in its own order.
@@ -186,21 +186,22 @@ struct CsrProduct::Panels {
     std::partial_sum(next.begin(), next.end(), next.begin());
     const std::vector<std::size_t> panel_begin = next;
     std::vector<std::uint32_t> nz_row(a.nnz());
-    col.resize(a.nnz());
-    if (a_single_val.empty())
-      val.resize(a.nnz());
-    else
-      single_val.resize(a.nnz());
+    std::vector<std::size_t> from(a.nnz());  // where each regrouped nonzero was in a
     for (std::size_t i = 0; i < a.rows; ++i)
       for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k) {
         const std::size_t to = next[a.col[k] / width]++;
         nz_row[to] = static_cast<std::uint32_t>(i);
-        col[to] = a.col[k];
-        if (a_single_val.empty())
-          val[to] = a.val[k];
-        else
-          single_val[to] = a_single_val[k];
+        from[to] = k;
       }
+    const auto gather = [&from](const auto& v, auto& out) {
+      out.resize(from.size());
+      for (std::size_t t = 0; t < from.size(); ++t) out[t] = v[from[t]];
+    };
+    gather(a.col, col);
+    if (a_single_val.empty())
+      gather(a.val, val);
+    else
+      gather(a_single_val, single_val);
     panel_ptr.push_back(0);
     seg_ptr.push_back(0);
     for (std::size_t p = 0; p < panels; ++p) {

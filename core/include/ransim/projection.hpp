@@ -41,9 +41,9 @@ enum class Precision { Double, Single };
 // - Single precision: the weights are rounded to float once, here; x to float per product;
 //   sums run in float and are added onto the double y. With many lanes the product is bound by
 //   reading x, and float halves that.
-// - Many lanes: when x is larger than the L1 data cache, the nonzeros are regrouped (on the
-//   first product with that many lanes) into panels of columns whose rows of x fit in L1, and
-//   the product runs panel by panel: x is then read from L1 rather than L2.
+// - Many lanes: when x is more than two panels, the nonzeros are regrouped (on the first
+//   product with that many lanes) into panels of columns whose x fills 4/3 of the L1 data
+//   cache, and the product runs panel by panel: x is then read mostly from L1, not L2.
 // docs/performance.md has the measurements behind both.
 class CsrProduct {
  public:
