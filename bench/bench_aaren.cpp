@@ -13,7 +13,7 @@
 #include <cmath>
 #include <vector>
 
-#include "ransim/aaren.hpp"
+#include "companion/common/aaren_scan.hpp"
 #include "ransim/rng.hpp"
 #include "ransim/thread_pool.hpp"
 

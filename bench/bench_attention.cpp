@@ -11,7 +11,7 @@
 #include <dlfcn.h>
 
 #include "common/attention_math.hpp"
-#include "ransim/plugin.hpp"
+#include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/thread_pool.hpp"
 

@@ -4,11 +4,12 @@
 //   --benchmark_filter=Ridge   the ridge fit
 #include <benchmark/benchmark.h>
 
-#include "ransim/projection.hpp"
-#include "ransim/ridge.hpp"
+#include "engine/projection.hpp"
+#include "readout/ridge.hpp"
 #include "ransim/thread_pool.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
+#include "run/run.hpp"
+#include "scenario/build_network.hpp"
+#include "scenario/scenario.hpp"
 
 using namespace ransim;
 

@@ -13,8 +13,8 @@
 #include <chrono>
 #include <filesystem>
 
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
 
 using namespace ransim;
 

@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "ransim/error.hpp"
-#include "ransim/plugin.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/tasks.hpp"
+#include "models/plugin_loader.hpp"
+#include "run/run.hpp"
+#include "scenario/build_network.hpp"
+#include "scenario/scenario.hpp"
+#include "tasks/tasks.hpp"
 
 using namespace ransim;
 

@@ -22,11 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "../plugins/common/companion_math.hpp"
+#include "../plugins/companion/common/companion_math.hpp"
 #include "ransim/error.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/tasks.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+#include "tasks/tasks.hpp"
 
 using namespace ransim;
 namespace cm = ransim::companion;

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "../plugins/common/companion_math.hpp"
+#include "../plugins/companion/common/companion_math.hpp"
 
 namespace naive {
 

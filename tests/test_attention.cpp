@@ -32,13 +32,14 @@
 #include "common/attention_math.hpp"
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
-#include "ransim/network.hpp"
-#include "ransim/plugin.hpp"
-#include "ransim/recorder.hpp"
+#include "engine/network.hpp"
+#include "scenario/build_network.hpp"
+#include "models/plugin_loader.hpp"
+#include "io/recorder.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/simulator.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+#include "engine/simulator.hpp"
 
 using namespace ransim;
 

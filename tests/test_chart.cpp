@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "ransim/chart.hpp"
+#include "study/chart.hpp"
 #include "ransim/error.hpp"
 
 namespace fs = std::filesystem;

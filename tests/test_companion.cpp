@@ -1,4 +1,4 @@
-// Companion models (DESIGN.md §1, docs/companion.md): Aaren (attention as an RNN) as a library
+// Companion models (docs/companion.md): Aaren (attention as an RNN) as a library
 // (ransim/aaren.hpp) and as populations (aaren, softmax_attention), and the gated linear RNN
 // that implements linear self-attention (gated_linear, linear_attention).
 //
@@ -25,19 +25,20 @@
 #include <string>
 #include <vector>
 
-#include "../plugins/common/companion_math.hpp"
+#include "../plugins/companion/common/companion_math.hpp"
 #include "naive_gated.hpp"
-#include "ransim/aaren.hpp"
+#include "companion/common/aaren_scan.hpp"
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
-#include "ransim/network.hpp"
-#include "ransim/plugin.hpp"
-#include "ransim/recorder.hpp"
+#include "engine/network.hpp"
+#include "scenario/build_network.hpp"
+#include "models/plugin_loader.hpp"
+#include "io/recorder.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/rng.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/simulator.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+#include "engine/simulator.hpp"
 #include "ransim/thread_pool.hpp"
 
 using namespace ransim;

@@ -22,14 +22,15 @@
 #include <string>
 #include <vector>
 
-#include "ransim/memory.hpp"
-#include "ransim/network.hpp"
+#include "engine/huge_pages.hpp"
+#include "engine/network.hpp"
+#include "scenario/build_network.hpp"
 #include "ransim/thread_pool.hpp"
-#include "run_internal.hpp"  // Health
-#include "ransim/projection.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/simulator.hpp"
+#include "engine/health.hpp"
+#include "engine/projection.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+#include "engine/simulator.hpp"
 
 namespace {
 

@@ -13,12 +13,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "ransim/compare.hpp"
+#include "study/compare.hpp"
 #include "ransim/error.hpp"
-#include "ransim/metrics.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/tasks.hpp"
+#include "tasks/metrics.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+#include "tasks/tasks.hpp"
 
 namespace {
 

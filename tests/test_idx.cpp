@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "ransim/error.hpp"
-#include "ransim/idx.hpp"
+#include "tasks/datasets/idx.hpp"
 
 using ransim::read_idx;
 using ransim::read_idx_images;

@@ -1,6 +1,6 @@
 // In-context linear regression (task in_context_regression, core/src/episode_tasks.cpp) and
 // one step of gradient descent as linear self-attention (von Oswald et al. 2023), run as the
-// gated linear RNN of plugins/common/companion_math.hpp.
+// gated linear RNN of plugins/companion/common/companion_math.hpp.
 //
 // Episode: w ~ N(0, I_d); context tokens z_i = (x_i, y_i), x_i ~ N(0, I_d), y_i = w.x_i (+ noise),
 // i = 1..N; query token (x_q, 0); target y_q = w.x_q. One step of GD from w0 = 0 with rate eta
@@ -19,10 +19,10 @@
 #include <cstdio>
 #include <vector>
 
-#include "../plugins/common/companion_math.hpp"
+#include "../plugins/companion/common/companion_math.hpp"
 #include "naive_gated.hpp"
 #include "ransim/params.hpp"
-#include "ransim/tasks.hpp"
+#include "tasks/tasks.hpp"
 
 using namespace ransim;
 

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "ransim/error.hpp"
-#include "ransim/plugin.hpp"
+#include "models/plugin_loader.hpp"
 
 using namespace ransim;
 

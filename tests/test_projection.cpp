@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "ransim/block.hpp"
+#include "ransim/lanes.hpp"
 #include "ransim/error.hpp"
-#include "ransim/projection.hpp"
+#include "engine/projection.hpp"
 #include "ransim/rng.hpp"
 #include "ransim/thread_pool.hpp"
 

@@ -16,9 +16,9 @@
 
 #include "ransim/error.hpp"
 #include "ransim/params.hpp"
-#include "ransim/ridge.hpp"
+#include "readout/ridge.hpp"
 #include "ransim/rng.hpp"
-#include "ransim/tasks.hpp"
+#include "tasks/tasks.hpp"
 
 namespace {
 

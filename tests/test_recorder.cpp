@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ransim/error.hpp"
-#include "ransim/recorder.hpp"
+#include "io/recorder.hpp"
 
 using ransim::Recorder;
 using ransim::RecorderOptions;

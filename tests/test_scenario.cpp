@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ransim/compare.hpp"
+#include "study/compare.hpp"
 #include "ransim/error.hpp"
-#include "ransim/plugin.hpp"
+#include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
 
 using namespace ransim;
 

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "ransim/error.hpp"
-#include "ransim/run.hpp"
-#include "ransim/session.hpp"
+#include "run/run.hpp"
+#include "run/session.hpp"
 
 using namespace ransim;
 

@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "ransim/compare.hpp"
+#include "study/compare.hpp"
 #include "ransim/error.hpp"
-#include "ransim/json.hpp"
-#include "ransim/plugin.hpp"
+#include "io/json.hpp"
+#include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/run.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/tasks.hpp"
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+#include "tasks/tasks.hpp"
 
 using namespace ransim;
 

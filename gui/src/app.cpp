@@ -17,10 +17,10 @@
 
 #include "main_window.hpp"
 #include "ransim/error.hpp"
-#include "ransim/plugin.hpp"
+#include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/session.hpp"
+#include "scenario/scenario.hpp"
+#include "run/session.hpp"
 #include "simulation_controller.hpp"
 #include "unit_list_model.hpp"
 #include "views.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 // Building a NetworkDesc from a live Session (the recording reader builds one from a file).
 #include "frame.hpp"
-#include "ransim/session.hpp"
+#include "run/session.hpp"
 
 namespace ransim::gui {
 

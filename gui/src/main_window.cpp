@@ -28,8 +28,8 @@
 
 #include "parameter_model.hpp"
 #include "ransim/error.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/tasks.hpp"
+#include "scenario/scenario.hpp"
+#include "tasks/tasks.hpp"
 #include "recording.hpp"
 #include "simulation_controller.hpp"
 #include "views.hpp"

@@ -8,8 +8,8 @@
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/tasks.hpp"
+#include "scenario/scenario.hpp"
+#include "tasks/tasks.hpp"
 #include "view_data.hpp"
 
 namespace ransim::gui {

@@ -12,7 +12,7 @@
 
 #include "describe.hpp"
 #include "ransim/error.hpp"
-#include "ransim/session.hpp"
+#include "run/session.hpp"
 #include "view_data.hpp"
 
 namespace ransim::gui {

@@ -1,7 +1,7 @@
 #pragma once
 // SimulationController: drives one ransim::Session on a worker thread.
 //
-// Threading rules (DESIGN.md 2.7):
+// Threading rules (docs/gui.md):
 //  - The controller is a QObject of the GUI thread. Every public member function and every
 //    signal belongs to that thread; commands are queued to the worker and run there in the
 //    order they were given.
@@ -20,7 +20,7 @@
 #include <memory>
 
 #include "frame_ring.hpp"
-#include "ransim/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace ransim::gui {
 

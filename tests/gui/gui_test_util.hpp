@@ -10,10 +10,10 @@
 
 #include "app.hpp"
 #include "frame.hpp"
-#include "ransim/plugin.hpp"
+#include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
-#include "ransim/scenario.hpp"
-#include "ransim/session.hpp"
+#include "scenario/scenario.hpp"
+#include "run/session.hpp"
 
 namespace gui_test {
 

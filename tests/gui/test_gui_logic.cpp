@@ -15,7 +15,7 @@
 #include "parameter_model.hpp"
 #include "recording.hpp"
 #include "ransim/error.hpp"
-#include "ransim/ridge.hpp"
+#include "readout/ridge.hpp"
 #include "unit_list_model.hpp"
 #include "view_data.hpp"
 

@@ -1,0 +1,141 @@
+#pragma once
+// Projections sum weighted source values into a target population's input slots.
+// Sources are the external input ("input") or a population's state.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ransim/lanes.hpp"
+#include "ransim/rng.hpp"
+
+namespace ransim {
+
+class ThreadPool;
+
+// Where one source vector lives: the held input or a block of the global state.
+struct SourceRef {
+  std::string name;           // "input" or a population name
+  bool is_input = true;
+  std::size_t offset = 0;     // first state variable (for populations)
+  std::size_t size = 0;       // variables per lane
+};
+
+// Compressed sparse rows over (target slot, source variable), with 32-bit indices: the
+// weights and indices of a 1000-unit reservoir at density 0.1 then fit in L2.
+struct Csr {
+  std::size_t rows = 0, cols = 0;
+  std::vector<std::uint32_t> row_ptr;  // rows + 1
+  std::vector<std::uint32_t> col;
+  std::vector<double> val;
+  std::size_t nnz() const { return val.size(); }
+  arma::sp_mat to_arma() const;
+  static Csr from_arma(const arma::sp_mat& m);
+};
+
+// The arithmetic of a sparse product.
+enum class Precision { Double, Single };
+
+// y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks, for one matrix A; rows split over
+// the pool.
+// - Single precision: the weights are rounded to float once, here; x to float per product;
+//   sums run in float and are added onto the double y. With many lanes the product is bound by
+//   reading x, and float halves that.
+// - Many lanes: when x is more than two panels, the nonzeros are regrouped (on the first
+//   product with that many lanes) into panels of columns whose x fills 4/3 of the L1 data
+//   cache, and the product runs panel by panel: x is then read mostly from L1, not L2.
+// docs/performance.md has the measurements behind both.
+class CsrProduct {
+ public:
+  // `cache_bytes`: the L1 data cache a panel's x is sized for (tests pass other sizes).
+  explicit CsrProduct(Csr a, Precision precision = Precision::Double,
+                      std::size_t cache_bytes = l1_data_cache_bytes());
+  CsrProduct(CsrProduct&&) noexcept;
+  ~CsrProduct();
+  const Csr& matrix() const { return a_; }  // in single precision, the rounded weights
+  void multiply_add(ConstBlock x, Block y, ThreadPool& pool);
+  // Columns per panel with `lanes` lanes; 0 when the product runs the rows whole.
+  std::size_t panel_width(std::size_t lanes) const;
+  static std::size_t l1_data_cache_bytes();  // of this machine (32 KiB if it cannot tell)
+
+ private:
+  struct Panels;
+  Csr a_;
+  Precision precision_;
+  std::size_t cache_bytes_;
+  std::vector<float> single_val_;     // a_.val as float, in single precision
+  LaneVector<float> x_single_;        // x rounded to float, per product
+  std::unique_ptr<Panels> panels_;    // for the lanes of the last product, if it used panels
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  std::string name;           // "input_to_res" unless named in the scenario
+  std::size_t target = 0;     // population index
+  virtual std::string kind() const = 0;  // "sparse" | "identity"
+  virtual void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const = 0;
+  // Weights saved with recordings: a sparse matrix per source.
+  virtual std::vector<std::pair<SourceRef, Csr>> matrices() const = 0;
+};
+
+// W (target_size x source_size), drawn once: density or fixed fan-in, a weight distribution,
+// optional spectral-radius rescaling (recurrent projections), then a scale. In single
+// precision the weights are rounded to float once, when built.
+class SparseProjection : public Projection {
+ public:
+  SparseProjection(SourceRef source, Csr w, Precision precision = Precision::Double);
+  std::string kind() const override { return "sparse"; }
+  void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
+  std::vector<std::pair<SourceRef, Csr>> matrices() const override {
+    return {{source_, product_.matrix()}};
+  }
+  const Csr& weights() const { return product_.matrix(); }
+
+ private:
+  SourceRef source_;
+  mutable CsrProduct product_;  // its scratch and panels change per product
+};
+
+// Identity routing: every target slot receives exactly one source value (an input dimension
+// or one state variable of some population), times a gain.
+class RoutingProjection : public Projection {
+ public:
+  struct Route {
+    std::uint32_t source;  // index into sources()
+    std::uint32_t var;     // variable within that source
+  };
+  RoutingProjection(std::vector<SourceRef> sources, std::vector<Route> routes, double gain)
+      : sources_(std::move(sources)), routes_(std::move(routes)), gain_(gain) {}
+  std::string kind() const override { return "identity"; }
+  void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
+  std::vector<std::pair<SourceRef, Csr>> matrices() const override;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<SourceRef> sources_;
+  std::vector<Route> routes_;
+  double gain_;
+};
+
+enum class WeightDistribution { Uniform, Normal, Bernoulli };
+
+struct SparseSpec {
+  std::size_t rows = 0, cols = 0;
+  double density = 0.1;       // used when fan_in == 0
+  std::size_t fan_in = 0;     // exactly this many nonzeros per row, if > 0
+  WeightDistribution distribution = WeightDistribution::Normal;
+  double spectral_radius = 0; // rescale to this radius if > 0 (square matrices only)
+  double scale = 1.0;         // multiply all weights (applied after spectral rescaling)
+};
+
+Csr random_sparse(const SparseSpec& spec, Rng& rng);
+// Largest |eigenvalue| of a square sparse matrix (ARPACK through Armadillo, dense fallback).
+double spectral_radius(const Csr& w);
+// Slot i receives value i of the concatenated sources, wrapping around.
+std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots, const std::vector<SourceRef>& sources);
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
+                                                     const std::vector<SourceRef>& sources,
+                                                     Rng& rng);
+
+}  // namespace ransim

@@ -1,0 +1,53 @@
+#pragma once
+// Integrates a Network between token ticks with Boost.Odeint (docs/science.md).
+// Sample k of the input is held on [k T, (k+1) T); at each tick the input switches and the
+// populations' tick hooks run. Euler with dt = T reproduces the discrete-time update.
+#include <string>
+#include <vector>
+
+#include "engine/network.hpp"
+
+namespace ransim {
+
+enum class Method { Euler, Rk4, Dopri5 };
+Method parse_method(const std::string& name);  // throws InputError
+std::string method_name(Method m);
+
+struct IntegratorSettings {
+  Method method = Method::Euler;
+  double dt = 1.0;            // s: fixed step (euler, rk4), first trial step (dopri5)
+  double token_period = 1.0;  // s
+  double abs_tol = 1e-8;      // dopri5
+  double rel_tol = 1e-8;      // dopri5
+};
+
+class Simulator {
+ public:
+  Simulator(Network& net, IntegratorSettings s);
+
+  // Present input sample u (input_size x lanes, lanes fastest) for the next token and
+  // integrate over one token period. The state after the call is the state at the next tick.
+  void step_token(const double* u);
+
+  double time() const { return t_; }
+  std::size_t tokens() const { return k_; }
+  const LaneVector<double>& state() const { return x_; }
+  LaneVector<double>& state() { return x_; }
+  const IntegratorSettings& settings() const { return s_; }
+  std::size_t steps() const { return steps_; }  // integrator steps taken (all tokens)
+  void reset();
+
+ private:
+  Network& net_;
+  IntegratorSettings s_;
+  LaneVector<double> x_;
+  LaneVector<double> u_;
+  std::size_t substeps_ = 1;  // fixed-step methods: steps per token
+  double t_ = 0;
+  std::size_t k_ = 0;
+  std::size_t steps_ = 0;
+  struct Steppers;
+  std::shared_ptr<Steppers> steppers_;
+};
+
+}  // namespace ransim

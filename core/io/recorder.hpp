@@ -1,0 +1,81 @@
+#pragma once
+// HDF5 recording in an NWB-shaped layout (docs/file-format.md).
+//
+// Crash safety: samples are buffered in memory and written to the file only inside flush(),
+// which then calls H5Fflush. Between flushes the library touches the file not at all, so a
+// process killed at any other moment leaves a file that opens with everything up to the last
+// flush. The root attribute `complete` is 0 until finish() writes the final status.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <armadillo>
+
+#include "engine/projection.hpp"
+
+namespace ransim {
+
+struct RecorderOptions {
+  std::string path;
+  double flush_interval = 2.0;  // s of wall time between flushes
+  int compression = 4;          // gzip level 0..9 (0: none)
+  std::size_t chunk_samples = 256;
+  // A flush also comes once a series has buffered this many bytes: it bounds the memory a
+  // fast run with large samples holds between flushes.
+  std::size_t flush_bytes = std::size_t{64} << 20;
+};
+
+class Recorder {
+ public:
+  // Creates (truncates) the file; throws InputError naming the path if it cannot.
+  explicit Recorder(RecorderOptions opts);
+  ~Recorder();  // closes the file; the status stays "running"/incomplete unless finish()ed
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  using SeriesId = std::size_t;
+  // A TimeSeries group at `group` (e.g. "/processing/res/state") with dataset `data` of shape
+  // [T, shape...] (chunked, extendible, compressed), dataset `starting_time` (attrs `rate`,
+  // `unit`="seconds"), and attributes `unit` and `description` on `data` and the group.
+  SeriesId add_series(const std::string& group, std::vector<std::size_t> shape,
+                      const std::string& unit, const std::string& description,
+                      double starting_time, double rate);
+  // One time sample: prod(shape) values in row-major order.
+  void append(SeriesId id, const double* sample);
+  std::size_t samples(SeriesId id) const;
+
+  // Small datasets and attributes, written at once (paths create intermediate groups).
+  void write_string(const std::string& path, const std::string& value);
+  void write_scalar(const std::string& path, double value);
+  void write_integer(const std::string& path, std::int64_t value);
+  void write_matrix(const std::string& path, const arma::mat& m, const std::string& unit = "",
+                    const std::string& description = "");  // shape [rows, cols]
+  void write_vector(const std::string& path, const std::vector<double>& v,
+                    const std::string& unit = "", const std::string& description = "");
+  // Group with `data`, `indices`, `indptr` (CSR, scipy.sparse.csr_matrix order), attr `shape`.
+  void write_csr(const std::string& group, const Csr& m, const std::string& description = "");
+  void set_attribute(const std::string& object_path, const std::string& name,
+                     const std::string& value);
+  void set_attribute(const std::string& object_path, const std::string& name, double value);
+
+  // Writes buffered samples and flushes the file to disk.
+  void flush();
+  // Flushes if flush_interval has elapsed since the last flush or a series' buffer holds
+  // flush_bytes.
+  void maybe_flush();
+  // Final write: root attributes `status` (e.g. "complete", "interrupted", "diverged") and
+  // `complete` (1 only for "complete"), then flush and close. Further calls are errors.
+  void finish(const std::string& status);
+
+  const std::string& path() const { return opts_.path; }
+
+ private:
+  struct Impl;
+  RecorderOptions opts_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ransim

@@ -1,0 +1,103 @@
+// Armadillo would print a warning for every near-singular system; a tiny ridge makes those
+// common and harmless (the approximate solution is what we want), so only errors are shown.
+#define ARMA_WARN_LEVEL 1
+#include "readout/ridge.hpp"
+
+#include <cmath>
+#include <thread>
+
+#include "ransim/error.hpp"
+#include "engine/huge_pages.hpp"
+
+namespace ransim {
+
+RidgeAccumulator::RidgeAccumulator(std::size_t features, std::size_t outputs)
+    : gram_(features, features, arma::fill::none), sum_(features, arma::fill::zeros),
+      xty_(features + 1, outputs, arma::fill::zeros) {
+  prefer_huge_pages(gram_.memptr(), gram_.n_elem * sizeof(double));  // 250 MB at 5600 features
+  gram_.zeros();
+}
+
+void RidgeAccumulator::add(const arma::mat& x, const arma::mat& y, std::size_t threads) {
+  if (x.n_rows != y.n_rows || x.n_cols != gram_.n_rows || y.n_cols != xty_.n_cols)
+    throw std::logic_error("RidgeAccumulator::add: shape mismatch");
+  if (x.n_rows == 0) return;
+  add_gram(x.memptr(), x.n_rows, false, threads);
+  sum_ += arma::sum(x, 0).t();
+  xty_.rows(0, x.n_cols - 1) += x.t() * y;  // a transposed gemm, no copy of X
+  xty_.row(x.n_cols) += arma::sum(y, 0);
+  n_ += x.n_rows;
+}
+
+void RidgeAccumulator::add_columns(const arma::mat& xt, const arma::mat& yt, std::size_t threads) {
+  if (xt.n_cols != yt.n_cols || xt.n_rows != gram_.n_rows || yt.n_rows != xty_.n_cols)
+    throw std::logic_error("RidgeAccumulator::add_columns: shape mismatch");
+  if (xt.n_cols == 0) return;
+  add_gram(xt.memptr(), xt.n_cols, true, threads);
+  sum_ += arma::sum(xt, 1);
+  xty_.rows(0, xt.n_rows - 1) += xt * yt.t();
+  xty_.row(xt.n_rows) += arma::sum(yt, 1).t();
+  n_ += xt.n_cols;
+}
+
+void RidgeAccumulator::add_gram(const double* x, std::size_t samples, bool samples_in_columns,
+                                std::size_t threads) {
+  // X^T X by rank-k updates of the upper triangle in place: an expression such as
+  // gram_ += xt * xt.t() would build (and page in) an F x F temporary for every block.
+  // Many features: the triangle is cut at column c = F / sqrt(2) into two parts of equal
+  // work, the columns before c (a syrk) and those from c on (a gemm above the diagonal block,
+  // a syrk on it), computed on two threads when given. The same calls either way, so the
+  // same bits on one thread or two.
+  const std::size_t features = gram_.n_rows;
+  const arma::blas_int f = static_cast<arma::blas_int>(features), k = static_cast<arma::blas_int>(samples);
+  const arma::blas_int c = features < kSplitFeatures ? f : static_cast<arma::blas_int>(static_cast<double>(f) / std::sqrt(2.0));
+  const arma::blas_int rest = f - c;
+  // Feature j's values: a row of X^T (stride f) or a column of X (contiguous).
+  const arma::blas_int ld = samples_in_columns ? f : k;
+  const double* x_c = x + (samples_in_columns ? std::size_t(c) : std::size_t(c) * samples);
+  const char* syrk_trans = samples_in_columns ? "N" : "T";
+  const char* left = samples_in_columns ? "N" : "T";
+  const char* right = samples_in_columns ? "T" : "N";
+  const double one = 1.0;
+  double* g = gram_.memptr();
+  auto leading = [&] { arma::blas::syrk<double>("U", syrk_trans, &c, &k, &one, x, &ld, &one, g, &f); };
+  auto trailing = [&] {
+    if (rest == 0) return;
+    double* g_c = g + static_cast<std::size_t>(c) * features;  // column c
+    arma::blas::gemm<double>(left, right, &c, &rest, &k, &one, x, &ld, x_c, &ld, &one, g_c, &f);
+    arma::blas::syrk<double>("U", syrk_trans, &rest, &k, &one, x_c, &ld, &one, g_c + c, &f);
+  };
+  if (threads > 1 && rest > 0) {
+    std::jthread helper(trailing);
+    leading();
+  } else {
+    leading();
+    trailing();
+  }
+}
+
+arma::mat RidgeAccumulator::solve(double lambda) const {
+  if (n_ == 0) throw RunError("ridge readout: no training samples");
+  const std::size_t f = gram_.n_rows;
+  // [X 1]^T [X 1] from its upper triangle, mirrored in place: symmatu(gram_) would build an
+  // F x F temporary (250 MB at 5600 features).
+  arma::mat a(f + 1, f + 1, arma::fill::none);
+  prefer_huge_pages(a.memptr(), a.n_elem * sizeof(double));
+  a.submat(0, 0, f - 1, f - 1) = gram_;
+  a.submat(0, f, f - 1, f) = sum_;
+  a(f, f) = static_cast<double>(n_);
+  a = arma::symmatu(a);
+  a.submat(0, 0, f - 1, f - 1).diag() += lambda;  // the bias is not regularised
+  arma::mat w;
+  if (!arma::solve(w, a, xty_, arma::solve_opts::likely_sympd))
+    throw RunError("ridge readout: the normal equations are singular (raise readout.ridge)");
+  return w;
+}
+
+arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda) {
+  RidgeAccumulator acc(x.n_cols, y.n_cols);
+  acc.add(x, y);
+  return acc.solve(lambda);
+}
+
+}  // namespace ransim

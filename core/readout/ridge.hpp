@@ -1,0 +1,46 @@
+#pragma once
+// Ridge regression readout (docs/science.md): W = argmin |[X 1] W - Y|^2 + lambda |W_x|^2.
+// The bias (last row of W) is not regularised. Statistics accumulate block by block, so
+// the states of a long run never need to be held at once.
+#include <armadillo>
+
+#include "tasks/metrics.hpp"
+
+namespace ransim {
+
+class RidgeAccumulator {
+ public:
+  RidgeAccumulator(std::size_t features, std::size_t outputs);
+  // X: samples x features, Y: samples x outputs. With threads > 1, a large X^T X update
+  // runs on two threads (BLAS itself held to one).
+  void add(const arma::mat& x, const arma::mat& y, std::size_t threads = 1);
+  // The same with one column per sample (features x samples, outputs x samples).
+  void add_columns(const arma::mat& xt, const arma::mat& yt, std::size_t threads = 1);
+  // From this many features on, X^T X is updated in two parts (ridge.cpp).
+  static constexpr std::size_t kSplitFeatures = 1024;
+  // (features + 1) x outputs; the last row is the bias. Throws RunError without samples.
+  arma::mat solve(double lambda) const;
+  std::size_t samples() const { return n_; }
+
+ private:
+  // X^T X += the samples' products, read in place: a transposed copy of a large X costs a
+  // fresh allocation, and on this project's VM paging one in is slower than the product.
+  void add_gram(const double* x, std::size_t samples, bool samples_in_columns, std::size_t threads);
+
+  arma::mat gram_;  // X^T X, upper triangle
+  arma::vec sum_;   // X^T 1
+  arma::mat xty_;   // [X 1]^T Y
+  std::size_t n_ = 0;
+};
+
+arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda);
+// [X 1] W. X (samples x features) may be any Armadillo expression, such as xt.t() for
+// features x samples, which BLAS then reads transposed, without a copy.
+template <class T>
+arma::mat ridge_predict(const arma::mat& w, const arma::Base<double, T>& x) {
+  arma::mat out = x.get_ref() * w.rows(0, w.n_rows - 2);
+  out.each_row() += w.row(w.n_rows - 1);
+  return out;
+}
+
+}  // namespace ransim

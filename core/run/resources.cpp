@@ -1,0 +1,90 @@
+#include "run/resources.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <thread>
+#include <unistd.h>
+
+#include "ransim/error.hpp"
+#include "tasks/tasks.hpp"
+
+// OpenBLAS's thread control, when OpenBLAS is the BLAS in the process (weak: absent otherwise).
+extern "C" {
+int openblas_get_num_threads() __attribute__((weak));
+void openblas_set_num_threads(int) __attribute__((weak));
+}
+
+namespace ransim {
+
+SingleThreadedBlas::SingleThreadedBlas() {
+  if (openblas_get_num_threads && openblas_set_num_threads) {
+    saved_ = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+  }
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (saved_ > 0) openblas_set_num_threads(saved_);
+}
+
+namespace {
+
+double declared_size(const PopulationDecl& p) {
+  double n = p.params.has("size") ? static_cast<double>(p.params.integer("size")) : 1.0;
+  if (p.params.has("dim")) n *= static_cast<double>(p.params.integer("dim"));
+  return n;
+}
+
+}  // namespace
+
+double estimate_memory(const Scenario& sc) {
+  const TaskInfo* task = find_task(sc.task_kind);
+  const double lanes = static_cast<double>(sc.lanes);
+  double state = 0;
+  std::map<std::string, double> size;
+  for (auto& p : sc.populations) state += size[p.name] = declared_size(p);
+  size["input"] = 1;
+  double weights = 0;
+  for (auto& pj : sc.projections) {
+    const double rows = size[pj.to];
+    if (pj.kind == "sparse") {
+      const double cols = size[pj.from[0]];
+      const double fan = static_cast<double>(pj.params.integer("fan_in"));
+      weights += 12.0 * (fan > 0 ? rows * fan : pj.params.real("density") * rows * cols);
+    } else {
+      weights += 8.0 * rows;
+    }
+  }
+  if (task->episodic()) {  // a network per thread, a few waves of features, the normal equations
+    const auto ep = task->create_episodes(sc.task);
+    const double copies = sc.threads ? static_cast<double>(sc.threads) : std::thread::hardware_concurrency();
+    const double features = (state + static_cast<double>(ep->input_dim)) * static_cast<double>(ep->points[0].size()) + 1;
+    const double samples = lanes * static_cast<double>(ep->points.size());
+    return copies * (8.0 * state * lanes * 12 + weights) + 8.0 * features * features * 3 +
+           8.0 * features * (std::max(512.0, samples) + 8 * copies * samples);
+  }
+  const double steps = static_cast<double>(task->create(sc.task)->protocol.total());
+  const double features = state + 1;
+  return 8.0 * state * lanes * 12          // state, stepper stages, drive
+         + weights
+         + 8.0 * 4 * steps * lanes         // task input and target (with copies)
+         + 8.0 * steps * lanes * features  // readout features
+         + 8.0 * features * features * 3;  // normal equations
+}
+
+void check_memory(const Scenario& sc) {
+  const double need = estimate_memory(sc);
+  const double have = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  auto gib = [](double b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
+    return std::string(buf);
+  };
+  if (need > 0.8 * have)
+    throw InputError(sc.path + ": this scenario needs about " + gib(need) +
+                     " of memory (population sizes, projection densities, lanes, task length) "
+                     "but the machine has " + gib(have));
+}
+
+}  // namespace ransim

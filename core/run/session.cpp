@@ -1,0 +1,335 @@
+#include "run/session.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "ransim/error.hpp"
+#include "engine/huge_pages.hpp"
+#include "io/recorder.hpp"
+#include "ransim/registry.hpp"
+#include "readout/ridge.hpp"
+#include "run/run.hpp"
+#include "engine/health.hpp"
+#include "io/setup.hpp"
+#include "run/resources.hpp"
+#include "scenario/build_network.hpp"
+
+namespace ransim {
+
+struct Session::Recorded {
+  std::size_t pop;
+  std::string name;
+  std::size_t id;
+};
+
+// max |a - b| and max |b| of two recordables over a run.
+struct Session::Comparison {
+  std::string name;
+  std::size_t pop_a = 0, pop_b = 0;
+  std::string var_a, var_b;
+  bool needs_drive = false;
+  double max_diff = 0, max_b = 0;
+  std::vector<double> a, b;
+
+  static Comparison resolve(const CompareDecl& d, const Network& net, const std::string& path) {
+    Comparison c;
+    c.name = d.name;
+    std::size_t sizes[2] = {0, 0};
+    for (int side = 0; side < 2; ++side) {
+      const std::string& full = side == 0 ? d.a : d.b;
+      const std::string pop = full.substr(0, full.find('.')), var = full.substr(full.find('.') + 1);
+      const std::size_t p = net.find(pop);
+      bool found = false;
+      for (auto& r : net.populations()[p].model->recordables())
+        if (r.name == var) {
+          found = true;
+          sizes[side] = r.size();
+          c.needs_drive = c.needs_drive || r.needs_drive;
+        }
+      if (!found)
+        throw InputError(path + ": compare '" + d.name + "': population '" + pop + "' records no variable '" + var + "'");
+      (side == 0 ? c.pop_a : c.pop_b) = p;
+      (side == 0 ? c.var_a : c.var_b) = var;
+    }
+    if (sizes[0] != sizes[1])
+      throw InputError(path + ": compare '" + d.name + "': '" + d.a + "' has " + std::to_string(sizes[0]) +
+                       " values per lane but '" + d.b + "' has " + std::to_string(sizes[1]));
+    return c;
+  }
+
+  void update(const Network& net, const double* x) {
+    a.clear();
+    b.clear();
+    net.populations()[pop_a].model->sample(var_a, net.block(x, pop_a), net.drive(pop_a), a);
+    net.populations()[pop_b].model->sample(var_b, net.block(x, pop_b), net.drive(pop_b), b);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      max_diff = std::max(max_diff, std::abs(a[i] - b[i]));
+      max_b = std::max(max_b, std::abs(b[i]));
+    }
+  }
+};
+
+Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts_(opts) {
+  check_memory(sc_);
+
+  const TaskInfo* info = find_task(sc_.task_kind);
+  if (info->episodic())
+    throw InputError(sc_.path + ": task '" + sc_.task_kind + "' runs in episodes: `ransim run` and `ransim compare` "
+                     "run it; a session stepped token by token (the GUI) takes stream tasks only");
+  const std::unique_ptr<Task> task = info->create(sc_.task);
+  protocol_ = task->protocol;
+  metric_ = task->metric;
+  net_ = build_network(sc_, task->input_dim);
+  task->set_state_size(net_->state_size());
+  Rng task_rng = make_rng(sc_.seed, "task");
+  seq_ = task->generate(sc_.lanes, task_rng);
+  sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
+  const std::size_t lanes = sc_.lanes;
+  u_.assign(seq_.input_dim * lanes, 0.0);
+  prediction_.assign(seq_.target_dim * lanes, 0.0);
+
+  // Readout features: the chosen populations' states (and the input, if asked). Tasks
+  // without a target (random_sequence) train no readout.
+  has_readout_ = seq_.target_dim > 0 && protocol_.train > 0;
+  if (has_readout_)
+    for (std::size_t i = 0; i < net_->populations().size(); ++i)
+      if (sc_.readout_from.empty() || std::find(sc_.readout_from.begin(), sc_.readout_from.end(),
+                                                net_->populations()[i].name) != sc_.readout_from.end())
+        feature_pops_.push_back(i);
+  with_input_ = has_readout_ && sc_.readout.boolean("include_input");
+  std::size_t features = with_input_ ? seq_.input_dim : 0;
+  for (auto i : feature_pops_) features += net_->populations()[i].model->state_size();
+  features_.set_size(features, has_readout_ ? seq_.steps * lanes : 0);  // written token by token
+  prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
+
+  // [[compare]]: resolve both recordables of each pair now, so a typo fails before the run.
+  for (auto& c : sc_.compares) {
+    compares_.push_back(Comparison::resolve(c, *net_, sc_.path));
+    compare_needs_drive_ = compare_needs_drive_ || compares_.back().needs_drive;
+  }
+  health_ = std::make_unique<Health>(net_->populations().size());
+
+  const std::string out = opts_.out.empty() ? sc_.record.string("file") : opts_.out;
+  if (!out.empty()) start_recording(out);
+}
+
+Session::~Session() {
+  try {
+    finish();
+  } catch (...) {  // a destructor never throws; finish() already tried its best
+  }
+}
+
+void Session::start_recording(const std::string& path) {
+  if (rec_) stop_recording();
+  const double T = sc_.integrator.token_period;
+  const std::size_t lanes = sc_.lanes;
+  auto rec = std::make_unique<Recorder>(RecorderOptions{path, sc_.record.real("flush_interval"),
+                                                        static_cast<int>(sc_.record.integer("compression"))});
+  write_setup(*rec, sc_, opts_.command_line, *net_);
+  // Samples from now on: input k is held from k T, the state after it is at (k+1) T.
+  const double t0 = static_cast<double>(k_) * T;
+  input_id_ = rec->add_series("/acquisition/input", {lanes, seq_.input_dim}, "1",
+                              "input sample k, held on [k T, (k+1) T)", t0, 1.0 / T);
+  if (has_readout_)
+    target_id_ = rec->add_series("/acquisition/target", {lanes, seq_.target_dim}, "1",
+                                 "target for the state after input sample k", t0 + T, 1.0 / T);
+  recorded_.clear();
+  any_needs_drive_ = false;
+  for (std::size_t i = 0; i < net_->populations().size(); ++i) {
+    const auto& p = net_->populations()[i];
+    for (auto& r : p.model->recordables()) {
+      const auto& vars = sc_.record_variables;
+      if (!vars.empty() && std::find(vars.begin(), vars.end(), p.name) == vars.end() &&
+          std::find(vars.begin(), vars.end(), p.name + "." + r.name) == vars.end())
+        continue;
+      std::vector<std::size_t> shape{lanes};
+      shape.insert(shape.end(), r.shape.begin(), r.shape.end());
+      any_needs_drive_ = any_needs_drive_ || r.needs_drive;
+      recorded_.push_back({i, r.name, rec->add_series("/processing/" + p.name + "/" + r.name, shape, r.unit,
+                                                      r.description + " (" + p.kind + ")", t0 + T, 1.0 / T)});
+    }
+  }
+  rec->flush();
+  rec_ = std::move(rec);
+  out_ = path;
+  first_recorded_ = k_;
+}
+
+void Session::stop_recording() {
+  if (!rec_) return;
+  rec_->finish(done() ? (status_ == "running" ? "complete" : status_) : "partial");
+  rec_.reset();
+}
+
+void Session::set_parameter(const std::string& population, const std::string& name, const Value& value) {
+  const std::size_t p = net_->find(population);
+  if (p == static_cast<std::size_t>(-1)) throw InputError("no population named '" + population + "'");
+  const auto& slot = net_->populations()[p];
+  const auto live = slot.model->live_parameters();
+  if (std::find(live.begin(), live.end(), name) == live.end())
+    throw InputError(population + "." + name + " cannot change during a run");
+  const ParamSpec* spec = find_spec(Registry::global().find(slot.kind)->params, name);
+  if (!spec) throw InputError(population + "." + name + ": no such parameter");
+  if (auto why = spec->check(value))
+    throw InputError(population + "." + name + ": expected " + spec->expectation() + ", found " + to_string(value));
+  pending_.push_back({p, {name, value}});
+}
+
+void Session::stop(const std::string& status, const std::string& message) {
+  if (status_ != "running") return;
+  status_ = status;
+  message_ = message;
+}
+
+bool Session::step() {
+  if (done()) return false;
+  // Parameter edits land here, between steps.
+  for (auto& [p, edit] : pending_) {
+    net_->populations()[p].model->set_live_parameter(edit.first, edit.second);
+    for (auto& decl : sc_.populations)
+      if (decl.name == net_->populations()[p].name) decl.params.set(edit.first, edit.second);
+  }
+  pending_.clear();
+
+  const std::size_t lanes = sc_.lanes, k = k_;
+  const std::size_t fit_at = protocol_.warmup + protocol_.train;  // W is trained after this many tokens
+  const bool closed_loop = has_readout_ && protocol_.free_run && k >= fit_at;
+  for (std::size_t b = 0; b < lanes; ++b)
+    for (std::size_t i = 0; i < seq_.input_dim; ++i)
+      u_[i * lanes + b] = closed_loop ? prediction_[i * lanes + b] : seq_.input_at(k, b)[i];
+  sim_->step_token(u_.data());
+
+  const auto& x = sim_->state();
+  if (auto stop = health_->check(*net_, x.data(), sim_->time(), k)) {
+    status_ = stop->first;
+    message_ = stop->second;
+    return false;
+  }
+  ++k_;
+
+  if (has_readout_) {
+    for (std::size_t b = 0; b < lanes; ++b) {
+      auto col = features_.col(k * lanes + b);
+      std::size_t f = 0;
+      for (auto i : feature_pops_) {
+        const ConstBlock blk = net_->block(x.data(), i);
+        for (std::size_t v = 0; v < blk.vars; ++v) col[f++] = blk(v, b);
+      }
+      if (with_input_)
+        for (std::size_t i = 0; i < seq_.input_dim; ++i) col[f++] = u_[i * lanes + b];
+    }
+  }
+  if (rec_) record_token();
+  if (!compares_.empty()) {
+    if (compare_needs_drive_) net_->compute_drive(x.data(), u_.data());
+    for (auto& c : compares_) c.update(*net_, x.data());
+  }
+  if (has_readout_ && k + 1 == fit_at) fit();
+  if (has_readout_ && protocol_.free_run && k + 1 >= fit_at) prediction();  // the next input
+  if (k_ == seq_.steps) status_ = "complete";
+  return true;
+}
+
+void Session::record_token() {
+  const std::size_t lanes = sc_.lanes;
+  const auto& x = sim_->state();
+  sample_.clear();
+  for (std::size_t b = 0; b < lanes; ++b)
+    for (std::size_t i = 0; i < seq_.input_dim; ++i) sample_.push_back(u_[i * lanes + b]);
+  rec_->append(input_id_, sample_.data());
+  if (has_readout_) rec_->append(target_id_, seq_.target_at(k_ - 1, 0));
+  if (any_needs_drive_) net_->compute_drive(x.data(), u_.data());
+  for (auto& r : recorded_) {
+    sample_.clear();
+    net_->populations()[r.pop].model->sample(r.name, net_->block(x.data(), r.pop), net_->drive(r.pop), sample_);
+    rec_->append(r.id, sample_.data());
+  }
+  rec_->maybe_flush();
+}
+
+std::vector<double> Session::sample(std::size_t population, const std::string& variable) {
+  const auto& x = sim_->state();
+  net_->compute_drive(x.data(), u_.data());
+  std::vector<double> out;
+  net_->populations()[population].model->sample(variable, net_->block(x.data(), population),
+                                                net_->drive(population), out);
+  return out;
+}
+
+void Session::fit() {
+  const std::size_t lanes = sc_.lanes, samples = protocol_.train * lanes;
+  arma::mat yt(seq_.target_dim, samples);
+  for (std::size_t k = 0; k < protocol_.train; ++k)
+    for (std::size_t b = 0; b < lanes; ++b)
+      for (std::size_t o = 0; o < seq_.target_dim; ++o)
+        yt(o, k * lanes + b) = seq_.target_at(protocol_.warmup + k, b)[o];
+  // The training columns of features_ in place (one sample per column); a copy or a transpose
+  // of a long run's states would page in as much fresh memory again.
+  RidgeAccumulator acc(features_.n_rows, seq_.target_dim);
+  const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples,
+                        false, true);
+  acc.add_columns(train, yt);
+  w_ = acc.solve(sc_.readout.real("ridge"));
+}
+
+std::optional<std::vector<double>> Session::prediction() {
+  if (w_.empty() || k_ == 0) return std::nullopt;
+  const std::size_t lanes = sc_.lanes, F = features_.n_rows;
+  for (std::size_t b = 0; b < lanes; ++b) {
+    const arma::rowvec y = features_.col((k_ - 1) * lanes + b).t() * w_.rows(0, F - 1) + w_.row(F);
+    for (std::size_t o = 0; o < seq_.target_dim; ++o) prediction_[o * lanes + b] = y[o];
+  }
+  return prediction_;
+}
+
+void Session::finish() {
+  if (finished_) return;
+  finished_ = true;
+  for (auto& c : compares_) {
+    metrics_["max_abs_dev_" + c.name] = c.max_diff;
+    metrics_["max_rel_dev_" + c.name] = c.max_diff / c.max_b;
+  }
+  const std::size_t lanes = sc_.lanes, T = seq_.steps;
+  if (status_ == "complete" && has_readout_) {
+    const arma::mat Yhat = ridge_predict(w_, features_.t());  // rows (token, lane)
+    auto segment = [&](std::size_t k0, std::size_t k1, const std::string& name) {
+      arma::mat y((k1 - k0) * lanes, seq_.target_dim), yh(y.n_rows, seq_.target_dim);
+      for (std::size_t k = k0; k < k1; ++k)
+        for (std::size_t b = 0; b < lanes; ++b)
+          for (std::size_t o = 0; o < seq_.target_dim; ++o) {
+            y((k - k0) * lanes + b, o) = seq_.target_at(k, b)[o];
+            yh((k - k0) * lanes + b, o) = Yhat(k * lanes + b, o);
+          }
+      metrics_[name] = score(metric_, y, yh);
+    };
+    const std::size_t fit_at = protocol_.warmup + protocol_.train;
+    segment(protocol_.warmup, fit_at, std::string(metric_name(metric_)) + "_train");
+    segment(fit_at, T, std::string(metric_name(metric_)) + "_test");
+    if (rec_) {
+      const double Ttok = sc_.integrator.token_period;
+      const auto id = rec_->add_series("/analysis/readout/output", {lanes, seq_.target_dim}, "1",
+                                       "readout output [x 1] W for the state after each token",
+                                       static_cast<double>(first_recorded_ + 1) * Ttok, 1.0 / Ttok);
+      for (std::size_t k = first_recorded_; k < T; ++k) {
+        sample_.clear();
+        for (std::size_t b = 0; b < lanes; ++b)
+          for (std::size_t o = 0; o < seq_.target_dim; ++o) sample_.push_back(Yhat(k * lanes + b, o));
+        rec_->append(id, sample_.data());
+      }
+      rec_->write_matrix("/network/readout/weights", w_, "1", "[features + 1, outputs]; the last row is the bias");
+      rec_->set_attribute("/network/readout", "ridge", sc_.readout.real("ridge"));
+      std::string names;
+      for (auto i : feature_pops_) names += net_->populations()[i].name + ".state ";
+      if (with_input_) names += "input";
+      rec_->write_string("/network/readout/features", names);
+    }
+  }
+  if (rec_) {
+    for (auto& [m, v] : metrics_) rec_->write_scalar("/analysis/metrics/" + m, v);
+    rec_->finish(status_ == "running" ? "failed" : status_);
+    rec_.reset();
+  }
+}
+
+}  // namespace ransim

@@ -1,0 +1,113 @@
+#pragma once
+// A Session is one scenario being simulated token by token: the task's input, the network,
+// the readout, the health checks, the comparisons and (optionally) the recording. `ransim run`
+// steps it to the end; the GUI steps it on a worker thread. Stepping N times is the same
+// code path as running N tokens, so both give the same state.
+//
+// Threading: a Session is used from one thread at a time.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/network.hpp"
+#include "scenario/scenario.hpp"
+#include "engine/simulator.hpp"
+#include "tasks/tasks.hpp"
+
+namespace ransim {
+
+class Recorder;
+class Health;
+
+struct SessionOptions {
+  std::string out;           // HDF5 path; empty: the scenario's record.file (may be empty)
+  std::string command_line;  // stored in the recording
+};
+
+class Session {
+ public:
+  // Builds everything; throws InputError for a scenario that cannot run (memory, sizes).
+  explicit Session(const Scenario& sc, const SessionOptions& opts = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Advances one token. Returns false (and does nothing) once the run has ended: all tokens
+  // done, or stopped by a health check (status() says which).
+  bool step();
+  // Ends the run early with `status` (e.g. "interrupted") and `message`.
+  void stop(const std::string& status, const std::string& message);
+  // Metrics, readout output and the final status written to the recording (idempotent).
+  void finish();
+
+  std::size_t token() const { return k_; }       // tokens done
+  std::size_t total() const { return seq_.steps; }
+  bool done() const { return k_ >= seq_.steps || status_ != "running"; }
+  const std::string& status() const { return status_; }  // running | complete | interrupted | diverged | saturated
+  const std::string& message() const { return message_; }
+  const std::map<std::string, double>& metrics() const { return metrics_; }
+
+  const Scenario& scenario() const { return sc_; }
+  const Network& network() const { return *net_; }
+  const Simulator& simulator() const { return *sim_; }
+  const Sequences& sequences() const { return seq_; }
+  const Protocol& protocol() const { return protocol_; }
+  // The input presented at the last token (input_dim x lanes, lanes fastest).
+  const std::vector<double>& input() const { return u_; }
+
+  // Samples of a population's recordable after the last token (lane-major, as recorded).
+  std::vector<double> sample(std::size_t population, const std::string& variable);
+  // The readout's output for the last token (target_dim x lanes), once it is trained.
+  std::optional<std::vector<double>> prediction();
+  bool readout_trained() const { return !w_.empty(); }
+  std::size_t readout_weights() const { return w_.n_elem; }
+  Metric metric() const { return metric_; }
+
+  // Live parameters: validated now (InputError on a bad value or a parameter that cannot
+  // change), applied before the next step, never mid-step.
+  void set_parameter(const std::string& population, const std::string& name, const Value& value);
+
+  // Recording can start and stop at any token; series then start at the current time.
+  void start_recording(const std::string& path);
+  void stop_recording();
+  bool recording() const { return rec_ != nullptr; }
+  const std::string& recording_path() const { return out_; }
+
+ private:
+  struct Recorded;
+  struct Comparison;
+  void fit();
+  void record_token();
+
+  Scenario sc_;
+  SessionOptions opts_;
+  Protocol protocol_;
+  Metric metric_ = Metric::Nrmse;
+  Sequences seq_;
+  std::unique_ptr<Network> net_;
+  std::unique_ptr<Simulator> sim_;
+  std::size_t k_ = 0;
+  std::string status_ = "running", message_;
+  std::map<std::string, double> metrics_;
+  std::vector<double> u_, prediction_, sample_;
+
+  // Readout: features of every token (one column per (token, lane)), weights once trained.
+  bool has_readout_ = false, with_input_ = false;
+  std::vector<std::size_t> feature_pops_;
+  arma::mat features_, w_;
+
+  std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits
+  std::vector<Comparison> compares_;
+  std::unique_ptr<Health> health_;
+  bool compare_needs_drive_ = false;
+
+  std::unique_ptr<Recorder> rec_;
+  std::string out_;
+  std::vector<Recorded> recorded_;
+  std::size_t input_id_ = 0, target_id_ = 0, first_recorded_ = 0;
+  bool any_needs_drive_ = false, finished_ = false;
+};
+
+}  // namespace ransim

@@ -1,0 +1,421 @@
+#include "scenario/scenario.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "ransim/error.hpp"
+#include "ransim/registry.hpp"
+#include "tasks/tasks.hpp"
+#include "scenario/scenario_table.hpp"
+
+namespace ransim {
+
+const std::vector<ParamSpec>& simulation_specs() {
+  static const std::vector<ParamSpec> s = {
+      {"integrator", ParamType::String, std::string("euler"), "", "ODE integrator", 0, 0, false,
+       {"euler", "rk4", "dopri5"}},
+      {"dt", ParamType::Real, 1.0, "s", "fixed step (euler, rk4); first trial step (dopri5)", 0, kInf, true},
+      {"token_period", ParamType::Real, 1.0, "s", "time each input sample is held", 0, kInf, true},
+      {"abs_tol", ParamType::Real, 1e-8, "1", "dopri5 absolute tolerance", 0, 1, true},
+      {"rel_tol", ParamType::Real, 1e-8, "1", "dopri5 relative tolerance", 0, 1, true},
+      {"lanes", ParamType::Integer, std::int64_t{1}, "1", "independent sequences run in lockstep", 1, 1e6},
+      {"threads", ParamType::Integer, std::int64_t{1}, "1", "worker threads (0: all cores)", 0, 1024},
+  };
+  return s;
+}
+
+const std::vector<ParamSpec>& readout_specs() {
+  static const std::vector<ParamSpec> s = {
+      {"ridge", ParamType::Real, 1e-8, "1", "ridge penalty lambda (the bias is not penalised)", 0, kInf},
+      {"include_input", ParamType::Boolean, false, "", "append the input to the features"},
+  };
+  return s;
+}
+
+const std::vector<ParamSpec>& record_specs() {
+  static const std::vector<ParamSpec> s = {
+      {"file", ParamType::String, std::string(""), "", "HDF5 file to write (--out overrides; empty: none)"},
+      {"flush_interval", ParamType::Real, 2.0, "s", "wall time between flushes to disk", 0, kInf, true},
+      {"compression", ParamType::Integer, std::int64_t{4}, "1", "gzip level (0: none)", 0, 9},
+  };
+  return s;
+}
+
+const std::vector<ParamSpec>& sparse_projection_specs() {
+  static const std::vector<ParamSpec> s = {
+      {"density", ParamType::Real, 0.1, "1", "probability of each connection", 0, 1, true},
+      {"fan_in", ParamType::Integer, std::int64_t{0}, "1", "exact inputs per target (0: use density)", 0, 1e9},
+      {"distribution", ParamType::String, std::string("normal"), "", "weight distribution before "
+       "scaling: normal N(0,1), uniform U(-1,1), bernoulli +-1", 0, 0, false, {"normal", "uniform", "bernoulli"}},
+      {"spectral_radius", ParamType::Real, 0.0, "1", "rescale a recurrent matrix to this spectral "
+       "radius (0: no rescaling)", 0, kInf},
+      {"scale", ParamType::Real, 1.0, "1", "multiplies all weights (input scaling)"},
+      {"precision", ParamType::String, std::string("double"), "", "arithmetic of the product: "
+       "single rounds the weights (once) and the source values (every step) to float32 and sums "
+       "in float32, about 2x faster with many lanes", 0, 0, false, {"double", "single"}},
+  };
+  return s;
+}
+
+const std::vector<ParamSpec>& identity_projection_specs() {
+  static const std::vector<ParamSpec> s = {
+      {"scale", ParamType::Real, 1.0, "1", "gain of every routed value"},
+      {"map", ParamType::String, std::string("random"), "", "random: each slot draws one source value "
+       "at random; ordered: slot i receives source value i (sources concatenated, wrapping around)",
+       0, 0, false, {"random", "ordered"}},
+  };
+  return s;
+}
+
+namespace {
+
+// Locations: a node from the file says file:line:col; one from --set says which flag.
+struct Context {
+  std::string path;
+  std::map<std::string, std::string> set_flags;  // dotted key -> "--set k=v"
+
+  std::string where(const toml::node& n, const std::string& key) const {
+    return where(n.source(), key);
+  }
+  std::string where(const toml::source_region& src, const std::string& key) const {
+    auto it = set_flags.find(key);
+    if (it != set_flags.end()) return it->second;
+    if (src.begin.line == 0) return path;
+    return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+  }
+  [[noreturn]] void fail(const toml::node& n, const std::string& key, const std::string& what) const {
+    throw InputError(where(n, key) + ": " + key + ": " + what);
+  }
+};
+
+std::string found(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "the string \"" + std::string(*n.as_string()) + "\"";
+    case toml::node_type::integer: return "the integer " + std::to_string(n.as_integer()->get());
+    case toml::node_type::floating_point: {
+      std::ostringstream s;
+      s << n.as_floating_point()->get();
+      return "the number " + s.str();
+    }
+    case toml::node_type::boolean: return n.as_boolean()->get() ? "true" : "false";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    default: return "a date or time";
+  }
+}
+
+std::string join_key(const std::string& prefix, std::string_view key) {
+  return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
+}
+
+std::string known_keys(const std::vector<ParamSpec>& specs, const std::vector<std::string>& extra) {
+  std::string out;
+  for (auto& e : extra) out += (out.empty() ? "" : ", ") + e;
+  for (auto& s : specs) out += (out.empty() ? "" : ", ") + s.name;
+  return out;
+}
+
+// Values of a table checked against specs; keys in `extra` are the caller's to read.
+Params read_params(const Context& cx, const toml::table& t, const std::vector<ParamSpec>& specs,
+                   const std::string& prefix, const std::vector<std::string>& extra = {}) {
+  Params p = defaults(specs);
+  for (auto&& [k, node] : t) {
+    const std::string key = join_key(prefix, k.str());
+    if (std::find(extra.begin(), extra.end(), std::string(k.str())) != extra.end()) continue;
+    const ParamSpec* spec = find_spec(specs, std::string(k.str()));
+    if (!spec)
+      throw InputError(cx.where(k.source(), key) + ": unknown key '" + key + "' (known here: " +
+                       known_keys(specs, extra) + ")");
+    Value v;
+    switch (node.type()) {
+      case toml::node_type::integer: v = node.as_integer()->get(); break;
+      case toml::node_type::floating_point: v = node.as_floating_point()->get(); break;
+      case toml::node_type::boolean: v = node.as_boolean()->get(); break;
+      case toml::node_type::string: v = std::string(*node.as_string()); break;
+      default: cx.fail(node, key, "expected " + spec->expectation() + ", found " + found(node));
+    }
+    if (auto why = spec->check(v))
+      cx.fail(node, key, "expected " + spec->expectation() + ", found " + found(node));
+    p.set(spec->name, v);
+  }
+  return p;
+}
+
+const toml::table& table_at(const Context& cx, const toml::table& root, const std::string& key) {
+  const toml::node* n = root.get(key);
+  if (!n->is_table()) cx.fail(*n, key, "expected a table, found " + found(*n));
+  return *n->as_table();
+}
+
+std::vector<std::string> string_list(const Context& cx, const toml::node& n, const std::string& key,
+                                     bool allow_single) {
+  std::vector<std::string> out;
+  if (allow_single && n.is_string()) return {std::string(*n.as_string())};
+  const toml::array* a = n.as_array();
+  if (!a) cx.fail(n, key, std::string("expected ") + (allow_single ? "a string or " : "") +
+                              "an array of strings, found " + found(n));
+  for (auto& e : *a) {
+    if (!e.is_string()) cx.fail(e, key, "expected an array of strings, found an element " + found(e));
+    out.emplace_back(*e.as_string());
+  }
+  return out;
+}
+
+std::string read_string(const Context& cx, const toml::table& t, const std::string& k,
+                        const std::string& key, const toml::node& owner) {
+  const toml::node* n = t.get(k);
+  if (!n) cx.fail(owner, key, "missing required key '" + k + "'");
+  if (!n->is_string()) cx.fail(*n, join_key(key, k), "expected a string, found " + found(*n));
+  return std::string(*n->as_string());
+}
+
+const std::regex& name_pattern() {
+  static const std::regex re("[A-Za-z_][A-Za-z0-9_]*");
+  return re;
+}
+
+// Applies "a.b.c=value": parses value as TOML (bare words become strings) and stores it,
+// creating tables as needed; "projection.0.scale" indexes an array of tables.
+void apply_set(toml::table& root, const std::string& flag, Context& cx) {
+  const auto eq = flag.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set " + flag + ": expected key=value");
+  const std::string key = flag.substr(0, eq), text = flag.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    parsed = toml::table{{"v", text}};  // a bare word
+  }
+  std::vector<std::string> parts;
+  std::stringstream ss(key);
+  for (std::string s; std::getline(ss, s, '.');) parts.push_back(s);
+  toml::node* cur = &root;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (auto* t = cur->as_table()) {
+      if (!t->contains(parts[i])) t->insert(parts[i], toml::table{});
+      cur = t->get(parts[i]);
+    } else if (auto* a = cur->as_array()) {
+      char* end = nullptr;
+      const long idx = std::strtol(parts[i].c_str(), &end, 10);
+      if (*end || idx < 0 || static_cast<std::size_t>(idx) >= a->size())
+        throw InputError("--set " + flag + ": '" + parts[i] + "' is not an index of the array (0.." +
+                         std::to_string(a->size() ? a->size() - 1 : 0) + ")");
+      cur = a->get(static_cast<std::size_t>(idx));
+    }
+    if (!cur->is_table() && !cur->is_array())
+      throw InputError("--set " + flag + ": '" + parts[i] + "' is not a table");
+  }
+  auto* t = cur->as_table();
+  if (!t) throw InputError("--set " + flag + ": the last key must name a table entry");
+  parsed.get("v")->visit([&](auto&& node) { t->insert_or_assign(parts.back(), std::move(node)); });
+  cx.set_flags[key] = "--set " + flag;
+}
+
+}  // namespace
+
+toml::table parse_toml(const std::string& text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ":" +
+                     std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+  }
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& path,
+                        const std::vector<std::string>& sets) {
+  return scenario_from_table(parse_toml(text, path), text, path, sets);
+}
+
+Scenario scenario_from_table(toml::table root, const std::string& text, const std::string& path,
+                             const std::vector<std::string>& sets) {
+  Scenario sc;
+  sc.path = path;
+  sc.text = text;
+  sc.overrides = sets;
+  Context cx{path, {}};
+  for (auto& s : sets) apply_set(root, s, cx);
+
+  const std::vector<std::string> sections = {"description", "seed", "simulation", "task", "population",
+                                             "projection", "readout", "record", "compare"};
+  for (auto&& [k, node] : root)
+    if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
+      std::string known;
+      for (auto& s : sections) known += (known.empty() ? "" : ", ") + s;
+      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" +
+                       std::string(k.str()) + "' (known at the top level: " + known + ")");
+    }
+
+  if (const toml::node* n = root.get("description")) {
+    if (!n->is_string()) cx.fail(*n, "description", "expected a string, found " + found(*n));
+    sc.description = std::string(*n->as_string());
+  }
+  if (const toml::node* n = root.get("seed")) {
+    if (!n->is_integer() || n->as_integer()->get() < 0)
+      cx.fail(*n, "seed", "expected an integer >= 0, found " + found(*n));
+    sc.seed = static_cast<std::uint64_t>(n->as_integer()->get());
+  }
+
+  const toml::table empty;
+  const Params sim = read_params(cx, root.contains("simulation") ? table_at(cx, root, "simulation") : empty,
+                                 simulation_specs(), "simulation");
+  sc.integrator.method = parse_method(sim.string("integrator"));
+  sc.integrator.dt = sim.real("dt");
+  sc.integrator.token_period = sim.real("token_period");
+  sc.integrator.abs_tol = sim.real("abs_tol");
+  sc.integrator.rel_tol = sim.real("rel_tol");
+  sc.lanes = static_cast<std::size_t>(sim.integer("lanes"));
+  sc.threads = static_cast<std::size_t>(sim.integer("threads"));
+  if (sc.integrator.method != Method::Dopri5) {
+    const double r = sc.integrator.token_period / sc.integrator.dt;
+    if (std::abs(r - std::round(r)) > 1e-9 * r || std::round(r) < 1) {
+      const toml::node& n = *root.get("simulation");
+      cx.fail(n, "simulation.dt", "token_period (" + std::to_string(sc.integrator.token_period) +
+                                      " s) must be a whole multiple of dt (" +
+                                      std::to_string(sc.integrator.dt) + " s) for fixed-step integrators");
+    }
+  }
+
+  // Task.
+  if (!root.contains("task")) throw InputError(path + ": missing the [task] table");
+  {
+    const toml::table& t = table_at(cx, root, "task");
+    sc.task_kind = read_string(cx, t, "kind", "task", *root.get("task"));
+    const TaskInfo* info = find_task(sc.task_kind);
+    if (!info) {
+      std::string known;
+      for (auto& ti : tasks()) known += (known.empty() ? "" : ", ") + ti.kind;
+      cx.fail(*t.get("kind"), "task.kind", "unknown task '" + sc.task_kind + "' (known: " + known + ")");
+    }
+    sc.task = read_params(cx, t, info->params, "task", {"kind"});
+  }
+
+  // Populations, in file order (a TOML table iterates by key; ones added by --set come last):
+  // the order of the state vector, the readout's features and the recording.
+  if (!root.contains("population")) throw InputError(path + ": no [population.NAME] table");
+  {
+    const toml::table& pops = table_at(cx, root, "population");
+    std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+    for (auto&& [k, node] : pops) ordered.push_back({&k, &node});
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+      auto pos = [](const toml::key* k) {
+        const auto& p = k->source().begin;
+        return p.line ? std::make_pair(p.line, p.column) : std::make_pair(~0u, ~0u);
+      };
+      return pos(a.first) < pos(b.first);
+    });
+    for (auto [kp, np] : ordered) {
+      const toml::key& k = *kp;
+      const toml::node& node = *np;
+      const std::string name(k.str()), key = "population." + name;
+      if (!std::regex_match(name, name_pattern()) || name == "input")
+        cx.fail(node, key, "population names are identifiers other than 'input'");
+      if (!node.is_table()) cx.fail(node, key, "expected a table, found " + found(node));
+      const toml::table& t = *node.as_table();
+      PopulationDecl d{name, read_string(cx, t, "kind", key, node), {}};
+      const PopulationInfo* info = Registry::global().find(d.kind);
+      if (!info)
+        cx.fail(*t.get("kind"), key + ".kind", "unknown population model '" + d.kind +
+                                                   "' (known: " + Registry::global().kinds() + ")");
+      d.params = read_params(cx, t, info->params, key, {"kind"});
+      sc.populations.push_back(std::move(d));
+    }
+  }
+  auto has_population = [&](const std::string& n) {
+    return std::any_of(sc.populations.begin(), sc.populations.end(),
+                       [&](const PopulationDecl& p) { return p.name == n; });
+  };
+
+  // Projections.
+  if (const toml::node* n = root.get("projection")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      cx.fail(*n, "projection", "expected an array of tables ([[projection]]), found " + found(*n));
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& pn = *arr->get(i);
+      const toml::table& t = *pn.as_table();
+      const std::string key = "projection." + std::to_string(i);
+      ProjectionDecl d;
+      const toml::node* from = t.get("from");
+      if (!from) cx.fail(pn, key, "missing required key 'from'");
+      d.from = string_list(cx, *from, key + ".from", true);
+      d.to = read_string(cx, t, "to", key, pn);
+      d.kind = t.contains("kind") ? read_string(cx, t, "kind", key, pn) : "sparse";
+      if (d.kind != "sparse" && d.kind != "identity")
+        cx.fail(*t.get("kind"), key + ".kind", "expected one of \"sparse\" | \"identity\", found the string \"" + d.kind + "\"");
+      for (auto& f : d.from)
+        if (f != "input" && !has_population(f))
+          cx.fail(*from, key + ".from", "no population named '" + f + "'");
+      if (!has_population(d.to)) cx.fail(*t.get("to"), key + ".to", "no population named '" + d.to + "'");
+      if (d.kind == "sparse" && d.from.size() != 1)
+        cx.fail(*from, key + ".from", "a sparse projection has exactly one source");
+      d.name = t.contains("name") ? read_string(cx, t, "name", key, pn) : "";
+      if (d.name.empty()) {
+        for (auto& f : d.from) d.name += (d.name.empty() ? "" : "+") + f;
+        d.name += "_to_" + d.to;
+      }
+      d.params = read_params(cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(),
+                             key, {"from", "to", "kind", "name"});
+      sc.projections.push_back(std::move(d));
+    }
+  }
+
+  // Readout and recording.
+  {
+    const toml::table& t = root.contains("readout") ? table_at(cx, root, "readout") : empty;
+    sc.readout = read_params(cx, t, readout_specs(), "readout", {"from"});
+    if (const toml::node* f = t.get("from")) {
+      sc.readout_from = string_list(cx, *f, "readout.from", false);
+      for (auto& p : sc.readout_from)
+        if (!has_population(p)) cx.fail(*f, "readout.from", "no population named '" + p + "'");
+    }
+  }
+  {
+    const toml::table& t = root.contains("record") ? table_at(cx, root, "record") : empty;
+    sc.record = read_params(cx, t, record_specs(), "record", {"variables"});
+    if (const toml::node* v = t.get("variables")) {
+      sc.record_variables = string_list(cx, *v, "record.variables", false);
+      for (auto& name : sc.record_variables)
+        if (!has_population(name.substr(0, name.find('.'))))
+          cx.fail(*v, "record.variables", "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
+    }
+  }
+  if (const toml::node* n = root.get("compare")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      cx.fail(*n, "compare", "expected an array of tables ([[compare]]), found " + found(*n));
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& cn = *arr->get(i);
+      const toml::table& t = *cn.as_table();
+      const std::string key = "compare." + std::to_string(i);
+      for (auto&& [k, node] : t)
+        if (k.str() != "name" && k.str() != "a" && k.str() != "b")
+          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key + "." +
+                           std::string(k.str()) + "' (known here: name, a, b)");
+      CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "", read_string(cx, t, "a", key, cn),
+                    read_string(cx, t, "b", key, cn)};
+      for (const std::string* v : {&d.a, &d.b}) {
+        const auto dot = v->find('.');
+        if (dot == std::string::npos || !has_population(v->substr(0, dot)))
+          cx.fail(*t.get(v == &d.a ? "a" : "b"), key, "'" + *v + "' is not \"population.variable\" of a population here");
+      }
+      if (d.name.empty()) d.name = std::to_string(i);
+      sc.compares.push_back(std::move(d));
+    }
+  }
+  return sc;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open the scenario file (" + std::strerror(errno) + ")");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_scenario(ss.str(), path, sets);
+}
+
+}  // namespace ransim

@@ -1,0 +1,19 @@
+#pragma once
+// Scenario parsing from an already parsed TOML table, for `ransim compare`, which assembles
+// each run's scenario from parts of its config file (nodes keep their file:line:col).
+#include <string>
+#include <vector>
+#include <toml++/toml.h>
+
+#include "scenario/scenario.hpp"
+
+namespace ransim {
+
+// toml::parse with errors as InputError "path:line:col: what".
+toml::table parse_toml(const std::string& text, const std::string& path);
+
+// `text` is what the recording stores as the scenario.
+Scenario scenario_from_table(toml::table root, const std::string& text, const std::string& path,
+                             const std::vector<std::string>& sets = {});
+
+}  // namespace ransim

@@ -1,0 +1,384 @@
+#include "study/compare.hpp"
+#include "scenario/build_network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "study/chart.hpp"
+#include "ransim/error.hpp"
+#include "io/json.hpp"
+#include "io/recorder.hpp"
+#include "tasks/tasks.hpp"
+#include "scenario/scenario_table.hpp"
+
+namespace ransim {
+
+namespace {
+
+std::string where(const std::string& path, const toml::node& n) {
+  const auto& b = n.source().begin;
+  return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
+}
+
+[[noreturn]] void fail(const std::string& path, const toml::node& n, const std::string& what) {
+  throw InputError(where(path, n) + ": " + what);
+}
+
+const toml::table& table(const std::string& path, const toml::node& n, const std::string& key) {
+  if (!n.is_table()) fail(path, n, key + ": expected a table");
+  return *n.as_table();
+}
+
+std::vector<std::string> strings(const std::string& path, const toml::node& n, const std::string& key) {
+  std::vector<std::string> out;
+  const toml::array* a = n.as_array();
+  if (!a) fail(path, n, key + ": expected an array of strings");
+  for (auto& e : *a) {
+    if (!e.is_string()) fail(path, e, key + ": expected an array of strings");
+    out.emplace_back(*e.as_string());
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> seeds(const std::string& path, const toml::node& n, const std::string& key) {
+  std::vector<std::uint64_t> out;
+  const toml::array* a = n.as_array();
+  if (!a || a->empty()) fail(path, n, key + ": expected a non-empty array of integers >= 0");
+  for (auto& e : *a) {
+    if (!e.is_integer() || e.as_integer()->get() < 0) fail(path, e, key + ": expected integers >= 0");
+    out.push_back(static_cast<std::uint64_t>(e.as_integer()->get()));
+  }
+  return out;
+}
+
+void check_keys(const std::string& path, const toml::table& t, const std::string& key,
+                const std::set<std::string>& known) {
+  for (auto&& [k, node] : t)
+    if (!known.count(std::string(k.str()))) {
+      std::string list;
+      for (auto& s : known) list += (list.empty() ? "" : ", ") + s;
+      throw InputError(where(path, node) + ": unknown key '" + (key.empty() ? "" : key + ".") + std::string(k.str()) +
+                       "' (known here: " + list + ")");
+    }
+}
+
+// Moves the nodes of `from` into `to`, replacing keys present in both (nodes keep their
+// file:line:col when moved, not when copied).
+void merge_into(toml::table& to, toml::table&& from) {
+  for (auto&& [k, node] : from) node.visit([&](auto&& n) { to.insert_or_assign(k.str(), std::move(n)); });
+}
+
+const char* const kModelKeys[] = {"description", "simulation", "population", "projection", "readout", "record"};
+
+}  // namespace
+
+CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open the comparison config (" + std::strerror(errno) + ")");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const toml::table root = parse_toml(text, path);
+  check_keys(path, root, "", {"description", "seeds", "budget", "quick", "task", "model"});
+
+  CompareConfig cfg;
+  cfg.path = path;
+  cfg.quick = quick;
+  if (auto* d = root.get("description")) cfg.description = d->value_or(std::string());
+  if (!root.get("seeds")) throw InputError(path + ": missing 'seeds' (e.g. seeds = [1, 2, 3])");
+  cfg.seeds = seeds(path, *root.get("seeds"), "seeds");
+  if (auto* b = root.get("budget")) {
+    const toml::table& t = table(path, *b, "budget");
+    check_keys(path, t, "budget", {"state", "tolerance"});
+    if (auto* s = t.get("state")) {
+      if (!s->is_integer() || s->as_integer()->get() < 1) fail(path, *s, "budget.state: expected an integer >= 1");
+      cfg.budget_state = static_cast<std::size_t>(s->as_integer()->get());
+    }
+    if (auto* s = t.get("tolerance")) {
+      const auto v = s->value<double>();
+      if (!v || *v < 0 || *v >= 1) fail(path, *s, "budget.tolerance: expected a number in [0, 1)");
+      cfg.budget_tolerance = *v;
+    }
+  }
+  for (const char* section : {"task", "model"}) {
+    if (!root.get(section)) throw InputError(path + ": no [" + section + ".NAME] table");
+    // In file order (a TOML table iterates by key).
+    std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, std::string>> order;
+    for (auto&& [k, node] : table(path, *root.get(section), section)) {
+      table(path, node, std::string(section) + "." + std::string(k.str()));
+      order.push_back({{k.source().begin.line, k.source().begin.column}, std::string(k.str())});
+    }
+    std::sort(order.begin(), order.end());
+    for (auto& [pos, name] : order) (std::string(section) == "task" ? cfg.tasks : cfg.models).push_back(name);
+  }
+  if (quick) {
+    const toml::node* q = root.get("quick");
+    if (!q) throw InputError(path + ": --quick needs a [quick] table (seeds, tasks, models)");
+    const toml::table& t = table(path, *q, "quick");
+    check_keys(path, t, "quick", {"seeds", "tasks", "models"});
+    if (auto* s = t.get("seeds")) cfg.seeds = seeds(path, *s, "quick.seeds");
+    for (auto [key, list] : {std::pair{"tasks", &cfg.tasks}, std::pair{"models", &cfg.models}})
+      if (auto* s = t.get(key)) {
+        const auto chosen = strings(path, *s, std::string("quick.") + key);
+        for (auto& c : chosen)
+          if (std::find(list->begin(), list->end(), c) == list->end())
+            fail(path, *s, std::string("quick.") + key + ": there is no [" +
+                               std::string(key).substr(0, std::string(key).size() - 1) + "." + c + "] in this file");
+        *list = chosen;
+      }
+  }
+
+  // Each run's scenario: the model's tables, the task's table (with its quick values under
+  // --quick) and the seed. Parsing the file afresh per run lets the nodes move, keeping
+  // their locations for error messages.
+  for (auto& model : cfg.models) {
+    std::size_t state = 0;
+    for (auto& task : cfg.tasks)
+      for (auto seed : cfg.seeds) {
+        toml::table fresh = parse_toml(text, path);
+        toml::table& m = *fresh.get("model")->as_table()->get(model)->as_table();
+        toml::table& t = *fresh.get("task")->as_table()->get(task)->as_table();
+        check_keys(path, m, "model." + model, {std::begin(kModelKeys), std::end(kModelKeys)});
+        std::vector<std::string> run_sets;
+        if (auto* s = t.get("set")) run_sets = strings(path, *s, "task." + task + ".set");
+        if (auto* q = t.get("quick")) {
+          table(path, *q, "task." + task + ".quick");
+          if (quick) merge_into(t, std::move(*q->as_table()));
+        }
+        t.erase("set");
+        t.erase("quick");
+        if (!t.contains("kind")) t.insert("kind", task);
+        toml::table sc;
+        merge_into(sc, std::move(m));
+        sc.insert_or_assign("task", std::move(t));
+        sc.insert_or_assign("seed", static_cast<std::int64_t>(seed));
+        std::ostringstream printed;
+        run_sets.insert(run_sets.end(), sets.begin(), sets.end());
+        printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
+        for (auto& set : run_sets) printed << " --set " << set;
+        printed << "\n" << toml::toml_formatter(sc);
+        CompareRun run{model, task, seed, {}};
+        try {
+          run.scenario = scenario_from_table(std::move(sc), printed.str(), path, run_sets);
+        } catch (const InputError& e) {  // the scenario's keys, said as the config spells them
+          throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task +
+                           "': its [task] is [task." + task + "], its other tables are under [model." + model +
+                           "])");
+        }
+        if (cfg.budget_state && !state) {
+          state = build_network(run.scenario, 1)->state_size();
+          const double lo = static_cast<double>(cfg.budget_state) * (1 - cfg.budget_tolerance);
+          const double hi = static_cast<double>(cfg.budget_state) * (1 + cfg.budget_tolerance);
+          if (static_cast<double>(state) < lo || static_cast<double>(state) > hi)
+            fail(path, *root.get("model")->as_table()->get(model),
+                 "model '" + model + "' has " + std::to_string(state) + " state variables per lane; the budget is " +
+                     std::to_string(cfg.budget_state) + " +- " + std::to_string(static_cast<int>(100 * cfg.budget_tolerance)) +
+                     " %");
+        }
+        cfg.runs.push_back(std::move(run));
+      }
+  }
+  return cfg;
+}
+
+CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop,
+                          const std::function<void(const CompareOutcome&, std::size_t)>& on_run) {
+  CompareResult r;
+  for (std::size_t i = 0; i < cfg.runs.size(); ++i) {
+    if (stop && stop->load()) break;
+    CompareOutcome o{&cfg.runs[i], {}};
+    RunOptions opts;
+    opts.stop = stop;
+    try {
+      o.result = run(cfg.runs[i].scenario, opts);
+    } catch (const std::exception& e) {  // e.g. a data file that cannot be read: the other runs go on
+      o.result.status = "failed";
+      o.result.message = e.what();
+    }
+    r.outcomes.push_back(std::move(o));
+    if (on_run) on_run(r.outcomes.back(), i);
+  }
+  for (auto& task : cfg.tasks) {
+    for (auto& model : cfg.models) {
+      CompareRow row;
+      row.model = model;
+      row.task = task;
+      std::vector<double> values;
+      for (auto& o : r.outcomes) {
+        if (o.run->model != model || o.run->task != task) continue;
+        ++row.runs;
+        row.state_size = o.result.state_size;
+        row.fixed_weights = o.result.fixed_weights;
+        row.readout_weights = std::max(row.readout_weights, o.result.readout_weights);
+        row.wall_seconds += o.result.wall_seconds;
+        row.metric = std::string(metric_name(o.result.metric)) + "_test";
+        row.higher_is_better = higher_is_better(o.result.metric);
+        auto it = o.result.metrics.find(row.metric);
+        if (o.result.status == "complete" && it != o.result.metrics.end()) values.push_back(it->second);
+      }
+      if (row.runs == 0) continue;
+      row.completed = values.size();
+      row.wall_seconds /= static_cast<double>(row.runs);
+      double mean = 0, var = 0;
+      for (double v : values) mean += v;
+      mean /= static_cast<double>(values.size());
+      for (double v : values) var += (v - mean) * (v - mean);
+      row.mean = values.empty() ? NAN : mean;
+      row.std = values.size() > 1 ? std::sqrt(var / static_cast<double>(values.size() - 1)) : 0.0;
+      r.rows.push_back(row);
+    }
+  }
+  return r;
+}
+
+namespace {
+
+std::string fmt(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
+  std::ostringstream out;
+  out << "| task | metric | model | mean ± std | seeds | state | fixed weights | trained weights | wall s |\n"
+      << "|---|---|---|---|---|---|---|---|---|\n";
+  for (auto& task : cfg.tasks) {
+    // The best mean of the task in bold.
+    const CompareRow* best = nullptr;
+    for (auto& row : r.rows)
+      if (row.task == task && std::isfinite(row.mean) &&
+          (!best || (row.higher_is_better ? row.mean > best->mean : row.mean < best->mean)))
+        best = &row;
+    for (auto& row : r.rows) {
+      if (row.task != task) continue;
+      const std::string cell = fmt(row.mean) + " ± " + fmt(row.std);
+      out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | " << row.model
+          << " | " << (&row == best ? "**" + cell + "**" : cell) << " | " << row.completed << "/" << row.runs << " | "
+          << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights << " | "
+          << fmt(row.wall_seconds) << " |\n";
+    }
+  }
+  for (auto& o : r.outcomes)
+    if (o.result.status != "complete")
+      out << "\n" << o.run->model << " x " << o.run->task << " seed " << o.run->seed << ": " << o.result.status
+          << (o.result.message.empty() ? "" : " — " + o.result.message) << "\n";
+  return out.str();
+}
+
+std::string compare_csv(const CompareResult& r) {
+  std::ostringstream out;
+  out << "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,readout_weights,wall_seconds\n";
+  for (auto& row : r.rows)
+    out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << "," << row.model << ","
+        << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed << "," << row.runs << ","
+        << row.state_size << "," << row.fixed_weights << "," << row.readout_weights << ","
+        << json_number(row.wall_seconds) << "\n";
+  return out.str();
+}
+
+std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
+  std::ostringstream out;
+  out << "{\"config\": \"" << json_escape(cfg.path) << "\", \"description\": \"" << json_escape(cfg.description)
+      << "\", \"quick\": " << (cfg.quick ? "true" : "false") << ", \"budget_state\": " << cfg.budget_state
+      << ", \"seeds\": [";
+  for (std::size_t i = 0; i < cfg.seeds.size(); ++i) out << (i ? ", " : "") << cfg.seeds[i];
+  out << "],\n \"rows\": [";
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    const auto& row = r.rows[i];
+    out << (i ? ",\n  " : "\n  ") << "{\"task\": \"" << json_escape(row.task) << "\", \"model\": \""
+        << json_escape(row.model) << "\", \"metric\": \"" << row.metric << "\", \"higher_is_better\": "
+        << (row.higher_is_better ? "true" : "false") << ", \"mean\": " << json_number(row.mean)
+        << ", \"std\": " << json_number(row.std) << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
+        << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
+        << ", \"readout_weights\": " << row.readout_weights << ", \"wall_seconds\": " << json_number(row.wall_seconds)
+        << "}";
+  }
+  out << "],\n \"runs\": [";
+  for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
+    const auto& o = r.outcomes[i];
+    out << (i ? ",\n  " : "\n  ") << "{\"model\": \"" << json_escape(o.run->model) << "\", \"task\": \""
+        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"status\": \"" << o.result.status
+        << "\", \"message\": \"" << json_escape(o.result.message) << "\", \"wall_seconds\": "
+        << json_number(o.result.wall_seconds) << ", \"metrics\": {";
+    bool first = true;
+    for (auto& [k, v] : o.result.metrics) {
+      out << (first ? "" : ", ") << "\"" << json_escape(k) << "\": " << json_number(v);
+      first = false;
+    }
+    out << "}}";
+  }
+  out << "]}\n";
+  return out.str();
+}
+
+std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const CompareResult& r,
+                                               const std::string& prefix) {
+  std::vector<std::string> written;
+  auto text_file = [&](const std::string& ext, const std::string& body) {
+    const std::string p = prefix + ext;
+    std::ofstream f(p, std::ios::binary);
+    if (!(f << body)) throw RunError(p + ": cannot write (" + std::strerror(errno) + ")");
+    written.push_back(p);
+  };
+  text_file(".md", compare_markdown(cfg, r));
+  text_file(".csv", compare_csv(r));
+  text_file(".json", compare_json(cfg, r));
+
+  {
+    Recorder rec(RecorderOptions{prefix + ".h5", 2.0, 4});
+    rec.write_string("/general/config", cfg.path);
+    rec.write_string("/general/description", cfg.description);
+    rec.write_integer("/general/quick", cfg.quick);
+    for (auto& o : r.outcomes) {
+      const std::string g = "/runs/" + o.run->model + "/" + o.run->task + "/seed_" + std::to_string(o.run->seed);
+      rec.write_string(g + "/scenario", o.run->scenario.text);
+      rec.write_string(g + "/status", o.result.status);
+      rec.write_string(g + "/message", o.result.message);
+      rec.write_integer(g + "/state_size", static_cast<std::int64_t>(o.result.state_size));
+      rec.write_integer(g + "/fixed_weights", static_cast<std::int64_t>(o.result.fixed_weights));
+      rec.write_integer(g + "/readout_weights", static_cast<std::int64_t>(o.result.readout_weights));
+      rec.write_scalar(g + "/wall_seconds", o.result.wall_seconds);
+      for (auto& [k, v] : o.result.metrics) rec.write_scalar(g + "/metrics/" + k, v);
+    }
+    const bool all = r.outcomes.size() == cfg.runs.size() &&
+                     std::none_of(r.outcomes.begin(), r.outcomes.end(),
+                                  [](const CompareOutcome& o) { return o.result.status == "interrupted"; });
+    rec.finish(all ? "complete" : "interrupted");
+    written.push_back(prefix + ".h5");
+  }
+
+  Chart chart;
+  chart.title = cfg.description.empty() ? cfg.path : cfg.description;
+  chart.models = cfg.models;
+  for (auto& task : cfg.tasks) {
+    ChartPanel panel;
+    panel.title = task;
+    for (auto& model : cfg.models) {
+      double mean = NAN, sd = 0;
+      for (auto& row : r.rows)
+        if (row.task == task && row.model == model) {
+          mean = row.mean;
+          sd = row.std;
+          panel.metric = row.metric + (row.higher_is_better ? " (higher is better)" : " (lower is better)");
+          panel.log_scale = row.metric.rfind("nrmse", 0) == 0 || row.metric.rfind("mse", 0) == 0;
+        }
+      panel.mean.push_back(mean);
+      panel.stddev.push_back(sd);
+    }
+    chart.panels.push_back(panel);
+  }
+  write_chart(chart, prefix + ".png", prefix + ".svg");
+  written.push_back(prefix + ".png");
+  written.push_back(prefix + ".svg");
+  return written;
+}
+
+}  // namespace ransim

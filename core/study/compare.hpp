@@ -1,0 +1,70 @@
+#pragma once
+// `ransim compare` (docs/compare.md): model variants x tasks x seeds at a stated budget, from
+// one TOML config. Every run's scenario is assembled and validated before the first run
+// starts, so a typo in the last model fails at once.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "run/run.hpp"
+#include "scenario/scenario.hpp"
+
+namespace ransim {
+
+struct CompareRun {
+  std::string model, task;
+  std::uint64_t seed = 0;
+  Scenario scenario;
+};
+
+struct CompareConfig {
+  std::string path, description;
+  bool quick = false;
+  std::vector<std::string> models, tasks;  // in file order (after --quick's selection)
+  std::vector<std::uint64_t> seeds;
+  std::size_t budget_state = 0;            // state variables per lane (0: unchecked)
+  double budget_tolerance = 0.05;
+  std::vector<CompareRun> runs;            // model-major, then task, then seed
+};
+
+// Reads and checks a config; `sets` (dotted keys of a scenario, e.g. "readout.ridge=1e-6")
+// apply to every run. Throws InputError naming file:line:col.
+CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets = {});
+
+struct CompareOutcome {
+  const CompareRun* run = nullptr;
+  RunResult result;
+};
+
+// One row per (model, task): the task's main metric over seeds.
+struct CompareRow {
+  std::string model, task, metric;
+  bool higher_is_better = false;
+  double mean = 0, std = 0;        // over the seeds that completed (NaN if none)
+  std::size_t completed = 0, runs = 0;
+  std::size_t state_size = 0, fixed_weights = 0, readout_weights = 0;
+  double wall_seconds = 0;         // mean per run
+};
+
+struct CompareResult {
+  std::vector<CompareOutcome> outcomes;
+  std::vector<CompareRow> rows;    // task-major, models in config order
+};
+
+// Runs everything in order; `on_run` is called after each run. A run that fails (diverged,
+// saturated, a RunError) is recorded with its status and the comparison goes on.
+CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop = nullptr,
+                          const std::function<void(const CompareOutcome&, std::size_t index)>& on_run = {});
+
+std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r);
+std::string compare_csv(const CompareResult& r);
+std::string compare_json(const CompareConfig& cfg, const CompareResult& r);
+// PREFIX.md, .csv, .json, .h5 (every run: scenario, metrics, sizes, status) and the chart
+// PREFIX.png and PREFIX.svg. Returns the paths written.
+std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const CompareResult& r,
+                                               const std::string& prefix);
+
+}  // namespace ransim

@@ -1,0 +1,172 @@
+// Reading IDX files (MNIST / Fashion-MNIST), plain or gzip-compressed. The whole file is
+// read into memory, gunzipped with zlib's inflate when it starts with 1f 8b, then checked
+// against its header. Every failure is an InputError "PATH: what is wrong".
+#include "tasks/datasets/idx.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <new>
+#include <system_error>
+#include <utility>
+
+#include "ransim/error.hpp"
+
+namespace ransim {
+
+namespace {
+
+constexpr std::size_t kChunk = std::size_t{1} << 20;       // read / inflate step (fits uInt)
+constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 32;
+constexpr std::size_t kMaxBytes = 4 + 4 * 4 + kMaxElements + 1;  // largest valid file, plus one
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!f) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  std::vector<std::uint8_t> bytes;
+  std::error_code ec;  // the size is a hint (a pipe has none); reading goes on to the end
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size < kMaxBytes) bytes.reserve(size + 1);
+  std::size_t n = 0, got = 0;
+  do {
+    bytes.resize(n + kChunk);
+    got = std::fread(bytes.data() + n, 1, kChunk, f.get());
+    n += got;
+  } while (got == kChunk);
+  if (std::ferror(f.get())) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  bytes.resize(n);
+  return bytes;
+}
+
+std::vector<std::uint8_t> gunzip(const std::string& path, const std::vector<std::uint8_t>& in) {
+  auto corrupt = [&](const std::string& why) { return InputError(path + ": corrupt gzip stream: " + why); };
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) throw corrupt("cannot initialise zlib");
+  const std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
+  // The trailer's ISIZE (uncompressed size mod 2^32) is only a hint: of a truncated file it is
+  // noise, so it is capped by deflate's best ratio (1032:1) and only reserved (pages untouched).
+  std::size_t hint = 0;
+  for (std::size_t i = 0; i < 4 && in.size() >= 4; ++i) hint |= std::size_t{in[in.size() - 4 + i]} << (8 * i);
+  std::vector<std::uint8_t> out;
+  try {
+    out.reserve(std::min({hint, in.size() * 1032, kMaxBytes}));
+  } catch (const std::bad_alloc&) {  // fine: it grows as needed
+  }
+  std::size_t in_pos = 0, out_pos = 0;
+  for (;;) {
+    if (zs.avail_in == 0) {
+      const std::size_t n = std::min(in.size() - in_pos, kChunk);
+      zs.next_in = const_cast<Bytef*>(in.data() + in_pos);
+      zs.avail_in = static_cast<uInt>(n);
+      in_pos += n;
+    }
+    if (out_pos >= kMaxBytes) throw InputError(path + ": decompressed data exceeds 4 GiB");
+    out.resize(out_pos + kChunk);
+    zs.next_out = out.data() + out_pos;
+    zs.avail_out = static_cast<uInt>(kChunk);
+    const int ret = inflate(&zs, Z_NO_FLUSH);
+    out_pos += kChunk - zs.avail_out;
+    const bool input_done = zs.avail_in == 0 && in_pos == in.size();
+    if (ret == Z_STREAM_END) {
+      if (input_done) break;
+      const std::size_t at = in_pos - zs.avail_in;  // another gzip member follows, or garbage
+      if (in.size() - at < 2 || in[at] != 0x1f || in[at + 1] != 0x8b)
+        throw corrupt("trailing garbage after the gzip stream at byte " + std::to_string(at));
+      inflateReset(&zs);
+    } else if (ret == Z_BUF_ERROR && input_done) {
+      throw corrupt("unexpected end of file (truncated)");
+    } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+      throw corrupt(zs.msg ? zs.msg : zError(ret));
+    }
+  }
+  out.resize(out_pos);
+  return out;
+}
+
+std::string hex(const std::uint8_t* p, std::size_t n) {
+  std::string s;
+  char buf[4];
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", p[i]);
+    s += (i ? " " : "") + std::string(buf);
+  }
+  return s;
+}
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s;
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? " x " : "") + std::to_string(shape[i]);
+  return s;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  std::vector<std::uint8_t> bytes = read_file(path);
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = gunzip(path, bytes);
+  auto fail = [&](const std::string& why) { return InputError(path + ": " + why); };
+
+  if (bytes.size() < 4) throw fail("not an IDX file (" + std::to_string(bytes.size()) + " bytes long)");
+  if (bytes[0] != 0 || bytes[1] != 0)
+    throw fail("not an IDX file (magic bytes " + hex(bytes.data(), 4) + ", expected 00 00 08 0N)");
+  if (bytes[2] != 0x08)
+    throw fail("unsupported IDX type code 0x" + hex(&bytes[2], 1) + " (only 0x08, unsigned byte, is supported)");
+  const std::size_t rank = bytes[3];
+  if (rank == 0 || rank > 4)
+    throw fail("unsupported IDX dimension count " + std::to_string(rank) + " (expected 1 to 4)");
+  const std::size_t header = 4 + 4 * rank;
+  if (bytes.size() < header)
+    throw fail("truncated header: " + std::to_string(rank) + " dimensions need " + std::to_string(header) +
+               " header bytes, found " + std::to_string(bytes.size()));
+
+  IdxArray a;
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::uint8_t* p = &bytes[4 + 4 * d];
+    a.shape.push_back(std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 | std::size_t{p[2]} << 8 | p[3]);
+  }
+  std::uint64_t total = 1;  // stays below 2^64: checked against 2^32 before each product with a dim < 2^32
+  for (std::size_t d = 0; d < rank; ++d) {
+    if (a.shape[d] == 0) throw fail("dimension " + std::to_string(d) + " is 0 (shape " + shape_text(a.shape) + ")");
+    if ((total *= a.shape[d]) > kMaxElements) throw fail("shape " + shape_text(a.shape) + " exceeds 2^32 bytes");
+  }
+  const std::size_t found = bytes.size() - header;
+  const std::string says = "header says " + shape_text(a.shape) + " = " + std::to_string(total) + " bytes of data";
+  if (found < total) throw fail("truncated: " + says + ", found " + std::to_string(found));
+  if (found > total)
+    throw fail("trailing data after the data (" + says + ", found " + std::to_string(found) + ": " +
+               std::to_string(found - total) + " extra bytes)");
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));
+  a.data = std::move(bytes);
+  return a;
+}
+
+LabelledImages read_idx_images(const std::string& images_path, const std::string& labels_path,
+                               std::size_t classes) {
+  IdxArray images = read_idx(images_path), labels = read_idx(labels_path);
+  if (images.shape.size() != 3)
+    throw InputError(images_path + ": expected a 3-D images array (count x rows x cols), found " +
+                     std::to_string(images.shape.size()) + "-D " + shape_text(images.shape));
+  if (labels.shape.size() != 1)
+    throw InputError(labels_path + ": expected a 1-D labels array, found " + std::to_string(labels.shape.size()) +
+                     "-D " + shape_text(labels.shape));
+  if (images.shape[0] != labels.shape[0])
+    throw InputError("image/label count mismatch: " + images_path + " has " + std::to_string(images.shape[0]) +
+                     " images but " + labels_path + " has " + std::to_string(labels.shape[0]) + " labels");
+  for (std::size_t i = 0; i < labels.data.size(); ++i)
+    if (labels.data[i] >= classes)
+      throw InputError(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
+                       " is not below the class count " + std::to_string(classes));
+  LabelledImages out;
+  out.count = images.shape[0];
+  out.rows = images.shape[1];
+  out.cols = images.shape[2];
+  out.pixels = std::move(images.data);
+  out.labels = std::move(labels.data);
+  return out;
+}
+
+}  // namespace ransim

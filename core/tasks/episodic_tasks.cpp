@@ -1,0 +1,266 @@
+// Episode tasks (docs/tasks.md): sequential Fashion-MNIST, copy, selective copy and
+// in-context linear regression.
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "ransim/error.hpp"
+#include "tasks/datasets/idx.hpp"
+#include "tasks/episodic_tasks.hpp"
+
+namespace ransim {
+
+namespace {
+
+std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
+  return {
+      {"train", ParamType::Integer, train, "episodes", "episodes the readout is fitted on", 1, 1e9},
+      {"test", ParamType::Integer, test, "episodes", "episodes it is evaluated on", 1, 1e9},
+  };
+}
+
+// Every episode draws from its own stream, so the data do not depend on the batch size.
+Rng episode_rng(std::uint64_t seed, Split split, std::size_t index) {
+  return make_rng(seed, (split == Split::Train ? "task.train." : "task.test.") + std::to_string(index));
+}
+
+std::size_t draw(Rng& rng, std::size_t n) {
+  return std::min(n - 1, static_cast<std::size_t>(uniform(rng, 0.0, static_cast<double>(n))));
+}
+
+// Symbol tasks: one-hot symbols 0..M-1 plus two marker channels, blank (M) and go (M + 1);
+// the last `recall` tokens are readout points whose targets are the symbols to reproduce.
+class SymbolTask : public EpisodeTask {
+ public:
+  SymbolTask(const Params& p, std::size_t length_, std::size_t recall)
+      : M_(static_cast<std::size_t>(p.integer("alphabet"))), recall_(recall) {
+    length = length_;
+    input_dim = M_ + 2;
+    target_dim = M_;
+    train = static_cast<std::size_t>(p.integer("train"));
+    test = static_cast<std::size_t>(p.integer("test"));
+    for (std::size_t j = 0; j < recall; ++j) points.push_back({length - recall + j});
+  }
+
+  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count, std::uint64_t seed) const override {
+    EpisodeBatch b;
+    b.count = count;
+    b.input.assign(length * count * input_dim, 0.0);
+    b.target.assign(recall_ * count * target_dim, 0.0);
+    std::vector<std::size_t> tokens(length), wanted(recall_);
+    for (std::size_t e = 0; e < count; ++e) {
+      Rng rng = episode_rng(seed, split, first + e);
+      layout(rng, tokens, wanted);
+      for (std::size_t k = 0; k < length; ++k) b.input[(k * count + e) * input_dim + tokens[k]] = 1.0;
+      for (std::size_t j = 0; j < recall_; ++j) b.target[(j * count + e) * target_dim + wanted[j]] = 1.0;
+    }
+    return b;
+  }
+
+ protected:
+  std::size_t blank() const { return M_; }
+  std::size_t go() const { return M_ + 1; }
+  // The input token of every step and the symbols to recall, for one episode.
+  virtual void layout(Rng& rng, std::vector<std::size_t>& tokens, std::vector<std::size_t>& wanted) const = 0;
+  std::size_t M_, recall_;
+};
+
+// Copy (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016): L symbols, `delay` blanks, a
+// go marker, L - 1 blanks; the readout reproduces the L symbols from the go marker on.
+class CopyTask : public SymbolTask {
+ public:
+  explicit CopyTask(const Params& p)
+      : SymbolTask(p, 2 * static_cast<std::size_t>(p.integer("symbols")) + static_cast<std::size_t>(p.integer("delay")),
+                   static_cast<std::size_t>(p.integer("symbols"))),
+        delay_(static_cast<std::size_t>(p.integer("delay"))) {}
+
+ private:
+  void layout(Rng& rng, std::vector<std::size_t>& tokens, std::vector<std::size_t>& wanted) const override {
+    const std::size_t L = recall_;
+    std::fill(tokens.begin(), tokens.end(), blank());
+    for (std::size_t j = 0; j < L; ++j) tokens[j] = wanted[j] = draw(rng, M_);
+    tokens[L + delay_] = go();
+  }
+  std::size_t delay_;
+};
+
+// Selective copy (Gu & Dao 2023): L symbols at random positions among `span` blank tokens,
+// then the go marker and L - 1 blanks; the readout reproduces the symbols in order.
+class SelectiveCopyTask : public SymbolTask {
+ public:
+  explicit SelectiveCopyTask(const Params& p)
+      : SymbolTask(p, static_cast<std::size_t>(p.integer("span") + p.integer("symbols")),
+                   static_cast<std::size_t>(p.integer("symbols"))),
+        span_(static_cast<std::size_t>(p.integer("span"))) {
+    if (span_ < recall_)
+      throw InputError("selective_copy: span (" + std::to_string(span_) + ") must be at least symbols (" +
+                       std::to_string(recall_) + ")");
+  }
+
+ private:
+  void layout(Rng& rng, std::vector<std::size_t>& tokens, std::vector<std::size_t>& wanted) const override {
+    std::fill(tokens.begin(), tokens.end(), blank());
+    std::vector<std::size_t> pos(span_);
+    for (std::size_t i = 0; i < span_; ++i) pos[i] = i;
+    for (std::size_t i = 0; i < recall_; ++i) std::swap(pos[i], pos[i + draw(rng, span_ - i)]);  // partial Fisher-Yates
+    std::sort(pos.begin(), pos.begin() + static_cast<std::ptrdiff_t>(recall_));
+    for (std::size_t j = 0; j < recall_; ++j) tokens[pos[j]] = wanted[j] = draw(rng, M_);
+    tokens[span_] = go();
+  }
+  std::size_t span_;
+};
+
+// Sequential Fashion-MNIST: an image presented row by row (28 tokens of 28 pixels) or pixel by
+// pixel (784 tokens of 1), pixels scaled to [0, 1]; one readout point concatenating the states
+// after K evenly spaced tokens (K = 1: the final state); one-hot class targets.
+class FashionMnistTask : public EpisodeTask {
+ public:
+  explicit FashionMnistTask(const Params& p) {
+    const std::string dir = p.string("data_dir");
+    train_ = data(dir + "/train-images-idx3-ubyte.gz", dir + "/train-labels-idx1-ubyte.gz");
+    test_ = data(dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz");
+    const bool rows = p.string("mode") == "rows";
+    pixels_ = train_->rows * train_->cols;
+    input_dim = rows ? train_->cols : 1;
+    length = pixels_ / input_dim;
+    target_dim = 10;
+    train = static_cast<std::size_t>(p.integer("train"));
+    test = static_cast<std::size_t>(p.integer("test"));
+    if (train > train_->count || test > test_->count)
+      throw InputError("fashion_mnist: asked for " + std::to_string(train) + " training and " + std::to_string(test) +
+                       " test images, the data have " + std::to_string(train_->count) + " and " +
+                       std::to_string(test_->count));
+    const std::size_t K = static_cast<std::size_t>(p.integer("snapshots"));
+    if (K > length) throw InputError("fashion_mnist: snapshots (" + std::to_string(K) + ") exceeds the " +
+                                     std::to_string(length) + " tokens of an episode");
+    points.resize(1);
+    for (std::size_t i = 1; i <= K; ++i) points[0].push_back(i * length / K - 1);
+  }
+
+  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count, std::uint64_t) const override {
+    const LabelledImages& d = split == Split::Train ? *train_ : *test_;
+    EpisodeBatch b;
+    b.count = count;
+    b.input.resize(length * count * input_dim);
+    b.target.assign(count * 10, 0.0);
+    for (std::size_t e = 0; e < count; ++e) {
+      const std::uint8_t* img = d.pixels.data() + (first + e) * pixels_;
+      for (std::size_t k = 0; k < length; ++k)
+        for (std::size_t i = 0; i < input_dim; ++i)
+          b.input[(k * count + e) * input_dim + i] = img[k * input_dim + i] / 255.0;
+      b.target[e * 10 + d.labels[first + e]] = 1.0;
+    }
+    return b;
+  }
+
+ private:
+  // Each file is read once per process (comparisons run the task many times).
+  static std::shared_ptr<const LabelledImages> data(const std::string& images, const std::string& labels) {
+    static std::mutex m;
+    static std::map<std::string, std::shared_ptr<const LabelledImages>> cache;
+    std::lock_guard<std::mutex> lock(m);
+    auto& slot = cache[images];
+    if (!slot) slot = std::make_shared<LabelledImages>(read_idx_images(images, labels, 10));
+    return slot;
+  }
+  std::shared_ptr<const LabelledImages> train_, test_;
+  std::size_t pixels_ = 0;
+};
+
+// In-context linear regression (Garg et al. 2022; von Oswald et al. 2023): per episode
+// w ~ N(0, I_d); N context tokens (x_i, y_i) with x_i ~ N(0, I_d), y_i = w.x_i + noise; then the
+// query token (x_q, 0). One readout point, after the query; target y_q = w.x_q (noise-free).
+class InContextRegressionTask : public EpisodeTask {
+ public:
+  explicit InContextRegressionTask(const Params& p)
+      : d_(static_cast<std::size_t>(p.integer("dim"))), noise_(p.real("noise")) {
+    length = static_cast<std::size_t>(p.integer("context")) + 1;
+    input_dim = d_ + 1;
+    target_dim = 1;
+    train = static_cast<std::size_t>(p.integer("train"));
+    test = static_cast<std::size_t>(p.integer("test"));
+    metric = Metric::Mse;
+    points = {{length - 1}};
+  }
+
+  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count, std::uint64_t seed) const override {
+    EpisodeBatch b;
+    b.count = count;
+    b.input.assign(length * count * input_dim, 0.0);
+    b.target.resize(count);
+    std::vector<double> w(d_);
+    for (std::size_t e = 0; e < count; ++e) {
+      Rng rng = episode_rng(seed, split, first + e);
+      for (auto& v : w) v = normal(rng);
+      for (std::size_t k = 0; k < length; ++k) {
+        double* z = b.input.data() + (k * count + e) * input_dim;
+        double y = 0;
+        for (std::size_t i = 0; i < d_; ++i) y += w[i] * (z[i] = normal(rng));
+        if (k + 1 < length) z[d_] = y + noise_ * normal(rng);
+        else b.target[e] = y;
+      }
+    }
+    return b;
+  }
+
+ private:
+  std::size_t d_;
+  double noise_;
+};
+
+}  // namespace
+
+std::vector<TaskInfo> episode_tasks() {
+  TaskInfo fm;
+  fm.kind = "fashion_mnist";
+  fm.description = "sequential Fashion-MNIST classification, row by row or pixel by pixel";
+  fm.params = {
+      {"mode", ParamType::String, std::string("rows"), "", "rows: 28 tokens of 28 pixels; pixels: 784 tokens of 1",
+       0, 0, false, {"rows", "pixels"}},
+      {"snapshots", ParamType::Integer, std::int64_t{1}, "tokens", "K states, after evenly spaced tokens ending "
+       "with the last, concatenated into the readout's features", 1, 1e4},
+      {"data_dir", ParamType::String, std::string("/usr/share/datasets/fashion-mnist"), "", "directory with the "
+       "IDX files (gzip or plain): train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-*"},
+  };
+  for (auto& s : episode_specs(60000, 10000)) fm.params.push_back(s);
+  fm.create_episodes = [](const Params& p) { return std::make_unique<FashionMnistTask>(p); };
+
+  auto symbol_specs = [](std::int64_t symbols) {
+    return std::vector<ParamSpec>{
+        {"alphabet", ParamType::Integer, std::int64_t{8}, "symbols", "alphabet size M (one-hot, plus blank and go "
+         "channels)", 2, 1e4},
+        {"symbols", ParamType::Integer, symbols, "tokens", "symbols to remember and reproduce", 1, 1e4},
+    };
+  };
+  TaskInfo copy;
+  copy.kind = "copy";
+  copy.description = "copy: reproduce L symbols after a delay and a go marker";
+  copy.params = symbol_specs(5);
+  copy.params.push_back({"delay", ParamType::Integer, std::int64_t{10}, "tokens", "blanks between the symbols and "
+                         "the go marker", 0, 1e5});
+  for (auto& s : episode_specs(2000, 500)) copy.params.push_back(s);
+  copy.create_episodes = [](const Params& p) { return std::make_unique<CopyTask>(p); };
+
+  TaskInfo sel;
+  sel.kind = "selective_copy";
+  sel.description = "selective copy: reproduce L symbols scattered among blanks, in order";
+  sel.params = symbol_specs(4);
+  sel.params.push_back({"span", ParamType::Integer, std::int64_t{16}, "tokens", "tokens over which the symbols "
+                        "are scattered", 1, 1e5});
+  for (auto& s : episode_specs(2000, 500)) sel.params.push_back(s);
+  sel.create_episodes = [](const Params& p) { return std::make_unique<SelectiveCopyTask>(p); };
+
+  TaskInfo icl;
+  icl.kind = "in_context_regression";
+  icl.description = "in-context linear regression: N pairs (x, w.x), then predict w.x_q (w new per episode)";
+  icl.params = {
+      {"dim", ParamType::Integer, std::int64_t{4}, "1", "dimension d of x", 1, 1e4},
+      {"context", ParamType::Integer, std::int64_t{16}, "tokens", "context pairs N before the query", 1, 1e5},
+      {"noise", ParamType::Real, 0.0, "1", "std of the noise on the context targets", 0, kInf},
+  };
+  for (auto& s : episode_specs(4000, 1000)) icl.params.push_back(s);
+  icl.create_episodes = [](const Params& p) { return std::make_unique<InContextRegressionTask>(p); };
+  return {fm, copy, sel, icl};
+}
+
+}  // namespace ransim

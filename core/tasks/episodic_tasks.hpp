@@ -1,0 +1,11 @@
+#pragma once
+// The episode tasks' registry entries (episode_tasks.cpp), listed by tasks().
+#include <vector>
+
+#include "tasks/tasks.hpp"
+
+namespace ransim {
+
+std::vector<TaskInfo> episode_tasks();
+
+}  // namespace ransim

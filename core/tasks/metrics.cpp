@@ -1,0 +1,48 @@
+#include "tasks/metrics.hpp"
+
+#include <cmath>
+
+namespace ransim {
+
+const char* metric_name(Metric m) {
+  switch (m) {
+    case Metric::Nrmse: return "nrmse";
+    case Metric::MemoryCapacity: return "memory_capacity";
+    case Metric::Accuracy: return "accuracy";
+    case Metric::Mse: return "mse";
+  }
+  return "?";
+}
+
+bool higher_is_better(Metric m) { return m == Metric::MemoryCapacity || m == Metric::Accuracy; }
+
+double nrmse(const arma::mat& y, const arma::mat& yhat) {
+  const arma::vec a = arma::vectorise(y), b = arma::vectorise(yhat);
+  const double sd = arma::stddev(a, 1);
+  const double rmse = std::sqrt(arma::mean(arma::square(a - b)));
+  return rmse / sd;
+}
+
+double score(Metric m, const arma::mat& y, const arma::mat& yhat) {
+  switch (m) {
+    case Metric::Nrmse: return nrmse(y, yhat);
+    case Metric::Mse: return arma::mean(arma::vectorise(arma::square(y - yhat)));
+    case Metric::Accuracy: {
+      const arma::uvec a = arma::index_max(y, 1), b = arma::index_max(yhat, 1);
+      return static_cast<double>(arma::accu(a == b)) / static_cast<double>(y.n_rows);
+    }
+    case Metric::MemoryCapacity: {
+      // Jaeger (2001): MC = sum_d cov(u(k-d), yhat_d)^2 / (var u var yhat_d).
+      double mc = 0;
+      for (arma::uword d = 0; d < y.n_cols; ++d) {
+        const arma::vec a = y.col(d) - arma::mean(y.col(d)), b = yhat.col(d) - arma::mean(yhat.col(d));
+        const double den = arma::dot(a, a) * arma::dot(b, b);
+        if (den > 0) mc += arma::dot(a, b) * arma::dot(a, b) / den;
+      }
+      return mc;
+    }
+  }
+  return NAN;
+}
+
+}  // namespace ransim

@@ -1,0 +1,131 @@
+// attention_block: the undivided transformer block as one unit (docs/science.md): cortex
+// attention over the token-clock working memory, then the key-value memory on the result with
+// a residual, then tanh. Equations, parameters, recordables and the discrete-time form are in
+// README.md; the math is shared with cortex_qkv and hippocampus_memory through
+// ../common/attention_math.hpp.
+//
+//   o   = W_o V^T a,  a = softmax(K q / (sqrt(D) T))   (as cortex_qkv, context_mode "time")
+//   r   = o + sum_s f(k_s . o + b_s) v_s
+//   phi = tanh(r),    tau dh/dt = -h + phi
+#include <ransim/plugin.hpp>
+
+#include "common/attention_math.hpp"
+
+namespace {
+
+using namespace ransim;
+using attn::UnitPopulation;
+
+class AttentionBlock : public UnitPopulation {
+ public:
+  explicit AttentionBlock(const PopulationContext& c)
+      : UnitPopulation(c),
+        c_(static_cast<std::size_t>(c.params.integer("context"))),
+        att_(c, U_, D_, rng_, wf_),
+        mem_(c, U_, D_, rng_, wf_, c.params.boolean("shared_store")) {}
+
+  void set_lanes(std::size_t lanes) override {
+    lanes_ = lanes;
+    window_.reset(c_, D_, U_ * D_, lanes);
+    allocate_scratch(std::max(att_.scratch_size(lanes), mem_.scratch_size(lanes)) + c_ * lanes +
+                         mem_.slots() * lanes,
+                     c_);
+  }
+
+  void restart() const override { window_.restart(); }
+
+  bool uses_ticks() const override { return true; }
+  void on_tick(ConstBlock /*x*/, ConstBlock drive) override { window_.push(drive.data); }
+
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/,
+                  ThreadPool& pool) const override {
+    const std::size_t L = x.lanes;
+    const double work = att_.work(window_.past() + 1) + mem_.work();
+    for_units(x, dxdt, pool, work, [&](std::size_t u, double* scratch, const double** ptrs) {
+      unit(u, drive, dxdt.data + u * D_ * L, scratch, ptrs, L);
+    });
+  }
+
+  std::vector<Recordable> recordables() const override {
+    return {state_recordable(),
+            {"attention", "1",
+             "attention weights a over the working memory, oldest to newest (the last is the live "
+             "input); rows not yet filled are 0; rows sum to 1",
+             {U_, c_}, true},
+            {"memory", "1", "memory activations m_s = f(k_s . o + b_s) per slot (which memories fire)",
+             {U_, mem_.slots()}, true}};
+  }
+
+  void sample(const std::string& name, ConstBlock x, ConstBlock drive,
+              std::vector<double>& out) const override {
+    if (name != "attention" && name != "memory") return Population::sample(name, x, drive, out);
+    const std::size_t L = x.lanes, S = mem_.slots();
+    const bool attention = name == "attention";
+    const std::size_t n = attention ? c_ : S;
+    std::vector<double> vals(U_ * n * L, 0.0), r(D_ * L);
+    std::vector<double> scratch(std::max(att_.scratch_size(L), mem_.scratch_size(L)) + c_ * L + S * L);
+    std::vector<const double*> ptrs(c_);
+    for (std::size_t u = 0; u < U_; ++u) {
+      const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
+      const double* src = scratch.data() + std::max(att_.scratch_size(L), mem_.scratch_size(L)) +
+                          (attention ? 0 : c_ * L);
+      const std::size_t count = attention ? used : S;  // masked attention rows come first, 0
+      std::copy(src, src + count * L, vals.begin() + static_cast<std::ptrdiff_t>((u * n + n - count) * L));
+    }
+    append_lane_major(vals, U_, n, L, out);
+  }
+
+  // tau and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
+  void set_live_parameter(const std::string& name, const Value& v) override {
+    if (name == "temperature") att_.set_temperature(as_real(v));
+    else UnitPopulation::set_live_parameter(name, v);
+  }
+
+  std::map<std::string, arma::mat> weights() const override {
+    std::map<std::string, arma::mat> w;
+    add_x0(w);
+    att_.add_weights(w);
+    mem_.add_weights(w);
+    return w;
+  }
+
+ private:
+  // Unit u: r (D x L) = o + V^T f(K o + b) with o the attention read. Scratch layout: kernel
+  // scratch, then the attention weights (c x L), then the memory activations (S x L).
+  // Returns the number of window rows used.
+  std::size_t unit(std::size_t u, ConstBlock drive, double* r, double* scratch, const double** ptrs,
+                   std::size_t L) const {
+    const std::size_t slab = D_ * L;
+    double* a = scratch + std::max(att_.scratch_size(L), mem_.scratch_size(L));
+    double* m = a + c_ * L;
+    const std::size_t used = window_.rows(u, drive.data + u * slab, ptrs);
+    att_.attend(u, drive.data + u * slab, ptrs, used, r, a, scratch, L);
+    mem_.read(u, r, r, true, m, scratch, L);  // r = o + sum_s m_s v_s
+    return used;
+  }
+
+  std::size_t c_;
+  attn::Attention att_;
+  attn::KeyValueMemory mem_;
+  attn::TokenWindow window_;
+};
+
+void register_models(Registry& r) {
+  PopulationInfo info;
+  info.kind = "attention_block";
+  info.description =
+      "transformer block as one unit: o = W_o V^T softmax(K q / (sqrt(D) T)) over the token working "
+      "memory, r = o + sum_s f(k_s . o + b_s) v_s, tau dh/dt = -h + tanh(r)";
+  info.params = attn::concat(attn::concat(attn::unit_specs(), attn::attention_specs()), attn::memory_specs());
+  for (auto& p : info.params)
+    if (p.name == "shared_weights")
+      p.description = "one set of attention matrices (W_q, W_k, W_v, W_o) for the whole population "
+                      "instead of one per unit (the memory store: shared_store)";
+  info.create = [](const PopulationContext& c) { return std::make_unique<AttentionBlock>(c); };
+  r.add(std::move(info));
+}
+
+}  // namespace
+
+RANSIM_PLUGIN(register_models)

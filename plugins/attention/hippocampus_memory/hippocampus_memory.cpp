@@ -1,0 +1,78 @@
+// hippocampus_memory: the feed-forward key-value memory unit of docs/science.md ("hippocampus").
+// Equations, parameters, recordables and the discrete-time form are in README.md; the math
+// is shared with the other attention plugins in ../common/attention_math.hpp.
+//
+//   m_s = f(k_s . z + b_s)   (f = relu | gelu | softmax over the S slots)
+//   phi = tanh(sum_s m_s v_s),   tau dh/dt = -h + phi
+#include <ransim/plugin.hpp>
+
+#include "common/attention_math.hpp"
+
+namespace {
+
+using namespace ransim;
+using attn::UnitPopulation;
+
+class HippocampusMemory : public UnitPopulation {
+ public:
+  explicit HippocampusMemory(const PopulationContext& c)
+      : UnitPopulation(c),
+        mem_(c, U_, D_, rng_, wf_, c.params.boolean("shared_store") || c.params.boolean("shared_weights")) {}
+
+  void set_lanes(std::size_t lanes) override {
+    lanes_ = lanes;
+    allocate_scratch(mem_.scratch_size(lanes) + mem_.slots() * lanes, 0);
+  }
+
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/,
+                  ThreadPool& pool) const override {
+    const std::size_t L = x.lanes, slab = D_ * L;
+    for_units(x, dxdt, pool, mem_.work(), [&](std::size_t u, double* scratch, const double**) {
+      mem_.read(u, drive.data + u * slab, dxdt.data + u * slab, false, scratch + mem_.scratch_size(L), scratch, L);
+    });
+  }
+
+  std::vector<Recordable> recordables() const override {
+    return {state_recordable(),
+            {"memory", "1", "memory activations m_s = f(k_s . z + b_s) per slot (which memories fire)",
+             {U_, mem_.slots()}, true}};
+  }
+
+  void sample(const std::string& name, ConstBlock x, ConstBlock drive,
+              std::vector<double>& out) const override {
+    if (name != "memory") return Population::sample(name, x, drive, out);
+    const std::size_t L = x.lanes, slab = D_ * L, S = mem_.slots();
+    std::vector<double> vals(U_ * S * L), scratch(mem_.scratch_size(L)), r(slab);
+    for (std::size_t u = 0; u < U_; ++u)
+      mem_.read(u, drive.data + u * slab, r.data(), false, vals.data() + u * S * L, scratch.data(), L);
+    append_lane_major(vals, U_, S, L, out);
+  }
+
+  std::map<std::string, arma::mat> weights() const override {
+    std::map<std::string, arma::mat> w;
+    add_x0(w);
+    mem_.add_weights(w);
+    return w;
+  }
+
+ private:
+  attn::KeyValueMemory mem_;
+};
+
+void register_models(Registry& r) {
+  PopulationInfo info;
+  info.kind = "hippocampus_memory";
+  info.description =
+      "feed-forward key-value memory units (hippocampus): m_s = f(k_s . z + b_s), "
+      "phi = tanh(sum_s m_s v_s), tau dh/dt = -h + phi";
+  info.params = attn::concat(attn::unit_specs(), attn::memory_specs());
+  for (auto& p : info.params)
+    if (p.name == "shared_weights")
+      p.description = "same as shared_store (the store is shared when either is true)";
+  info.create = [](const PopulationContext& c) { return std::make_unique<HippocampusMemory>(c); };
+  r.add(std::move(info));
+}
+
+}  // namespace
+
+RANSIM_PLUGIN(register_models)

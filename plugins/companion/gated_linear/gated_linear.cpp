@@ -1,0 +1,118 @@
+// gated_linear: a diagonal linear RNN with multiplicative input and output gating (docs/science.md),
+//
+//   h <- lambda % h + (G_in x~) % (X_in x~),    y = D ((G_out h) % (X_out h)),    x~ = [x; 1],
+//
+// with the weights built from (W_Q, W_K, W_V) so that y_t is exactly the linear self-attention
+// sum_{s<=t} (W_V x_s)(W_K x_s)^T (W_Q x_t): d^2 memory neurons (lambda = 1) plus d query
+// neurons (lambda = 0) in form "full", d(d+1)/2 + d in form "compressed". The construction is
+// companion::build_gated_linear (../common/companion_math.hpp); README.md has the equations.
+#include <ransim/plugin.hpp>
+
+#include "common/companion_math.hpp"
+
+namespace {
+
+using namespace ransim;
+namespace cm = ransim::companion;
+
+class GatedLinearRnn : public Population {
+ public:
+  explicit GatedLinearRnn(const PopulationContext& c)
+      : d_(static_cast<std::size_t>(c.params.integer("dim"))),
+        step_(c.token_period),
+        w_(cm::lsa_weights(c)),
+        g_(cm::build_gated_linear(w_.WQ, w_.WK, w_.WV,
+                                  c.params.string("form") == "full" ? cm::GatedForm::Full
+                                                                    : cm::GatedForm::Compressed)),
+        lambda_minus_1_((g_.lambda - 1.0).t()) {}
+
+  std::size_t state_size() const override { return g_.neurons(); }
+  std::size_t input_size() const override { return d_; }
+  std::size_t units() const override { return g_.neurons(); }
+
+  void set_lanes(std::size_t lanes) override {
+    lanes_ = lanes;
+    step_.resize(state_size() * lanes);
+  }
+
+  void initial_state(Block x) const override {
+    std::fill(x.data, x.data + x.size(), 0.0);
+    step_.restart();
+  }
+
+  bool uses_ticks() const override { return true; }
+
+  // Increments ((lambda - 1) % h + (G_in x~) % (X_in x~)) / T: the update h' - h written
+  // without the difference, so lambda = 1 neurons add exactly the gated input.
+  void on_tick(ConstBlock x, ConstBlock drive) override {
+    const std::size_t L = x.lanes, n = g_.neurons();
+    arma::mat xt(L, d_ + 1);  // rows: lanes; x~ = [x; 1]
+    xt.head_cols(d_) = mat_view(drive);
+    xt.col(d_).ones();
+    const arma::mat gated = (xt * g_.G_in.t()) % (xt * g_.X_in.t());  // L x n
+    arma::mat inc(step_.increments(), L, n, false, true);
+    inc = (mat_view(x).each_row() % lambda_minus_1_ + gated) / step_.period();
+    step_.tick();
+  }
+
+  void derivative(ConstBlock /*x*/, ConstBlock /*drive*/, Block dxdt, double /*t*/,
+                  ThreadPool& /*pool*/) const override {
+    step_.fill(dxdt);
+  }
+
+  std::vector<Recordable> recordables() const override {
+    auto r = Population::recordables();
+    r[0].description = "neuron states h: memory neurons (lambda = 1) first, then the d query neurons";
+    r.push_back({"output", "1", "y = D ((G_out h) % (X_out h)): the linear self-attention output", {1, d_}});
+    return r;
+  }
+
+  void sample(const std::string& name, ConstBlock x, ConstBlock drive,
+              std::vector<double>& out) const override {
+    if (name == "state") return Population::sample(name, x, drive, out);
+    if (name != "output") throw std::logic_error("gated_linear: no recordable '" + name + "'");
+    const arma::mat h = mat_view(x);  // L x n
+    const arma::mat y = ((h * g_.G_out.t()) % (h * g_.X_out.t())) * g_.D.t();  // L x d
+    for (std::size_t b = 0; b < x.lanes; ++b)
+      for (std::size_t i = 0; i < d_; ++i) out.push_back(y(b, i));
+  }
+
+  std::map<std::string, arma::mat> weights() const override {
+    return {{"W_Q", w_.WQ},       {"W_K", w_.WK},     {"W_V", w_.WV},       {"lambda", g_.lambda},
+            {"G_in", g_.G_in},    {"X_in", g_.X_in},  {"G_out", g_.G_out},  {"X_out", g_.X_out},
+            {"D", g_.D}};
+  }
+
+ private:
+  std::size_t d_;
+  cm::TokenStep step_;
+  cm::LsaWeights w_;
+  cm::GatedLinear g_;
+  arma::rowvec lambda_minus_1_;
+};
+
+void register_models(Registry& r) {
+  PopulationInfo info;
+  info.kind = "gated_linear";
+  info.description =
+      "gated linear RNN h <- lambda h + (G_in x~)(X_in x~), y = D((G_out h)(X_out h)), x~ = [x; 1], "
+      "built from W_Q, W_K, W_V to implement causal linear self-attention exactly";
+  info.params = cm::lsa_specs();
+  for (auto& p : info.params)
+    if (p.name == "dim") {
+      p.max = 32;  // the construction matrices are dense, O(d^4) values
+      p.description += " (<= 32: the construction matrices are dense, G_out is d^2 x (d^2 + d))";
+    }
+  info.params.insert(info.params.begin() + 1,
+                     {"form", ParamType::String, std::string("full"), "",
+                      "full: d^2 memory neurons (lambda = 1) storing sum_s v_s k_s^T, plus d query "
+                      "neurons (lambda = 0); compressed: d(d+1)/2 memory neurons storing the symmetric "
+                      "sum_s x_s x_s^T, plus d query neurons",
+                      0, 0, false, {"full", "compressed"}});
+  info.create = [](const PopulationContext& c) { return std::make_unique<GatedLinearRnn>(c); };
+  r.add(std::move(info));
+}
+
+}  // namespace
+
+RANSIM_PLUGIN(register_models)
