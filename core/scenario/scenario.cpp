@@ -215,6 +215,188 @@ void apply_set(toml::table& root, const std::string& flag, Context& cx) {
   cx.set_flags[key] = "--set " + flag;
 }
 
+// The steps of scenario_from_table, one per top-level part of the file.
+
+bool has_population(const Scenario& sc, const std::string& name) {
+  return std::any_of(sc.populations.begin(), sc.populations.end(),
+                     [&](const PopulationDecl& p) { return p.name == name; });
+}
+
+const toml::table& optional_table(const Context& cx, const toml::table& root, const std::string& key) {
+  static const toml::table empty;
+  return root.contains(key) ? table_at(cx, root, key) : empty;
+}
+
+void read_top_level(Context& cx, const toml::table& root, Scenario& sc) {
+  const std::vector<std::string> sections = {"description", "seed", "simulation", "task", "population",
+                                             "projection", "readout", "record", "compare"};
+  for (auto&& [k, node] : root)
+    if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
+      std::string known;
+      for (auto& s : sections) known += (known.empty() ? "" : ", ") + s;
+      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" +
+                       std::string(k.str()) + "' (known at the top level: " + known + ")");
+    }
+
+  if (const toml::node* n = root.get("description")) {
+    if (!n->is_string()) cx.fail(*n, "description", "expected a string, found " + found(*n));
+    sc.description = std::string(*n->as_string());
+  }
+  if (const toml::node* n = root.get("seed")) {
+    if (!n->is_integer() || n->as_integer()->get() < 0)
+      cx.fail(*n, "seed", "expected an integer >= 0, found " + found(*n));
+    sc.seed = static_cast<std::uint64_t>(n->as_integer()->get());
+  }
+}
+
+void read_simulation(Context& cx, const toml::table& root, Scenario& sc) {
+  const Params sim = read_params(cx, optional_table(cx, root, "simulation"),
+                                 simulation_specs(), "simulation");
+  sc.integrator.method = parse_method(sim.string("integrator"));
+  sc.integrator.dt = sim.real("dt");
+  sc.integrator.token_period = sim.real("token_period");
+  sc.integrator.abs_tol = sim.real("abs_tol");
+  sc.integrator.rel_tol = sim.real("rel_tol");
+  sc.lanes = static_cast<std::size_t>(sim.integer("lanes"));
+  sc.threads = static_cast<std::size_t>(sim.integer("threads"));
+  if (sc.integrator.method != Method::Dopri5) {
+    const double r = sc.integrator.token_period / sc.integrator.dt;
+    if (std::abs(r - std::round(r)) > 1e-9 * r || std::round(r) < 1) {
+      const toml::node& n = *root.get("simulation");
+      cx.fail(n, "simulation.dt", "token_period (" + std::to_string(sc.integrator.token_period) +
+                                      " s) must be a whole multiple of dt (" +
+                                      std::to_string(sc.integrator.dt) + " s) for fixed-step integrators");
+    }
+  }
+}
+
+void read_task(Context& cx, const toml::table& root, Scenario& sc) {
+  if (!root.contains("task")) throw InputError(sc.path + ": missing the [task] table");
+  const toml::table& t = table_at(cx, root, "task");
+  sc.task_kind = read_string(cx, t, "kind", "task", *root.get("task"));
+  const TaskInfo* info = find_task(sc.task_kind);
+  if (!info) {
+    std::string known;
+    for (auto& ti : tasks()) known += (known.empty() ? "" : ", ") + ti.kind;
+    cx.fail(*t.get("kind"), "task.kind", "unknown task '" + sc.task_kind + "' (known: " + known + ")");
+  }
+  sc.task = read_params(cx, t, info->params, "task", {"kind"});
+}
+
+// Populations, in file order (a TOML table iterates by key; ones added by --set come last):
+// the order of the state vector, the readout's features and the recording.
+void read_populations(Context& cx, const toml::table& root, Scenario& sc) {
+  if (!root.contains("population")) throw InputError(sc.path + ": no [population.NAME] table");
+  const toml::table& pops = table_at(cx, root, "population");
+  std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+  for (auto&& [k, node] : pops) ordered.push_back({&k, &node});
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    auto pos = [](const toml::key* k) {
+      const auto& p = k->source().begin;
+      return p.line ? std::make_pair(p.line, p.column) : std::make_pair(~0u, ~0u);
+    };
+    return pos(a.first) < pos(b.first);
+  });
+  for (auto [kp, np] : ordered) {
+    const toml::key& k = *kp;
+    const toml::node& node = *np;
+    const std::string name(k.str()), key = "population." + name;
+    if (!std::regex_match(name, name_pattern()) || name == "input")
+      cx.fail(node, key, "population names are identifiers other than 'input'");
+    if (!node.is_table()) cx.fail(node, key, "expected a table, found " + found(node));
+    const toml::table& t = *node.as_table();
+    PopulationDecl d{name, read_string(cx, t, "kind", key, node), {}};
+    const PopulationInfo* info = Registry::global().find(d.kind);
+    if (!info)
+      cx.fail(*t.get("kind"), key + ".kind", "unknown population model '" + d.kind +
+                                                 "' (known: " + Registry::global().kinds() + ")");
+    d.params = read_params(cx, t, info->params, key, {"kind"});
+    sc.populations.push_back(std::move(d));
+  }
+}
+
+void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
+  if (const toml::node* n = root.get("projection")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      cx.fail(*n, "projection", "expected an array of tables ([[projection]]), found " + found(*n));
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& pn = *arr->get(i);
+      const toml::table& t = *pn.as_table();
+      const std::string key = "projection." + std::to_string(i);
+      ProjectionDecl d;
+      const toml::node* from = t.get("from");
+      if (!from) cx.fail(pn, key, "missing required key 'from'");
+      d.from = string_list(cx, *from, key + ".from", true);
+      d.to = read_string(cx, t, "to", key, pn);
+      d.kind = t.contains("kind") ? read_string(cx, t, "kind", key, pn) : "sparse";
+      if (d.kind != "sparse" && d.kind != "identity")
+        cx.fail(*t.get("kind"), key + ".kind", "expected one of \"sparse\" | \"identity\", found the string \"" + d.kind + "\"");
+      for (auto& f : d.from)
+        if (f != "input" && !has_population(sc, f))
+          cx.fail(*from, key + ".from", "no population named '" + f + "'");
+      if (!has_population(sc, d.to)) cx.fail(*t.get("to"), key + ".to", "no population named '" + d.to + "'");
+      if (d.kind == "sparse" && d.from.size() != 1)
+        cx.fail(*from, key + ".from", "a sparse projection has exactly one source");
+      d.name = t.contains("name") ? read_string(cx, t, "name", key, pn) : "";
+      if (d.name.empty()) {
+        for (auto& f : d.from) d.name += (d.name.empty() ? "" : "+") + f;
+        d.name += "_to_" + d.to;
+      }
+      d.params = read_params(cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(),
+                             key, {"from", "to", "kind", "name"});
+      sc.projections.push_back(std::move(d));
+    }
+  }
+}
+
+void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
+  const toml::table& t = optional_table(cx, root, "readout");
+  sc.readout = read_params(cx, t, readout_specs(), "readout", {"from"});
+  if (const toml::node* f = t.get("from")) {
+    sc.readout_from = string_list(cx, *f, "readout.from", false);
+    for (auto& p : sc.readout_from)
+      if (!has_population(sc, p)) cx.fail(*f, "readout.from", "no population named '" + p + "'");
+  }
+}
+
+void read_record(Context& cx, const toml::table& root, Scenario& sc) {
+  const toml::table& t = optional_table(cx, root, "record");
+  sc.record = read_params(cx, t, record_specs(), "record", {"variables"});
+  if (const toml::node* v = t.get("variables")) {
+    sc.record_variables = string_list(cx, *v, "record.variables", false);
+    for (auto& name : sc.record_variables)
+      if (!has_population(sc, name.substr(0, name.find('.'))))
+        cx.fail(*v, "record.variables", "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
+  }
+}
+
+void read_compares(Context& cx, const toml::table& root, Scenario& sc) {
+  if (const toml::node* n = root.get("compare")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      cx.fail(*n, "compare", "expected an array of tables ([[compare]]), found " + found(*n));
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& cn = *arr->get(i);
+      const toml::table& t = *cn.as_table();
+      const std::string key = "compare." + std::to_string(i);
+      for (auto&& [k, node] : t)
+        if (k.str() != "name" && k.str() != "a" && k.str() != "b")
+          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key + "." +
+                           std::string(k.str()) + "' (known here: name, a, b)");
+      CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "", read_string(cx, t, "a", key, cn),
+                    read_string(cx, t, "b", key, cn)};
+      for (const std::string* v : {&d.a, &d.b}) {
+        const auto dot = v->find('.');
+        if (dot == std::string::npos || !has_population(sc, v->substr(0, dot)))
+          cx.fail(*t.get(v == &d.a ? "a" : "b"), key, "'" + *v + "' is not \"population.variable\" of a population here");
+      }
+      if (d.name.empty()) d.name = std::to_string(i);
+      sc.compares.push_back(std::move(d));
+    }
+  }
+}
+
 }  // namespace
 
 toml::table parse_toml(const std::string& text, const std::string& path) {
@@ -239,174 +421,14 @@ Scenario scenario_from_table(toml::table root, const std::string& text, const st
   sc.overrides = sets;
   Context cx{path, {}};
   for (auto& s : sets) apply_set(root, s, cx);
-
-  const std::vector<std::string> sections = {"description", "seed", "simulation", "task", "population",
-                                             "projection", "readout", "record", "compare"};
-  for (auto&& [k, node] : root)
-    if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
-      std::string known;
-      for (auto& s : sections) known += (known.empty() ? "" : ", ") + s;
-      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" +
-                       std::string(k.str()) + "' (known at the top level: " + known + ")");
-    }
-
-  if (const toml::node* n = root.get("description")) {
-    if (!n->is_string()) cx.fail(*n, "description", "expected a string, found " + found(*n));
-    sc.description = std::string(*n->as_string());
-  }
-  if (const toml::node* n = root.get("seed")) {
-    if (!n->is_integer() || n->as_integer()->get() < 0)
-      cx.fail(*n, "seed", "expected an integer >= 0, found " + found(*n));
-    sc.seed = static_cast<std::uint64_t>(n->as_integer()->get());
-  }
-
-  const toml::table empty;
-  const Params sim = read_params(cx, root.contains("simulation") ? table_at(cx, root, "simulation") : empty,
-                                 simulation_specs(), "simulation");
-  sc.integrator.method = parse_method(sim.string("integrator"));
-  sc.integrator.dt = sim.real("dt");
-  sc.integrator.token_period = sim.real("token_period");
-  sc.integrator.abs_tol = sim.real("abs_tol");
-  sc.integrator.rel_tol = sim.real("rel_tol");
-  sc.lanes = static_cast<std::size_t>(sim.integer("lanes"));
-  sc.threads = static_cast<std::size_t>(sim.integer("threads"));
-  if (sc.integrator.method != Method::Dopri5) {
-    const double r = sc.integrator.token_period / sc.integrator.dt;
-    if (std::abs(r - std::round(r)) > 1e-9 * r || std::round(r) < 1) {
-      const toml::node& n = *root.get("simulation");
-      cx.fail(n, "simulation.dt", "token_period (" + std::to_string(sc.integrator.token_period) +
-                                      " s) must be a whole multiple of dt (" +
-                                      std::to_string(sc.integrator.dt) + " s) for fixed-step integrators");
-    }
-  }
-
-  // Task.
-  if (!root.contains("task")) throw InputError(path + ": missing the [task] table");
-  {
-    const toml::table& t = table_at(cx, root, "task");
-    sc.task_kind = read_string(cx, t, "kind", "task", *root.get("task"));
-    const TaskInfo* info = find_task(sc.task_kind);
-    if (!info) {
-      std::string known;
-      for (auto& ti : tasks()) known += (known.empty() ? "" : ", ") + ti.kind;
-      cx.fail(*t.get("kind"), "task.kind", "unknown task '" + sc.task_kind + "' (known: " + known + ")");
-    }
-    sc.task = read_params(cx, t, info->params, "task", {"kind"});
-  }
-
-  // Populations, in file order (a TOML table iterates by key; ones added by --set come last):
-  // the order of the state vector, the readout's features and the recording.
-  if (!root.contains("population")) throw InputError(path + ": no [population.NAME] table");
-  {
-    const toml::table& pops = table_at(cx, root, "population");
-    std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
-    for (auto&& [k, node] : pops) ordered.push_back({&k, &node});
-    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-      auto pos = [](const toml::key* k) {
-        const auto& p = k->source().begin;
-        return p.line ? std::make_pair(p.line, p.column) : std::make_pair(~0u, ~0u);
-      };
-      return pos(a.first) < pos(b.first);
-    });
-    for (auto [kp, np] : ordered) {
-      const toml::key& k = *kp;
-      const toml::node& node = *np;
-      const std::string name(k.str()), key = "population." + name;
-      if (!std::regex_match(name, name_pattern()) || name == "input")
-        cx.fail(node, key, "population names are identifiers other than 'input'");
-      if (!node.is_table()) cx.fail(node, key, "expected a table, found " + found(node));
-      const toml::table& t = *node.as_table();
-      PopulationDecl d{name, read_string(cx, t, "kind", key, node), {}};
-      const PopulationInfo* info = Registry::global().find(d.kind);
-      if (!info)
-        cx.fail(*t.get("kind"), key + ".kind", "unknown population model '" + d.kind +
-                                                   "' (known: " + Registry::global().kinds() + ")");
-      d.params = read_params(cx, t, info->params, key, {"kind"});
-      sc.populations.push_back(std::move(d));
-    }
-  }
-  auto has_population = [&](const std::string& n) {
-    return std::any_of(sc.populations.begin(), sc.populations.end(),
-                       [&](const PopulationDecl& p) { return p.name == n; });
-  };
-
-  // Projections.
-  if (const toml::node* n = root.get("projection")) {
-    const toml::array* arr = n->as_array();
-    if (!arr || !arr->is_array_of_tables())
-      cx.fail(*n, "projection", "expected an array of tables ([[projection]]), found " + found(*n));
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      const toml::node& pn = *arr->get(i);
-      const toml::table& t = *pn.as_table();
-      const std::string key = "projection." + std::to_string(i);
-      ProjectionDecl d;
-      const toml::node* from = t.get("from");
-      if (!from) cx.fail(pn, key, "missing required key 'from'");
-      d.from = string_list(cx, *from, key + ".from", true);
-      d.to = read_string(cx, t, "to", key, pn);
-      d.kind = t.contains("kind") ? read_string(cx, t, "kind", key, pn) : "sparse";
-      if (d.kind != "sparse" && d.kind != "identity")
-        cx.fail(*t.get("kind"), key + ".kind", "expected one of \"sparse\" | \"identity\", found the string \"" + d.kind + "\"");
-      for (auto& f : d.from)
-        if (f != "input" && !has_population(f))
-          cx.fail(*from, key + ".from", "no population named '" + f + "'");
-      if (!has_population(d.to)) cx.fail(*t.get("to"), key + ".to", "no population named '" + d.to + "'");
-      if (d.kind == "sparse" && d.from.size() != 1)
-        cx.fail(*from, key + ".from", "a sparse projection has exactly one source");
-      d.name = t.contains("name") ? read_string(cx, t, "name", key, pn) : "";
-      if (d.name.empty()) {
-        for (auto& f : d.from) d.name += (d.name.empty() ? "" : "+") + f;
-        d.name += "_to_" + d.to;
-      }
-      d.params = read_params(cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(),
-                             key, {"from", "to", "kind", "name"});
-      sc.projections.push_back(std::move(d));
-    }
-  }
-
-  // Readout and recording.
-  {
-    const toml::table& t = root.contains("readout") ? table_at(cx, root, "readout") : empty;
-    sc.readout = read_params(cx, t, readout_specs(), "readout", {"from"});
-    if (const toml::node* f = t.get("from")) {
-      sc.readout_from = string_list(cx, *f, "readout.from", false);
-      for (auto& p : sc.readout_from)
-        if (!has_population(p)) cx.fail(*f, "readout.from", "no population named '" + p + "'");
-    }
-  }
-  {
-    const toml::table& t = root.contains("record") ? table_at(cx, root, "record") : empty;
-    sc.record = read_params(cx, t, record_specs(), "record", {"variables"});
-    if (const toml::node* v = t.get("variables")) {
-      sc.record_variables = string_list(cx, *v, "record.variables", false);
-      for (auto& name : sc.record_variables)
-        if (!has_population(name.substr(0, name.find('.'))))
-          cx.fail(*v, "record.variables", "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
-    }
-  }
-  if (const toml::node* n = root.get("compare")) {
-    const toml::array* arr = n->as_array();
-    if (!arr || !arr->is_array_of_tables())
-      cx.fail(*n, "compare", "expected an array of tables ([[compare]]), found " + found(*n));
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      const toml::node& cn = *arr->get(i);
-      const toml::table& t = *cn.as_table();
-      const std::string key = "compare." + std::to_string(i);
-      for (auto&& [k, node] : t)
-        if (k.str() != "name" && k.str() != "a" && k.str() != "b")
-          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key + "." +
-                           std::string(k.str()) + "' (known here: name, a, b)");
-      CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "", read_string(cx, t, "a", key, cn),
-                    read_string(cx, t, "b", key, cn)};
-      for (const std::string* v : {&d.a, &d.b}) {
-        const auto dot = v->find('.');
-        if (dot == std::string::npos || !has_population(v->substr(0, dot)))
-          cx.fail(*t.get(v == &d.a ? "a" : "b"), key, "'" + *v + "' is not \"population.variable\" of a population here");
-      }
-      if (d.name.empty()) d.name = std::to_string(i);
-      sc.compares.push_back(std::move(d));
-    }
-  }
+  read_top_level(cx, root, sc);
+  read_simulation(cx, root, sc);
+  read_task(cx, root, sc);
+  read_populations(cx, root, sc);
+  read_projections(cx, root, sc);
+  read_readout(cx, root, sc);
+  read_record(cx, root, sc);
+  read_compares(cx, root, sc);
   return sc;
 }
 
