@@ -1,0 +1,83 @@
+#pragma once
+// What many test files need: the bundled plugins loaded once, temporary files, numbers
+// written back exactly into TOML, relative deviations, and the small leaky reservoir most
+// run-level tests start from.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/plugin_loader.hpp"
+#include "ransim/registry.hpp"
+
+namespace ransim::test {
+
+#ifdef RANSIM_PLUGIN_DIR
+// The plugins of this build, loaded once into the global registry (as the CLI does).
+inline void load_plugins() {
+  static const bool loaded = [] {
+    static PluginLoader loader;
+    loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());
+    return true;
+  }();
+  (void)loaded;
+}
+#endif
+
+// A path in the test's temporary directory.
+inline std::string tmp_path(const std::string& name) {
+  return (std::filesystem::path(testing::TempDir()) / name).string();
+}
+
+inline std::string write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// 17 significant digits: the TOML literal reads back as the same double.
+inline std::string num(double v) {
+  std::ostringstream s;
+  s << std::setprecision(17) << v;
+  return s.str();
+}
+
+// max |a - b| / max |b| (max |a - b| when b is all zeros); infinite when a is not finite.
+inline double rel_dev(const std::vector<double>& a, const std::vector<double>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (!std::isfinite(a[i])) return std::numeric_limits<double>::infinity();
+    diff = std::max(diff, std::abs(a[i] - b[i]));
+    scale = std::max(scale, std::abs(b[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+// A leaky reservoir (recurrent spectral radius 0.9, dense input) on a stream task: the
+// scenario that run-, session-, CLI- and recording-level tests share.
+struct SmallReservoir {
+  std::string task = "narma10";
+  std::size_t warmup = 10, train = 300, test = 100, size = 30;
+  std::string simulation;  // lines of [simulation], if any
+  std::string population;  // extra lines of [population.res]
+};
+
+inline std::string small_reservoir(const SmallReservoir& r = {}) {
+  std::string s;
+  if (!r.simulation.empty()) s += "[simulation]\n" + r.simulation;
+  s += "[task]\nkind = \"" + r.task + "\"\nwarmup = " + std::to_string(r.warmup) +
+       "\ntrain = " + std::to_string(r.train) + "\ntest = " + std::to_string(r.test) +
+       "\n[population.res]\nkind = \"leaky\"\nsize = " + std::to_string(r.size) + "\n" + r.population +
+       "[[projection]]\nfrom = \"res\"\nto = \"res\"\nspectral_radius = 0.9\n"
+       "[[projection]]\nfrom = \"input\"\nto = \"res\"\ndensity = 1.0\n";
+  return s;
+}
+
+}  // namespace ransim::test
