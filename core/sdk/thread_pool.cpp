@@ -5,7 +5,9 @@
 namespace ransim {
 
 namespace {
-constexpr int kSpinsBeforeYield = 20000;  // about 6 us of atomic loads on the project's VM
+// A few microseconds of atomic loads (docs/performance.md): longer than a typical gap
+// between two parallel loops of a step, far shorter than a scheduler time slice.
+constexpr int kSpinsBeforeYield = 20000;
 }
 
 ThreadPool::ThreadPool(std::size_t threads) : claimed_(std::max<std::size_t>(threads, 1)) {
