@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "ransim/error.hpp"
+#include "ransim/weights.hpp"  // shape_text
 
 namespace ransim {
 
@@ -97,11 +98,8 @@ std::string hex(const std::uint8_t* p, std::size_t n) {
   return s;
 }
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s;
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? " x " : "") + std::to_string(shape[i]);
-  return s;
-}
+// "3 x 2 x 2", as the IDX documentation writes shapes.
+std::string dims_text(const std::vector<std::size_t>& shape) { return shape_text(shape, " x "); }
 
 }  // namespace
 
@@ -130,11 +128,11 @@ IdxArray read_idx(const std::string& path) {
   }
   std::uint64_t total = 1;  // stays below 2^64: checked against 2^32 before each product with a dim < 2^32
   for (std::size_t d = 0; d < rank; ++d) {
-    if (a.shape[d] == 0) throw fail("dimension " + std::to_string(d) + " is 0 (shape " + shape_text(a.shape) + ")");
-    if ((total *= a.shape[d]) > kMaxElements) throw fail("shape " + shape_text(a.shape) + " exceeds 2^32 bytes");
+    if (a.shape[d] == 0) throw fail("dimension " + std::to_string(d) + " is 0 (shape " + dims_text(a.shape) + ")");
+    if ((total *= a.shape[d]) > kMaxElements) throw fail("shape " + dims_text(a.shape) + " exceeds 2^32 bytes");
   }
   const std::size_t found = bytes.size() - header;
-  const std::string says = "header says " + shape_text(a.shape) + " = " + std::to_string(total) + " bytes of data";
+  const std::string says = "header says " + dims_text(a.shape) + " = " + std::to_string(total) + " bytes of data";
   if (found < total) throw fail("truncated: " + says + ", found " + std::to_string(found));
   if (found > total)
     throw fail("trailing data after the data (" + says + ", found " + std::to_string(found) + ": " +
@@ -149,10 +147,10 @@ LabelledImages read_idx_images(const std::string& images_path, const std::string
   IdxArray images = read_idx(images_path), labels = read_idx(labels_path);
   if (images.shape.size() != 3)
     throw InputError(images_path + ": expected a 3-D images array (count x rows x cols), found " +
-                     std::to_string(images.shape.size()) + "-D " + shape_text(images.shape));
+                     std::to_string(images.shape.size()) + "-D " + dims_text(images.shape));
   if (labels.shape.size() != 1)
     throw InputError(labels_path + ": expected a 1-D labels array, found " + std::to_string(labels.shape.size()) +
-                     "-D " + shape_text(labels.shape));
+                     "-D " + dims_text(labels.shape));
   if (images.shape[0] != labels.shape[0])
     throw InputError("image/label count mismatch: " + images_path + " has " + std::to_string(images.shape[0]) +
                      " images but " + labels_path + " has " + std::to_string(labels.shape[0]) + " labels");
