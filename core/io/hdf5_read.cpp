@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "ransim/error.hpp"
+#include "ransim/weights.hpp"  // shape_text
 
 namespace ransim {
 
@@ -31,15 +32,6 @@ class Id {
   hid_t id_;
   Closer close_;
 };
-
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 }  // namespace
 
