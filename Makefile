@@ -1,9 +1,10 @@
-# The two Quick start commands. Both install what is missing and build first.
+# The two Quick start commands (make run, make test). Both install what is missing and build
+# first (scripts/setup.sh). The other build types are CMake presets (CMakePresets.json).
 BUILD ?= build
 SCENARIO ?= scenarios/ran_figure_c.toml
 OUT ?= run.h5
 
-.PHONY: run test test-all bench build clean
+.PHONY: run test test-all bench build clean debug asan format-check
 build:
 	scripts/setup.sh $(BUILD)
 
@@ -19,6 +20,14 @@ test-all: build
 
 bench: build
 	$(BUILD)/bin/ransim_bench
+
+# Debug and sanitizer builds of the fast suite, in build-debug/ and build-asan/.
+debug asan:
+	cmake --preset $@ && cmake --build --preset $@ && ctest --preset $@
+
+# Lists the files whose formatting differs from .clang-format (changes nothing).
+format-check:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ransim needs (only the missing ones), then configures and
-# builds with CMake. Usage: scripts/setup.sh [BUILD_DIR]   (default: build)
+# builds with CMake (the settings of the `release` preset in CMakePresets.json).
+# Usage: scripts/setup.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build}
@@ -24,5 +25,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} >&2
+# Warnings are errors in CI (CI=true, as .ci/run and most CI services set it). The option is
+# passed either way, so that a build directory configured once in CI does not keep it.
+if [ "${CI:-}" = true ]; then werror=ON; else werror=OFF; fi
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} -DRANSIM_WERROR=$werror >&2
 cmake --build "$build_dir" -j2 >&2
