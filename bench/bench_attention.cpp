@@ -10,7 +10,7 @@
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 
-#include "common/attention_math.hpp"
+#include "common/kernels.hpp"
 #include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/thread_pool.hpp"
@@ -78,7 +78,7 @@ BENCHMARK(BM_HippocampusToken)->ArgNames({"lanes", "threads"})->ArgsProduct({{1,
     ->Unit(benchmark::kMicrosecond);
 
 // Where a cortex token goes (64 lanes, D = 8, c = 8, U = 64): each pass of Attention::attend
-// and the relaxation over all 64 units, with the same kernels (common/attention_math.hpp).
+// and the relaxation over all 64 units, with the same kernels (common/kernels.hpp).
 // The window rows come from a ring of c x U slabs of D x 64 lanes (2 MiB, more than L2), as
 // in the population, or (rows_in_l1:1) every unit reads the same rows, which stay in L1.
 void BM_CortexPasses(benchmark::State& state) {

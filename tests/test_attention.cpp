@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "common/attention_math.hpp"
+#include "common/kernels.hpp"
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
 #include "engine/network.hpp"

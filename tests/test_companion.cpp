@@ -301,8 +301,8 @@ TEST(GatedLinearBuilder, ImplementsLinearSelfAttentionForD1To6) {
   Rng rng = make_rng(6, "test.gated");
   for (std::size_t d = 1; d <= 6; ++d) {
     const double sd = 1.0 / std::sqrt(static_cast<double>(d));
-    const arma::mat WQ = cm::random_matrix(rng, d, d, sd), WK = cm::random_matrix(rng, d, d, sd),
-                    WV = cm::random_matrix(rng, d, d, sd);
+    const arma::mat WQ = random_matrix(rng, d, d, sd), WK = random_matrix(rng, d, d, sd),
+                    WV = random_matrix(rng, d, d, sd);
     const Vec x = randn(rng, 60 * d);
     const Vec ref = naive_lsa(WQ, WK, WV, x, d);
     for (auto form : {cm::GatedForm::Full, cm::GatedForm::Compressed}) {
@@ -610,8 +610,8 @@ TEST(CompanionPopulations, ResetStartsAnEmptyHistory) {
 TEST(CompanionPopulations, WeightsFromAnHdf5File) {
   const std::string file = tmp_path("weights.h5");
   Rng rng = make_rng(14, "test.weights");
-  const arma::mat Q = cm::random_matrix(rng, 3, 2, 1.0), WQ = cm::random_matrix(rng, 2, 2, 1.0),
-                  WK = cm::random_matrix(rng, 2, 2, 1.0), WV = cm::random_matrix(rng, 2, 2, 1.0);
+  const arma::mat Q = random_matrix(rng, 3, 2, 1.0), WQ = random_matrix(rng, 2, 2, 1.0),
+                  WK = random_matrix(rng, 2, 2, 1.0), WV = random_matrix(rng, 2, 2, 1.0);
   {
     Recorder rec({file});
     rec.write_matrix("/w/queries", Q);

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 
 #include <unistd.h>
 
 #include "ransim/error.hpp"
+#include "ransim/simd.hpp"
 #include "ransim/thread_pool.hpp"
 
 namespace ransim {
@@ -35,50 +35,34 @@ Csr Csr::from_arma(const arma::sp_mat& m) {
 // The kernels are written once for the scalar T the product runs in: double, or float for
 // single-precision projections. Sums run in T and are added onto the double drive.
 
-// Vectors of T, `bytes` wide, for the kernels below (GCC takes the vector_size attribute
-// on a dependent type in a typedef, not in an alias-declaration). Never wider than the
-// target's registers: without AVX, 32-byte vectors would be emulated, and GCC warns that
-// returning one changes the ABI.
-#if defined(__AVX__)
-constexpr std::size_t kRegisterBytes = 32;
-#else
-constexpr std::size_t kRegisterBytes = 16;
-#endif
-namespace {
-template <class T, std::size_t bytes>
-struct Vector {
-  typedef T type __attribute__((vector_size(bytes)));
-  static type load(const T* p) {
-    type v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-};
-}  // namespace
+// The kernels' vectors are ransim/simd.hpp's: Vector<T, bytes>, filled with simd::load.
+using simd::kRegisterBytes;
 
 // One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
-// (val and x), and this machine's cores (Zen 5) do two per cycle: that, not the FMAs, held
-// it to one nonzero per cycle at any N. So the x of four (double) or eight (float)
+// (val and x), and cores that do two per cycle are then held to one nonzero per cycle at any
+// N by the loads, not the FMAs (docs/performance.md). So the x of four (double) or eight (float)
 // nonzeros are loaded one by one into a 32-byte vector (half as many into 16 bytes without
 // AVX) and multiplied by one vector load of val, with two accumulators for the FMA latency:
-// 1.4x (double) and 1.5x (float) faster at N = 1000 (docs/performance.md). The vectorizer
+// 1.4x (double) and 1.5x (float) faster at N = 1000. The vectorizer
 // is kept out: it would turn the loads into gather instructions, 1.45x slower than scalar
 // loads here.
 template <class T>
 __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static void rows_one_lane(
     const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {
-  using V = Vector<T, kRegisterBytes>;
-  constexpr std::size_t kWidth = kRegisterBytes / sizeof(T);
+  constexpr std::size_t kBytes = std::min<std::size_t>(kRegisterBytes, 32);
+  using V = simd::Vector<T, kBytes>;
+  constexpr std::size_t kWidth = kBytes / sizeof(T);
   const std::uint32_t* col = a.col.data();
   for (std::size_t i = r0; i < r1; ++i) {
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
-    typename V::type s[2] = {};
+    V s[2] = {};
     for (; k + 2 * kWidth <= end; k += 2 * kWidth)
       for (std::size_t c = 0; c < 2; ++c) {
-        typename V::type xv;
+        V xv, v;
         for (std::size_t j = 0; j < kWidth; ++j) xv[j] = x[col[k + c * kWidth + j]];
-        s[c] += V::load(val + k + c * kWidth) * xv;
+        simd::load(v, val + k + c * kWidth);
+        s[c] += v * xv;
       }
     T sum = 0;
     for (; k < end; ++k) sum += val[k] * x[col[k]];
@@ -92,21 +76,23 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static v
 // vectors of lanes is kept in registers, with two accumulator sets so that consecutive
 // nonzeros do not wait on each other's FMA latency. With AVX-512 a chunk is 64 doubles (or
 // 128 floats) in 8 of its 32 registers, so a row's nonzeros are read once for 64 lanes; on
-// line-aligned x (block.hpp) that made the 64-lane double product 1.4x faster than 16-lane
+// line-aligned x (ransim/lanes.hpp) that made the 64-lane double product 1.4x faster than 16-lane
 // chunks of 32-byte vectors. Reading x whole, it is then bound by filling L1 from L2 (eight
 // lines of x per nonzero in double, one line a cycle), hence the panels of CsrProduct below.
-#ifdef __AVX512F__
-constexpr std::size_t kVectorBytes = 64, kMaxVectors = 8;
-#else
-constexpr std::size_t kVectorBytes = kRegisterBytes, kMaxVectors = 4;  // 16 registers: 8 accumulators
-#endif
+// A chunk takes a quarter of the registers per accumulator set: 8 of AVX-512's 32, 4 of 16.
+constexpr std::size_t kMaxVectors = simd::kRegisters / 4;
 
 namespace {
 template <class T>
 struct Lanes {
-  using Vec = typename Vector<T, kVectorBytes>::type;
-  static constexpr std::size_t kWidth = kVectorBytes / sizeof(T);
-  static Vec load(const T* p) { return Vector<T, kVectorBytes>::load(p); }
+  using Vec = simd::Vector<T, kRegisterBytes>;
+  static constexpr std::size_t kWidth = kRegisterBytes / sizeof(T);
+  // One register's worth at p (returned by value: no wider than a register, so the ABI holds).
+  static Vec load(const T* p) {
+    Vec v;
+    simd::load(v, p);
+    return v;
+  }
   // y[0..V kWidth) += sum_k val[k] * x[col[k] * lanes + 0..V kWidth): one chunk of one row.
   // Kept small so that the compiler holds everything in registers, and inlined: with panels a
   // call per piece of a row (~13 nonzeros) made the product 1.8x slower.
@@ -127,7 +113,7 @@ struct Lanes {
       for (std::size_t v = 0; v < V; ++v) a[v] += val[k] * load(x + col[k] * lanes + v * kWidth);
     for (std::size_t v = 0; v < V; ++v) a[v] += b[v];
     T s[V * kWidth];
-    std::memcpy(s, a, sizeof s);
+    for (std::size_t v = 0; v < V; ++v) simd::store(s + v * kWidth, a[v]);
     for (std::size_t l = 0; l < V * kWidth; ++l) y[l] += s[l];
   }
   // The lanes from b0 on, in chunks of V vectors while they fit, then of V/2, ..., 1 vector;
@@ -454,7 +440,8 @@ static RoutingProjection::Route route_to(std::size_t k, const std::vector<Source
   return {s, static_cast<std::uint32_t>(k)};
 }
 
-std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots, const std::vector<SourceRef>& sources) {
+std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots,
+                                                      const std::vector<SourceRef>& sources) {
   const std::size_t total = total_size(sources);
   std::vector<RoutingProjection::Route> routes(slots);
   for (std::size_t i = 0; i < slots; ++i) routes[i] = route_to(i % total, sources);

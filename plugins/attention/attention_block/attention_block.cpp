@@ -1,15 +1,18 @@
 // attention_block: the undivided transformer block as one unit (docs/science.md): cortex
 // attention over the token-clock working memory, then the key-value memory on the result with
 // a residual, then tanh. Equations, parameters, recordables and the discrete-time form are in
-// README.md; the math is shared with cortex_qkv and hippocampus_memory through
-// ../common/attention_math.hpp.
+// README.md; the attention (Attention, TokenWindow) is shared with cortex_qkv and the memory
+// (KeyValueMemory) with hippocampus_memory, in ../common/.
 //
 //   o   = W_o V^T a,  a = softmax(K q / (sqrt(D) T))   (as cortex_qkv, context_mode "time")
 //   r   = o + sum_s f(k_s . o + b_s) v_s
 //   phi = tanh(r),    tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
-#include "common/attention_math.hpp"
+#include "common/attention.hpp"
+#include "common/key_value_memory.hpp"
+#include "common/param_specs.hpp"
+#include "common/unit_population.hpp"
 
 namespace {
 
@@ -93,8 +96,10 @@ class AttentionBlock : public UnitPopulation {
  private:
   // Unit u: r (D x L) = o + V^T f(K o + b) with o the attention read. Scratch layout: kernel
   // scratch, then the attention weights (c x L), then the memory activations (S x L).
-  // Returns the number of window rows used.
-  std::size_t unit(std::size_t u, ConstBlock drive, double* r, double* scratch, const double** ptrs,
+  // Returns the number of window rows used. Flattened, as cortex_qkv's unit(): every kernel
+  // inlined here.
+  [[gnu::flatten]] std::size_t unit(std::size_t u, ConstBlock drive, double* r, double* scratch,
+                                    const double** ptrs,
                    std::size_t L) const {
     const std::size_t slab = D_ * L;
     double* a = scratch + std::max(att_.scratch_size(L), mem_.scratch_size(L));

@@ -1,6 +1,6 @@
 // cortex_qkv: the QKV attention unit of docs/science.md ("cortex"). Equations, parameters,
-// recordables and the discrete-time form are in README.md; the math is shared with the
-// other attention plugins in ../common/attention_math.hpp.
+// recordables and the discrete-time form are in README.md; the shared pieces (weights, kernels,
+// the window, the population frame) are in ../common/.
 //
 //   time mode:  Z = [z(t_{k-c+1}); ...; z(t_{k-1}); z(t)],  q = W_q z(t)
 //   units mode: Z = [h_{j_1}; ...; h_{j_k}; z(t)] (current states of k presynaptic units, then
@@ -9,69 +9,41 @@
 //   tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
-#include "common/attention_math.hpp"
+#include "common/attention.hpp"
+#include "common/param_specs.hpp"
+#include "common/presynaptic.hpp"
+#include "common/unit_population.hpp"
 
 namespace {
 
 using namespace ransim;
-using attn::UnitPopulation;
 
-class CortexQkv : public UnitPopulation {
+class CortexQkv : public attn::UnitPopulation {
  public:
   explicit CortexQkv(const PopulationContext& c)
       : UnitPopulation(c),
         units_mode_(c.params.string("context_mode") == "units"),
         c_(static_cast<std::size_t>(c.params.integer("context"))),
         k_(static_cast<std::size_t>(c.params.integer("k"))),
-        att_(c, U_, D_, rng_, wf_) {
-    if (!units_mode_) return;
-    if (k_ > U_)
-      throw InputError("population '" + c.name + "': k (" + std::to_string(k_) +
-                       ") must be <= units (" + std::to_string(U_) + ") in context_mode \"units\"");
-    presyn_.resize(U_ * k_);
-    if (wf_.used()) {
-      const std::vector<double> p = wf_.load("presynaptic", U_, 1, k_,
-                                             "one row of k = " + std::to_string(k_) + " unit indices per unit");
-      for (std::size_t i = 0; i < p.size(); ++i) {
-        if (p[i] < 0 || p[i] >= static_cast<double>(U_) || p[i] != std::floor(p[i]))
-          wf_.fail("presynaptic", "value " + std::to_string(i) + " (" + std::to_string(p[i]) +
-                                      ") is not a unit index in [0, " + std::to_string(U_) + ")");
-        presyn_[i] = static_cast<std::uint32_t>(p[i]);
-      }
-    } else {
-      // k distinct units out of U for every unit (partial Fisher-Yates on our own uniform).
-      std::vector<std::uint32_t> pool(U_);
-      for (std::size_t i = 0; i < U_; ++i) {
-        for (std::size_t j = 0; j < U_; ++j) pool[j] = static_cast<std::uint32_t>(j);
-        for (std::size_t r = 0; r < k_; ++r) {
-          const std::size_t pick = r + std::min(U_ - r - 1, static_cast<std::size_t>(
-                                                                uniform(rng_) * static_cast<double>(U_ - r)));
-          std::swap(pool[r], pool[pick]);
-          presyn_[i * k_ + r] = pool[r];
-        }
-      }
-    }
-  }
+        att_(c, U_, D_, rng_, wf_),  // W_q, W_k, W_v, W_o; then the presynaptic units
+        presyn_(units_mode_ ? attn::presynaptic_units(c.name, wf_, rng_, U_, k_)
+                            : std::vector<std::uint32_t>{}) {}
 
   void set_lanes(std::size_t lanes) override {
     lanes_ = lanes;
     if (!units_mode_) window_.reset(c_, D_, U_ * D_, lanes);
     allocate_scratch(att_.scratch_size(lanes) + rows() * lanes, rows());
   }
-
   void restart() const override { window_.restart(); }
-
   bool uses_ticks() const override { return !units_mode_; }
   void on_tick(ConstBlock /*x*/, ConstBlock drive) override { window_.push(drive.data); }
 
-  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/,
-                  ThreadPool& pool) const override {
-    const std::size_t L = x.lanes, slab = D_ * L;
-    const std::size_t n = units_mode_ ? k_ + 1 : window_.past() + 1;
-    for_units(x, dxdt, pool, att_.work(n), [&](std::size_t u, double* scratch, const double** ptrs) {
-      const std::size_t used = gather(u, x, drive, ptrs);
-      att_.attend(u, drive.data + u * slab, ptrs, used, dxdt.data + u * slab, scratch + att_.scratch_size(L),
-                  scratch, L);
+  // r = W_o V^T a per unit, into dxdt; for_units then relaxes: dxdt = (tanh(r) - h) / tau.
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/, ThreadPool& pool) const override {
+    const std::size_t L = x.lanes, n = units_mode_ ? k_ + 1 : window_.past() + 1;
+    for_units(x, dxdt, pool, att_.work(n), [&](std::size_t u, double* scratch, const double** rows) {
+      double* a = scratch + att_.scratch_size(L);
+      unit(u, x, drive, dxdt.data + u * D_ * L, a, scratch, rows);
     });
   }
 
@@ -88,12 +60,11 @@ class CortexQkv : public UnitPopulation {
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
               std::vector<double>& out) const override {
     if (name != "attention") return Population::sample(name, x, drive, out);
-    const std::size_t L = x.lanes, slab = D_ * L, R = rows();
-    std::vector<double> vals(U_ * R * L, 0.0), scratch(att_.scratch_size(L)), o(slab), a(R * L);
+    const std::size_t L = x.lanes, R = rows();
+    std::vector<double> vals(U_ * R * L, 0.0), scratch(att_.scratch_size(L)), r(D_ * L), a(R * L);
     std::vector<const double*> ptrs(R);
     for (std::size_t u = 0; u < U_; ++u) {
-      const std::size_t used = gather(u, x, drive, ptrs.data());
-      att_.attend(u, drive.data + u * slab, ptrs.data(), used, o.data(), a.data(), scratch.data(), L);
+      const std::size_t used = unit(u, x, drive, r.data(), a.data(), scratch.data(), ptrs.data());
       // Masked (not yet filled) rows come first and stay 0.
       std::copy(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(used * L),
                 vals.begin() + static_cast<std::ptrdiff_t>((u * R + R - used) * L));
@@ -112,33 +83,44 @@ class CortexQkv : public UnitPopulation {
     std::map<std::string, arma::mat> w;
     add_x0(w);
     att_.add_weights(w);
-    if (units_mode_) {
-      arma::mat p(U_, k_);
-      for (std::size_t i = 0; i < U_; ++i)
-        for (std::size_t r = 0; r < k_; ++r) p(i, r) = presyn_[i * k_ + r];
-      w["presynaptic"] = p;
-    }
+    if (units_mode_) w["presynaptic"] = attn::presynaptic_matrix(presyn_, U_, k_);
     return w;
   }
 
  private:
   std::size_t rows() const { return units_mode_ ? k_ + 1 : c_; }
 
-  // Unit u's key/value rows (D x L slabs, oldest first): its window, or the states of its
-  // presynaptic units followed by its own input. Returns how many.
-  std::size_t gather(std::size_t u, ConstBlock x, ConstBlock drive, const double** ptrs) const {
-    const std::size_t slab = D_ * x.lanes;
-    if (!units_mode_) return window_.rows(u, drive.data + u * slab, ptrs);
-    for (std::size_t r = 0; r < k_; ++r) ptrs[r] = x.data + presyn_[u * k_ + r] * slab;
-    ptrs[k_] = drive.data + u * slab;
-    return k_ + 1;
+  // Unit u: r (D x L) = W_o V^T a and the attention weights a (n x L) over its n rows Z (D x L
+  // slabs, oldest first: the window, or the presynaptic states then the unit's own input).
+  // Returns n. Flattened (every kernel inlined here): left to itself GCC calls the blocks of
+  // dots_lanes out of line, and the token is measurably slower (bench BM_CortexToken).
+  [[gnu::flatten]] std::size_t unit(std::size_t u, ConstBlock x, ConstBlock drive, double* r, double* a,
+                                    double* scratch, const double** Z) const {
+    const std::size_t L = x.lanes, slab = D_ * L;
+    const double* z = drive.data + u * slab;
+    std::size_t n = k_ + 1;
+    if (units_mode_) {
+      for (std::size_t j = 0; j < k_; ++j) Z[j] = x.data + presyn_[u * k_ + j] * slab;
+      Z[k_] = z;
+    } else {
+      n = window_.rows(u, z, Z);
+    }
+    double* qk = scratch;             // W_k^T q / (sqrt(D) T), q = W_q z    (D x L)
+    double* zbar = scratch + slab;    // Z^T a, so that V^T a = W_v zbar      (D x L)
+    double* tmp = zbar + slab;        // 2 L
+    att_.query(u, z, qk, L);
+    att_.scores(qk, Z, n, a, L);      // K q / (sqrt(D) T)
+    attn::softmax_lanes(a, n, L, tmp);  // a
+    att_.weighted_rows(a, Z, n, zbar, L);
+    att_.output(u, zbar, r, L);       // W_o V^T a
+    return n;
   }
 
   bool units_mode_;
   std::size_t c_, k_;
   attn::Attention att_;
-  attn::TokenWindow window_;
   std::vector<std::uint32_t> presyn_;  // U x k
+  attn::TokenWindow window_;
 };
 
 void register_models(Registry& r) {

@@ -1,12 +1,14 @@
 // hippocampus_memory: the feed-forward key-value memory unit of docs/science.md ("hippocampus").
-// Equations, parameters, recordables and the discrete-time form are in README.md; the math
-// is shared with the other attention plugins in ../common/attention_math.hpp.
+// Equations, parameters, recordables and the discrete-time form are in README.md; the memory
+// itself (KeyValueMemory) is shared with attention_block in ../common/key_value_memory.hpp.
 //
 //   m_s = f(k_s . z + b_s)   (f = relu | gelu | softmax over the S slots)
 //   phi = tanh(sum_s m_s v_s),   tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
-#include "common/attention_math.hpp"
+#include "common/key_value_memory.hpp"
+#include "common/param_specs.hpp"
+#include "common/unit_population.hpp"
 
 namespace {
 
@@ -28,7 +30,8 @@ class HippocampusMemory : public UnitPopulation {
                   ThreadPool& pool) const override {
     const std::size_t L = x.lanes, slab = D_ * L;
     for_units(x, dxdt, pool, mem_.work(), [&](std::size_t u, double* scratch, const double**) {
-      mem_.read(u, drive.data + u * slab, dxdt.data + u * slab, false, scratch + mem_.scratch_size(L), scratch, L);
+      double* m = scratch + mem_.scratch_size(L);
+      mem_.read(u, drive.data + u * slab, dxdt.data + u * slab, false, m, scratch, L);
     });
   }
 

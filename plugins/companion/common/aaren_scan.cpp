@@ -1,5 +1,5 @@
 // Attention as an RNN: the recurrence, the parallel prefix scan and the direct O(T^2)
-// reference (see ransim/aaren.hpp for the equations).
+// reference (see aaren_scan.hpp for the equations).
 //
 // Cost per token, d values: the recurrence takes one exp and ~3d flops in a loop-carried
 // chain; the scan adds a block reduction, one exp and d flops per token, vectorised across
@@ -10,13 +10,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
+#include "ransim/simd.hpp"
 #include "ransim/thread_pool.hpp"
 #include "ransim/vector_math.hpp"
 
@@ -26,8 +26,8 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-// Eight doubles (GCC/Clang vector extension; one AVX-512 register, two AVX2 ones).
-typedef double V8 __attribute__((vector_size(64)));
+// Eight doubles (ransim/simd.hpp).
+using V8 = simd::Double8;
 
 std::size_t check_sizes(std::span<const double> s, std::span<const double> v, std::size_t d,
                         std::span<double> out, const char* who) {
@@ -96,7 +96,7 @@ Part reduce(const double* s, const double* v, std::size_t d, std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     V8 x;
-    std::memcpy(&x, s + i, sizeof(V8));
+    simd::load(x, s + i);
     mx = x > mx ? x : mx;
   }
   double m = kNegInf;
@@ -111,7 +111,7 @@ Part reduce(const double* s, const double* v, std::size_t d, std::size_t n) {
     for (std::size_t k = c; k < (c + 7) / 8 * 8; ++k) e[k] = 0.0;  // pad to whole vectors
     for (std::size_t k = 0; k < c; k += 8) {
       V8 x;
-      std::memcpy(&x, e + k, sizeof(V8));
+      simd::load(x, e + k);
       usum += x;
     }
     const double* vi = v + i0 * d;
@@ -122,18 +122,18 @@ Part reduce(const double* s, const double* v, std::size_t d, std::size_t n) {
       for (; k + 4 <= c; k += 4)
         for (std::size_t r = 0; r < 4; ++r) {
           V8 x;
-          std::memcpy(&x, vi + (k + r) * d + j0, sizeof(V8));
+          simd::load(x, vi + (k + r) * d + j0);
           a[r] += e[k + r] * x;
         }
       for (; k < c; ++k) {
         V8 x;
-        std::memcpy(&x, vi + k * d + j0, sizeof(V8));
+        simd::load(x, vi + k * d + j0);
         a[0] += e[k] * x;
       }
       V8 w;
-      std::memcpy(&w, p.w.data() + j0, sizeof(V8));
+      simd::load(w, p.w.data() + j0);
       w += (a[0] + a[1]) + (a[2] + a[3]);
-      std::memcpy(p.w.data() + j0, &w, sizeof(V8));
+      simd::store(p.w.data() + j0, w);
     }
     for (std::size_t k = 0; k < c && j0 < d; ++k)  // the last d % 8 columns
       for (std::size_t j = j0; j < d; ++j) p.w[j] += e[k] * vi[k * d + j];
@@ -315,13 +315,13 @@ void softmax_attention_direct(std::span<const double> s, std::span<const double>
       std::size_t j0 = 0;
       for (; j0 + J <= d; j0 += J) {
         V8 acc[B];
-        for (std::size_t k = 0; k < B; ++k) std::memcpy(&acc[k], &num[k * d + j0], sizeof(V8));
+        for (std::size_t k = 0; k < B; ++k) simd::load(acc[k], &num[k * d + j0]);
         for (std::size_t ii = 0; ii < c; ++ii) {
           V8 vi;
-          std::memcpy(&vi, v.data() + (i0 + ii) * d + j0, sizeof(V8));
+          simd::load(vi, v.data() + (i0 + ii) * d + j0);
           for (std::size_t k = 0; k < B; ++k) acc[k] += w[ii * B + k] * vi;
         }
-        for (std::size_t k = 0; k < B; ++k) std::memcpy(&num[k * d + j0], &acc[k], sizeof(V8));
+        for (std::size_t k = 0; k < B; ++k) simd::store(&num[k * d + j0], acc[k]);
       }
       for (std::size_t ii = 0; ii < c && j0 < d; ++ii) {  // the last d % J columns
         const double* __restrict vi = v.data() + (i0 + ii) * d;

@@ -10,7 +10,8 @@
 //
 //   - parameter declarations (queries, linear-attention weights, the token period);
 //   - weights: random queries and W_Q, W_K, W_V drawn from named streams, so that two
-//     populations with the same stream name get the same numbers, or read from HDF5;
+//     populations with the same stream name get the same numbers, or read from HDF5
+//     (ransim/weights.hpp);
 //   - build_gated_linear: (lambda, G_in, X_in, G_out, X_out, D) from (W_Q, W_K, W_V);
 //   - TokenStep: the token-time update as an ODE that every integrator solves exactly.
 //
@@ -37,9 +38,9 @@
 #include <armadillo>
 
 #include <ransim/error.hpp>
-#include "ransim/hdf5_read.hpp"
 #include <ransim/population.hpp>
 #include <ransim/rng.hpp>
+#include <ransim/weights.hpp>
 
 namespace ransim::companion {
 
@@ -94,59 +95,13 @@ inline std::vector<ParamSpec> lsa_specs() {
 // Weights
 // ---------------------------------------------------------------------------------------
 
-inline std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-// A rows x cols matrix from dataset GROUP/NAME of the population's weights_file (row-major in
-// the file, m(i, j) at [i][j]; a vector [rows] is accepted when cols == 1, and [cols] when
-// rows == 1, as ransim records such matrices).
-inline arma::mat load_matrix(const PopulationContext& c, const std::string& name, std::size_t rows,
-                             std::size_t cols) {
-  const std::string& file = c.params.string("weights_file");
-  std::string group = c.params.string("weights_group");
-  while (!group.empty() && group.back() == '/') group.pop_back();
-  const std::string path = group + "/" + name;
-  Array a;
-  try {
-    a = read_hdf5_array(file, path);
-  } catch (const InputError& e) {
-    throw InputError("population '" + c.name + "': weights_file: " + e.what());
-  }
-  const bool ok = a.shape == std::vector<std::size_t>{rows, cols} ||
-                  (cols == 1 && a.shape == std::vector<std::size_t>{rows}) ||
-                  (rows == 1 && a.shape == std::vector<std::size_t>{cols});
-  auto fail = [&](const std::string& why) {
-    return InputError("population '" + c.name + "': weights_file: " + file + ": dataset '" + path + "': " + why);
-  };
-  if (!ok)
-    throw fail("expected shape " + shape_text({rows, cols}) + ", found " + shape_text(a.shape));
-  arma::mat m(rows, cols);
-  for (std::size_t i = 0; i < rows; ++i)
-    for (std::size_t j = 0; j < cols; ++j) {
-      const double v = a.values[i * cols + j];
-      if (!std::isfinite(v)) throw fail("value [" + std::to_string(i) + "][" + std::to_string(j) + "] is not finite");
-      m(i, j) = v;
-    }
-  return m;
-}
-
-// rows x cols entries sd * N(0, 1), drawn row by row.
-inline arma::mat random_matrix(Rng& rng, std::size_t rows, std::size_t cols, double sd) {
-  arma::mat m(rows, cols);
-  for (std::size_t i = 0; i < rows; ++i)
-    for (std::size_t j = 0; j < cols; ++j) m(i, j) = sd * normal(rng);
-  return m;
-}
-
 // The queries of aaren / softmax_attention: U x d, row u = q_u, N(0, 1/d) * query_scale drawn
 // from make_rng(seed, "query." + query_stream), row by row; or dataset "queries" [U, d].
 inline arma::mat queries(const PopulationContext& c) {
   const auto U = static_cast<std::size_t>(c.params.integer("units"));
   const auto d = static_cast<std::size_t>(c.params.integer("dim"));
-  if (!c.params.string("weights_file").empty()) return load_matrix(c, "queries", U, d);
+  const WeightFile wf(c);
+  if (wf.used()) return wf.load_matrix("queries", U, d);
   Rng rng = make_rng(c.seed, "query." + c.params.string("query_stream"));
   return random_matrix(rng, U, d, c.params.real("query_scale") / std::sqrt(static_cast<double>(d)));
 }
@@ -159,8 +114,9 @@ struct LsaWeights {
 // with entries N(0, scale^2 / d); or datasets W_Q, W_K, W_V [d, d].
 inline LsaWeights lsa_weights(const PopulationContext& c) {
   const auto d = static_cast<std::size_t>(c.params.integer("dim"));
-  if (!c.params.string("weights_file").empty())
-    return {load_matrix(c, "W_Q", d, d), load_matrix(c, "W_K", d, d), load_matrix(c, "W_V", d, d)};
+  const WeightFile wf(c);
+  if (wf.used())
+    return {wf.load_matrix("W_Q", d, d), wf.load_matrix("W_K", d, d), wf.load_matrix("W_V", d, d)};
   Rng rng = make_rng(c.seed, "lsa." + c.params.string("weights_stream"));
   const double sd = 1.0 / std::sqrt(static_cast<double>(d));
   LsaWeights w;

@@ -1,0 +1,146 @@
+#pragma once
+// UnitPopulation: the common frame of the attention models, U units of D values each with
+//
+//   tau dh/dt = -h + tanh(r),
+//
+// r computed per unit by the model. It holds the shape, tau, the population's random stream
+// and weights file, the initial state, per-unit scratch, and runs the units over the thread
+// pool with the relaxation fused in (for_units).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <armadillo>
+
+#include <ransim/lanes.hpp>
+#include <ransim/population.hpp>
+#include <ransim/rng.hpp>
+#include <ransim/thread_pool.hpp>
+#include <ransim/weights.hpp>
+
+#include "common/kernels.hpp"
+
+namespace ransim::attn {
+
+class UnitPopulation : public Population {
+ public:
+  // Weights are drawn by the derived model from rng_ (stream "population.NAME"); the initial
+  // state from its own stream, so that loading weights does not change it.
+  explicit UnitPopulation(const PopulationContext& c)
+      : U_(static_cast<std::size_t>(c.params.integer("units"))),
+        D_(static_cast<std::size_t>(c.params.integer("dim"))),
+        inv_tau_(1.0 / c.params.real("tau")),
+        rng_(make_rng(c.seed, "population." + c.name)),
+        wf_(c),
+        x0_(U_ * D_, 0.0) {
+    const double s = c.params.real("initial_state");
+    if (s > 0) {
+      if (wf_.used()) {
+        x0_ = wf_.load_stacked("x0", U_, 1, D_, "the initial state, one row of dim values per unit");
+      } else {
+        Rng r = make_rng(c.seed, "population." + c.name + ".initial_state");
+        for (auto& v : x0_) v = uniform(r, -s, s);
+      }
+      random_x0_ = true;
+    }
+  }
+
+  std::size_t state_size() const override { return U_ * D_; }
+  std::size_t input_size() const override { return U_ * D_; }
+  std::size_t units() const override { return U_; }
+  std::size_t unit_dim() const override { return D_; }
+  double saturation_level() const override { return 1.0; }
+
+  // tau may change during a run (the engine applies it between steps).
+  std::vector<std::string> live_parameters() const override { return {"tau"}; }
+  void set_live_parameter(const std::string& name, const Value& v) override {
+    if (name != "tau") return Population::set_live_parameter(name, v);
+    inv_tau_ = 1.0 / as_real(v);
+  }
+
+  // h(0), and a new run for models with a history (Simulator::reset() comes here).
+  void initial_state(Block x) const override {
+    for (std::size_t v = 0; v < x.vars; ++v)
+      for (std::size_t b = 0; b < x.lanes; ++b) x(v, b) = x0_[v];
+    restart();
+  }
+
+ protected:
+  // Forget the history of the previous run (working-memory windows).
+  virtual void restart() const {}
+
+  // The initial state as a weight [U, D], when it is not 0.
+  void add_x0(std::map<std::string, arma::mat>& w) const {
+    if (!random_x0_) return;
+    arma::mat x0(U_, D_);
+    for (std::size_t u = 0; u < U_; ++u)
+      for (std::size_t d = 0; d < D_; ++d) x0(u, d) = x0_[u * D_ + d];
+    w["x0"] = x0;
+  }
+
+  // Per-unit scratch of `per_unit` doubles and `ptrs` row pointers, allocated once here so
+  // that derivative() allocates nothing. Concurrent unit ranges use the slots of their first
+  // unit, which are distinct.
+  void allocate_scratch(std::size_t per_unit, std::size_t ptrs) {
+    per_unit_ = per_unit;
+    ptrs_per_unit_ = ptrs;
+    scratch_.assign(U_ * per_unit, 0.0);
+    ptrs_.assign(U_ * ptrs, nullptr);
+  }
+
+  // Calls body(u, scratch, ptrs) for every unit u, which leaves r (D x L) in unit u's slab of
+  // dxdt; then dxdt = (tanh(r) - h) / tau. Units are split over the pool when a thread's share
+  // is worth the synchronisation (work = multiply-adds per unit and lane).
+  template <class Body>
+  void for_units(ConstBlock x, Block dxdt, ThreadPool& pool, double work, const Body& body) const {
+    struct Job {
+      const UnitPopulation* self;
+      ConstBlock x;
+      Block dxdt;
+      const Body* body;
+    } job{this, x, dxdt, &body};
+    const std::size_t L = x.lanes;
+    const double per_unit = std::max(1.0, work * static_cast<double>(L));
+    const std::size_t min_units = static_cast<std::size_t>(std::ceil(kWorkPerThread / per_unit));
+    // One pointer captured: the job is cheap to pass to the pool.
+    pool.parallel_for(
+        U_,
+        [j = &job](std::size_t u0, std::size_t u1) {
+          const UnitPopulation& p = *j->self;
+          const std::size_t slab = p.D_ * j->x.lanes;
+          double* s = p.scratch_.data() + u0 * p.per_unit_;
+          const double** ptrs = p.ptrs_.data() + u0 * p.ptrs_per_unit_;
+          for (std::size_t u = u0; u < u1; ++u) (*j->body)(u, s, ptrs);
+          relax_tanh(j->x.data + u0 * slab, j->dxdt.data + u0 * slab, (u1 - u0) * slab, p.inv_tau_);
+        },
+        std::max<std::size_t>(min_units, 1));
+  }
+
+  // Lane-major samples [lanes, U, n] from a per-unit buffer vals[u][r][lane] (n x L per unit).
+  static void append_lane_major(const std::vector<double>& vals, std::size_t U, std::size_t n,
+                                std::size_t L, std::vector<double>& out) {
+    for (std::size_t b = 0; b < L; ++b)
+      for (std::size_t u = 0; u < U; ++u)
+        for (std::size_t r = 0; r < n; ++r) out.push_back(vals[(u * n + r) * L + b]);
+  }
+
+  Recordable state_recordable() const {
+    return {"state", "1", "unit state h (dimensionless activity, in (-1, 1))", {U_, D_}};
+  }
+
+  static constexpr double kWorkPerThread = 20000;  // multiply-adds: ~5 us, >> a fork-join
+  std::size_t U_, D_;
+  double inv_tau_;
+  Rng rng_;
+  WeightFile wf_;
+  std::vector<double> x0_;
+  bool random_x0_ = false;
+  std::size_t per_unit_ = 0, ptrs_per_unit_ = 0;
+  mutable LaneVector<double> scratch_;
+  mutable std::vector<const double*> ptrs_;
+};
+
+}  // namespace ransim::attn
