@@ -64,18 +64,14 @@ class AttentionBlock : public UnitPopulation {
     if (name != "attention" && name != "memory") return Population::sample(name, x, drive, out);
     const std::size_t L = x.lanes, S = mem_.slots();
     const bool attention = name == "attention";
-    const std::size_t n = attention ? c_ : S;
-    std::vector<double> vals(U_ * n * L, 0.0), r(D_ * L);
-    std::vector<double> scratch(std::max(att_.scratch_size(L), mem_.scratch_size(L)) + c_ * L + S * L);
+    const std::size_t kernel = std::max(att_.scratch_size(L), mem_.scratch_size(L));
+    std::vector<double> r(D_ * L), scratch(kernel + c_ * L + S * L);
     std::vector<const double*> ptrs(c_);
-    for (std::size_t u = 0; u < U_; ++u) {
+    sample_rows(attention ? c_ : S, L, [&](std::size_t u) {
       const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
-      const double* src = scratch.data() + std::max(att_.scratch_size(L), mem_.scratch_size(L)) +
-                          (attention ? 0 : c_ * L);
-      const std::size_t count = attention ? used : S;  // masked attention rows come first, 0
-      std::copy(src, src + count * L, vals.begin() + static_cast<std::ptrdiff_t>((u * n + n - count) * L));
-    }
-    append_lane_major(vals, U_, n, L, out);
+      const double* a = scratch.data() + kernel;  // then the memory activations m
+      return attention ? std::pair{a, used} : std::pair{a + c_ * L, S};
+    }, out);
   }
 
   // tau and the softmax temperature may change during a run.

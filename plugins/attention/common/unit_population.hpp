@@ -127,6 +127,20 @@ class UnitPopulation : public Population {
         for (std::size_t r = 0; r < n; ++r) out.push_back(vals[(u * n + r) * L + b]);
   }
 
+  // Lane-major samples [lanes, U, n] of a per-unit quantity: unit_rows(u) computes unit u's and
+  // returns {first, count}, its last `count` rows (count x L, lanes fastest); the first
+  // n - count rows (not yet filled) are recorded as 0.
+  template <class UnitRows>
+  void sample_rows(std::size_t n, std::size_t L, const UnitRows& unit_rows, std::vector<double>& out) const {
+    std::vector<double> vals(U_ * n * L, 0.0);
+    for (std::size_t u = 0; u < U_; ++u) {
+      const auto [first, count] = unit_rows(u);
+      const auto to = static_cast<std::ptrdiff_t>((u * n + n - count) * L);
+      std::copy(first, first + count * L, vals.begin() + to);
+    }
+    append_lane_major(vals, U_, n, L, out);
+  }
+
   Recordable state_recordable() const {
     return {"state", "1", "unit state h (dimensionless activity, in (-1, 1))", {U_, D_}};
   }

@@ -60,16 +60,13 @@ class CortexQkv : public attn::UnitPopulation {
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
               std::vector<double>& out) const override {
     if (name != "attention") return Population::sample(name, x, drive, out);
-    const std::size_t L = x.lanes, R = rows();
-    std::vector<double> vals(U_ * R * L, 0.0), scratch(att_.scratch_size(L)), r(D_ * L), a(R * L);
-    std::vector<const double*> ptrs(R);
-    for (std::size_t u = 0; u < U_; ++u) {
-      const std::size_t used = unit(u, x, drive, r.data(), a.data(), scratch.data(), ptrs.data());
-      // Masked (not yet filled) rows come first and stay 0.
-      std::copy(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(used * L),
-                vals.begin() + static_cast<std::ptrdiff_t>((u * R + R - used) * L));
-    }
-    append_lane_major(vals, U_, R, L, out);
+    const std::size_t L = x.lanes;
+    std::vector<double> scratch(att_.scratch_size(L)), r(D_ * L), a(rows() * L);
+    std::vector<const double*> Z(rows());
+    sample_rows(rows(), L, [&](std::size_t u) {
+      const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
+      return std::pair{a.data(), n};
+    }, out);
   }
 
   // tau and the softmax temperature may change during a run.

@@ -45,10 +45,11 @@ class HippocampusMemory : public UnitPopulation {
               std::vector<double>& out) const override {
     if (name != "memory") return Population::sample(name, x, drive, out);
     const std::size_t L = x.lanes, slab = D_ * L, S = mem_.slots();
-    std::vector<double> vals(U_ * S * L), scratch(mem_.scratch_size(L)), r(slab);
-    for (std::size_t u = 0; u < U_; ++u)
-      mem_.read(u, drive.data + u * slab, r.data(), false, vals.data() + u * S * L, scratch.data(), L);
-    append_lane_major(vals, U_, S, L, out);
+    std::vector<double> scratch(mem_.scratch_size(L)), r(slab), m(S * L);
+    sample_rows(S, L, [&](std::size_t u) {
+      mem_.read(u, drive.data + u * slab, r.data(), false, m.data(), scratch.data(), L);
+      return std::pair{m.data(), S};
+    }, out);
   }
 
   std::map<std::string, arma::mat> weights() const override {
