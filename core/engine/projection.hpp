@@ -2,10 +2,10 @@
 // Projections sum weighted source values into a target population's input slots.
 // Sources are the external input ("input") or a population's state.
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/csr_product.hpp"
 #include "ransim/lanes.hpp"
 #include "ransim/rng.hpp"
 
@@ -19,53 +19,6 @@ struct SourceRef {
   bool is_input = true;
   std::size_t offset = 0;     // first state variable (for populations)
   std::size_t size = 0;       // variables per lane
-};
-
-// Compressed sparse rows over (target slot, source variable), with 32-bit indices: the
-// weights and indices of a 1000-unit reservoir at density 0.1 then fit in L2.
-struct Csr {
-  std::size_t rows = 0, cols = 0;
-  std::vector<std::uint32_t> row_ptr;  // rows + 1
-  std::vector<std::uint32_t> col;
-  std::vector<double> val;
-  std::size_t nnz() const { return val.size(); }
-  arma::sp_mat to_arma() const;
-  static Csr from_arma(const arma::sp_mat& m);
-};
-
-// The arithmetic of a sparse product.
-enum class Precision { Double, Single };
-
-// y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks, for one matrix A; rows split over
-// the pool.
-// - Single precision: the weights are rounded to float once, here; x to float per product;
-//   sums run in float and are added onto the double y. With many lanes the product is bound by
-//   reading x, and float halves that.
-// - Many lanes: when x is more than two panels, the nonzeros are regrouped (on the first
-//   product with that many lanes) into panels of columns whose x fills 4/3 of the L1 data
-//   cache, and the product runs panel by panel: x is then read mostly from L1, not L2.
-// docs/performance.md has the measurements behind both.
-class CsrProduct {
- public:
-  // `cache_bytes`: the L1 data cache a panel's x is sized for (tests pass other sizes).
-  explicit CsrProduct(Csr a, Precision precision = Precision::Double,
-                      std::size_t cache_bytes = l1_data_cache_bytes());
-  CsrProduct(CsrProduct&&) noexcept;
-  ~CsrProduct();
-  const Csr& matrix() const { return a_; }  // in single precision, the rounded weights
-  void multiply_add(ConstBlock x, Block y, ThreadPool& pool);
-  // Columns per panel with `lanes` lanes; 0 when the product runs the rows whole.
-  std::size_t panel_width(std::size_t lanes) const;
-  static std::size_t l1_data_cache_bytes();  // of this machine (32 KiB if it cannot tell)
-
- private:
-  struct Panels;
-  Csr a_;
-  Precision precision_;
-  std::size_t cache_bytes_;
-  std::vector<float> single_val_;     // a_.val as float, in single precision
-  LaneVector<float> x_single_;        // x rounded to float, per product
-  std::unique_ptr<Panels> panels_;    // for the lanes of the last product, if it used panels
 };
 
 class Projection {

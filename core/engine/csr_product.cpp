@@ -1,0 +1,294 @@
+// The sparse product y += A x over lanes-fastest blocks (CsrProduct) and its kernels: one lane,
+// many lanes, and many lanes panel by panel.
+#include "engine/csr_product.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include <unistd.h>
+
+#include "ransim/simd.hpp"
+#include "ransim/thread_pool.hpp"
+
+namespace ransim {
+
+arma::sp_mat Csr::to_arma() const {
+  // Armadillo stores CSC; the transpose of our CSR is that CSC.
+  arma::uvec ptr(row_ptr.size()), idx(col.size());
+  for (std::size_t i = 0; i < row_ptr.size(); ++i) ptr[i] = row_ptr[i];
+  for (std::size_t i = 0; i < col.size(); ++i) idx[i] = col[i];
+  arma::sp_mat t(idx, ptr, arma::vec(val), cols, rows);
+  return t.t();
+}
+
+Csr Csr::from_arma(const arma::sp_mat& m) {
+  const arma::sp_mat t = m.t();  // CSC of the transpose = CSR of m
+  Csr c;
+  c.rows = m.n_rows;
+  c.cols = m.n_cols;
+  c.row_ptr.assign(t.col_ptrs, t.col_ptrs + t.n_cols + 1);
+  c.col.assign(t.row_indices, t.row_indices + t.n_nonzero);
+  c.val.assign(t.values, t.values + t.n_nonzero);
+  return c;
+}
+
+// The kernels are written once for the scalar T the product runs in: double, or float for
+// single-precision projections. Sums run in T and are added onto the double drive.
+
+// The kernels' vectors are ransim/simd.hpp's: Vector<T, bytes>, filled with simd::load.
+using simd::kRegisterBytes;
+
+// One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
+// (val and x), and cores that do two per cycle are then held to one nonzero per cycle at any
+// N by the loads, not the FMAs (docs/performance.md). So the x of four (double) or eight (float)
+// nonzeros are loaded one by one into a 32-byte vector (half as many into 16 bytes without
+// AVX) and multiplied by one vector load of val, with two accumulators for the FMA latency:
+// 1.4x (double) and 1.5x (float) faster at N = 1000. The vectorizer
+// is kept out: it would turn the loads into gather instructions, 1.45x slower than scalar
+// loads here.
+template <class T>
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static void rows_one_lane(
+    const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {
+  constexpr std::size_t kBytes = std::min<std::size_t>(kRegisterBytes, 32);
+  using V = simd::Vector<T, kBytes>;
+  constexpr std::size_t kWidth = kBytes / sizeof(T);
+  const std::uint32_t* col = a.col.data();
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    V s[2] = {};
+    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
+      for (std::size_t c = 0; c < 2; ++c) {
+        V xv, v;
+        for (std::size_t j = 0; j < kWidth; ++j) xv[j] = x[col[k + c * kWidth + j]];
+        simd::load(v, val + k + c * kWidth);
+        s[c] += v * xv;
+      }
+    T sum = 0;
+    for (; k < end; ++k) sum += val[k] * x[col[k]];
+    s[0] += s[1];
+    for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
+    y[i] += sum;
+  }
+}
+
+// Many lanes: each nonzero is an axpy over contiguous lanes. A chunk of up to kMaxVectors
+// vectors of lanes is kept in registers, with two accumulator sets so that consecutive
+// nonzeros do not wait on each other's FMA latency. With AVX-512 a chunk is 64 doubles (or
+// 128 floats) in 8 of its 32 registers, so a row's nonzeros are read once for 64 lanes; on
+// line-aligned x (ransim/lanes.hpp) that made the 64-lane double product 1.4x faster than 16-lane
+// chunks of 32-byte vectors. Reading x whole, it is then bound by filling L1 from L2 (eight
+// lines of x per nonzero in double, one line a cycle), hence the panels of CsrProduct below.
+// A chunk takes a quarter of the registers per accumulator set: 8 of AVX-512's 32, 4 of 16.
+constexpr std::size_t kMaxVectors = simd::kRegisters / 4;
+
+namespace {
+template <class T>
+struct Lanes {
+  using Vec = simd::Vector<T, kRegisterBytes>;
+  static constexpr std::size_t kWidth = kRegisterBytes / sizeof(T);
+  // One register's worth at p (returned by value: no wider than a register, so the ABI holds).
+  static Vec load(const T* p) {
+    Vec v;
+    simd::load(v, p);
+    return v;
+  }
+  // y[0..V kWidth) += sum_k val[k] * x[col[k] * lanes + 0..V kWidth): one chunk of one row.
+  // Kept small so that the compiler holds everything in registers, and inlined: with panels a
+  // call per piece of a row (~13 nonzeros) made the product 1.8x slower.
+  template <std::size_t V>
+  [[gnu::always_inline]] static void chunk(const std::uint32_t* __restrict col,
+                                           const T* __restrict val, std::size_t n,
+                                           const T* __restrict x, std::size_t lanes,
+                                           double* __restrict y) {
+    Vec a[V] = {}, b[V] = {};
+    std::size_t k = 0;
+    for (; k + 2 <= n; k += 2) {
+      const T* p = x + col[k] * lanes;
+      const T* q = x + col[k + 1] * lanes;
+      for (std::size_t v = 0; v < V; ++v) a[v] += val[k] * load(p + v * kWidth);
+      for (std::size_t v = 0; v < V; ++v) b[v] += val[k + 1] * load(q + v * kWidth);
+    }
+    if (k < n)
+      for (std::size_t v = 0; v < V; ++v) a[v] += val[k] * load(x + col[k] * lanes + v * kWidth);
+    for (std::size_t v = 0; v < V; ++v) a[v] += b[v];
+    T s[V * kWidth];
+    for (std::size_t v = 0; v < V; ++v) simd::store(s + v * kWidth, a[v]);
+    for (std::size_t l = 0; l < V * kWidth; ++l) y[l] += s[l];
+  }
+  // The lanes from b0 on, in chunks of V vectors while they fit, then of V/2, ..., 1 vector;
+  // the lanes that do not fill a vector one by one.
+  template <std::size_t V>
+  [[gnu::always_inline]] static void row(const std::uint32_t* col, const T* val, std::size_t n,
+                                         const T* x, std::size_t lanes, double* y,
+                                         std::size_t b0) {
+    for (; b0 + V * kWidth <= lanes; b0 += V * kWidth)
+      chunk<V>(col, val, n, x + b0, lanes, y + b0);
+    if constexpr (V > 1) {
+      row<V / 2>(col, val, n, x, lanes, y, b0);
+    } else {
+      for (; b0 < lanes; ++b0) {
+        T s = 0;
+        for (std::size_t k = 0; k < n; ++k) s += val[k] * x[col[k] * lanes + b0];
+        y[b0] += s;
+      }
+    }
+  }
+};
+}  // namespace
+
+// Segments s0..s1 of nonzeros, segment s added to the lanes of row row_of(s): the rows of a
+// Csr whole, or the rows' pieces within one panel of columns.
+template <class T, class RowOf>
+static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std::uint32_t* col,
+                           const T* val, BasicBlock<const T> x, Block y, std::size_t s0,
+                           std::size_t s1) {
+  for (std::size_t s = s0; s < s1; ++s) {
+    const std::size_t k0 = seg_ptr[s];
+    Lanes<T>::template row<kMaxVectors>(col + k0, val + k0, seg_ptr[s + 1] - k0, x.data, x.lanes,
+                                        y.var(row_of(s)), 0);
+  }
+}
+
+// The nonzeros of a Csr regrouped by panels of `width` columns: in each panel, the pieces of the
+// rows that fall in it (segments), in increasing row order.
+struct CsrProduct::Panels {
+  std::size_t lanes = 0;                 // built for this many lanes
+  std::vector<std::uint32_t> panel_ptr;  // panels + 1, into the segments
+  std::vector<std::uint32_t> row;        // each segment's row
+  std::vector<std::uint32_t> seg_ptr;    // segments + 1, into col and val
+  std::vector<std::uint32_t> col;
+  std::vector<double> val;
+  std::vector<float> single_val;         // in single precision, instead of val
+
+  Panels(const Csr& a, const std::vector<float>& a_single_val, std::size_t lanes_,
+         std::size_t width)
+      : lanes(lanes_) {
+    const std::size_t panels = (a.cols + width - 1) / width;
+    // A counting sort of the nonzeros by panel, row by row: each panel's nonzeros stay in row
+    // order, and each row's in its own order.
+    std::vector<std::size_t> next(panels + 1, 0);
+    for (std::uint32_t j : a.col) ++next[j / width + 1];
+    std::partial_sum(next.begin(), next.end(), next.begin());
+    const std::vector<std::size_t> panel_begin = next;
+    std::vector<std::uint32_t> nz_row(a.nnz());
+    std::vector<std::size_t> from(a.nnz());  // where each regrouped nonzero was in a
+    for (std::size_t i = 0; i < a.rows; ++i)
+      for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k) {
+        const std::size_t to = next[a.col[k] / width]++;
+        nz_row[to] = static_cast<std::uint32_t>(i);
+        from[to] = k;
+      }
+    const auto gather = [&from](const auto& v, auto& out) {
+      out.resize(from.size());
+      for (std::size_t t = 0; t < from.size(); ++t) out[t] = v[from[t]];
+    };
+    gather(a.col, col);
+    if (a_single_val.empty())
+      gather(a.val, val);
+    else
+      gather(a_single_val, single_val);
+    panel_ptr.push_back(0);
+    seg_ptr.push_back(0);
+    for (std::size_t p = 0; p < panels; ++p) {
+      for (std::size_t k = panel_begin[p]; k < panel_begin[p + 1]; ++k)
+        if (k + 1 == panel_begin[p + 1] || nz_row[k + 1] != nz_row[k]) {
+          row.push_back(nz_row[k]);
+          seg_ptr.push_back(static_cast<std::uint32_t>(k + 1));
+        }
+      panel_ptr.push_back(static_cast<std::uint32_t>(row.size()));
+    }
+  }
+
+  // Rows r0..r1, panel by panel: a thread's rows keep their split, and each panel's x is
+  // read into the thread's L1 once.
+  template <class T>
+  void multiply_add(const T* v, BasicBlock<const T> x, Block y, std::size_t r0,
+                    std::size_t r1) const {
+    const auto row_of = [this](std::size_t s) { return row[s]; };
+    for (std::size_t p = 0; p + 1 < panel_ptr.size(); ++p) {
+      const auto first = row.begin() + panel_ptr[p], last = row.begin() + panel_ptr[p + 1];
+      const auto segment = [&](std::size_t r) {
+        return static_cast<std::size_t>(std::lower_bound(first, last, r) - row.begin());
+      };
+      segments_lanes(seg_ptr.data(), row_of, col.data(), v, x, y, segment(r0), segment(r1));
+    }
+  }
+};
+
+template <class T, class Panels>
+static void multiply_add(const Csr& a, const T* val, const Panels* panels, const T* panel_val,
+                         BasicBlock<const T> x, Block y, ThreadPool& pool) {
+  // Rows are split over threads only when a share is worth a synchronisation (~1 us).
+  const std::size_t per_row = (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) * x.lanes;
+  const std::size_t min_rows = 20000 / per_row + 1;
+  const auto itself = [](std::size_t s) { return s; };
+  pool.parallel_for(
+      a.rows,
+      [&](std::size_t r0, std::size_t r1) {
+        if (x.lanes == 1)
+          rows_one_lane(a, val, x.data, y.data, r0, r1);
+        else if (panels)
+          panels->multiply_add(panel_val, x, y, r0, r1);
+        else
+          segments_lanes(a.row_ptr.data(), itself, a.col.data(), val, x, y, r0, r1);
+      },
+      min_rows);
+}
+
+CsrProduct::CsrProduct(Csr a, Precision precision, std::size_t cache_bytes)
+    : a_(std::move(a)), precision_(precision), cache_bytes_(cache_bytes) {
+  if (precision_ == Precision::Single) {
+    // Round once, here, so that the weights recorded are the weights used.
+    single_val_.assign(a_.val.begin(), a_.val.end());
+    a_.val.assign(single_val_.begin(), single_val_.end());
+  }
+}
+CsrProduct::CsrProduct(CsrProduct&&) noexcept = default;
+CsrProduct::~CsrProduct() = default;
+
+std::size_t CsrProduct::l1_data_cache_bytes() {
+  static const std::size_t bytes = [] {
+    const long b = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    return b > 0 ? static_cast<std::size_t>(b) : std::size_t{32768};
+  }();
+  return bytes;
+}
+
+std::size_t CsrProduct::panel_width(std::size_t lanes) const {
+  // One lane reads 8 bytes of x per column, and panels would only cut its dot products short.
+  if (lanes == 1) return 0;
+  const std::size_t row_bytes =
+      lanes * (precision_ == Precision::Single ? sizeof(float) : sizeof(double));
+  // A panel's x fills 4/3 of L1: with 64 lanes, 64 KB of x a panel beat 48 KB (this machine's
+  // L1: more pieces of rows, each reading and writing y) and 80-192 KB, in double and single.
+  const std::size_t panel_bytes = cache_bytes_ * 4 / 3;
+  // Worth it only when x is well beyond a panel (N = 100 and 64 lanes: 51 KB of x, panels no
+  // faster).
+  if (a_.cols * row_bytes <= 2 * panel_bytes) return 0;
+  return std::max<std::size_t>(1, panel_bytes / row_bytes);
+}
+
+void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
+  const std::size_t width = panel_width(x.lanes);
+  if (!width)
+    panels_.reset();
+  else if (!panels_ || panels_->lanes != x.lanes)
+    panels_ = std::make_unique<Panels>(a_, single_val_, x.lanes, width);
+  const Panels* panels = panels_.get();
+  if (precision_ == Precision::Double) {
+    ransim::multiply_add(a_, a_.val.data(), panels, panels ? panels->val.data() : nullptr, x, y,
+                         pool);
+    return;
+  }
+  x_single_.resize(x.size());
+  float* xs = x_single_.data();
+  pool.parallel_for(  // a copy is worth a synchronisation only when large
+      x.size(), [&](std::size_t b, std::size_t e) { std::copy(x.data + b, x.data + e, xs + b); },
+      40000);
+  ransim::multiply_add(a_, single_val_.data(), panels,
+                       panels ? panels->single_val.data() : nullptr,
+                       BasicBlock<const float>{xs, x.vars, x.lanes}, y, pool);
+}
+
+}  // namespace ransim
