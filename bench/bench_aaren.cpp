@@ -1,4 +1,5 @@
-// Many-to-many softmax attention of one query over T tokens of d = 16 values (ransim/aaren.hpp):
+// Many-to-many softmax attention of one query over T tokens of d = 16 values
+// (companion/common/aaren_scan.hpp):
 // the sequential recurrence vs the parallel prefix scan (1 and 2 threads; threads created per
 // call, and a persistent 2-thread pool) vs the direct O(T^2) reference, T = 1e3, 1e4, 1e5.
 // Wall-clock time (UseRealTime) for all, so the threaded variants are measured like the others.

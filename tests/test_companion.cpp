@@ -1,6 +1,6 @@
 // Companion models (docs/companion.md): Aaren (attention as an RNN) as a library
-// (ransim/aaren.hpp) and as populations (aaren, softmax_attention), and the gated linear RNN
-// that implements linear self-attention (gated_linear, linear_attention).
+// (companion/common/aaren_scan.hpp) and as populations (aaren, softmax_attention), and the
+// gated linear RNN that implements linear self-attention (gated_linear, linear_attention).
 //
 // Where the expected numbers come from:
 //  - naive_softmax / naive_softmax_row: softmax attention written here from its definition,

@@ -42,8 +42,8 @@ std::string WeightFile::dataset(const std::string& name) const {
 }
 
 void WeightFile::fail(const std::string& name, const std::string& reason) const {
-  throw InputError("population '" + population_ + "': weights_file: " + file_ + ": dataset '" + dataset(name) +
-                   "': " + reason);
+  throw InputError("population '" + population_ + "': weights_file: " + file_ + ": dataset '" +
+                   dataset(name) + "': " + reason);
 }
 
 Array WeightFile::read(const std::string& name) const {
@@ -61,8 +61,8 @@ std::vector<double> WeightFile::load_stacked(const std::string& name, std::size_
   const bool ok = a.shape == flat || a.shape == stacked ||
                   (cols == 1 && a.shape == std::vector<std::size_t>{blocks * rows});
   if (!ok)
-    fail(name, "expected shape " + shape_text(flat) + " or " + shape_text(stacked) + " (" + what + "), found " +
-                   shape_text(a.shape));
+    fail(name, "expected shape " + shape_text(flat) + " or " + shape_text(stacked) + " (" + what +
+                   "), found " + shape_text(a.shape));
   for (std::size_t i = 0; i < a.values.size(); ++i)
     if (!std::isfinite(a.values[i]))
       fail(name, "value " + std::to_string(i) + " is not finite (" + std::to_string(a.values[i]) + ")");
