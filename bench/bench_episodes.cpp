@@ -23,7 +23,7 @@ namespace {
 double seconds(const Scenario& sc) {
   const auto t0 = std::chrono::steady_clock::now();
   const RunResult r = run(sc);
-  if (r.status != "complete") throw std::runtime_error(r.message);
+  if (r.status != ransim::RunStatus::Complete) throw std::runtime_error(r.message);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -159,7 +159,8 @@ void measure(std::size_t d, std::size_t N) {
   for (std::size_t n : {n_train, std::size_t{20000}}) {
     const Scenario sc = reservoir_scenario(d, N, n, n_test);
     const RunResult r = run(sc);
-    if (r.status != "complete") throw RunError("reservoir run: " + r.status + ": " + r.message);
+    if (r.status != RunStatus::Complete)
+      throw RunError("reservoir run: " + std::string(to_string(r.status)) + ": " + r.message);
     std::snprintf(name, sizeof name, "leaky ESN 400 + ridge readout, %zu training episodes", n);
     row(name, r.metrics.at("mse_test"), "", r.wall_seconds);
   }

@@ -740,7 +740,7 @@ TEST(Attention, WeightsRoundTripThroughHdf5) {
         // As a recording stores them: Recorder::write_matrix, shape [rows, cols].
         Recorder rec(RecorderOptions{file});
         for (auto& [name, m] : w) rec.write_matrix("/weights/" + name, m);
-        rec.finish("complete");
+        rec.finish(ransim::RunStatus::Complete);
       } else {
         // Stacked per-unit matrices as [blocks, rows, cols] (as h5py users would write them).
         const Params& p = a.sc.populations[0].params;
@@ -781,7 +781,7 @@ TEST(Attention, WeightsLoadFromARansimRecording) {
     RunOptions opts;
     opts.out = file;
     const RunResult r = run(sc, opts);
-    ASSERT_EQ(r.status, "complete") << r.message;
+    ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
     ScenarioSpec s2 = s;
     s2.params += "weights_file = \"" + file + "\"\nweights_group = \"/network/populations/p\"\n";
     Built a = build(s, 1), b = build(s2, 1);

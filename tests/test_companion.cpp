@@ -618,7 +618,7 @@ TEST(CompanionPopulations, WeightsFromAnHdf5File) {
     rec.write_matrix("/w/W_Q", WQ);
     rec.write_matrix("/w/W_K", WK);
     rec.write_matrix("/w/W_V", WV);
-    rec.finish("complete");
+    rec.finish(ransim::RunStatus::Complete);
   }
   const std::string from_file = "weights_file = \"" + file + "\"\nweights_group = \"/w\"\n";
   Harness h(simulation("euler", 1, 1),
@@ -648,7 +648,7 @@ TEST(CompanionScenarios, GatedRnnIsAttention) {
   RunOptions opts;
   opts.out = out;
   const RunResult r = run(sc, opts);
-  ASSERT_EQ(r.status, "complete") << r.message;
+  ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   EXPECT_LE(r.metrics.at("max_rel_dev_full"), 1e-10);
   EXPECT_LE(r.metrics.at("max_rel_dev_compressed"), 1e-10);
   for (auto* p : {"full", "compressed", "attention"}) {
@@ -663,7 +663,7 @@ TEST(CompanionScenarios, GatedRnnIsAttention) {
 TEST(CompanionScenarios, AarenIsSoftmaxAttention) {
   load_plugins();
   const RunResult r = run(load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/aaren_is_softmax_attention.toml"));
-  ASSERT_EQ(r.status, "complete") << r.message;
+  ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   EXPECT_LE(r.metrics.at("max_rel_dev_token"), 1e-10);
   EXPECT_LE(r.metrics.at("max_rel_dev_continuous"), 1e-10);
 }

@@ -135,7 +135,7 @@ map = "ordered"
 ridge = 1e-12
 )", "<delay line>");
   const ransim::RunResult r = ransim::run(sc);
-  ASSERT_EQ(r.status, "complete") << r.message;
+  ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   const double mc = r.metrics.at("memory_capacity_test");
   EXPECT_GT(mc, static_cast<double>(N - 1) - 1e-6);
   EXPECT_LT(mc, static_cast<double>(N - 1) + 5.0 * static_cast<double>(D - N + 1) / T_test);
@@ -291,7 +291,7 @@ TEST(EpisodeRunner, LanesAndThreadsDoNotChangeTheResult) {
   const ransim::RunResult seven2 = run_copy(7, 2), seven3 = run_copy(7, 3);
   EXPECT_EQ(seven.metrics.at("accuracy_test"), seven2.metrics.at("accuracy_test"));
   EXPECT_EQ(seven.metrics.at("accuracy_test"), seven3.metrics.at("accuracy_test"));
-  ASSERT_EQ(one.status, "complete") << one.message;
+  ASSERT_EQ(one.status, ransim::RunStatus::Complete) << one.message;
   EXPECT_EQ(one.tokens, 400u * 7u);
   EXPECT_DOUBLE_EQ(one.metrics.at("accuracy_test"), seven.metrics.at("accuracy_test"));
   EXPECT_DOUBLE_EQ(one.metrics.at("accuracy_test"), many.metrics.at("accuracy_test"));
@@ -303,7 +303,7 @@ TEST(EpisodeRunner, LanesAndThreadsDoNotChangeTheResult) {
 TEST(EpisodeRunner, RecordsReadoutAndStatus) {
   const std::string file = testing::TempDir() + "/ransim_copy.h5";
   const ransim::RunResult r = run_copy(16, 1, file);
-  ASSERT_EQ(r.status, "complete");
+  ASSERT_EQ(r.status, ransim::RunStatus::Complete);
   EXPECT_EQ(r.out, file);
   EXPECT_TRUE(std::filesystem::exists(file));
 }
@@ -321,7 +321,7 @@ TEST(EpisodeRunner, DivergenceNamesThePopulationAndTheEpisodes) {
   ransim::RunOptions opts;
   opts.out = file;
   const ransim::RunResult r = ransim::run(ransim::parse_scenario(text, "<diverge>"), opts);
-  EXPECT_EQ(r.status, "diverged");
+  EXPECT_EQ(r.status, ransim::RunStatus::Diverged);
   EXPECT_THAT(r.message, AllOf(HasSubstr("population 'res'"), HasSubstr("in training episode 0..3")));
   EXPECT_TRUE(r.metrics.empty());
   EXPECT_TRUE(std::filesystem::exists(file));  // finished with the status "diverged"

@@ -195,7 +195,7 @@ TEST_F(RecorderTest, SeriesRoundTrip) {
     rec.flush();
     for (std::size_t t = 3; t < 7; ++t) rec.append(id, sample(t).data());
     EXPECT_EQ(rec.samples(id), 7u);
-    rec.finish("complete");
+    rec.finish(ransim::RunStatus::Complete);
   }
   File f(path);
   ASSERT_GE(f.id, 0);
@@ -231,7 +231,7 @@ TEST_F(RecorderTest, SeriesStorageIsChunkedExtendibleCompressed) {
     auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 0, 1);
     rec.add_series("/processing/plain/state", {5}, "", "", 0, 1);
     rec.append(id, sample(0).data());
-    rec.finish("complete");
+    rec.finish(ransim::RunStatus::Complete);
   }
   File f(path);
   hid_t d = H5Dopen2(f.id, (std::string(kState) + "/data").c_str(), H5P_DEFAULT);
@@ -287,7 +287,7 @@ TEST_F(RecorderTest, SmallDatasetsAndIntermediateGroups) {
     rec.set_attribute("/network/populations/res", "kind", "leaky");
     rec.set_attribute("/network/readout", "ridge", 1e-6);  // creates the group
     rec.set_attribute("/", "note", "root attribute");
-    rec.finish("complete");
+    rec.finish(ransim::RunStatus::Complete);
   }
   File f(path);
   EXPECT_EQ(dataset_string(f.id, "/general/scenario"),
@@ -310,7 +310,7 @@ TEST_F(RecorderTest, MatrixIsRowsByColumns) {
   {
     Recorder rec(RecorderOptions{path});
     rec.write_matrix("/network/readout/weights", m, "", "readout weights");
-    rec.finish("complete");
+    rec.finish(ransim::RunStatus::Complete);
   }
   File f(path);
   std::vector<hsize_t> dims;
@@ -334,7 +334,7 @@ TEST_F(RecorderTest, CsrArrays) {
     Recorder rec(RecorderOptions{path});
     rec.write_csr("/network/projections/res->res/weights", w, "recurrent weights");
     rec.set_attribute("/network/projections/res->res", "source", "res");
-    rec.finish("complete");
+    rec.finish(ransim::RunStatus::Complete);
   }
   File f(path);
   const std::string g = "/network/projections/res->res/weights";
@@ -363,7 +363,7 @@ TEST_F(RecorderTest, StatusBeforeAndAfterFinish) {
     EXPECT_EQ(attr_string(f.id, "/", "status"), "running");
     EXPECT_EQ(attr_string(f.id, "/", "ransim_format"), "1");
   }
-  rec.finish("complete");
+  rec.finish(ransim::RunStatus::Complete);
   File f(path);
   EXPECT_EQ(attr_int(f.id, "/", "complete"), 1);
   EXPECT_EQ(attr_string(f.id, "/", "status"), "complete");
@@ -376,7 +376,7 @@ TEST_F(RecorderTest, OtherFinishStatusesAreIncomplete) {
     Recorder rec(RecorderOptions{path});
     auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
     rec.append(id, sample(0).data());
-    rec.finish("interrupted");  // writes the buffered sample too
+    rec.finish(ransim::RunStatus::Interrupted);  // writes the buffered sample too
   }
   File f(path);
   EXPECT_EQ(attr_int(f.id, "/", "complete"), 0);
@@ -404,11 +404,11 @@ TEST_F(RecorderTest, DestructorWithoutFinishFlushesAndStaysRunning) {
 TEST_F(RecorderTest, CallsAfterFinishAreErrors) {
   Recorder rec(RecorderOptions{file("after.h5")});
   auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
-  rec.finish("complete");
+  rec.finish(ransim::RunStatus::Complete);
   EXPECT_THROW(rec.append(id, sample(0).data()), ransim::RunError);
   EXPECT_THROW(rec.flush(), ransim::RunError);
   EXPECT_THROW(rec.write_scalar("/x", 1.0), ransim::RunError);
-  EXPECT_THROW(rec.finish("complete"), ransim::RunError);
+  EXPECT_THROW(rec.finish(ransim::RunStatus::Complete), ransim::RunError);
 }
 
 TEST_F(RecorderTest, MaybeFlushHonoursTheInterval) {

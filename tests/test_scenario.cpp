@@ -187,7 +187,7 @@ TEST(Scenario, SizeThatCannotFitInMemoryIsRefusedBeforeAllocating) {
 TEST(Scenario, SameSeedSameNumbersOtherSeedOtherNumbers) {
   const Scenario a = parse_scenario(kValid, "s.toml");
   const RunResult r1 = run(a), r2 = run(a);
-  ASSERT_EQ(r1.status, "complete");
+  ASSERT_EQ(r1.status, ransim::RunStatus::Complete);
   EXPECT_EQ(r1.metrics.at("nrmse_test"), r2.metrics.at("nrmse_test"));  // bitwise
   const RunResult r3 = run(parse_scenario(kValid, "s.toml", {"seed=8"}));
   EXPECT_NE(r1.metrics.at("nrmse_test"), r3.metrics.at("nrmse_test"));
@@ -200,7 +200,7 @@ TEST(Scenario, CompareReportsDeviationAndChecksItsOperands) {
                            "[population.other]\nkind = \"leaky\"\nsize = 3\n"
                            "[[compare]]\nname = \"self\"\na = \"res.state\"\nb = \"res.state\"\n";
   const RunResult r = run(parse_scenario(text, "s.toml"));
-  ASSERT_EQ(r.status, "complete");
+  ASSERT_EQ(r.status, ransim::RunStatus::Complete);
   EXPECT_EQ(r.metrics.at("max_abs_dev_self"), 0.0);
   EXPECT_EQ(r.metrics.count("nrmse_test"), 0u);  // no target, no readout
   try {

@@ -44,7 +44,7 @@ TEST(Session, SteppingEqualsRunningAndGivesTheSameMetrics) {
   a.finish();
   b.finish();
   const RunResult r = run(sc);
-  EXPECT_EQ(a.status(), "complete");
+  EXPECT_EQ(a.status(), ransim::RunStatus::Complete);
   EXPECT_EQ(a.metrics().at("nrmse_test"), r.metrics.at("nrmse_test"));
   EXPECT_EQ(b.metrics().at("nrmse_test"), r.metrics.at("nrmse_test"));
   EXPECT_FALSE(a.step());  // nothing after the end

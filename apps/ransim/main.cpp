@@ -152,9 +152,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     for (auto& [k, v] : r.metrics) width = std::max(width, k.size() + 2);
     for (auto& [k, v] : r.metrics)
       std::cout << std::left << std::setw(static_cast<int>(width)) << k << std::setprecision(4) << v << "\n";
-    if (!r.out.empty()) std::cout << "recording   " << r.out << (r.status == "complete" ? "" : " (incomplete)") << "\n";
+    if (!r.out.empty()) std::cout << "recording   " << r.out << (r.status == RunStatus::Complete ? "" : " (incomplete)") << "\n";
   }
-  if (r.status != "complete") {
+  if (r.status != RunStatus::Complete) {
     std::cerr << "ransim: " << r.message;
     if (!r.out.empty()) std::cerr << "; recording kept in " << r.out;
     std::cerr << "\n";
@@ -178,7 +178,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   const CompareResult r = run_compare(cfg, &g_stop, [&](const CompareOutcome& o, std::size_t i) {
     if (quiet) return;
     std::fprintf(stderr, "[%zu/%zu] %s x %s, seed %llu: %s", i + 1, cfg.runs.size(), o.run->model.c_str(),
-                 o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed), o.result.status.c_str());
+                 o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed), to_string(o.result.status));
     for (auto& [k, v] : o.result.metrics)
       if (k.size() > 5 && k.substr(k.size() - 5) == "_test") std::fprintf(stderr, ", %s %.4g", k.c_str(), v);
     std::fprintf(stderr, " (%.1f s)\n", o.result.wall_seconds);
@@ -197,7 +197,7 @@ int cmd_compare(const std::vector<std::string>& args) {
     return 1;
   }
   for (auto& o : r.outcomes)
-    if (o.result.status == "failed") {
+    if (o.result.status == RunStatus::Failed) {
       std::cerr << "ransim: " << o.run->model << " x " << o.run->task << " failed: " << o.result.message << "\n";
       return 1;
     }

@@ -1,13 +1,12 @@
-// Reading whole datasets from HDF5 files (weights trained elsewhere, recordings), on the
-// HDF5 C API. Every failure is an InputError "FILE: dataset 'NAME': reason".
+// Reading HDF5 files (weights trained elsewhere, recordings), on the HDF5 C API. Every
+// failure to read an array is an InputError "FILE: dataset 'NAME': reason".
 #include "ransim/hdf5_read.hpp"
 
-#include <hdf5.h>
-
 #include <filesystem>
+#include <functional>
 #include <string>
-#include <utility>
 
+#include "io/hdf5_file.hpp"
 #include "ransim/error.hpp"
 #include "ransim/weights.hpp"  // shape_text
 
@@ -15,66 +14,80 @@ namespace ransim {
 
 namespace {
 
-// Owns one HDF5 identifier and closes it with the matching H5?close function.
-class Id {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Id(hid_t id, Closer close) : id_(id), close_(close) {}
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  ~Id() {
-    if (id_ >= 0) close_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  Closer close_;
-};
-
-}  // namespace
-
-Array read_hdf5_array(const std::string& file, const std::string& dataset) {
+// Why `file` cannot be opened as HDF5, or an open handle; `fail` turns a reason into the
+// caller's exception.
+template <class Fail>
+Hdf5Handle open_read_only(const std::string& file, const Fail& fail) {
   // Errors are reported through our exceptions, not printed by the library.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  auto fail = [&](const std::string& reason) -> InputError {
-    return InputError(file + ": dataset '" + dataset + "': " + reason);
-  };
-
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw fail("cannot open the file: no such file");
   if (std::filesystem::is_directory(file, ec)) throw fail("cannot open the file: it is a directory");
   if (H5Fis_hdf5(file.c_str()) <= 0) throw fail("cannot open the file: not an HDF5 file");
-  const Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  Hdf5Handle f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!f.valid()) throw fail("cannot open the file (unreadable or locked)");
+  return f;
+}
 
-  // Walk the path one link at a time: H5Lexists fails (rather than saying no) when an
-  // intermediate group is missing.
-  if (dataset.empty()) throw fail("no dataset name given");
-  std::string prefix;
-  std::size_t start = dataset[0] == '/' ? 1 : 0;
-  if (start == 1) prefix = "/";
-  while (start <= dataset.size()) {
-    std::size_t end = dataset.find('/', start);
-    if (end == std::string::npos) end = dataset.size();
+// True if every link of `path` exists: H5Lexists fails (rather than saying no) when an
+// intermediate group is missing, so the path is walked one link at a time. `missing`, if
+// given, receives the first missing prefix, and `last` whether it is the whole path.
+bool links_exist(hid_t file, const std::string& path, std::string* missing = nullptr, bool* last = nullptr) {
+  std::string prefix = !path.empty() && path[0] == '/' ? "/" : "";
+  std::size_t start = prefix.size();
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
     if (end > start) {
       if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-      prefix.append(dataset, start, end - start);
-      if (H5Lexists(f.get(), prefix.c_str(), H5P_DEFAULT) <= 0)
-        throw fail(end == dataset.size() ? "no such dataset in the file"
-                                         : "no such dataset in the file (no group '" + prefix + "')");
+      prefix.append(path, start, end - start);
+      if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
+        if (missing) *missing = prefix;
+        if (last) *last = end == path.size();
+        return false;
+      }
     }
     start = end + 1;
   }
+  return true;
+}
+
+// The string a variable- or fixed-length string type holds; `read` fills a buffer of the
+// given memory type.
+template <class Read>
+std::optional<std::string> read_string(hid_t type, const Read& read) {
+  if (H5Tget_class(type) != H5T_STRING) return std::nullopt;
+  if (H5Tis_variable_str(type) > 0) {
+    const Hdf5Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type));
+    char* buf = nullptr;
+    if (read(mem.get(), static_cast<void*>(&buf)) < 0 || !buf) return std::nullopt;
+    std::string s(buf);
+    H5free_memory(buf);
+    return s;
+  }
+  std::string s(H5Tget_size(type), '\0');
+  if (read(type, static_cast<void*>(s.data())) < 0) return std::nullopt;
+  return s.substr(0, s.find('\0'));
+}
+
+// The checks and the read of read_hdf5_array, on an open file.
+Array read_array(hid_t file, const std::string& dataset, const std::function<InputError(std::string)>& fail) {
+  if (dataset.empty()) throw fail("no dataset name given");
+  std::string missing;
+  bool last = false;
+  if (!links_exist(file, dataset, &missing, &last))
+    throw fail(last ? "no such dataset in the file"
+                    : "no such dataset in the file (no group '" + missing + "')");
   // H5Oopen + H5Iget_type rather than H5Oget_info, whose signature changed in HDF5 1.12.
-  const Id obj(H5Oopen(f.get(), dataset.c_str(), H5P_DEFAULT), H5Oclose);
+  const Hdf5Handle obj(H5Oopen(file, dataset.c_str(), H5P_DEFAULT), H5Oclose);
   if (!obj.valid()) throw fail("no such dataset in the file (a dangling link?)");
   if (H5Iget_type(obj.get()) != H5I_DATASET) throw fail("is not a dataset (a group or a named type)");
 
-  const Id d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  const Hdf5Handle d(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!d.valid()) throw fail("cannot open the dataset");
-  const Id type(H5Dget_type(d.get()), H5Tclose);
+  const Hdf5Handle type(H5Dget_type(d.get()), H5Tclose);
   if (!type.valid()) throw fail("cannot read the datatype");
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
@@ -86,10 +99,9 @@ Array read_hdf5_array(const std::string& file, const std::string& dataset) {
     throw fail(std::string("expected numbers (integer or floating point), found ") + what);
   }
 
-  const Id space(H5Dget_space(d.get()), H5Sclose);
+  const Hdf5Handle space(H5Dget_space(d.get()), H5Sclose);
   if (!space.valid()) throw fail("cannot read the dataspace");
-  const H5S_class_t sclass = H5Sget_simple_extent_type(space.get());
-  if (sclass == H5S_NULL) throw fail("has no data (null dataspace)");
+  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL) throw fail("has no data (null dataspace)");
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0) throw fail("cannot read the dataspace");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
@@ -103,10 +115,94 @@ Array read_hdf5_array(const std::string& file, const std::string& dataset) {
     n *= static_cast<std::size_t>(v);
   }
   a.values.resize(n);
-  if (n > 0 &&
-      H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)
+  if (n > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)
     throw fail("cannot read " + shape_text(a.shape) + " values as double");
   return a;
+}
+
+}  // namespace
+
+Array read_hdf5_array(const std::string& file, const std::string& dataset) {
+  auto fail = [&](const std::string& reason) {
+    return InputError(file + ": dataset '" + dataset + "': " + reason);
+  };
+  const Hdf5Handle f = open_read_only(file, fail);
+  return read_array(f.get(), dataset, fail);
+}
+
+Hdf5File::Hdf5File(const std::string& path)
+    : path_(path),
+      file_(open_read_only(path, [&](const std::string& why) { return InputError(path + ": " + why); })) {}
+
+bool Hdf5File::exists(const std::string& object) const { return links_exist(file_.get(), object); }
+
+std::vector<std::string> Hdf5File::children(const std::string& group) const {
+  std::vector<std::string> out;
+  if (!exists(group)) return out;
+  const Hdf5Handle g(H5Gopen2(file_.get(), group.c_str(), H5P_DEFAULT), H5Gclose);
+  H5G_info_t info;
+  if (!g.valid() || H5Gget_info(g.get(), &info) < 0) return out;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t n =
+        H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (n < 0) continue;
+    std::string name(static_cast<std::size_t>(n) + 1, '\0');
+    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    name.resize(static_cast<std::size_t>(n));
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::optional<std::string> Hdf5File::string_attribute(const std::string& object,
+                                                      const std::string& name) const {
+  if (!exists(object) || H5Aexists_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
+    return std::nullopt;
+  const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                     H5Aclose);
+  if (!a.valid()) return std::nullopt;
+  const Hdf5Handle type(H5Aget_type(a.get()), H5Tclose);
+  return read_string(type.get(), [&](hid_t mem, void* buf) { return H5Aread(a.get(), mem, buf); });
+}
+
+std::optional<std::int64_t> Hdf5File::integer_attribute(const std::string& object,
+                                                       const std::string& name) const {
+  if (!exists(object) || H5Aexists_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
+    return std::nullopt;
+  const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                     H5Aclose);
+  std::int64_t v = 0;
+  if (!a.valid() || H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) return std::nullopt;
+  return v;
+}
+
+std::optional<std::string> Hdf5File::string_dataset(const std::string& dataset) const {
+  if (!exists(dataset)) return std::nullopt;
+  const Hdf5Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.valid()) return std::nullopt;
+  const Hdf5Handle type(H5Dget_type(d.get()), H5Tclose);
+  return read_string(type.get(),
+                     [&](hid_t mem, void* buf) {
+                       return H5Dread(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+                     });
+}
+
+std::optional<std::vector<std::size_t>> Hdf5File::shape(const std::string& dataset) const {
+  if (!exists(dataset)) return std::nullopt;
+  const Hdf5Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.valid()) return std::nullopt;
+  const Hdf5Handle space(H5Dget_space(d.get()), H5Sclose);
+  const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0) return std::nullopt;
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return std::vector<std::size_t>(dims.begin(), dims.end());
+}
+
+Array Hdf5File::array(const std::string& dataset) const {
+  return read_array(file_.get(), dataset, [&](const std::string& reason) {
+    return InputError(path_ + ": dataset '" + dataset + "': " + reason);
+  });
 }
 
 }  // namespace ransim

@@ -7,51 +7,20 @@
 // h5clear. (libver latest / SWMR would set that flag.)
 #include "io/recorder.hpp"
 
-#include <hdf5.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <utility>
 
-#include "ransim/error.hpp"
 #include "engine/huge_pages.hpp"
+#include "io/hdf5_handle.hpp"
+#include "io/layout.hpp"
+#include "ransim/error.hpp"
 
 namespace ransim {
 
 namespace {
 
-// Owns one HDF5 identifier and closes it with the matching H5?close function.
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Handle() = default;
-  Handle(hid_t id, Closer close) : id_(id), close_(close) {}
-  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
-  Handle& operator=(Handle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, -1);
-      close_ = o.close_;
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() { reset(); }
-
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-  void reset() {
-    if (id_ >= 0 && close_) close_(id_);
-    id_ = -1;
-  }
-  hid_t release() { return std::exchange(id_, -1); }  // the caller closes it
-
- private:
-  hid_t id_ = -1;
-  Closer close_ = nullptr;
-};
+using Handle = Hdf5Handle;
 
 // The reason for the last HDF5 failure: the operating system's message when a system call
 // failed (e.g. "No such file or directory", "No space left on device"), else the innermost
@@ -219,8 +188,8 @@ struct Recorder::Impl {
   }
   void unit_description(hid_t obj, const std::string& unit, const std::string& description,
                         const std::string& where) {
-    if (!unit.empty()) attr_string(obj, "unit", unit, where);
-    if (!description.empty()) attr_string(obj, "description", description, where);
+    if (!unit.empty()) attr_string(obj, layout::kUnit, unit, where);
+    if (!description.empty()) attr_string(obj, layout::kDescription, description, where);
   }
 
   void flush_file() { check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush the file"); }
@@ -230,7 +199,7 @@ struct Recorder::Impl {
     for (auto& s : series) {
       if (s.buffer.empty()) continue;
       const std::size_t n = s.buffer.size() / s.sample_size;
-      const std::string p = s.group + "/data";
+      const std::string p = layout::series_data(s.group);
       std::vector<hsize_t> dims{static_cast<hsize_t>(s.written + n)};
       for (auto d : s.shape) dims.push_back(d);
       check(H5Dset_extent(s.data.get(), dims.data()), "cannot extend " + p);
@@ -267,10 +236,10 @@ Recorder::Recorder(RecorderOptions opts) : opts_(std::move(opts)), impl_(std::ma
   H5Pset_create_intermediate_group(im.lcpl.get(), 1);
   H5Pset_char_encoding(im.lcpl.get(), H5T_CSET_UTF8);
 
-  Handle root = im.open_or_create_group("/");
-  im.attr_int(root.get(), "complete", 0, "/");
-  im.attr_string(root.get(), "status", "running", "/");
-  im.attr_string(root.get(), "ransim_format", "1", "/");
+  Handle root = im.open_or_create_group(layout::kRoot);
+  im.attr_int(root.get(), layout::kComplete, 0, layout::kRoot);
+  im.attr_string(root.get(), layout::kStatus, to_string(RunStatus::Running), layout::kRoot);
+  im.attr_string(root.get(), layout::kFormat, layout::kFormatVersion, layout::kRoot);
   im.flush_file();
   im.last_flush = std::chrono::steady_clock::now();
 }
@@ -311,7 +280,7 @@ Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<st
   }
 
   Handle g = im.open_or_create_group(group);
-  const std::string p = group + "/data";
+  const std::string p = layout::series_data(group);
   if (im.exists(p)) im.check(H5Ldelete(im.file.get(), p.c_str(), H5P_DEFAULT), "cannot replace " + p);
   Handle space(im.check(H5Screate_simple(static_cast<int>(rank), dims.data(), maxdims.data()),
                         "cannot create dataspace for " + p),
@@ -335,19 +304,19 @@ Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<st
                            "cannot create dataset " + p),
                   H5Dclose);
   im.unit_description(s.data.get(), unit, description, p);
-  im.attr_double(s.data.get(), "conversion", 1.0, p);
-  im.attr_double(s.data.get(), "resolution", -1.0, p);
+  im.attr_double(s.data.get(), layout::kConversion, 1.0, p);
+  im.attr_double(s.data.get(), layout::kResolution, -1.0, p);
   im.unit_description(g.get(), unit, description, group);
 
-  const std::string st = group + "/starting_time";
+  const std::string st = layout::series_starting_time(group);
   Handle t0 = im.create_dataset(st, H5T_IEEE_F64LE, {});
   im.write_all(t0, H5T_NATIVE_DOUBLE, &starting_time, st);
-  im.attr_double(t0.get(), "rate", rate, st);
-  im.attr_string(t0.get(), "unit", "seconds", st);
+  im.attr_double(t0.get(), layout::kRate, rate, st);
+  im.attr_string(t0.get(), layout::kUnit, layout::kSeconds, st);
 
   // Room for a flush's worth of samples, reserved once: pages that are never written cost
   // nothing, while growing by doubling copies the samples and pages in fresh memory again
-  // at every step (slow on the project's VM: docs/performance.md).
+  // at every step (slow where fresh pages are costly: docs/performance.md).
   s.buffer.reserve(std::max<std::size_t>(1, opts_.flush_bytes / sample_bytes) * s.sample_size);
   prefer_huge_pages(s.buffer.data(), s.buffer.capacity() * sizeof(double));
   im.series.push_back(std::move(s));
@@ -425,19 +394,20 @@ void Recorder::write_csr(const std::string& group, const Csr& m, const std::stri
   // anndata writes them, so scipy, anndata and MATLAB read them without conversion.
   const std::vector<std::int64_t> indices(m.col.begin(), m.col.end());
   const std::vector<std::int64_t> indptr(m.row_ptr.begin(), m.row_ptr.end());
-  const std::string pd = group + "/data", pi = group + "/indices", pp = group + "/indptr";
+  const std::string pd = group + "/" + layout::kCsrData, pi = group + "/" + layout::kCsrIndices,
+                    pp = group + "/" + layout::kCsrIndptr;
   Handle d = im.create_dataset(pd, H5T_IEEE_F64LE, {m.val.size()});
   if (!m.val.empty()) im.write_all(d, H5T_NATIVE_DOUBLE, m.val.data(), pd);
   Handle i = im.create_dataset(pi, H5T_STD_I64LE, {indices.size()});
   if (!indices.empty()) im.write_all(i, H5T_NATIVE_INT64, indices.data(), pi);
   Handle p = im.create_dataset(pp, H5T_STD_I64LE, {indptr.size()});
   if (!indptr.empty()) im.write_all(p, H5T_NATIVE_INT64, indptr.data(), pp);
-  im.attr_int64_array(g.get(), "shape",
+  im.attr_int64_array(g.get(), layout::kCsrShape,
                       {static_cast<std::int64_t>(m.rows), static_cast<std::int64_t>(m.cols)}, group);
   // anndata's sparse encoding markers: anndata.experimental.read_elem reads the group as is.
-  im.attr_string(g.get(), "encoding-type", "csr_matrix", group);
-  im.attr_string(g.get(), "encoding-version", "0.1.0", group);
-  if (!description.empty()) im.attr_string(g.get(), "description", description, group);
+  im.attr_string(g.get(), layout::kEncodingType, "csr_matrix", group);
+  im.attr_string(g.get(), layout::kEncodingVersion, "0.1.0", group);
+  if (!description.empty()) im.attr_string(g.get(), layout::kDescription, description, group);
   im.flush_file();
 }
 
@@ -458,6 +428,15 @@ void Recorder::set_attribute(const std::string& object_path, const std::string& 
   im.flush_file();
 }
 
+void Recorder::set_attribute(const std::string& object_path, const std::string& name,
+                             const std::vector<std::int64_t>& values) {
+  Impl& im = *impl_;
+  im.check_open("set_attribute");
+  Handle o = im.open_object(object_path);
+  im.attr_int64_array(o.get(), name, values, object_path);
+  im.flush_file();
+}
+
 void Recorder::flush() {
   impl_->check_open("flush");
   impl_->flush_all();
@@ -473,14 +452,14 @@ void Recorder::maybe_flush() {
   if (full || since.count() >= opts_.flush_interval) flush();
 }
 
-void Recorder::finish(const std::string& status) {
+void Recorder::finish(RunStatus status) {
   Impl& im = *impl_;
   im.check_open("finish");
   // Data first, then the status: a crash in between leaves complete = 0.
   im.flush_all();
-  Handle root = im.open_or_create_group("/");
-  im.attr_string(root.get(), "status", status, "/");
-  im.attr_int(root.get(), "complete", status == "complete" ? 1 : 0, "/");
+  Handle root = im.open_or_create_group(layout::kRoot);
+  im.attr_string(root.get(), layout::kStatus, to_string(status), layout::kRoot);
+  im.attr_int(root.get(), layout::kComplete, status == RunStatus::Complete ? 1 : 0, layout::kRoot);
   im.flush_file();
   root.reset();
   im.finished = true;

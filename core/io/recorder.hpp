@@ -15,6 +15,7 @@
 #include <armadillo>
 
 #include "engine/projection.hpp"
+#include "run/status.hpp"
 
 namespace ransim {
 
@@ -32,7 +33,7 @@ class Recorder {
  public:
   // Creates (truncates) the file; throws InputError naming the path if it cannot.
   explicit Recorder(RecorderOptions opts);
-  ~Recorder();  // closes the file; the status stays "running"/incomplete unless finish()ed
+  ~Recorder();  // closes the file; the status stays Running (incomplete) unless finish()ed
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
@@ -60,15 +61,17 @@ class Recorder {
   void set_attribute(const std::string& object_path, const std::string& name,
                      const std::string& value);
   void set_attribute(const std::string& object_path, const std::string& name, double value);
+  void set_attribute(const std::string& object_path, const std::string& name,
+                     const std::vector<std::int64_t>& values);  // int64 [n]
 
   // Writes buffered samples and flushes the file to disk.
   void flush();
   // Flushes if flush_interval has elapsed since the last flush or a series' buffer holds
   // flush_bytes.
   void maybe_flush();
-  // Final write: root attributes `status` (e.g. "complete", "interrupted", "diverged") and
-  // `complete` (1 only for "complete"), then flush and close. Further calls are errors.
-  void finish(const std::string& status);
+  // Final write: root attributes `status` (to_string(status)) and `complete` (1 only for
+  // RunStatus::Complete), then flush and close. Further calls are errors.
+  void finish(RunStatus status);
 
   const std::string& path() const { return opts_.path; }
 

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "io/layout.hpp"
 #include "io/recorder.hpp"
 
 #ifndef RANSIM_VERSION
@@ -23,45 +24,53 @@ void write_value(Recorder& rec, const std::string& path, const Value& v) {
       v);
 }
 
+void write_general(Recorder& rec, const Scenario& sc, const std::string& command_line, const Network& net) {
+  namespace g = layout::general;
+  rec.write_string(g::kScenario, sc.text);
+  std::string overrides;
+  for (auto& s : sc.overrides) overrides += s + "\n";
+  rec.write_string(g::kOverrides, overrides);
+  rec.write_string(g::kScenarioPath, sc.path);
+  rec.write_integer(g::kSeed, static_cast<std::int64_t>(sc.seed));
+  rec.write_string(g::kVersion, RANSIM_VERSION);
+  rec.write_string(g::kCommandLine, command_line);
+  rec.write_string(g::kMethod, method_name(sc.integrator.method));
+  rec.write_scalar(g::kDt, sc.integrator.dt);
+  rec.write_scalar(g::kTokenPeriod, sc.integrator.token_period);
+  rec.write_scalar(g::kAbsTol, sc.integrator.abs_tol);
+  rec.write_scalar(g::kRelTol, sc.integrator.rel_tol);
+  rec.write_integer(g::kLanes, static_cast<std::int64_t>(net.lanes()));
+}
+
 }  // namespace
 
 void write_setup(Recorder& rec, const Scenario& sc, const std::string& command_line, const Network& net) {
-  rec.write_string("/general/scenario", sc.text);
-  std::string overrides;
-  for (auto& s : sc.overrides) overrides += s + "\n";
-  rec.write_string("/general/overrides", overrides);
-  rec.write_string("/general/scenario_path", sc.path);
-  rec.write_integer("/general/seed", static_cast<std::int64_t>(sc.seed));
-  rec.write_string("/general/ransim_version", RANSIM_VERSION);
-  rec.write_string("/general/command_line", command_line);
-  rec.write_string("/general/integrator/method", method_name(sc.integrator.method));
-  rec.write_scalar("/general/integrator/dt", sc.integrator.dt);
-  rec.write_scalar("/general/integrator/token_period", sc.integrator.token_period);
-  rec.write_scalar("/general/integrator/abs_tol", sc.integrator.abs_tol);
-  rec.write_scalar("/general/integrator/rel_tol", sc.integrator.rel_tol);
-  rec.write_integer("/general/lanes", static_cast<std::int64_t>(net.lanes()));
+  namespace nw = layout::network;
+  write_general(rec, sc, command_line, net);
   for (std::size_t i = 0; i < net.populations().size(); ++i) {
     const auto& p = net.populations()[i];
-    const std::string g = "/network/populations/" + p.name;
-    for (auto& [name, v] : sc.populations[i].params.values()) write_value(rec, g + "/" + name, v);
+    for (auto& [name, v] : sc.populations[i].params.values())
+      write_value(rec, nw::population_member(p.name, name), v);
     for (auto& [name, m] : p.model->weights()) {
-      if (m.n_cols == 1) rec.write_vector(g + "/" + name, arma::conv_to<std::vector<double>>::from(m));
-      else rec.write_matrix(g + "/" + name, m);
+      const std::string path = nw::population_member(p.name, name);
+      if (m.n_cols == 1) rec.write_vector(path, arma::conv_to<std::vector<double>>::from(m));
+      else rec.write_matrix(path, m);
     }
-    rec.set_attribute(g, "kind", p.kind);
-    rec.write_integer(g + "/state_offset", static_cast<std::int64_t>(p.offset));
+    rec.set_attribute(nw::population(p.name), layout::kKind, p.kind);
+    rec.write_integer(nw::state_offset(p.name), static_cast<std::int64_t>(p.offset));
   }
   for (auto& proj : net.projections()) {
-    const std::string g = "/network/projections/" + proj->name;
+    const std::string g = nw::projection(proj->name);
+    const std::string& target = net.populations()[proj->target].name;
     std::string sources;
     for (auto& [src, m] : proj->matrices()) {
-      rec.write_csr(g + "/weights_from_" + src.name, m,
-                    "weights into " + net.populations()[proj->target].name + " from " + src.name);
+      rec.write_csr(nw::projection_weights(proj->name, src.name), m,
+                    "weights into " + target + " from " + src.name);
       sources += (sources.empty() ? "" : " ") + src.name;
     }
-    rec.set_attribute(g, "source", sources);
-    rec.set_attribute(g, "target", net.populations()[proj->target].name);
-    rec.set_attribute(g, "kind", proj->kind());
+    rec.set_attribute(g, nw::kSource, sources);
+    rec.set_attribute(g, nw::kTarget, target);
+    rec.set_attribute(g, layout::kKind, proj->kind());
   }
 }
 

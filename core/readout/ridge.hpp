@@ -24,7 +24,7 @@ class RidgeAccumulator {
 
  private:
   // X^T X += the samples' products, read in place: a transposed copy of a large X costs a
-  // fresh allocation, and on this project's VM paging one in is slower than the product.
+  // fresh allocation, and paging one in can be slower than the product (docs/performance.md).
   void add_gram(const double* x, std::size_t samples, bool samples_in_columns, std::size_t threads);
 
   arma::mat gram_;  // X^T X, upper triangle

@@ -23,9 +23,10 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
   try {
     while (!s.done()) {
       if (opts.stop && opts.stop->load()) {
-        s.stop("interrupted", "interrupted by signal " + std::to_string(opts.stop->load()) + " after " +
-                                  std::to_string(s.token()) + " of " + std::to_string(s.total()) + " tokens (t = " +
-                                  std::to_string(s.simulator().time()) + " s)");
+        s.stop(RunStatus::Interrupted,
+               "interrupted by signal " + std::to_string(opts.stop->load()) + " after " + std::to_string(s.token()) +
+                   " of " + std::to_string(s.total()) + " tokens (t = " + std::to_string(s.simulator().time()) +
+                   " s)");
         break;
       }
       s.step();
@@ -37,7 +38,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
     if (opts.progress) opts.progress({s.token(), s.total(), s.simulator().steps(), elapsed()});
     s.finish();
   } catch (...) {
-    s.stop("failed", "");  // the destructor then closes the recording, marked failed
+    s.stop(RunStatus::Failed, "");  // the destructor then closes the recording, marked failed
     throw;
   }
   res.status = s.status();

@@ -7,9 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "tasks/metrics.hpp"
 #include "engine/network.hpp"
+#include "run/status.hpp"
 #include "scenario/scenario.hpp"
+#include "tasks/metrics.hpp"
 
 namespace ransim {
 
@@ -27,7 +28,7 @@ struct RunOptions {
 };
 
 struct RunResult {
-  std::string status = "complete";  // complete | interrupted | diverged
+  RunStatus status = RunStatus::Complete;
   std::string message;              // why it did not complete
   std::map<std::string, double> metrics;
   Metric metric = Metric::Nrmse;    // the task's; metrics holds <name>_test (and _train)

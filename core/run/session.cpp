@@ -3,15 +3,16 @@
 #include <cmath>
 #include <sstream>
 
-#include "ransim/error.hpp"
+#include "engine/health.hpp"
 #include "engine/huge_pages.hpp"
+#include "io/layout.hpp"
 #include "io/recorder.hpp"
+#include "io/setup.hpp"
+#include "ransim/error.hpp"
 #include "ransim/registry.hpp"
 #include "readout/ridge.hpp"
-#include "run/run.hpp"
-#include "engine/health.hpp"
-#include "io/setup.hpp"
 #include "run/resources.hpp"
+#include "run/run.hpp"
 #include "scenario/build_network.hpp"
 
 namespace ransim {
@@ -91,15 +92,8 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   // Readout features: the chosen populations' states (and the input, if asked). Tasks
   // without a target (random_sequence) train no readout.
   has_readout_ = seq_.target_dim > 0 && protocol_.train > 0;
-  if (has_readout_)
-    for (std::size_t i = 0; i < net_->populations().size(); ++i)
-      if (sc_.readout_from.empty() || std::find(sc_.readout_from.begin(), sc_.readout_from.end(),
-                                                net_->populations()[i].name) != sc_.readout_from.end())
-        feature_pops_.push_back(i);
-  with_input_ = has_readout_ && sc_.readout.boolean("include_input");
-  std::size_t features = with_input_ ? seq_.input_dim : 0;
-  for (auto i : feature_pops_) features += net_->populations()[i].model->state_size();
-  features_.set_size(features, has_readout_ ? seq_.steps * lanes : 0);  // written token by token
+  if (has_readout_) readout_features_ = FeatureSelection(sc_, *net_, seq_.input_dim);
+  features_.set_size(readout_features_.size(), has_readout_ ? seq_.steps * lanes : 0);  // token by token
   prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
 
   // [[compare]]: resolve both recordables of each pair now, so a typo fails before the run.
@@ -129,11 +123,22 @@ void Session::start_recording(const std::string& path) {
   write_setup(*rec, sc_, opts_.command_line, *net_);
   // Samples from now on: input k is held from k T, the state after it is at (k+1) T.
   const double t0 = static_cast<double>(k_) * T;
-  input_id_ = rec->add_series("/acquisition/input", {lanes, seq_.input_dim}, "1",
+  input_id_ = rec->add_series(layout::acquisition::kInput, {lanes, seq_.input_dim}, "1",
                               "input sample k, held on [k T, (k+1) T)", t0, 1.0 / T);
-  if (has_readout_)
-    target_id_ = rec->add_series("/acquisition/target", {lanes, seq_.target_dim}, "1",
+  if (has_readout_) {
+    target_id_ = rec->add_series(layout::acquisition::kTarget, {lanes, seq_.target_dim}, "1",
                                  "target for the state after input sample k", t0 + T, 1.0 / T);
+    // The tokens each segment of the run covers, [first, end).
+    namespace a = layout::analysis;
+    auto range = [](std::size_t first, std::size_t end) {
+      return std::vector<std::int64_t>{static_cast<std::int64_t>(first), static_cast<std::int64_t>(end)};
+    };
+    const std::size_t fit_at = protocol_.warmup + protocol_.train;
+    rec->set_attribute(a::kSplit, a::kSplitUnit, std::string("token"));
+    rec->set_attribute(a::kSplit, a::kWarmup, range(0, protocol_.warmup));
+    rec->set_attribute(a::kSplit, a::kTrain, range(protocol_.warmup, fit_at));
+    rec->set_attribute(a::kSplit, a::kTest, range(fit_at, seq_.steps));
+  }
   recorded_.clear();
   any_needs_drive_ = false;
   for (std::size_t i = 0; i < net_->populations().size(); ++i) {
@@ -146,8 +151,9 @@ void Session::start_recording(const std::string& path) {
       std::vector<std::size_t> shape{lanes};
       shape.insert(shape.end(), r.shape.begin(), r.shape.end());
       any_needs_drive_ = any_needs_drive_ || r.needs_drive;
-      recorded_.push_back({i, r.name, rec->add_series("/processing/" + p.name + "/" + r.name, shape, r.unit,
-                                                      r.description + " (" + p.kind + ")", t0 + T, 1.0 / T)});
+      const std::string group = layout::processing::variable(p.name, r.name);
+      recorded_.push_back({i, r.name, rec->add_series(group, shape, r.unit, r.description + " (" + p.kind + ")",
+                                                      t0 + T, 1.0 / T)});
     }
   }
   rec->flush();
@@ -158,7 +164,7 @@ void Session::start_recording(const std::string& path) {
 
 void Session::stop_recording() {
   if (!rec_) return;
-  rec_->finish(done() ? (status_ == "running" ? "complete" : status_) : "partial");
+  rec_->finish(done() ? (status_ == RunStatus::Running ? RunStatus::Complete : status_) : RunStatus::Partial);
   rec_.reset();
 }
 
@@ -176,8 +182,8 @@ void Session::set_parameter(const std::string& population, const std::string& na
   pending_.push_back({p, {name, value}});
 }
 
-void Session::stop(const std::string& status, const std::string& message) {
-  if (status_ != "running") return;
+void Session::stop(RunStatus status, const std::string& message) {
+  if (status_ != RunStatus::Running) return;
   status_ = status;
   message_ = message;
 }
@@ -202,23 +208,15 @@ bool Session::step() {
 
   const auto& x = sim_->state();
   if (auto stop = health_->check(*net_, x.data(), sim_->time(), k)) {
-    status_ = stop->first;
+    status_ = parse_run_status(stop->first).value_or(RunStatus::Failed);
     message_ = stop->second;
     return false;
   }
   ++k_;
 
   if (has_readout_) {
-    for (std::size_t b = 0; b < lanes; ++b) {
-      auto col = features_.col(k * lanes + b);
-      std::size_t f = 0;
-      for (auto i : feature_pops_) {
-        const ConstBlock blk = net_->block(x.data(), i);
-        for (std::size_t v = 0; v < blk.vars; ++v) col[f++] = blk(v, b);
-      }
-      if (with_input_)
-        for (std::size_t i = 0; i < seq_.input_dim; ++i) col[f++] = u_[i * lanes + b];
-    }
+    for (std::size_t b = 0; b < lanes; ++b)
+      readout_features_.copy(*net_, x.data(), u_.data(), b, features_.colptr(k * lanes + b));
   }
   if (rec_) record_token();
   if (!compares_.empty()) {
@@ -227,7 +225,7 @@ bool Session::step() {
   }
   if (has_readout_ && k + 1 == fit_at) fit();
   if (has_readout_ && protocol_.free_run && k + 1 >= fit_at) prediction();  // the next input
-  if (k_ == seq_.steps) status_ = "complete";
+  if (k_ == seq_.steps) status_ = RunStatus::Complete;
   return true;
 }
 
@@ -291,7 +289,7 @@ void Session::finish() {
     metrics_["max_rel_dev_" + c.name] = c.max_diff / c.max_b;
   }
   const std::size_t lanes = sc_.lanes, T = seq_.steps;
-  if (status_ == "complete" && has_readout_) {
+  if (status_ == RunStatus::Complete && has_readout_) {
     const arma::mat Yhat = ridge_predict(w_, features_.t());  // rows (token, lane)
     auto segment = [&](std::size_t k0, std::size_t k1, const std::string& name) {
       arma::mat y((k1 - k0) * lanes, seq_.target_dim), yh(y.n_rows, seq_.target_dim);
@@ -306,30 +304,31 @@ void Session::finish() {
     const std::size_t fit_at = protocol_.warmup + protocol_.train;
     segment(protocol_.warmup, fit_at, std::string(metric_name(metric_)) + "_train");
     segment(fit_at, T, std::string(metric_name(metric_)) + "_test");
-    if (rec_) {
-      const double Ttok = sc_.integrator.token_period;
-      const auto id = rec_->add_series("/analysis/readout/output", {lanes, seq_.target_dim}, "1",
-                                       "readout output [x 1] W for the state after each token",
-                                       static_cast<double>(first_recorded_ + 1) * Ttok, 1.0 / Ttok);
-      for (std::size_t k = first_recorded_; k < T; ++k) {
-        sample_.clear();
-        for (std::size_t b = 0; b < lanes; ++b)
-          for (std::size_t o = 0; o < seq_.target_dim; ++o) sample_.push_back(Yhat(k * lanes + b, o));
-        rec_->append(id, sample_.data());
-      }
-      rec_->write_matrix("/network/readout/weights", w_, "1", "[features + 1, outputs]; the last row is the bias");
-      rec_->set_attribute("/network/readout", "ridge", sc_.readout.real("ridge"));
-      std::string names;
-      for (auto i : feature_pops_) names += net_->populations()[i].name + ".state ";
-      if (with_input_) names += "input";
-      rec_->write_string("/network/readout/features", names);
-    }
+    if (rec_) record_readout(Yhat);
   }
   if (rec_) {
-    for (auto& [m, v] : metrics_) rec_->write_scalar("/analysis/metrics/" + m, v);
-    rec_->finish(status_ == "running" ? "failed" : status_);
+    for (auto& [m, v] : metrics_) rec_->write_scalar(layout::analysis::metric(m), v);
+    rec_->finish(status_ == RunStatus::Running ? RunStatus::Failed : status_);
     rec_.reset();
   }
+}
+
+void Session::record_readout(const arma::mat& predictions) {
+  const std::size_t lanes = sc_.lanes, T = seq_.steps;
+  const double Ttok = sc_.integrator.token_period;
+  const auto id = rec_->add_series(layout::analysis::kReadoutOutput, {lanes, seq_.target_dim}, "1",
+                                   "readout output [x 1] W for the state after each token",
+                                   static_cast<double>(first_recorded_ + 1) * Ttok, 1.0 / Ttok);
+  for (std::size_t k = first_recorded_; k < T; ++k) {
+    sample_.clear();
+    for (std::size_t b = 0; b < lanes; ++b)
+      for (std::size_t o = 0; o < seq_.target_dim; ++o) sample_.push_back(predictions(k * lanes + b, o));
+    rec_->append(id, sample_.data());
+  }
+  namespace nw = layout::network;
+  rec_->write_matrix(nw::kReadoutWeights, w_, "1", "[features + 1, outputs]; the last row is the bias");
+  rec_->set_attribute(nw::kReadout, nw::kRidge, sc_.readout.real("ridge"));
+  rec_->write_string(nw::kReadoutFeatures, readout_features_.names(*net_));
 }
 
 }  // namespace ransim

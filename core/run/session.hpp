@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "engine/network.hpp"
-#include "scenario/scenario.hpp"
 #include "engine/simulator.hpp"
+#include "readout/features.hpp"
+#include "run/status.hpp"
+#include "scenario/scenario.hpp"
 #include "tasks/tasks.hpp"
 
 namespace ransim {
@@ -37,15 +39,15 @@ class Session {
   // Advances one token. Returns false (and does nothing) once the run has ended: all tokens
   // done, or stopped by a health check (status() says which).
   bool step();
-  // Ends the run early with `status` (e.g. "interrupted") and `message`.
-  void stop(const std::string& status, const std::string& message);
+  // Ends the run early with `status` (e.g. RunStatus::Interrupted) and `message`.
+  void stop(RunStatus status, const std::string& message);
   // Metrics, readout output and the final status written to the recording (idempotent).
   void finish();
 
   std::size_t token() const { return k_; }       // tokens done
   std::size_t total() const { return seq_.steps; }
-  bool done() const { return k_ >= seq_.steps || status_ != "running"; }
-  const std::string& status() const { return status_; }  // running | complete | interrupted | diverged | saturated
+  bool done() const { return k_ >= seq_.steps || status_ != RunStatus::Running; }
+  RunStatus status() const { return status_; }
   const std::string& message() const { return message_; }
   const std::map<std::string, double>& metrics() const { return metrics_; }
 
@@ -80,6 +82,7 @@ class Session {
   struct Comparison;
   void fit();
   void record_token();
+  void record_readout(const arma::mat& predictions);
 
   Scenario sc_;
   SessionOptions opts_;
@@ -89,13 +92,14 @@ class Session {
   std::unique_ptr<Network> net_;
   std::unique_ptr<Simulator> sim_;
   std::size_t k_ = 0;
-  std::string status_ = "running", message_;
+  RunStatus status_ = RunStatus::Running;
+  std::string message_;
   std::map<std::string, double> metrics_;
   std::vector<double> u_, prediction_, sample_;
 
   // Readout: features of every token (one column per (token, lane)), weights once trained.
-  bool has_readout_ = false, with_input_ = false;
-  std::vector<std::size_t> feature_pops_;
+  bool has_readout_ = false;
+  FeatureSelection readout_features_;
   arma::mat features_, w_;
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits

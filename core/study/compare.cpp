@@ -1,5 +1,4 @@
 #include "study/compare.hpp"
-#include "scenario/build_network.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,12 +7,14 @@
 #include <set>
 #include <sstream>
 
-#include "study/chart.hpp"
-#include "ransim/error.hpp"
 #include "io/json.hpp"
+#include "io/layout.hpp"
 #include "io/recorder.hpp"
-#include "tasks/tasks.hpp"
+#include "ransim/error.hpp"
+#include "scenario/build_network.hpp"
 #include "scenario/scenario_table.hpp"
+#include "study/chart.hpp"
+#include "tasks/tasks.hpp"
 
 namespace ransim {
 
@@ -196,7 +197,7 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
     try {
       o.result = run(cfg.runs[i].scenario, opts);
     } catch (const std::exception& e) {  // e.g. a data file that cannot be read: the other runs go on
-      o.result.status = "failed";
+      o.result.status = RunStatus::Failed;
       o.result.message = e.what();
     }
     r.outcomes.push_back(std::move(o));
@@ -218,7 +219,7 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
         row.metric = std::string(metric_name(o.result.metric)) + "_test";
         row.higher_is_better = higher_is_better(o.result.metric);
         auto it = o.result.metrics.find(row.metric);
-        if (o.result.status == "complete" && it != o.result.metrics.end()) values.push_back(it->second);
+        if (o.result.status == RunStatus::Complete && it != o.result.metrics.end()) values.push_back(it->second);
       }
       if (row.runs == 0) continue;
       row.completed = values.size();
@@ -267,7 +268,7 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
     }
   }
   for (auto& o : r.outcomes)
-    if (o.result.status != "complete")
+    if (o.result.status != RunStatus::Complete)
       out << "\n" << o.run->model << " x " << o.run->task << " seed " << o.run->seed << ": " << o.result.status
           << (o.result.message.empty() ? "" : " — " + o.result.message) << "\n";
   return out.str();
@@ -305,7 +306,7 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
   for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
     const auto& o = r.outcomes[i];
     out << (i ? ",\n  " : "\n  ") << "{\"model\": \"" << json_escape(o.run->model) << "\", \"task\": \""
-        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"status\": \"" << o.result.status
+        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"status\": \"" << to_string(o.result.status)
         << "\", \"message\": \"" << json_escape(o.result.message) << "\", \"wall_seconds\": "
         << json_number(o.result.wall_seconds) << ", \"metrics\": {";
     bool first = true;
@@ -318,6 +319,35 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
   out << "]}\n";
   return out.str();
 }
+
+namespace {
+
+// PREFIX.h5: every run's scenario, status, sizes and metrics (docs/file-format.md).
+void write_compare_recording(const CompareConfig& cfg, const CompareResult& r, const std::string& path) {
+  namespace c = layout::comparison;
+  Recorder rec(RecorderOptions{path, 2.0, 4});
+  rec.write_string(c::kConfig, cfg.path);
+  rec.write_string(c::kDescription, cfg.description);
+  rec.write_integer(c::kQuick, cfg.quick);
+  for (auto& o : r.outcomes) {
+    const std::string g = c::run(o.run->model, o.run->task, o.run->seed) + "/";
+    rec.write_string(g + c::kRunScenario, o.run->scenario.text);
+    rec.write_string(g + c::kRunStatus, to_string(o.result.status));
+    rec.write_string(g + c::kRunMessage, o.result.message);
+    rec.write_integer(g + c::kRunStateSize, static_cast<std::int64_t>(o.result.state_size));
+    rec.write_integer(g + c::kRunFixedWeights, static_cast<std::int64_t>(o.result.fixed_weights));
+    rec.write_integer(g + c::kRunReadoutWeights, static_cast<std::int64_t>(o.result.readout_weights));
+    rec.write_scalar(g + c::kRunWallSeconds, o.result.wall_seconds);
+    for (auto& [k, v] : o.result.metrics) rec.write_scalar(g + c::kRunMetrics + "/" + k, v);
+  }
+  const bool all = r.outcomes.size() == cfg.runs.size() &&
+                   std::none_of(r.outcomes.begin(), r.outcomes.end(), [](const CompareOutcome& o) {
+                     return o.result.status == RunStatus::Interrupted;
+                   });
+  rec.finish(all ? RunStatus::Complete : RunStatus::Interrupted);
+}
+
+}  // namespace
 
 std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const CompareResult& r,
                                                const std::string& prefix) {
@@ -332,28 +362,8 @@ std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const C
   text_file(".csv", compare_csv(r));
   text_file(".json", compare_json(cfg, r));
 
-  {
-    Recorder rec(RecorderOptions{prefix + ".h5", 2.0, 4});
-    rec.write_string("/general/config", cfg.path);
-    rec.write_string("/general/description", cfg.description);
-    rec.write_integer("/general/quick", cfg.quick);
-    for (auto& o : r.outcomes) {
-      const std::string g = "/runs/" + o.run->model + "/" + o.run->task + "/seed_" + std::to_string(o.run->seed);
-      rec.write_string(g + "/scenario", o.run->scenario.text);
-      rec.write_string(g + "/status", o.result.status);
-      rec.write_string(g + "/message", o.result.message);
-      rec.write_integer(g + "/state_size", static_cast<std::int64_t>(o.result.state_size));
-      rec.write_integer(g + "/fixed_weights", static_cast<std::int64_t>(o.result.fixed_weights));
-      rec.write_integer(g + "/readout_weights", static_cast<std::int64_t>(o.result.readout_weights));
-      rec.write_scalar(g + "/wall_seconds", o.result.wall_seconds);
-      for (auto& [k, v] : o.result.metrics) rec.write_scalar(g + "/metrics/" + k, v);
-    }
-    const bool all = r.outcomes.size() == cfg.runs.size() &&
-                     std::none_of(r.outcomes.begin(), r.outcomes.end(),
-                                  [](const CompareOutcome& o) { return o.result.status == "interrupted"; });
-    rec.finish(all ? "complete" : "interrupted");
-    written.push_back(prefix + ".h5");
-  }
+  write_compare_recording(cfg, r, prefix + ".h5");
+  written.push_back(prefix + ".h5");
 
   Chart chart;
   chart.title = cfg.description.empty() ? cfg.path : cfg.description;

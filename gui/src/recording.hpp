@@ -1,12 +1,18 @@
 #pragma once
 // Replay: a recording written by `ransim run --out` or the GUI's Record toggle
 // (docs/file-format.md), read whole into memory and served as frames, one per recorded
-// token, in the same shape the live simulation publishes.
+// token, in the same shape the live simulation publishes. The file is read through core's
+// HDF5 reader at the paths io/layout.hpp names.
 // Threading: build and use on one thread (the GUI thread).
 #include <string>
 #include <vector>
 
 #include "frame.hpp"
+#include "scenario/scenario.hpp"
+
+namespace ransim {
+class Hdf5File;
+}
 
 namespace ransim::gui {
 
@@ -36,7 +42,15 @@ class Recording {
     std::vector<double> values;
     const double* lane0(std::size_t token) const;  // nullptr outside the series
   };
-  Series read_series(const std::string& group, bool input_axis) const;
+  // The steps of reading a file, in order.
+  void read_root(const Hdf5File& f);
+  bool read_scenario(const Hdf5File& f, Scenario& sc);  // false if absent or unparsable
+  void read_populations(const Hdf5File& f, const Scenario* sc);
+  void read_states(const Hdf5File& f);
+  void read_projections(const Hdf5File& f);
+  void read_readout_series(const Hdf5File& f);
+  void compute_running_nrmse();
+  Series read_series(const Hdf5File& f, const std::string& group, bool input_axis) const;
 
   std::string path_, status_;
   bool complete_ = false;

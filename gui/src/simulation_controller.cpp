@@ -192,7 +192,7 @@ struct SimulationController::Worker {
       post([c = ctrl, msg = QString::fromStdString(e.what())] { emit c->errorOccurred(msg); });
     }
     const std::size_t k = session->token();
-    post([c = ctrl, status = QString::fromStdString(session->status()),
+    post([c = ctrl, status = QString::fromUtf8(to_string(session->status())),
           message = QString::fromStdString(session->message()), metrics = QString::fromStdString(metrics), k,
           batch] {
       c->recording_ = false;

@@ -1,0 +1,39 @@
+#pragma once
+// Read access to an HDF5 file that stays open across reads: what the GUI's replay needs to
+// walk a recording (groups, string and integer attributes, string datasets, shapes, arrays).
+// Missing objects are answers (false, nullopt, empty), not errors; only opening the file
+// and reading an array throw InputError.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_handle.hpp"
+#include "ransim/hdf5_read.hpp"
+
+namespace ransim {
+
+class Hdf5File {
+ public:
+  // Opens `path` read-only; throws InputError "PATH: cannot open the file: REASON".
+  explicit Hdf5File(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  // True if every link of `object` exists ("/" always does).
+  bool exists(const std::string& object) const;
+  // The names of a group's members in name order; empty if there is no such group.
+  std::vector<std::string> children(const std::string& group) const;
+  std::optional<std::string> string_attribute(const std::string& object, const std::string& name) const;
+  std::optional<std::int64_t> integer_attribute(const std::string& object, const std::string& name) const;
+  std::optional<std::string> string_dataset(const std::string& dataset) const;
+  // The dataset's dimensions; nullopt if there is no such dataset.
+  std::optional<std::vector<std::size_t>> shape(const std::string& dataset) const;
+  // A numeric dataset as double; throws InputError "PATH: dataset 'NAME': reason".
+  Array array(const std::string& dataset) const;
+
+ private:
+  std::string path_;
+  Hdf5Handle file_;
+};
+
+}  // namespace ransim

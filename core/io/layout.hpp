@@ -1,0 +1,134 @@
+#pragma once
+// The recording format's layout (docs/file-format.md): every group, dataset and attribute
+// name of a ransim HDF5 file is spelled here and nowhere else in the code. The writers
+// (write_setup, the session, the episode runner, compare) and the readers (the GUI's replay)
+// ask this header for paths, so a change to the format is a change to this file.
+#include <cstdint>
+#include <string>
+
+namespace ransim::layout {
+
+// Format version, root attribute kFormat.
+inline constexpr const char* kFormatVersion = "1";
+
+// Attributes of the root group "/".
+inline constexpr const char* kRoot = "/";
+inline constexpr const char* kComplete = "complete";   // int32, 1 only for a complete run
+inline constexpr const char* kStatus = "status";       // str, run/status.hpp's names
+inline constexpr const char* kFormat = "ransim_format";
+
+// Attributes shared by many objects.
+inline constexpr const char* kUnit = "unit";
+inline constexpr const char* kDescription = "description";
+inline constexpr const char* kKind = "kind";
+
+// A TimeSeries group's members and their attributes (NWB's names).
+inline constexpr const char* kData = "data";
+inline constexpr const char* kStartingTime = "starting_time";
+inline constexpr const char* kRate = "rate";
+inline constexpr const char* kConversion = "conversion";
+inline constexpr const char* kResolution = "resolution";
+inline constexpr const char* kSeconds = "seconds";
+inline std::string series_data(const std::string& group) { return group + "/" + kData; }
+inline std::string series_starting_time(const std::string& group) { return group + "/" + kStartingTime; }
+
+// A CSR group's members (scipy.sparse order) and anndata's markers.
+inline constexpr const char* kCsrData = "data";
+inline constexpr const char* kCsrIndices = "indices";
+inline constexpr const char* kCsrIndptr = "indptr";
+inline constexpr const char* kCsrShape = "shape";
+inline constexpr const char* kEncodingType = "encoding-type";
+inline constexpr const char* kEncodingVersion = "encoding-version";
+
+// /general: what rebuilds the run.
+namespace general {
+inline constexpr const char* kScenario = "/general/scenario";
+inline constexpr const char* kOverrides = "/general/overrides";
+inline constexpr const char* kScenarioPath = "/general/scenario_path";
+inline constexpr const char* kSeed = "/general/seed";
+inline constexpr const char* kVersion = "/general/ransim_version";
+inline constexpr const char* kCommandLine = "/general/command_line";
+inline constexpr const char* kLanes = "/general/lanes";
+inline constexpr const char* kMethod = "/general/integrator/method";
+inline constexpr const char* kDt = "/general/integrator/dt";
+inline constexpr const char* kTokenPeriod = "/general/integrator/token_period";
+inline constexpr const char* kAbsTol = "/general/integrator/abs_tol";
+inline constexpr const char* kRelTol = "/general/integrator/rel_tol";
+}  // namespace general
+
+// /network: populations, projections, readout.
+namespace network {
+inline constexpr const char* kPopulations = "/network/populations";
+inline constexpr const char* kProjections = "/network/projections";
+inline std::string population(const std::string& name) { return std::string(kPopulations) + "/" + name; }
+// A parameter or a fixed weight of a population, e.g. /network/populations/res/tau.
+inline std::string population_member(const std::string& pop, const std::string& member) {
+  return population(pop) + "/" + member;
+}
+inline std::string state_offset(const std::string& pop) { return population_member(pop, "state_offset"); }
+inline std::string projection(const std::string& name) { return std::string(kProjections) + "/" + name; }
+inline std::string projection_weights(const std::string& name, const std::string& source) {
+  return projection(name) + "/weights_from_" + source;
+}
+// Projection attributes: space-separated sources, the target population, the kind.
+inline constexpr const char* kSource = "source";
+inline constexpr const char* kTarget = "target";
+
+inline constexpr const char* kReadout = "/network/readout";
+inline constexpr const char* kReadoutWeights = "/network/readout/weights";
+inline constexpr const char* kReadoutFeatures = "/network/readout/features";
+inline constexpr const char* kRidge = "ridge";  // attribute of kReadout
+}  // namespace network
+
+// /acquisition: what the network was given and asked for.
+namespace acquisition {
+inline constexpr const char* kInput = "/acquisition/input";
+inline constexpr const char* kTarget = "/acquisition/target";
+}  // namespace acquisition
+
+// /processing: recorded variables, one TimeSeries per (population, variable).
+namespace processing {
+inline constexpr const char* kGroup = "/processing";
+inline std::string population(const std::string& pop) { return std::string(kGroup) + "/" + pop; }
+inline std::string variable(const std::string& pop, const std::string& var) {
+  return population(pop) + "/" + var;
+}
+}  // namespace processing
+
+// /analysis: the readout's output, the scores and the split they were computed on.
+namespace analysis {
+inline constexpr const char* kReadoutOutput = "/analysis/readout/output";
+inline constexpr const char* kTestOutput = "/analysis/readout/test_output";
+inline constexpr const char* kTestTarget = "/analysis/readout/test_target";
+inline constexpr const char* kMetrics = "/analysis/metrics";
+inline std::string metric(const std::string& name) { return std::string(kMetrics) + "/" + name; }
+// Group whose attributes give each segment as [first, end) in kSplitUnit ("token" or
+// "episode"): warmup, train, validation (when a task has one) and test.
+inline constexpr const char* kSplit = "/analysis/split";
+inline constexpr const char* kSplitUnit = "unit";
+inline constexpr const char* kWarmup = "warmup";
+inline constexpr const char* kTrain = "train";
+inline constexpr const char* kValidation = "validation";
+inline constexpr const char* kTest = "test";
+}  // namespace analysis
+
+// `ransim compare`'s PREFIX.h5: the config, then one group per run.
+namespace comparison {
+inline constexpr const char* kConfig = "/general/config";
+inline constexpr const char* kDescription = "/general/description";
+inline constexpr const char* kQuick = "/general/quick";
+inline std::string run(const std::string& model, const std::string& task, std::uint64_t seed) {
+  return "/runs/" + model + "/" + task + "/seed_" + std::to_string(seed);
+}
+// Members of a run's group (kMetrics holds one scalar per metric).
+inline constexpr const char* kRunScenario = "scenario";
+inline constexpr const char* kRunStatus = "status";
+inline constexpr const char* kRunMessage = "message";
+inline constexpr const char* kRunStateSize = "state_size";
+inline constexpr const char* kRunFixedWeights = "fixed_weights";
+inline constexpr const char* kRunReadoutWeights = "readout_weights";
+inline constexpr const char* kRunWallSeconds = "wall_seconds";
+inline constexpr const char* kRunMetrics = "metrics";
+}  // namespace comparison
+
+}  // namespace ransim::layout
