@@ -38,7 +38,7 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   using SeriesId = std::size_t;
-  // A TimeSeries group at `group` (e.g. "/processing/res/state") with dataset `data` of shape
+  // A TimeSeries group at `group` (e.g. layout::processing::variable("res", "state")) with `data` of shape
   // [T, shape...] (chunked, extendible, compressed), dataset `starting_time` (attrs `rate`,
   // `unit`="seconds"), and attributes `unit` and `description` on `data` and the group.
   SeriesId add_series(const std::string& group, std::vector<std::size_t> shape,
