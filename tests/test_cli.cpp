@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "io/hdf5_file.hpp"
+
 namespace {
 
 // The tests read recordings while the CLI is still writing them: HDF5's file locks would
@@ -193,6 +195,11 @@ TEST(Cli, MackeyGlassEsnReachesOneStepNrmseBelow1e3) {
   EXPECT_LE(nrmse, 1e-3);
   EXPECT_EQ(root_string_attribute(dir + "/mg.h5", "status"), "complete");
   EXPECT_EQ(rows_of(dir + "/mg.h5", "/processing/res/state/data"), 4100);
+  // The readout's features name their blocks with single spaces, and the split says which
+  // tokens trained and which scored the readout.
+  const ransim::Hdf5File f(dir + "/mg.h5");
+  EXPECT_EQ(f.string_dataset("/network/readout/features").value_or("?"), "res.state");
+  EXPECT_EQ(f.string_attribute("/analysis/split", "unit").value_or("?"), "token");
 }
 
 // Done-when of the comparison issue: the default comparison's quick subset runs and prints the
