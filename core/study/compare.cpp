@@ -75,6 +75,107 @@ void merge_into(toml::table& to, toml::table&& from) {
 
 const char* const kModelKeys[] = {"description", "simulation", "population", "projection", "readout", "record"};
 
+// The steps of load_compare.
+
+void read_budget(const std::string& path, const toml::table& root, CompareConfig& cfg) {
+  auto* b = root.get("budget");
+  if (!b) return;
+  const toml::table& t = table(path, *b, "budget");
+  check_keys(path, t, "budget", {"state", "tolerance"});
+  if (auto* s = t.get("state")) {
+    if (!s->is_integer() || s->as_integer()->get() < 1) fail(path, *s, "budget.state: expected an integer >= 1");
+    cfg.budget_state = static_cast<std::size_t>(s->as_integer()->get());
+  }
+  if (auto* s = t.get("tolerance")) {
+    const auto v = s->value<double>();
+    if (!v || *v < 0 || *v >= 1) fail(path, *s, "budget.tolerance: expected a number in [0, 1)");
+    cfg.budget_tolerance = *v;
+  }
+}
+
+// Task and model names in file order (a TOML table iterates by key).
+void read_names(const std::string& path, const toml::table& root, CompareConfig& cfg) {
+  for (const char* section : {"task", "model"}) {
+    if (!root.get(section)) throw InputError(path + ": no [" + section + ".NAME] table");
+    std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, std::string>> order;
+    for (auto&& [k, node] : table(path, *root.get(section), section)) {
+      table(path, node, std::string(section) + "." + std::string(k.str()));
+      order.push_back({{k.source().begin.line, k.source().begin.column}, std::string(k.str())});
+    }
+    std::sort(order.begin(), order.end());
+    for (auto& [pos, name] : order) (std::string(section) == "task" ? cfg.tasks : cfg.models).push_back(name);
+  }
+}
+
+// --quick: the [quick] table's subset of seeds, tasks and models.
+void apply_quick(const std::string& path, const toml::table& root, CompareConfig& cfg) {
+  const toml::node* q = root.get("quick");
+  if (!q) throw InputError(path + ": --quick needs a [quick] table (seeds, tasks, models)");
+  const toml::table& t = table(path, *q, "quick");
+  check_keys(path, t, "quick", {"seeds", "tasks", "models"});
+  if (auto* s = t.get("seeds")) cfg.seeds = seeds(path, *s, "quick.seeds");
+  for (auto [key, list] : {std::pair{"tasks", &cfg.tasks}, std::pair{"models", &cfg.models}})
+    if (auto* s = t.get(key)) {
+      const auto chosen = strings(path, *s, std::string("quick.") + key);
+      for (auto& c : chosen)
+        if (std::find(list->begin(), list->end(), c) == list->end())
+          fail(path, *s, std::string("quick.") + key + ": there is no [" +
+                             std::string(key).substr(0, std::string(key).size() - 1) + "." + c + "] in this file");
+      *list = chosen;
+    }
+}
+
+// One run's scenario: the model's tables, the task's table (with its quick values under
+// --quick) and the seed. Parsing the file afresh per run lets the nodes move, keeping their
+// locations for error messages.
+CompareRun make_run(const std::string& path, const std::string& text, bool quick, const std::string& model,
+                    const std::string& task, std::uint64_t seed, const std::vector<std::string>& sets) {
+  toml::table fresh = parse_toml(text, path);
+  toml::table& m = *fresh.get("model")->as_table()->get(model)->as_table();
+  toml::table& t = *fresh.get("task")->as_table()->get(task)->as_table();
+  check_keys(path, m, "model." + model, {std::begin(kModelKeys), std::end(kModelKeys)});
+  std::vector<std::string> run_sets;
+  if (auto* s = t.get("set")) run_sets = strings(path, *s, "task." + task + ".set");
+  if (auto* q = t.get("quick")) {
+    table(path, *q, "task." + task + ".quick");
+    if (quick) merge_into(t, std::move(*q->as_table()));
+  }
+  t.erase("set");
+  t.erase("quick");
+  if (!t.contains("kind")) t.insert("kind", task);
+  toml::table sc;
+  merge_into(sc, std::move(m));
+  sc.insert_or_assign("task", std::move(t));
+  sc.insert_or_assign("seed", static_cast<std::int64_t>(seed));
+  std::ostringstream printed;
+  run_sets.insert(run_sets.end(), sets.begin(), sets.end());
+  printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
+  for (auto& set : run_sets) printed << " --set " << set;
+  printed << "\n" << toml::toml_formatter(sc);
+  CompareRun run{model, task, seed, {}};
+  try {
+    run.scenario = scenario_from_table(std::move(sc), printed.str(), path, run_sets);
+  } catch (const InputError& e) {  // the scenario's keys, said as the config spells them
+    throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task +
+                     "': its [task] is [task." + task + "], its other tables are under [model." + model +
+                     "])");
+  }
+  return run;
+}
+
+// A model's state size against [budget] (every run of a model has the same network size).
+void check_budget(const std::string& path, const toml::table& root, const CompareConfig& cfg,
+                  const std::string& model, const Scenario& scenario) {
+  const std::size_t state = build_network(scenario, 1)->state_size();
+  const double lo = static_cast<double>(cfg.budget_state) * (1 - cfg.budget_tolerance);
+  const double hi = static_cast<double>(cfg.budget_state) * (1 + cfg.budget_tolerance);
+  if (static_cast<double>(state) < lo || static_cast<double>(state) > hi)
+    fail(path, *root.get("model")->as_table()->get(model),
+         "model '" + model + "' has " + std::to_string(state) + " state variables per lane; the budget is " +
+             std::to_string(cfg.budget_state) + " +- " + std::to_string(static_cast<int>(100 * cfg.budget_tolerance)) +
+             " %");
+}
+
 }  // namespace
 
 CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets) {
@@ -92,94 +193,16 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
   if (auto* d = root.get("description")) cfg.description = d->value_or(std::string());
   if (!root.get("seeds")) throw InputError(path + ": missing 'seeds' (e.g. seeds = [1, 2, 3])");
   cfg.seeds = seeds(path, *root.get("seeds"), "seeds");
-  if (auto* b = root.get("budget")) {
-    const toml::table& t = table(path, *b, "budget");
-    check_keys(path, t, "budget", {"state", "tolerance"});
-    if (auto* s = t.get("state")) {
-      if (!s->is_integer() || s->as_integer()->get() < 1) fail(path, *s, "budget.state: expected an integer >= 1");
-      cfg.budget_state = static_cast<std::size_t>(s->as_integer()->get());
-    }
-    if (auto* s = t.get("tolerance")) {
-      const auto v = s->value<double>();
-      if (!v || *v < 0 || *v >= 1) fail(path, *s, "budget.tolerance: expected a number in [0, 1)");
-      cfg.budget_tolerance = *v;
-    }
-  }
-  for (const char* section : {"task", "model"}) {
-    if (!root.get(section)) throw InputError(path + ": no [" + section + ".NAME] table");
-    // In file order (a TOML table iterates by key).
-    std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, std::string>> order;
-    for (auto&& [k, node] : table(path, *root.get(section), section)) {
-      table(path, node, std::string(section) + "." + std::string(k.str()));
-      order.push_back({{k.source().begin.line, k.source().begin.column}, std::string(k.str())});
-    }
-    std::sort(order.begin(), order.end());
-    for (auto& [pos, name] : order) (std::string(section) == "task" ? cfg.tasks : cfg.models).push_back(name);
-  }
-  if (quick) {
-    const toml::node* q = root.get("quick");
-    if (!q) throw InputError(path + ": --quick needs a [quick] table (seeds, tasks, models)");
-    const toml::table& t = table(path, *q, "quick");
-    check_keys(path, t, "quick", {"seeds", "tasks", "models"});
-    if (auto* s = t.get("seeds")) cfg.seeds = seeds(path, *s, "quick.seeds");
-    for (auto [key, list] : {std::pair{"tasks", &cfg.tasks}, std::pair{"models", &cfg.models}})
-      if (auto* s = t.get(key)) {
-        const auto chosen = strings(path, *s, std::string("quick.") + key);
-        for (auto& c : chosen)
-          if (std::find(list->begin(), list->end(), c) == list->end())
-            fail(path, *s, std::string("quick.") + key + ": there is no [" +
-                               std::string(key).substr(0, std::string(key).size() - 1) + "." + c + "] in this file");
-        *list = chosen;
-      }
-  }
-
-  // Each run's scenario: the model's tables, the task's table (with its quick values under
-  // --quick) and the seed. Parsing the file afresh per run lets the nodes move, keeping
-  // their locations for error messages.
+  read_budget(path, root, cfg);
+  read_names(path, root, cfg);
+  if (quick) apply_quick(path, root, cfg);
   for (auto& model : cfg.models) {
-    std::size_t state = 0;
+    bool checked = false;
     for (auto& task : cfg.tasks)
       for (auto seed : cfg.seeds) {
-        toml::table fresh = parse_toml(text, path);
-        toml::table& m = *fresh.get("model")->as_table()->get(model)->as_table();
-        toml::table& t = *fresh.get("task")->as_table()->get(task)->as_table();
-        check_keys(path, m, "model." + model, {std::begin(kModelKeys), std::end(kModelKeys)});
-        std::vector<std::string> run_sets;
-        if (auto* s = t.get("set")) run_sets = strings(path, *s, "task." + task + ".set");
-        if (auto* q = t.get("quick")) {
-          table(path, *q, "task." + task + ".quick");
-          if (quick) merge_into(t, std::move(*q->as_table()));
-        }
-        t.erase("set");
-        t.erase("quick");
-        if (!t.contains("kind")) t.insert("kind", task);
-        toml::table sc;
-        merge_into(sc, std::move(m));
-        sc.insert_or_assign("task", std::move(t));
-        sc.insert_or_assign("seed", static_cast<std::int64_t>(seed));
-        std::ostringstream printed;
-        run_sets.insert(run_sets.end(), sets.begin(), sets.end());
-        printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
-        for (auto& set : run_sets) printed << " --set " << set;
-        printed << "\n" << toml::toml_formatter(sc);
-        CompareRun run{model, task, seed, {}};
-        try {
-          run.scenario = scenario_from_table(std::move(sc), printed.str(), path, run_sets);
-        } catch (const InputError& e) {  // the scenario's keys, said as the config spells them
-          throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task +
-                           "': its [task] is [task." + task + "], its other tables are under [model." + model +
-                           "])");
-        }
-        if (cfg.budget_state && !state) {
-          state = build_network(run.scenario, 1)->state_size();
-          const double lo = static_cast<double>(cfg.budget_state) * (1 - cfg.budget_tolerance);
-          const double hi = static_cast<double>(cfg.budget_state) * (1 + cfg.budget_tolerance);
-          if (static_cast<double>(state) < lo || static_cast<double>(state) > hi)
-            fail(path, *root.get("model")->as_table()->get(model),
-                 "model '" + model + "' has " + std::to_string(state) + " state variables per lane; the budget is " +
-                     std::to_string(cfg.budget_state) + " +- " + std::to_string(static_cast<int>(100 * cfg.budget_tolerance)) +
-                     " %");
-        }
+        CompareRun run = make_run(path, text, quick, model, task, seed, sets);
+        if (cfg.budget_state && !checked) check_budget(path, root, cfg, model, run.scenario);
+        checked = true;
         cfg.runs.push_back(std::move(run));
       }
   }
