@@ -1,5 +1,5 @@
 #pragma once
-// The episode tasks' registry entries (episode_tasks.cpp), listed by tasks().
+// The episode tasks' registry entries (episodic_tasks.cpp), listed by tasks().
 #include <vector>
 
 #include "tasks/tasks.hpp"
