@@ -31,9 +31,51 @@ TEST(Plugin, LoadsAndRegistersWithOrigin) {
   EXPECT_EQ(r.find("fixture_unit")->origin, kDir + "/fixture_ok.so");
   ASSERT_EQ(loader.loaded().size(), 1u);
   EXPECT_EQ(loader.loaded()[0].models, std::vector<std::string>{"fixture_unit"});
-  PopulationContext ctx{"p", {}, 1};
+  PopulationContext ctx{"p", defaults(r.find("fixture_unit")->params), 1};
   auto pop = r.find("fixture_unit")->create(ctx);
   EXPECT_EQ(pop->state_size(), 1u);
+}
+
+// What a plugin declares (parameters by builder, layout, display hints) reads the same on
+// this side of the ABI: the reason the ABI version was bumped when these fields came.
+TEST(Plugin, DeclaredLayoutCrossesThePluginBoundary) {
+  Registry r;
+  PluginLoader loader;
+  loader.load(kDir + "/fixture_ok.so", r);
+  const PopulationInfo* info = r.find("fixture_unit");
+  ASSERT_NE(info, nullptr);
+  ASSERT_EQ(info->params.size(), 1u);
+  EXPECT_EQ(info->params[0].name, "rate");
+  EXPECT_EQ(info->params[0].expectation(), "a real number (1/s)");
+  EXPECT_EQ(info->colour, "#17becf");
+  ASSERT_EQ(info->layout.derived.size(), 1u);
+  const VariableSpec* glow = info->layout.find("glow");
+  ASSERT_NE(glow, nullptr);
+  EXPECT_EQ(glow->axes, std::vector<std::string>{"units"});
+  auto pop = info->create({"p", defaults(info->params), 1});
+  const auto recordables = pop->recordables();
+  ASSERT_EQ(recordables.size(), 2u);
+  const Display d = declared_display(info, recordables[1]);
+  EXPECT_EQ(d.view, ViewKind::Heatmap);
+  EXPECT_EQ(d.colour, "#d62728");
+  EXPECT_EQ(declared_display(info, recordables[0]).view, ViewKind::Auto);
+}
+
+TEST(Plugin, ParameterBuildersMakeTheSpecsOfThePositionalForm) {
+  const ParamSpec tau = param::real("tau").unit("s").greater_than(0).defaults_to(1).describe("time");
+  EXPECT_EQ(tau.type, ParamType::Real);
+  EXPECT_EQ(std::get<double>(tau.default_value), 1.0);
+  EXPECT_EQ(tau.expectation(), "a real number > 0 (s)");
+  EXPECT_TRUE(tau.check(0.0).has_value());
+  const ParamSpec size = param::integer("size").range(1, 1e8).defaults_to(100);
+  EXPECT_EQ(size.expectation(), "an integer in [1, 1e+08]");
+  EXPECT_EQ(std::get<std::int64_t>(size.default_value), 100);
+  const ParamSpec f = param::choice("f", {"tanh", "relu"});
+  EXPECT_EQ(std::get<std::string>(f.default_value), "tanh");
+  EXPECT_EQ(f.expectation(), "one of \"tanh\" | \"relu\"");
+  EXPECT_FALSE(param::boolean("b").spec().check(true).has_value());
+  // A default outside the declared range is the model's bug, caught when it registers.
+  EXPECT_THROW((void)param::integer("size").range(1, 10).spec(), std::logic_error);
 }
 
 TEST(Plugin, MissingFileNamesFileReasonAndSearchedDirectories) {

@@ -103,13 +103,17 @@ void register_builtin_models(Registry& r) {
   leaky.kind = "leaky";
   leaky.description = "leaky rate units (echo state network): tau dx/dt = -x + f(W x + W_in u + b)";
   leaky.params = {
-      {"size", ParamType::Integer, std::int64_t{100}, "1", "number of units", 1, 1e8},
-      {"tau", ParamType::Real, 1.0, "s", "membrane time constant (leak a = dt / tau)", 0, kInf, true},
-      {"activation", ParamType::String, std::string("tanh"), "", "activation f", 0, 0, false,
-       {"tanh", "identity", "relu", "sigmoid"}},
-      {"bias_scale", ParamType::Real, 0.0, "1", "biases b ~ U(-s, s)", 0, kInf},
-      {"initial_state", ParamType::Real, 0.0, "1", "initial state x(0) ~ U(-s, s)", 0, kInf},
+      param::integer("size").range(1, 1e8).defaults_to(100).describe("number of units"),
+      param::real("tau").unit("s").greater_than(0).defaults_to(1.0)
+          .describe("membrane time constant (leak a = dt / tau)"),
+      param::choice("activation", {"tanh", "identity", "relu", "sigmoid"}).describe("activation f"),
+      param::real("bias_scale").at_least(0).describe("biases b ~ U(-s, s)"),
+      param::real("initial_state").at_least(0).describe("initial state x(0) ~ U(-s, s)"),
   };
+  // One state variable per unit and nothing derived: the GUI shows it as traces and a heatmap.
+  leaky.layout.state = {
+      {.name = "state", .axes = {"units"}, .description = "unit state h (dimensionless activity)"}};
+  leaky.colour = "#55a868";  // green in the network graph
   leaky.create = [](const PopulationContext& c) { return std::make_unique<Leaky>(c); };
   r.add(std::move(leaky));
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "ransim/error.hpp"
 
@@ -115,5 +116,78 @@ const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, const std::strin
     if (s.name == name) return &s;
   return nullptr;
 }
+
+namespace param {
+
+Builder::Builder(std::string name, ParamType type, Value default_value) {
+  spec_.name = std::move(name);
+  spec_.type = type;
+  spec_.default_value = std::move(default_value);
+  spec_.unit = type == ParamType::Real || type == ParamType::Integer ? "1" : "";
+}
+
+Builder& Builder::unit(std::string unit) {
+  spec_.unit = std::move(unit);
+  return *this;
+}
+
+Builder& Builder::describe(std::string text) {
+  spec_.description = std::move(text);
+  return *this;
+}
+
+Builder& Builder::set_default(Value v) {
+  // A real written as 1 or an integer written as 1e8 is meant as the parameter's type.
+  if (spec_.type == ParamType::Real && std::holds_alternative<std::int64_t>(v)) v = as_real(v);
+  if (spec_.type == ParamType::Integer && std::holds_alternative<double>(v))
+    v = static_cast<std::int64_t>(std::get<double>(v));
+  spec_.default_value = std::move(v);
+  return *this;
+}
+
+Builder& Builder::range(double lo, double hi) {
+  spec_.min = lo;
+  spec_.max = hi;
+  spec_.min_exclusive = false;
+  return *this;
+}
+
+Builder& Builder::at_least(double lo) {
+  spec_.min = lo;
+  spec_.min_exclusive = false;
+  return *this;
+}
+
+Builder& Builder::greater_than(double lo) {
+  spec_.min = lo;
+  spec_.min_exclusive = true;
+  return *this;
+}
+
+Builder& Builder::at_most(double hi) {
+  spec_.max = hi;
+  return *this;
+}
+
+Builder::operator ParamSpec() const {
+  if (auto why = spec_.check(spec_.default_value))
+    throw std::logic_error("ransim: the default " + ransim::to_string(spec_.default_value) +
+                           " of parameter '" + spec_.name + "' is " + *why + " (expected " +
+                           spec_.expectation() + ")");
+  return spec_;
+}
+
+Builder real(std::string name) { return {std::move(name), ParamType::Real, 0.0}; }
+Builder integer(std::string name) { return {std::move(name), ParamType::Integer, std::int64_t{0}}; }
+Builder boolean(std::string name) { return {std::move(name), ParamType::Boolean, false}; }
+Builder string(std::string name) { return {std::move(name), ParamType::String, std::string()}; }
+
+Builder choice(std::string name, std::vector<std::string> choices) {
+  Builder b(std::move(name), ParamType::String, choices.empty() ? std::string() : choices.front());
+  b.spec_.choices = std::move(choices);
+  return b;
+}
+
+}  // namespace param
 
 }  // namespace ransim

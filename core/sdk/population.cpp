@@ -5,6 +5,24 @@
 
 namespace ransim {
 
+std::string to_string(ViewKind v) {
+  switch (v) {
+    case ViewKind::Auto: return "auto";
+    case ViewKind::Hidden: return "hidden";
+    case ViewKind::Trace: return "trace";
+    case ViewKind::Heatmap: return "heatmap";
+    case ViewKind::Map: return "map";
+  }
+  return "?";
+}
+
+const VariableSpec* ModelLayout::find(const std::string& name) const {
+  for (const auto* list : {&state, &derived})
+    for (auto& v : *list)
+      if (v.name == name) return &v;
+  return nullptr;
+}
+
 void Population::initial_state(Block x) const { std::fill(x.data, x.data + x.size(), 0.0); }
 
 std::vector<Recordable> Population::recordables() const {

@@ -26,6 +26,15 @@ const PopulationInfo* Registry::find(const std::string& kind) const {
   return nullptr;
 }
 
+Display declared_display(const PopulationInfo* info, const Recordable& r) {
+  Display d = r.display;
+  const VariableSpec* decl = info ? info->layout.find(r.name) : nullptr;
+  if (!decl) return d;
+  if (d.view == ViewKind::Auto) d.view = decl->display.view;
+  if (d.colour.empty()) d.colour = decl->display.colour;
+  return d;
+}
+
 std::string Registry::kinds() const {
   std::string out;
   for (auto& m : models_) out += (out.empty() ? "" : ", ") + m.kind;

@@ -187,11 +187,10 @@ int screenshot_mode(const Options& o, const QStringList& plugin_errors) {
     } else {
       c->step(o.tokens);
       if (o.tokens > 0) wait_for(c, &SimulationController::stepsDone, 3600000);
-      // The most active units and the most peaked attention say more than unit 0.
+      // The most active units and the most peaked map rows say more than unit 0.
       w.pullFrames();
       w.traces()->checkMostActive(5);
-      w.attention()->selectMostPeaked();
-      w.memory()->selectMostPeaked();
+      for (MapView* m : w.maps()) m->selectMostPeaked();
     }
   }
   for (int i = 0; i < 5; ++i) {

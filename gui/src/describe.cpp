@@ -6,11 +6,58 @@
 
 namespace ransim::gui {
 
-Region region_of(const std::string& kind) {
-  if (kind == "cortex_qkv" || kind == "attention_block") return Region::Cortex;
-  if (kind == "hippocampus_memory") return Region::Hippocampus;
-  if (kind == "leaky") return Region::Leaky;
-  return Region::Other;
+namespace {
+
+const PopulationInfo* info_of(const PopulationDesc& p) { return Registry::global().find(p.kind); }
+
+bool is_state(const PopulationDesc& p, const VariableDesc& v) {
+  return !p.variables.empty() && &p.variables.front() == &v;
+}
+
+}  // namespace
+
+ViewKind view_of(const PopulationDesc& p, const VariableDesc& v) {
+  if (is_state(p, v) || v.name == "state") return ViewKind::Auto;
+  if (v.view != ViewKind::Auto) return v.view;
+  if (const PopulationInfo* info = info_of(p))
+    if (const VariableSpec* decl = info->layout.find(v.name); decl && decl->display.view != ViewKind::Auto)
+      return decl->display.view;
+  return v.shape.size() >= 2 ? ViewKind::Map : ViewKind::Heatmap;
+}
+
+bool sampled_into_frames(const PopulationDesc& p, const VariableDesc& v) {
+  return !is_state(p, v) && v.name != "state" && view_of(p, v) != ViewKind::Hidden;
+}
+
+std::vector<std::string> axes_of(const PopulationDesc& p, const VariableDesc& v) {
+  if (!v.axes.empty()) return v.axes;
+  if (const PopulationInfo* info = info_of(p))
+    if (const VariableSpec* decl = info->layout.find(v.name)) return decl->axes;
+  return {};
+}
+
+const std::vector<std::string>& fallback_palette() {
+  // Muted, distinct colours that read on white and under white labels.
+  static const std::vector<std::string> colours = {"#4c72b0", "#dd8452", "#8172b3", "#c44e52",
+                                                   "#937860", "#da8bc3", "#64b5cd", "#ccb974"};
+  return colours;
+}
+
+std::vector<std::string> population_colours(const NetworkDesc& net) {
+  std::vector<std::string> out, undeclared;
+  for (auto& p : net.populations) {
+    std::string c = p.colour;
+    if (c.empty())
+      if (const PopulationInfo* info = info_of(p)) c = info->colour;
+    if (c.empty()) {
+      auto it = std::find(undeclared.begin(), undeclared.end(), p.kind);
+      const auto k = static_cast<std::size_t>(it - undeclared.begin());
+      if (it == undeclared.end()) undeclared.push_back(p.kind);
+      c = fallback_palette()[k % fallback_palette().size()];
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 const VariableDesc* PopulationDesc::variable(const std::string& n) const {
@@ -45,9 +92,15 @@ NetworkDesc describe(const Session& s) {
     p.kind = slot.kind;
     p.units = slot.model->units();
     p.dim = slot.model->unit_dim();
-    for (auto& r : slot.model->recordables()) p.variables.push_back({r.name, r.unit, r.description, r.shape});
-    const auto live = slot.model->live_parameters();
     const PopulationInfo* info = Registry::global().find(slot.kind);
+    if (info) p.colour = info->colour;
+    for (auto& r : slot.model->recordables()) {
+      const Display shown = declared_display(info, r);
+      const VariableSpec* decl = info ? info->layout.find(r.name) : nullptr;
+      p.variables.push_back({r.name, r.unit, r.description, r.shape, shown.view, shown.colour,
+                             decl ? decl->axes : std::vector<std::string>{}});
+    }
+    const auto live = slot.model->live_parameters();
     const Params* values = nullptr;
     for (auto& decl : sc.populations)
       if (decl.name == slot.name) values = &decl.params;

@@ -5,18 +5,24 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ransim/params.hpp"
+#include "ransim/display.hpp"
 
 namespace ransim::gui {
 
-// A recordable variable of a population, shaped per lane ([units] or [units, n]).
+// A recordable variable of a population, shaped per lane ([units] or [units, n]), with how
+// the model says to show it (Auto where it says nothing: see view_of in describe.hpp).
 struct VariableDesc {
   std::string name, unit, description;
   std::vector<std::size_t> shape;
+  ViewKind view = ViewKind::Auto;
+  std::string colour = {};             // "#rrggbb" of its lines, empty: the traces' palette
+  std::vector<std::string> axes = {};  // declared axis names, e.g. {"units", "slots"}; may be empty
   std::size_t size() const {
     std::size_t n = 1;
     for (auto s : shape) n *= s;
@@ -32,15 +38,12 @@ struct ParamDesc {
   bool live = false;  // may change while the simulation runs (Session::set_parameter)
 };
 
-// Which colour family a model belongs to in the network graph.
-enum class Region { Cortex, Hippocampus, Leaky, Other };
-Region region_of(const std::string& kind);
-
 struct PopulationDesc {
   std::string name, kind;
   std::size_t units = 0, dim = 1;  // state variables = units * dim
   std::vector<VariableDesc> variables;
   std::vector<ParamDesc> params;
+  std::string colour = {};         // the kind's declared "#rrggbb", empty: none declared
   std::size_t state_size() const { return units * dim; }
   const VariableDesc* variable(const std::string& name) const;
   bool has(const std::string& name) const { return variable(name) != nullptr; }
@@ -71,9 +74,16 @@ struct NetworkDesc {
 
 // One population's part of a frame, lane 0 only (the views show the first lane).
 struct PopulationFrame {
-  std::vector<double> state;      // units * dim
-  std::vector<double> attention;  // units * rows, empty when not sampled
-  std::vector<double> memory;     // units * slots, empty when not sampled
+  std::vector<double> state;  // units * dim
+  // The other variables sampled into this frame, by name (absent or empty: not sampled).
+  std::map<std::string, std::vector<double>> series;
+  // The values of `variable` ("state" or a sampled one); empty when not in this frame.
+  const std::vector<double>& values(const std::string& variable) const {
+    static const std::vector<double> none;
+    if (variable == "state") return state;
+    auto it = series.find(variable);
+    return it == series.end() ? none : it->second;
+  }
 };
 
 struct Frame {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "describe.hpp"
+
 namespace ransim::gui {
 
 double node_radius(std::size_t units) {
@@ -25,13 +27,14 @@ GraphLayout layout_graph(const NetworkDesc& net) {
   // Circle big enough for the nodes to sit apart.
   const double pi = 3.14159265358979323846;
   const double circle = n <= 1 ? 0 : std::max(110.0, (2.6 * rmax * static_cast<double>(n)) / (2 * pi));
+  const std::vector<std::string> colours = population_colours(net);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& p = net.populations[i];
     GraphNode node;
     node.name = p.name;
     node.kind = p.kind;
     node.units = p.units;
-    node.region = region_of(p.kind);
+    node.colour = colours[i];
     node.r = node_radius(p.units);
     const double a = n <= 1 ? 0 : pi + 2 * pi * static_cast<double>(i) / static_cast<double>(n);
     node.x = circle * std::cos(a) * -1.0;

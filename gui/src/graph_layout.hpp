@@ -1,6 +1,6 @@
 #pragma once
 // Where the network graph puts its nodes: the input on the left, populations on a circle,
-// node areas proportional to units, one colour per region. Pure geometry, no Qt.
+// node areas proportional to units, each in its kind's colour. Pure geometry, no Qt.
 #include <string>
 #include <vector>
 
@@ -11,7 +11,7 @@ namespace ransim::gui {
 struct GraphNode {
   std::string name, kind;
   std::size_t units = 0;
-  Region region = Region::Other;
+  std::string colour;  // "#rrggbb" (population_colours in describe.hpp); empty for the input
   bool input = false;
   double x = 0, y = 0, r = 0;  // centre and radius in scene units
 };

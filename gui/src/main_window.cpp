@@ -26,6 +26,7 @@
 
 #include <cmath>
 
+#include "describe.hpp"
 #include "parameter_model.hpp"
 #include "ransim/error.hpp"
 #include "scenario/scenario.hpp"
@@ -144,8 +145,6 @@ QDockWidget* MainWindow::dock(const QString& name) const { return findChild<QDoc
 void MainWindow::buildDocks() {
   traces_ = new TracesView;
   heatmap_ = new ActivityHeatmapView;
-  attention_ = new MapView(MapKind::Attention);
-  memory_ = new MapView(MapKind::Memory);
   readout_ = new ReadoutView;
   graph_ = new NetworkView;
   params_ = new ParameterModel(this);
@@ -166,30 +165,64 @@ void MainWindow::buildDocks() {
   QDockWidget* dPar = make(tr("Parameters"), "dock-parameters", panel_);
   QDockWidget* dTr = make(tr("Activity traces"), "dock-traces", traces_);
   QDockWidget* dHm = make(tr("Activity heatmap"), "dock-heatmap", heatmap_);
-  QDockWidget* dAt = make(tr("Attention maps"), "dock-attention", attention_);
-  QDockWidget* dMe = make(tr("Memory slots"), "dock-memory", memory_);
   QDockWidget* dRo = make(tr("Readout"), "dock-readout", readout_);
   QDockWidget* dMsg = make(tr("Messages"), "dock-messages", messages_);
-  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dAt, attention_}, {dMe, memory_}, {dRo, readout_}, {dNet, graph_}};
+  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_}};
+  readoutDock_ = dRo;
 
-  // Left column: network and parameters; middle: traces over the heatmap; right: maps
-  // over the readout; messages under the left column.
+  // Left column: network and parameters; middle: traces over the heatmap; right: the map
+  // views the networks declare (added by addMapViews) over the readout; messages under the
+  // left column.
   addDockWidget(Qt::LeftDockWidgetArea, dNet);
   splitDockWidget(dNet, dTr, Qt::Horizontal);
-  splitDockWidget(dTr, dAt, Qt::Horizontal);
+  splitDockWidget(dTr, dRo, Qt::Horizontal);
   splitDockWidget(dNet, dPar, Qt::Vertical);
   splitDockWidget(dPar, dMsg, Qt::Vertical);
   splitDockWidget(dTr, dHm, Qt::Vertical);
-  splitDockWidget(dAt, dMe, Qt::Vertical);
-  splitDockWidget(dMe, dRo, Qt::Vertical);
-  resizeDocks({dNet, dTr, dAt}, {430, 620, 470}, Qt::Horizontal);
+  resizeDocks({dNet, dTr, dRo}, {430, 620, 470}, Qt::Horizontal);
   resizeDocks({dNet, dPar, dMsg}, {330, 330, 160}, Qt::Vertical);
   resizeDocks({dTr, dHm}, {420, 420}, Qt::Vertical);
-  resizeDocks({dAt, dMe, dRo}, {300, 200, 300}, Qt::Vertical);
-  for (auto& [d, v] : docks_)
-    connect(d, &QDockWidget::visibilityChanged, this, [v = v](bool on) {
-      if (on) v->refresh();
-    });
+  for (auto& [d, v] : docks_) watchVisibility(d, v);
+}
+
+void MainWindow::watchVisibility(QDockWidget* d, View* v) {
+  connect(d, &QDockWidget::visibilityChanged, this, [v](bool on) {
+    if (on) v->refresh();
+  });
+}
+
+MapView* MainWindow::map(const std::string& variable) const {
+  for (MapView* m : maps_)
+    if (m->variable() == variable) return m;
+  return nullptr;
+}
+
+// One map view per variable name that some population shows as a map, made the first time
+// a network has it and kept (hidden when a later network has none): docks are not rebuilt.
+void MainWindow::addMapViews(const NetworkDesc& net) {
+  for (const PopulationDesc& p : net.populations)
+    for (const VariableDesc& v : p.variables) {
+      if (view_of(p, v) != ViewKind::Map || map(v.name)) continue;
+      auto* view = new MapView(v.name);
+      auto* d = new QDockWidget(tr("Map: %1").arg(QString::fromStdString(v.name)), this);
+      d->setObjectName(QString::fromStdString("dock-map-" + v.name));
+      d->setWidget(view);
+      d->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
+                     QDockWidget::DockWidgetFloatable);
+      // Maps stack in the right column above the readout.
+      if (maps_.empty()) {
+        splitDockWidget(readoutDock_, d, Qt::Vertical);
+        splitDockWidget(d, readoutDock_, Qt::Vertical);
+      } else {
+        const QString above = QString::fromStdString("dock-map-" + maps_.back()->variable());
+        splitDockWidget(dock(above), d, Qt::Vertical);
+      }
+      view->attach(&history_);
+      docks_.emplace_back(d, view);
+      maps_.push_back(view);
+      watchVisibility(d, view);
+      viewMenu_->addAction(d->toggleViewAction());
+    }
 }
 
 void MainWindow::buildActions() {
@@ -246,8 +279,8 @@ void MainWindow::buildActions() {
   });
   connect(record_, &QAction::toggled, this, &MainWindow::chooseRecording);
 
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  viewMenu_ = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   connect(help->addAction(tr("&About ransim-gui")), &QAction::triggered, this, [this] {
     QMessageBox::about(this, tr("About ransim-gui"),
@@ -477,13 +510,14 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
   net_ = std::move(net);
   const NetworkDesc* n = net_.get();
   history_.reset(n ? n->session : 0);
+  if (n) addMapViews(*n);
   for (auto& [d, v] : docks_) v->setNetwork(n);
   params_->setNetwork(n);
   params_->setEditable(!replaying());
   // Show the map views only when the network has such populations.
   if (n) {
-    dock("dock-attention")->setVisible(attention_->applicable());
-    dock("dock-memory")->setVisible(memory_->applicable());
+    for (MapView* m : maps_)
+      dock(QString::fromStdString("dock-map-" + m->variable()))->setVisible(m->applicable());
     dock("dock-readout")->setVisible(true);
   }
   if (n && !replaying()) {

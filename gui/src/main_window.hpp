@@ -7,6 +7,8 @@
 #include <QStringList>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "frame.hpp"
 #include "view_data.hpp"
@@ -67,8 +69,10 @@ class MainWindow : public QMainWindow {
   FrameHistory& history() { return history_; }
   TracesView* traces() const { return traces_; }
   ActivityHeatmapView* heatmap() const { return heatmap_; }
-  MapView* attention() const { return attention_; }
-  MapView* memory() const { return memory_; }
+  // The map view of a variable (e.g. "attention"), made when a network first shows it as a
+  // map; nullptr until then.
+  MapView* map(const std::string& variable) const;
+  const std::vector<MapView*>& maps() const { return maps_; }
   ReadoutView* readout() const { return readout_; }
   NetworkView* graph() const { return graph_; }
   ParameterModel* parameters() const { return params_; }
@@ -85,6 +89,8 @@ class MainWindow : public QMainWindow {
  private:
   void buildActions();
   void buildDocks();
+  void addMapViews(const NetworkDesc& net);
+  void watchVisibility(QDockWidget* d, View* v);
   void addRecent(const QString& path);
   void updateRecentMenu();
   void updateBundledMenu();
@@ -105,7 +111,9 @@ class MainWindow : public QMainWindow {
 
   TracesView* traces_;
   ActivityHeatmapView* heatmap_;
-  MapView *attention_, *memory_;
+  std::vector<MapView*> maps_;
+  QDockWidget* readoutDock_ = nullptr;
+  QMenu* viewMenu_ = nullptr;
   ReadoutView* readout_;
   NetworkView* graph_;
   ParameterModel* params_;

@@ -238,8 +238,8 @@ Frame Recording::frame(std::size_t i) const {
   };
   for (std::size_t p = 0; p < net_.populations.size(); ++p) {
     take(state_[p], f.pops[p].state);
-    take(attention_[p], f.pops[p].attention);
-    take(memory_[p], f.pops[p].memory);
+    take(attention_[p], f.pops[p].series["attention"]);
+    take(memory_[p], f.pops[p].series["memory"]);
   }
   take(input_, f.input);
   take(target_, f.target);

@@ -54,7 +54,7 @@ struct SimulationController::Worker {
   std::size_t steps_left = 0;
   double speed = 0;                 // <= 0: as fast as possible
   double frame_interval = 1.0 / 60;  // s; <= 0: every token
-  bool maps = true;
+  bool derived = true;  // sample the variables beyond the state (setDerivedSampling)
   RunningNrmse nrmse;
   Clock::time_point last_publish{}, pace_start{}, rate_t0{}, last_progress{};
   std::size_t pace_token = 0, rate_k0 = 0;
@@ -217,14 +217,13 @@ struct SimulationController::Worker {
       auto& st = f.pops[p].state;
       st.resize(blk.vars);
       for (std::size_t v = 0; v < blk.vars; ++v) st[v] = blk(v, 0);
-      if (!maps || f.token == 0) continue;
+      if (!derived || f.token == 0) continue;
       const PopulationDesc& pd = desc.populations[p];
-      for (MapKind kind : {MapKind::Attention, MapKind::Memory}) {
-        const VariableDesc* var = pd.variable(map_variable(kind));
-        if (!var) continue;
-        std::vector<double> s = session->sample(p, var->name);
-        s.resize(std::min(s.size(), var->size()));  // lane 0
-        (kind == MapKind::Attention ? f.pops[p].attention : f.pops[p].memory) = std::move(s);
+      for (const VariableDesc& var : pd.variables) {
+        if (!sampled_into_frames(pd, var)) continue;
+        std::vector<double> s = session->sample(p, var.name);
+        s.resize(std::min(s.size(), var.size()));  // lane 0
+        f.pops[p].series[var.name] = std::move(s);
       }
     }
     const Sequences& seq = session->sequences();
@@ -392,8 +391,8 @@ void SimulationController::setFrameRate(double hz) {
   w_->command([w = w_.get(), hz] { w->frame_interval = hz > 0 ? 1.0 / hz : 0.0; });
 }
 
-void SimulationController::setMapsEnabled(bool on) {
-  w_->command([w = w_.get(), on] { w->maps = on; });
+void SimulationController::setDerivedSampling(bool on) {
+  w_->command([w = w_.get(), on] { w->derived = on; });
 }
 
 void SimulationController::setParameter(const QString& population, const QString& name, const Value& value) {

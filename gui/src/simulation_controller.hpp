@@ -43,7 +43,7 @@ class SimulationController : public QObject {
   void step(std::size_t n = 1);     // pause, then exactly n more tokens (fewer if the run ends)
   void setSpeed(double factor);     // <= 0: as fast as possible; else simulated s per wall s
   void setFrameRate(double hz);     // publish at most hz frames per second; <= 0: every token
-  void setMapsEnabled(bool on);     // sample attention / memory maps into frames
+  void setDerivedSampling(bool on); // sample the variables beyond the state into frames
   void setParameter(const QString& population, const QString& name, const Value& value);
   void startRecording(const QString& path);
   void stopRecording();

@@ -32,19 +32,14 @@ void FrameHistory::set_capacity(std::size_t n) {
   while (frames_.size() > capacity_) frames_.pop_front();
 }
 
-const char* map_variable(MapKind k) { return k == MapKind::Attention ? "attention" : "memory"; }
-
-const std::vector<double>& map_values(const PopulationFrame& p, MapKind k) {
-  return k == MapKind::Attention ? p.attention : p.memory;
-}
-
-Series trace(const FrameHistory& h, std::size_t pop, std::size_t var) {
+Series trace(const FrameHistory& h, std::size_t pop, std::size_t var, const std::string& variable) {
   Series s;
   s.reserve(h.size());
   for (std::size_t i = 0; i < h.size(); ++i) {
     const Frame& f = h[i];
-    if (pop < f.pops.size() && var < f.pops[pop].state.size())
-      s.emplace_back(static_cast<double>(f.token), f.pops[pop].state[var]);
+    if (pop >= f.pops.size()) continue;
+    const auto& x = f.pops[pop].values(variable);
+    if (var < x.size()) s.emplace_back(static_cast<double>(f.token), x[var]);
   }
   return s;
 }
@@ -64,27 +59,28 @@ Series readout_trace(const FrameHistory& h, std::size_t o, bool prediction) {
 Series target_trace(const FrameHistory& h, std::size_t o) { return readout_trace(h, o, false); }
 Series prediction_trace(const FrameHistory& h, std::size_t o) { return readout_trace(h, o, true); }
 
-Matrix state_history(const FrameHistory& h, std::size_t pop, std::size_t rows, std::size_t cols) {
+Matrix state_history(const FrameHistory& h, std::size_t pop, std::size_t rows, std::size_t cols,
+                     const std::string& variable) {
   Matrix m(rows, cols);
   const std::size_t n = std::min(cols, h.size());
   for (std::size_t j = 0; j < n; ++j) {
     const Frame& f = h[h.size() - n + j];
     if (pop >= f.pops.size()) continue;
-    const auto& x = f.pops[pop].state;
+    const auto& x = f.pops[pop].values(variable);
     const std::size_t c = cols - n + j;
     for (std::size_t r = 0; r < rows && r < x.size(); ++r) m.at(r, c) = x[r];
   }
   return m;
 }
 
-Matrix map_history(const FrameHistory& h, std::size_t pop, MapKind k, std::size_t unit, std::size_t per_unit,
-                   std::size_t cols) {
+Matrix map_history(const FrameHistory& h, std::size_t pop, const std::string& variable, std::size_t unit,
+                   std::size_t per_unit, std::size_t cols) {
   Matrix m(per_unit, cols);
   const std::size_t n = std::min(cols, h.size());
   for (std::size_t j = 0; j < n; ++j) {
     const Frame& f = h[h.size() - n + j];
     if (pop >= f.pops.size()) continue;
-    const auto& a = map_values(f.pops[pop], k);
+    const auto& a = f.pops[pop].values(variable);
     if (a.size() < (unit + 1) * per_unit) continue;
     const std::size_t c = cols - n + j;
     for (std::size_t r = 0; r < per_unit; ++r) m.at(r, c) = a[unit * per_unit + r];
@@ -92,21 +88,23 @@ Matrix map_history(const FrameHistory& h, std::size_t pop, MapKind k, std::size_
   return m;
 }
 
-Matrix current_map(const Frame& f, std::size_t pop, MapKind k, std::size_t units, std::size_t per_unit) {
+Matrix current_map(const Frame& f, std::size_t pop, const std::string& variable, std::size_t units,
+                   std::size_t per_unit) {
   Matrix m(units, per_unit);
   if (pop >= f.pops.size()) return m;
-  const auto& a = map_values(f.pops[pop], k);
+  const auto& a = f.pops[pop].values(variable);
   if (a.size() < units * per_unit) return m;
   std::copy(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(units * per_unit), m.v.begin());
   return m;
 }
 
-std::vector<std::size_t> most_variable(const FrameHistory& h, std::size_t pop, std::size_t n) {
+std::vector<std::size_t> most_variable(const FrameHistory& h, std::size_t pop, std::size_t n,
+                                       const std::string& variable) {
   std::vector<double> sum, sum2;
   std::size_t count = 0;
   for (std::size_t i = 0; i < h.size(); ++i) {
     if (pop >= h[i].pops.size()) continue;
-    const auto& x = h[i].pops[pop].state;
+    const auto& x = h[i].pops[pop].values(variable);
     if (sum.empty()) {
       sum.assign(x.size(), 0.0);
       sum2.assign(x.size(), 0.0);
@@ -133,9 +131,10 @@ std::vector<std::size_t> most_variable(const FrameHistory& h, std::size_t pop, s
   return idx;
 }
 
-std::size_t most_peaked_unit(const Frame& f, std::size_t pop, MapKind k, std::size_t units, std::size_t per_unit) {
+std::size_t most_peaked_unit(const Frame& f, std::size_t pop, const std::string& variable, std::size_t units,
+                             std::size_t per_unit) {
   if (pop >= f.pops.size()) return 0;
-  const auto& a = map_values(f.pops[pop], k);
+  const auto& a = f.pops[pop].values(variable);
   std::size_t best = 0;
   double top = -std::numeric_limits<double>::infinity();
   for (std::size_t u = 0; u < units && (u + 1) * per_unit <= a.size(); ++u)

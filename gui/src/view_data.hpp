@@ -7,6 +7,7 @@
 // are immutable and arrive through FrameRing).
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -54,30 +55,31 @@ class FrameHistory {
   std::uint64_t session_ = 0, appended_ = 0, generation_ = 0;
 };
 
-enum class MapKind { Attention, Memory };
-const char* map_variable(MapKind k);  // "attention" | "memory"
-const std::vector<double>& map_values(const PopulationFrame& p, MapKind k);
-
-// State variable `var` of population `pop` over the history, as (token, value).
-Series trace(const FrameHistory& h, std::size_t pop, std::size_t var);
+// Entry `var` of variable `variable` (the state unless said) of population `pop` over the
+// history, as (token, value).
+Series trace(const FrameHistory& h, std::size_t pop, std::size_t var, const std::string& variable = "state");
 // Target / prediction of readout output `o` over the history (frames without one skipped).
 Series target_trace(const FrameHistory& h, std::size_t o);
 Series prediction_trace(const FrameHistory& h, std::size_t o);
-// Population state over the last `cols` frames: rows = state variables, cols = frames
-// (oldest left; missing frames NaN).
-Matrix state_history(const FrameHistory& h, std::size_t pop, std::size_t rows, std::size_t cols);
-// One unit's map row (its `per_unit` weights: lags of the window, or memory slots) over
-// the last `cols` frames: rows = per_unit (row 0 = first entry: the oldest lag / slot 0),
+// A variable of a population (the state unless said) over the last `cols` frames: rows =
+// its entries, cols = frames (oldest left; missing frames NaN).
+Matrix state_history(const FrameHistory& h, std::size_t pop, std::size_t rows, std::size_t cols,
+                     const std::string& variable = "state");
+// One unit's row of a [units, per_unit] variable (e.g. the weights over lags of a window,
+// or memory slots) over the last `cols` frames: rows = per_unit (row 0 = its first entry),
 // cols = frames.
-Matrix map_history(const FrameHistory& h, std::size_t pop, MapKind k, std::size_t unit, std::size_t per_unit,
-                   std::size_t cols);
-// The population's current map (from one frame): rows = units, cols = per_unit.
-Matrix current_map(const Frame& f, std::size_t pop, MapKind k, std::size_t units, std::size_t per_unit);
-// The n state variables of `pop` that vary most over the history (largest variance),
-// in increasing index order.
-std::vector<std::size_t> most_variable(const FrameHistory& h, std::size_t pop, std::size_t n);
-// The unit whose map (attention or memory) has the largest single entry in frame f.
-std::size_t most_peaked_unit(const Frame& f, std::size_t pop, MapKind k, std::size_t units, std::size_t per_unit);
+Matrix map_history(const FrameHistory& h, std::size_t pop, const std::string& variable, std::size_t unit,
+                   std::size_t per_unit, std::size_t cols);
+// The population's current map of `variable` (from one frame): rows = units, cols = per_unit.
+Matrix current_map(const Frame& f, std::size_t pop, const std::string& variable, std::size_t units,
+                   std::size_t per_unit);
+// The n entries of a variable (the state unless said) of `pop` that vary most over the
+// history (largest variance), in increasing index order.
+std::vector<std::size_t> most_variable(const FrameHistory& h, std::size_t pop, std::size_t n,
+                                       const std::string& variable = "state");
+// The unit whose row of `variable` has the largest single entry in frame f.
+std::size_t most_peaked_unit(const Frame& f, std::size_t pop, const std::string& variable, std::size_t units,
+                             std::size_t per_unit);
 // Min and max of the finite values (0, 0 when none).
 std::pair<double, double> finite_range(const Matrix& m);
 std::pair<double, double> finite_range(const Series& s);

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "describe.hpp"
 #include "graph_layout.hpp"
 #include "parameter_model.hpp"
 #include "unit_list_model.hpp"
@@ -344,10 +345,23 @@ ActivityHeatmapView::ActivityHeatmapView(QWidget* parent) : View(parent) {
 
 void ActivityHeatmapView::setNetwork(const NetworkDesc* net) {
   net_ = net;
+  entries_.clear();
   QSignalBlocker block(pop_);
   pop_->clear();
-  if (net)
-    for (auto& p : net->populations) pop_->addItem(QString::fromStdString(p.name));
+  // Every population's state first (entry i is population i), then the variables that
+  // their models declare for a heatmap.
+  if (net) {
+    for (std::size_t i = 0; i < net->populations.size(); ++i) {
+      entries_.push_back({static_cast<int>(i), "state"});
+      pop_->addItem(QString::fromStdString(net->populations[i].name));
+    }
+    for (std::size_t i = 0; i < net->populations.size(); ++i)
+      for (auto& v : net->populations[i].variables)
+        if (view_of(net->populations[i], v) == ViewKind::Heatmap) {
+          entries_.push_back({static_cast<int>(i), v.name});
+          pop_->addItem(QString::fromStdString(net->populations[i].name + " · " + v.name));
+        }
+  }
   gen_ = ~0ull;
   shown_ = -1;
   buf_.reset(0, 1, -1, 1);
@@ -357,45 +371,67 @@ void ActivityHeatmapView::setNetwork(const NetworkDesc* net) {
 
 void ActivityHeatmapView::selectPopulation(int pop) { pop_->setCurrentIndex(pop); }
 
-void ActivityHeatmapView::rebuild() {
-  const int pop = pop_->currentIndex();
-  shown_ = pop;
+bool ActivityHeatmapView::selectVariable(const std::string& population, const std::string& variable) {
+  for (std::size_t e = 0; e < entries_.size(); ++e)
+    if (net_->populations[static_cast<std::size_t>(entries_[e].first)].name == population &&
+        entries_[e].second == variable) {
+      pop_->setCurrentIndex(static_cast<int>(e));
+      return true;
+    }
+  return false;
+}
+
+std::size_t ActivityHeatmapView::entryRows(int entry) const {
+  const auto& [pop, name] = entries_[static_cast<std::size_t>(entry)];
   const auto& pd = net_->populations[static_cast<std::size_t>(pop)];
-  buf_.reset(pd.state_size(), std::min<std::size_t>(h_->capacity(), 600), 0, 0);  // range from the data
+  if (name == "state") return pd.state_size();
+  const VariableDesc* v = pd.variable(name);
+  return v ? v->size() : 0;
+}
+
+void ActivityHeatmapView::rebuild() {
+  shown_ = pop_->currentIndex();
+  buf_.reset(entryRows(shown_), std::min<std::size_t>(h_->capacity(), 600), 0, 0);  // range from the data
   gen_ = h_->generation();
   seen_ = 0;
 }
 
 void ActivityHeatmapView::refresh() {
-  const int pop = pop_->currentIndex();
-  if (!h_ || !net_ || pop < 0) return;
-  if (gen_ != h_->generation() || shown_ != pop) rebuild();
+  const int entry = pop_->currentIndex();
+  if (!h_ || !net_ || entry < 0 || static_cast<std::size_t>(entry) >= entries_.size()) return;
+  if (gen_ != h_->generation() || shown_ != entry) rebuild();
+  const auto& [pop, name] = entries_[static_cast<std::size_t>(entry)];
   const std::uint64_t fresh = std::min<std::uint64_t>(h_->appended() - seen_, h_->size());
   seen_ = h_->appended();
   std::vector<const std::vector<double>*> cols;
   for (std::size_t i = h_->size() - fresh; i < h_->size(); ++i) {
     const Frame& f = (*h_)[i];
-    if (static_cast<std::size_t>(pop) < f.pops.size()) cols.push_back(&f.pops[static_cast<std::size_t>(pop)].state);
+    if (static_cast<std::size_t>(pop) < f.pops.size())
+      cols.push_back(&f.pops[static_cast<std::size_t>(pop)].values(name));
   }
   // The widget shares the buffer's image; let go of it first, or scrolling copies it.
   map_->setImage({});
   buf_.push(cols);
   const auto& pd = net_->populations[static_cast<std::size_t>(pop)];
+  const VariableDesc* var = pd.variable(name);
+  const std::size_t per = name == "state" ? pd.dim : var ? var->per_unit() : 1;
   map_->setImage(buf_.image());
   map_->setRange(buf_.lo(), buf_.hi(), Palette::Diverging);
-  map_->setTitle(QStringLiteral("%1 (%2): state, %3 x time").arg(QString::fromStdString(pd.name),
-                                                                   QString::fromStdString(pd.kind),
-                                                                   pd.dim > 1 ? "unit values" : "units"));
+  map_->setTitle(QStringLiteral("%1 (%2): %3, %4 x time")
+                     .arg(QString::fromStdString(pd.name), QString::fromStdString(pd.kind),
+                          QString::fromStdString(name), per > 1 ? "unit values" : "units"));
+  if (var) map_->setToolTip(QString::fromStdString(var->description));
   const std::size_t shown = std::min(buf_.filled(), h_->size());
   const QString first = shown ? QString::number((*h_)[h_->size() - shown].token) : QString();
   const QString last = h_->empty() ? QString() : QString::number(h_->latest()->token);
   map_->setXAxis(tr("token (one column per frame)"), first, last);
-  map_->setYAxis(pd.dim > 1 ? tr("unit.value") : tr("unit"), "0", QString::number(pd.state_size() - 1));
+  const std::size_t rows = entryRows(entry);
+  map_->setYAxis(per > 1 ? tr("unit.value") : tr("unit"), "0", QString::number(rows ? rows - 1 : 0));
 }
 
-// ---------------------------------------------------------------------------- attention / memory
+// ---------------------------------------------------------------------------- maps
 
-MapView::MapView(MapKind kind, QWidget* parent) : View(parent), kind_(kind) {
+MapView::MapView(std::string variable, QWidget* parent) : View(parent), variable_(std::move(variable)) {
   pop_ = new QComboBox;
   unit_ = new QSpinBox;
   unit_->setRange(0, 0);
@@ -426,15 +462,16 @@ void MapView::setNetwork(const NetworkDesc* net) {
   QSignalBlocker block(pop_);
   pop_->clear();
   if (net)
-    for (std::size_t i = 0; i < net->populations.size(); ++i)
-      if (net->populations[i].has(map_variable(kind_))) {
+    for (std::size_t i = 0; i < net->populations.size(); ++i) {
+      const PopulationDesc& p = net->populations[i];
+      if (const VariableDesc* v = p.variable(variable_); v && view_of(p, *v) == ViewKind::Map) {
         pops_.push_back(static_cast<int>(i));
-        pop_->addItem(QString::fromStdString(net->populations[i].name));
+        pop_->addItem(QString::fromStdString(p.name));
       }
-  const QString none = !net ? kNoNetwork
-                       : kind_ == MapKind::Attention
-                           ? tr("No attention population (cortex_qkv, attention_block) in this network.")
-                           : tr("No memory population (hippocampus_memory, attention_block) in this network.");
+    }
+  const QString none =
+      !net ? kNoNetwork
+           : tr("No population of this network shows '%1' as a map.").arg(QString::fromStdString(variable_));
   hist_->setImage({});
   now_->setImage({});
   hist_->setPlaceholder(none);
@@ -448,70 +485,77 @@ void MapView::selectMostPeaked() {
   const int i = pop_->currentIndex();
   if (!h_ || h_->empty() || !net_ || i < 0 || static_cast<std::size_t>(i) >= pops_.size()) return;
   const std::size_t pop = static_cast<std::size_t>(pops_[static_cast<std::size_t>(i)]);
-  const VariableDesc* var = net_->populations[pop].variable(map_variable(kind_));
+  const VariableDesc* var = net_->populations[pop].variable(variable_);
   if (!var || var->shape.empty()) return;
-  selectUnit(static_cast<int>(most_peaked_unit(*h_->latest(), pop, kind_, var->shape[0], var->per_unit())));
+  const std::size_t unit = most_peaked_unit(*h_->latest(), pop, variable_, var->shape[0], var->per_unit());
+  selectUnit(static_cast<int>(unit));
 }
 
 void MapView::populationChanged() {
   const int i = pop_->currentIndex();
   if (!net_ || i < 0 || static_cast<std::size_t>(i) >= pops_.size()) return;
   const auto& pd = net_->populations[static_cast<std::size_t>(pops_[static_cast<std::size_t>(i)])];
-  unit_->setRange(0, static_cast<int>(std::max<std::size_t>(pd.units, 1) - 1));
+  const VariableDesc* var = pd.variable(variable_);
+  const std::size_t units = var && !var->shape.empty() ? var->shape[0] : pd.units;
+  unit_->setRange(0, static_cast<int>(std::max<std::size_t>(units, 1) - 1));
   refresh();
 }
+
+namespace {
+
+// Values in [0, hi] on the sequential palette; data with negative values symmetric on the
+// diverging one.
+std::pair<double, double> map_range(const Matrix& a, const Matrix& b, Palette& pal) {
+  const auto ra = finite_range(a), rb = finite_range(b);
+  double lo = std::min(ra.first, rb.first), hi = std::max(ra.second, rb.second);
+  pal = Palette::Sequential;
+  if (lo < 0) {
+    const double m = std::max(-lo, hi);
+    lo = -m;
+    hi = m;
+    pal = Palette::Diverging;
+  } else {
+    lo = 0;
+  }
+  if (hi <= lo) hi = lo + 1;
+  return {lo, hi};
+}
+
+}  // namespace
 
 void MapView::refresh() {
   const int i = pop_->currentIndex();
   if (!h_ || !net_ || i < 0 || static_cast<std::size_t>(i) >= pops_.size()) return;
   const std::size_t pop = static_cast<std::size_t>(pops_[static_cast<std::size_t>(i)]);
   const auto& pd = net_->populations[pop];
-  const VariableDesc* var = pd.variable(map_variable(kind_));
+  const VariableDesc* var = pd.variable(variable_);
   if (!var) return;
   const std::size_t units = var->shape.empty() ? 0 : var->shape[0], per = var->per_unit();
   const std::size_t unit = std::min<std::size_t>(static_cast<std::size_t>(unit_->value()), units ? units - 1 : 0);
   const std::size_t cols = std::min<std::size_t>(h_->capacity(), 300);
-  const Matrix hist = map_history(*h_, pop, kind_, unit, per, cols);
-  const Matrix now = h_->empty() ? Matrix(units, per) : current_map(*h_->latest(), pop, kind_, units, per);
-
-  // Attention weights (in [0, 1]) from 0 to their largest value; memory activations take
-  // the data's range (symmetric when some are negative, e.g. gelu).
-  double lo = 0, hi = 1;
+  const Matrix hist = map_history(*h_, pop, variable_, unit, per, cols);
+  const Matrix now =
+      h_->empty() ? Matrix(units, per) : current_map(*h_->latest(), pop, variable_, units, per);
   Palette pal = Palette::Sequential;
-  {
-    const auto a = finite_range(hist), b = finite_range(now);
-    lo = std::min(a.first, b.first);
-    hi = std::max(a.second, b.second);
-    if (lo < 0) {
-      const double m = std::max(-lo, hi);
-      lo = -m;
-      hi = m;
-      pal = Palette::Diverging;
-    } else {
-      lo = 0;
-    }
-    if (hi <= lo) hi = lo + 1;
-  }
-  bool units_mode = false;
-  for (auto& p : pd.params)
-    if (p.spec.name == "context_mode") units_mode = to_string(p.value) == "units";
-  const QString name = QString::fromStdString(pd.name);
-  const bool att = kind_ == MapKind::Attention;
+  const auto [lo, hi] = map_range(hist, now, pal);
+  // The axes by the names the model declares ({"units", "slots"}), else plain "entry".
+  const auto axes = axes_of(pd, *var);
+  const QString entry = axes.size() > 1 ? QString::fromStdString(axes[1]) : tr("entry");
+  const QString rows = axes.size() > 0 ? QString::fromStdString(axes[0]) : tr("unit");
+  const QString name = QString::fromStdString(pd.name), what = QString::fromStdString(variable_);
   hist_->setImage(gui::render(hist, lo, hi, pal));
   hist_->setRange(lo, hi, pal);
-  hist_->setTitle(tr("%1 unit %2 over time").arg(name).arg(unit));
+  hist_->setTitle(tr("%1 %2 of unit %3 over time").arg(name, what).arg(unit));
+  hist_->setToolTip(QString::fromStdString(var->description));
   const std::size_t n = std::min(cols, h_->size());
   hist_->setXAxis(tr("token"), n ? QString::number((*h_)[h_->size() - n].token) : QString(),
                   h_->empty() ? QString() : QString::number(h_->latest()->token));
-  if (att && !units_mode) hist_->setYAxis(tr("lag"), tr("oldest"), tr("live"));
-  else hist_->setYAxis(att ? tr("presynaptic unit") : tr("slot"), "0", QString::number(per ? per - 1 : 0));
-
+  hist_->setYAxis(entry, "0", QString::number(per ? per - 1 : 0));
   now_->setImage(gui::render(now, lo, hi, pal));
   now_->setRange(lo, hi, pal);
-  now_->setTitle(att ? tr("%1 now").arg(name) : tr("%1 now").arg(name));
-  if (att && !units_mode) now_->setXAxis(tr("context"), tr("oldest"), tr("live"));
-  else now_->setXAxis(att ? tr("presynaptic unit") : tr("slot"), "0", QString::number(per ? per - 1 : 0));
-  now_->setYAxis(tr("unit"), "0", QString::number(units ? units - 1 : 0));
+  now_->setTitle(tr("%1 %2 now").arg(name, what));
+  now_->setXAxis(entry, "0", QString::number(per ? per - 1 : 0));
+  now_->setYAxis(rows, "0", QString::number(units ? units - 1 : 0));
 }
 
 // ---------------------------------------------------------------------------- readout
@@ -608,14 +652,9 @@ void ReadoutView::refresh() {
 
 // ---------------------------------------------------------------------------- network graph
 
-QColor NetworkView::regionColor(Region r) {
-  switch (r) {
-    case Region::Cortex: return QColor(76, 114, 176);       // blue
-    case Region::Hippocampus: return QColor(221, 132, 82);  // orange
-    case Region::Leaky: return QColor(85, 168, 104);        // green
-    case Region::Other: return QColor(129, 114, 179);       // purple
-  }
-  return Qt::gray;
+QColor NetworkView::kindColor(const NetworkDesc& net, std::size_t pop) {
+  const auto colours = population_colours(net);
+  return pop < colours.size() ? QColor(QString::fromStdString(colours[pop])) : QColor(Qt::gray);
 }
 
 NetworkView::NetworkView(QWidget* parent) : View(parent) {
@@ -704,7 +743,7 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
     scene_->addPath(head, QPen(line, 1), QBrush(line));
   }
   for (const GraphNode& n : g.nodes) {
-    const QColor c = n.input ? QColor(150, 150, 150) : regionColor(n.region);
+    const QColor c = n.input ? QColor(150, 150, 150) : QColor(QString::fromStdString(n.colour));
     auto* el = scene_->addEllipse(n.x - n.r, n.y - n.r, 2 * n.r, 2 * n.r, QPen(c.darker(140), 2), QBrush(c));
     el->setToolTip(QStringLiteral("%1 (%2): %3 %4").arg(QString::fromStdString(n.name), QString::fromStdString(n.kind),
                                                           thousands(n.units), n.input ? "dimensions" : "units"));
@@ -732,11 +771,14 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
   // Legend.
   const QRectF used = scene_->itemsBoundingRect();
   double x = used.left(), y = used.bottom() + 14;
-  const std::pair<QString, QColor> legend[] = {
-      {tr("cortex"), regionColor(Region::Cortex)},
-      {tr("hippocampus"), regionColor(Region::Hippocampus)},
-      {tr("leaky"), regionColor(Region::Leaky)},
-      {tr("input"), QColor(150, 150, 150)}};
+  // Legend: each kind once, in its colour, then the input.
+  std::vector<std::pair<QString, QColor>> legend;
+  for (std::size_t i = 1; i < g.nodes.size(); ++i) {
+    const QString kind = QString::fromStdString(g.nodes[i].kind);
+    if (std::none_of(legend.begin(), legend.end(), [&](auto& e) { return e.first == kind; }))
+      legend.emplace_back(kind, QColor(QString::fromStdString(g.nodes[i].colour)));
+  }
+  legend.emplace_back(tr("input"), QColor(150, 150, 150));
   for (auto& [text, color] : legend) {
     scene_->addEllipse(x, y + 2, 10, 10, QPen(color.darker(140)), QBrush(color));
     auto* t = scene_->addSimpleText(text, small);

@@ -6,6 +6,8 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "colormap.hpp"
@@ -100,7 +102,8 @@ class TracesView : public View {
   std::vector<std::size_t> vars_;
 };
 
-// Units x time heatmap of a population's state, scrolling left as frames arrive.
+// Entries x time heatmap, scrolling left as frames arrive: of a population's state, or of
+// any variable its model declares for a heatmap (ViewKind::Heatmap).
 class ActivityHeatmapView : public View {
   Q_OBJECT
 
@@ -108,12 +111,18 @@ class ActivityHeatmapView : public View {
   explicit ActivityHeatmapView(QWidget* parent = nullptr);
   void setNetwork(const NetworkDesc* net) override;
   void refresh() override;
-  void selectPopulation(int pop);
+  void selectPopulation(int pop);  // its state
+  // Shows `variable` of `population`; false when this view does not list it.
+  bool selectVariable(const std::string& population, const std::string& variable);
+  // What the view lists, in order: (population index, variable name).
+  const std::vector<std::pair<int, std::string>>& entries() const { return entries_; }
   HeatmapWidget* heatmap() const { return map_; }
   const ScrollingHeatmap& buffer() const { return buf_; }
 
  private:
   void rebuild();
+  std::size_t entryRows(int entry) const;
+  std::vector<std::pair<int, std::string>> entries_;
   QComboBox* pop_;
   HeatmapWidget* map_;
   ScrollingHeatmap buf_;
@@ -121,14 +130,15 @@ class ActivityHeatmapView : public View {
   int shown_ = -1;
 };
 
-// Attention maps (cortex_qkv, attention_block) or memory-slot activations
-// (hippocampus_memory, attention_block): the chosen unit's row over time, and the
-// population's current map (units x context / slots).
+// A [units, n] variable that models declare as a map (ViewKind::Map), e.g. attention
+// weights or memory-slot activations: the chosen unit's row over time, and the
+// population's current map (units x n). One view per variable name.
 class MapView : public View {
   Q_OBJECT
 
  public:
-  MapView(MapKind kind, QWidget* parent = nullptr);
+  explicit MapView(std::string variable, QWidget* parent = nullptr);
+  const std::string& variable() const { return variable_; }
   void setNetwork(const NetworkDesc* net) override;
   void refresh() override;
   bool applicable() const { return !pops_.empty(); }
@@ -140,7 +150,7 @@ class MapView : public View {
 
  private:
   void populationChanged();
-  MapKind kind_;
+  std::string variable_;
   QComboBox* pop_;
   QSpinBox* unit_;
   HeatmapWidget *hist_, *now_;
@@ -166,7 +176,7 @@ class ReadoutView : public View {
   QLineSeries *target_, *pred_;
 };
 
-// Populations as nodes (area ~ units, colour = region), projections as arrows.
+// Populations as nodes (area ~ units, colour = the kind's declared colour), projections as arrows.
 class NetworkView : public View {
   Q_OBJECT
 
@@ -175,7 +185,8 @@ class NetworkView : public View {
   void setNetwork(const NetworkDesc* net) override;
   void refresh() override {}
   QGraphicsScene* scene() const { return scene_; }
-  static QColor regionColor(Region r);
+  // The colour of population `pop` of `net` (population_colours in describe.hpp).
+  static QColor kindColor(const NetworkDesc& net, std::size_t pop);
 
  protected:
   void resizeEvent(QResizeEvent* e) override;

@@ -280,11 +280,12 @@ class TestGuiController : public QObject {
     const auto& net = *c.network();
     const int cx = net.find("cortex"), hc = net.find("hippo");
     QVERIFY(cx >= 0 && hc >= 0);
-    QCOMPARE(f->pops[static_cast<std::size_t>(cx)].attention.size(), std::size_t(24 * 8));
-    QCOMPARE(f->pops[static_cast<std::size_t>(hc)].memory.size(), std::size_t(16 * 10));
+    QCOMPARE(f->pops[static_cast<std::size_t>(cx)].series.at("attention").size(), std::size_t(24 * 8));
+    QCOMPARE(f->pops[static_cast<std::size_t>(hc)].series.at("memory").size(), std::size_t(16 * 10));
     // Each unit's attention weights sum to 1 once its window is full.
     double sum = 0;
-    for (int j = 0; j < 8; ++j) sum += f->pops[static_cast<std::size_t>(cx)].attention[static_cast<std::size_t>(j)];
+    const auto& attention = f->pops[static_cast<std::size_t>(cx)].series.at("attention");
+    for (std::size_t j = 0; j < 8; ++j) sum += attention[j];
     QVERIFY(std::abs(sum - 1.0) < 1e-12);
     // Maps are sampled without disturbing the run.
     QVERIFY(latest_state(c) == gui_test::reference_state(load_scenario(gui_test::kMixed), 12));

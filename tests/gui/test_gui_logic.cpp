@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "colormap.hpp"
+#include "describe.hpp"
 #include "frame_ring.hpp"
 #include "graph_layout.hpp"
 #include "gui_test_util.hpp"
@@ -123,7 +124,7 @@ class TestGuiLogic : public QObject {
     h.reset(1);
     for (std::size_t k = 1; k <= 4; ++k) {
       Frame f = make_frame(1, k * 10, 3, static_cast<double>(k));
-      f.pops[0].attention = {0.1 * k, 0.2, 0.3, 0.4, 0.5, 0.6};  // 3 units x 2
+      f.pops[0].series["attention"] = {0.1 * k, 0.2, 0.3, 0.4, 0.5, 0.6};  // 3 units x 2
       f.target = {static_cast<double>(k)};
       if (k > 2) f.prediction = {static_cast<double>(k) + 0.5};
       h.append(std::make_shared<const Frame>(f));
@@ -142,12 +143,12 @@ class TestGuiLogic : public QObject {
     QCOMPARE(m.at(1, 2), 1.0 + 1.0);
     QCOMPARE(m.at(2, 5), 4.0 + 2.0);
 
-    const Matrix a = map_history(h, 0, MapKind::Attention, 0, 2, 4);
+    const Matrix a = map_history(h, 0, "attention", 0, 2, 4);
     QCOMPARE(a.at(0, 3), 0.4);
     QCOMPARE(a.at(1, 0), 0.2);
-    const Matrix c = current_map(*h.latest(), 0, MapKind::Attention, 3, 2);
+    const Matrix c = current_map(*h.latest(), 0, "attention", 3, 2);
     QCOMPARE(c.at(2, 1), 0.6);
-    const Matrix none = current_map(*h.latest(), 0, MapKind::Memory, 3, 2);
+    const Matrix none = current_map(*h.latest(), 0, "memory", 3, 2);
     QVERIFY(std::isnan(none.at(0, 0)));
     QCOMPARE(finite_range(m), std::make_pair(1.0, 6.0));
 
@@ -161,7 +162,7 @@ class TestGuiLogic : public QObject {
     }
     QCOMPARE(most_variable(v, 0, 2), (std::vector<std::size_t>{1, 2}));
     QCOMPARE(most_variable(v, 0, 9).size(), std::size_t(3));
-    QCOMPARE(most_peaked_unit(*h.latest(), 0, MapKind::Attention, 3, 2), std::size_t(2));  // 0.6
+    QCOMPARE(most_peaked_unit(*h.latest(), 0, "attention", 3, 2), std::size_t(2));  // 0.6
   }
 
   void niceRanges() {
@@ -283,10 +284,13 @@ class TestGuiLogic : public QObject {
     const GraphLayout g = layout_graph(net);
     QCOMPARE(g.nodes.size(), std::size_t(4));  // input + 3
     QVERIFY(g.nodes[0].input);
-    QCOMPARE(g.nodes[1].region, Region::Cortex);
-    QCOMPARE(g.nodes[2].region, Region::Hippocampus);
-    QCOMPARE(g.nodes[3].region, Region::Leaky);
-    QCOMPARE(region_of("attention_block"), Region::Cortex);
+    // Colours from what the kinds declare (leaky: its own), else the fallback palette in
+    // order of the kinds that declare none; never from the kinds' names.
+    QCOMPARE(g.nodes[3].colour, Registry::global().find("leaky")->colour);
+    const auto& fallback = fallback_palette();
+    for (std::size_t i = 1; i <= 2; ++i)
+      if (!Registry::global().find(g.nodes[i].kind)) QCOMPARE(g.nodes[i].colour, fallback[i - 1]);
+    QVERIFY(g.nodes[1].colour != g.nodes[2].colour);
     QVERIFY(node_radius(1000) > node_radius(100));
     // in, rec (self), cx->hc, route from res and from hc: 5 arrows.
     QCOMPARE(g.edges.size(), std::size_t(5));

@@ -13,12 +13,14 @@
 #include <set>
 
 #include "colormap.hpp"
+#include "describe.hpp"
 #include "gui_test_util.hpp"
 #include "main_window.hpp"
 #include "parameter_model.hpp"
 #include "simulation_controller.hpp"
 #include "unit_list_model.hpp"
 #include "views.hpp"
+#include "ransim/thread_pool.hpp"
 
 using namespace ransim;
 using namespace ransim::gui;
@@ -57,15 +59,67 @@ void fill(FrameHistory& h, const NetworkDesc& n, std::size_t frames) {
       for (std::size_t v = 0; v < n.populations[p].state_size(); ++v)
         st.push_back(std::sin(0.2 * static_cast<double>(k) + 0.5 * static_cast<double>(v)));
     }
-    f.pops[0].attention.assign(6 * 4, 0.0);
-    for (std::size_t u = 0; u < 6; ++u) f.pops[0].attention[u * 4 + (k + u) % 4] = 1.0;
-    f.pops[1].memory.assign(5 * 3, 0.25);
+    auto& attention = f.pops[0].series["attention"];
+    attention.assign(6 * 4, 0.0);
+    for (std::size_t u = 0; u < 6; ++u) attention[u * 4 + (k + u) % 4] = 1.0;
+    f.pops[1].series["memory"].assign(5 * 3, 0.25);
     f.target = {std::sin(0.1 * static_cast<double>(k))};
     if (k > 4) f.prediction = {std::sin(0.1 * static_cast<double>(k)) + 0.05};
     f.nrmse = 0.123;
     f.nrmse_tokens = k - 4;
     h.append(std::make_shared<const Frame>(std::move(f)));
   }
+}
+
+// A model the GUI has never heard of: it declares, in its layout, a derived "glow" [units]
+// for a heatmap and an "echo" [units, 3] for a map. The views must offer both.
+class GlowUnit : public Population {
+ public:
+  explicit GlowUnit(std::size_t n) : n_(n) {}
+  std::size_t state_size() const override { return n_; }
+  std::size_t input_size() const override { return n_; }
+  std::size_t units() const override { return n_; }
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double, ThreadPool&) const override {
+    for (std::size_t i = 0; i < x.size(); ++i) dxdt.data[i] = drive.data[i] - x.data[i];
+  }
+  std::vector<Recordable> recordables() const override {
+    auto r = Population::recordables();
+    r.push_back({.name = "glow", .unit = "1", .description = "2 x", .shape = {n_}});
+    r.push_back({.name = "echo", .unit = "1", .description = "x (j + 1)", .shape = {n_, 3}});
+    return r;
+  }
+  void sample(const std::string& name, ConstBlock x, ConstBlock drive,
+              std::vector<double>& out) const override {
+    if (name == "state") return Population::sample(name, x, drive, out);
+    for (std::size_t b = 0; b < x.lanes; ++b)
+      for (std::size_t v = 0; v < n_; ++v) {
+        if (name == "glow") out.push_back(2 * x(v, b));
+        else
+          for (int j = 0; j < 3; ++j) out.push_back(x(v, b) * (j + 1));
+      }
+  }
+
+ private:
+  std::size_t n_;
+};
+
+void register_glow_unit() {
+  if (Registry::global().find("glow_unit")) return;
+  PopulationInfo info;
+  info.kind = "glow_unit";
+  info.description = "GUI test model: dx/dt = drive - x";
+  info.params = {param::integer("size").range(1, 1000).defaults_to(4).describe("number of units")};
+  info.layout.derived = {
+      {.name = "glow", .description = "2 x", .display = {.view = ViewKind::Heatmap}},
+      {.name = "echo",
+       .axes = {"units", "copies"},
+       .description = "x (j + 1)",
+       .display = {.view = ViewKind::Map}}};
+  info.colour = "#123456";
+  info.create = [](const PopulationContext& c) {
+    return std::make_unique<GlowUnit>(static_cast<std::size_t>(c.params.integer("size")));
+  };
+  Registry::global().add(std::move(info));
 }
 
 // How many distinct colours an image has (a blank widget has one or two).
@@ -183,7 +237,7 @@ class TestGuiViews : public QObject {
     const NetworkDesc n = net_with_maps();
     FrameHistory h(100);
     fill(h, n, 40);
-    MapView att(MapKind::Attention), mem(MapKind::Memory);
+    MapView att("attention"), mem("memory");
     for (MapView* v : {&att, &mem}) {
       v->attach(&h);
       v->setNetwork(&n);
@@ -238,13 +292,13 @@ class TestGuiViews : public QObject {
           fills.insert(e->brush().color().rgb());
         }
     QCOMPARE(nodes, 4);  // input + 3 populations
-    QVERIFY(fills.count(NetworkView::regionColor(Region::Cortex).rgb()));
-    QVERIFY(fills.count(NetworkView::regionColor(Region::Hippocampus).rgb()));
-    QVERIFY(fills.count(NetworkView::regionColor(Region::Leaky).rgb()));
+    for (std::size_t p = 0; p < 3; ++p) QVERIFY(fills.count(NetworkView::kindColor(n, p).rgb()));
+    const QColor leaky(QString::fromStdString(Registry::global().find("leaky")->colour));
+    QCOMPARE(NetworkView::kindColor(n, 2), leaky);
     show(v);
     const QImage img = v.grab().toImage();
-    QVERIFY(has_colour(img, NetworkView::regionColor(Region::Leaky), 6));
-    QVERIFY(has_colour(img, NetworkView::regionColor(Region::Cortex), 6));
+    QVERIFY(has_colour(img, NetworkView::kindColor(n, 2), 6));  // leaky
+    QVERIFY(has_colour(img, NetworkView::kindColor(n, 0), 6));  // cortex
   }
 
   void mainWindowRunsAndGrabs() {
@@ -268,7 +322,7 @@ class TestGuiViews : public QObject {
     QVERIFY(img.save(png));
     QVERIFY(QFile(png).size() > 10000);
     QVERIFY(colours(img) > 200);
-    QVERIFY(has_colour(img, NetworkView::regionColor(Region::Leaky), 6));
+    QVERIFY(has_colour(img, QColor(QString::fromStdString(Registry::global().find("leaky")->colour)), 6));
   }
 
   void badScenarioShowsWhereAndWhy() {
@@ -343,15 +397,75 @@ class TestGuiViews : public QObject {
     QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
     QVERIFY(w.openScenario(QString::fromStdString(gui_test::kMixed)));
     QVERIFY(ready.wait(5000));
-    QVERIFY(w.dock("dock-attention")->isVisible());
-    QVERIFY(w.dock("dock-memory")->isVisible());
+    QVERIFY(w.dock("dock-map-attention")->isVisible());
+    QVERIFY(w.dock("dock-map-memory")->isVisible());
     QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
     w.controller()->step(40);
     QVERIFY(steps.wait(5000));
     w.pullFrames();
-    QVERIFY(!w.attention()->current()->image().isNull());
-    QVERIFY(!w.memory()->current()->image().isNull());
-    QVERIFY(colours(w.attention()->grab().toImage()) > 20);
+    QVERIFY(!w.map("attention")->current()->image().isNull());
+    QVERIFY(!w.map("memory")->current()->image().isNull());
+    QVERIFY(colours(w.map("attention")->grab().toImage()) > 20);
+  }
+  // Views come from what a model declares: no GUI code names "glow", "echo" or "glow_unit".
+  void declaredVariablesGetTheirViews() {
+    register_glow_unit();
+    QTemporaryDir dir;
+    const QString path = dir.filePath("glow.toml");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("seed = 1\n[task]\nkind = \"narma10\"\nwarmup = 10\ntrain = 50\ntest = 20\n"
+            "[population.g]\nkind = \"glow_unit\"\nsize = 5\n"
+            "[[projection]]\nfrom = \"input\"\nto = \"g\"\ndensity = 1.0\n");
+    f.close();
+    MainWindow w;
+    show(w, {1400, 900});
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(w.openScenario(path));
+    QVERIFY(ready.wait(5000));
+    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+    w.controller()->step(30);
+    QVERIFY(steps.wait(5000));
+    w.pullFrames();
+    // The frames carry both declared variables, sampled from the model.
+    const FramePtr last = w.history().latest();
+    QCOMPARE(last->pops[0].values("glow").size(), std::size_t(5));
+    QCOMPARE(last->pops[0].values("glow")[3], 2 * last->pops[0].state[3]);
+    QCOMPARE(last->pops[0].values("echo").size(), std::size_t(5 * 3));
+    // The heatmap lists "glow" after the states and draws it, one row per unit.
+    QVERIFY(w.heatmap()->selectVariable("g", "glow"));
+    w.heatmap()->refresh();
+    QCOMPARE(w.heatmap()->buffer().rows(), std::size_t(5));
+    QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
+    QVERIFY(!w.heatmap()->heatmap()->image().isNull());
+    QVERIFY(!w.heatmap()->selectVariable("g", "echo"));  // a map, not a heatmap
+    // "echo" gets a map view of its own, its axes named as declared.
+    QVERIFY(w.map("echo"));
+    QVERIFY(w.dock("dock-map-echo")->isVisible());
+    w.map("echo")->refresh();
+    QCOMPARE(w.map("echo")->current()->image().size(), QSize(3, 5));  // units x copies
+    // The node takes the kind's declared colour.
+    QVERIFY(has_colour(w.graph()->grab().toImage(), QColor("#123456"), 6));
+  }
+
+  void undeclaredKindsTakeTheFallbackPalette() {
+    NetworkDesc n = net_with_maps();
+    n.populations[0].kind = "never_registered_a";
+    n.populations[1].kind = "never_registered_b";
+    n.populations.push_back(n.populations[0]);  // the same kind: the same colour
+    n.populations.back().name = "again";
+    const auto colours = population_colours(n);
+    QCOMPARE(colours[0], fallback_palette()[0]);
+    QCOMPARE(colours[1], fallback_palette()[1]);
+    QCOMPARE(colours[3], colours[0]);
+    QCOMPARE(colours[2], Registry::global().find("leaky")->colour);
+    // Without a declaration the shape decides: [units, n] is a map, [units] a heatmap.
+    QCOMPARE(view_of(n.populations[0], n.populations[0].variables[1]), ViewKind::Map);
+    QCOMPARE(view_of(n.populations[0], n.populations[0].variables[0]), ViewKind::Auto);  // the state
+    VariableDesc flat{"gate", "1", "", {6}};
+    QCOMPARE(view_of(n.populations[0], flat), ViewKind::Heatmap);
+    flat.view = ViewKind::Hidden;
+    QVERIFY(!sampled_into_frames(n.populations[0], flat));
   }
 };
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ransim/display.hpp"
 #include "ransim/lanes.hpp"
 #include "ransim/params.hpp"
 #include "ransim/rng.hpp"
@@ -24,11 +25,36 @@ struct Recordable {
   std::string description;
   std::vector<std::size_t> shape;
   bool needs_drive = false;  // sample() reads the drive: the engine computes it first
+  Display display = {};      // overrides the model's declared layout for this instance
   std::size_t size() const {
     std::size_t n = 1;
     for (auto s : shape) n *= s;
     return n;
   }
+};
+
+// One variable of a model's declared layout, known before any instance exists: its shape
+// per lane is named by axes ("units", "dim", "context", "slots"), to which an instance's
+// recordables() give sizes. Declared with designated initialisers, e.g.
+//   {.name = "memory", .axes = {"units", "slots"}, .description = "...",
+//    .display = {.view = ViewKind::Map}}
+struct VariableSpec {
+  std::string name = {};
+  std::vector<std::string> axes = {"units"};
+  std::string unit = "1";
+  std::string description = {};
+  Display display = {};
+};
+
+// What a model is made of, in the spirit of NEST's Parameters_ / State_ / Variables_
+// split: its parameters (PopulationInfo::params), the state it integrates (its block of
+// the global state, in order) and the variables it derives from state and drive when they
+// are sampled (the recordables beyond "state"). Optional: an empty layout means a state
+// shaped [units] and nothing else declared.
+struct ModelLayout {
+  std::vector<VariableSpec> state = {};
+  std::vector<VariableSpec> derived = {};
+  const VariableSpec* find(const std::string& name) const;  // state first, then derived
 };
 
 class Population {

@@ -17,7 +17,14 @@ struct PopulationInfo {
   std::vector<ParamSpec> params;
   std::function<std::unique_ptr<Population>(const PopulationContext&)> create;
   std::string origin = "built-in";  // or the plugin file it came from
+  // Optional declarations (plugins written before them still register as they were):
+  ModelLayout layout = {};  // state and derived variables, with how the GUI shows them
+  std::string colour = {};  // "#rrggbb" of the kind in the GUI's network graph; empty: a palette's
 };
+
+// How a recordable of a model is shown: the instance's own display where it says more than
+// Auto, else the model's declared layout, else Auto (the GUI then decides from the shape).
+Display declared_display(const PopulationInfo* info, const Recordable& r);
 
 class Registry {
  public:
