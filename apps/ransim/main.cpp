@@ -211,6 +211,19 @@ void print_specs(const std::vector<ParamSpec>& specs, const std::string& indent)
               << indent << std::string(17, ' ') << s.description << "\n";
 }
 
+// A model's declared state and derived variables, e.g. "derived memory [units, slots] (map)".
+void print_layout(const ModelLayout& layout, const std::string& indent) {
+  auto print = [&](const char* what, const VariableSpec& v) {
+    std::cout << indent << what << " " << v.name << " [";
+    for (std::size_t i = 0; i < v.axes.size(); ++i) std::cout << (i ? ", " : "") << v.axes[i];
+    std::cout << "]";
+    if (v.display.view != ViewKind::Auto) std::cout << " (" << to_string(v.display.view) << ")";
+    std::cout << (v.description.empty() ? "" : ": " + v.description) << "\n";
+  };
+  for (auto& v : layout.state) print("state", v);
+  for (auto& v : layout.derived) print("derived", v);
+}
+
 int cmd_info(const std::vector<std::string>& args) {
   std::vector<std::string> plugin_dirs;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -223,6 +236,7 @@ int cmd_info(const std::vector<std::string>& args) {
   for (auto& m : Registry::global().all()) {
     std::cout << "  " << m.kind << " (" << m.origin << "): " << m.description << "\n";
     print_specs(m.params, "    ");
+    print_layout(m.layout, "    ");
   }
   std::cout << "\nprojections ([[projection]] from, to, kind, name):\n  sparse:\n";
   print_specs(sparse_projection_specs(), "    ");

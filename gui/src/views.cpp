@@ -355,9 +355,11 @@ void ActivityHeatmapView::setNetwork(const NetworkDesc* net) {
       entries_.push_back({static_cast<int>(i), "state"});
       pop_->addItem(QString::fromStdString(net->populations[i].name));
     }
+    // (The traces view lists states only: until it lists more, trace variables are here too.)
     for (std::size_t i = 0; i < net->populations.size(); ++i)
       for (auto& v : net->populations[i].variables)
-        if (view_of(net->populations[i], v) == ViewKind::Heatmap) {
+        if (const ViewKind k = view_of(net->populations[i], v);
+            k == ViewKind::Heatmap || k == ViewKind::Trace) {
           entries_.push_back({static_cast<int>(i), v.name});
           pop_->addItem(QString::fromStdString(net->populations[i].name + " · " + v.name));
         }
