@@ -15,57 +15,50 @@ namespace ransim {
 
 const std::vector<ParamSpec>& simulation_specs() {
   static const std::vector<ParamSpec> s = {
-      {"integrator", ParamType::String, std::string("euler"), "", "ODE integrator", 0, 0, false,
-       {"euler", "rk4", "dopri5"}},
-      {"dt", ParamType::Real, 1.0, "s", "fixed step (euler, rk4); first trial step (dopri5)", 0, kInf, true},
-      {"token_period", ParamType::Real, 1.0, "s", "time each input sample is held", 0, kInf, true},
-      {"abs_tol", ParamType::Real, 1e-8, "1", "dopri5 absolute tolerance", 0, 1, true},
-      {"rel_tol", ParamType::Real, 1e-8, "1", "dopri5 relative tolerance", 0, 1, true},
-      {"lanes", ParamType::Integer, std::int64_t{1}, "1", "independent sequences run in lockstep", 1, 1e6},
-      {"threads", ParamType::Integer, std::int64_t{1}, "1", "worker threads (0: all cores)", 0, 1024},
+      param::choice("integrator", {"euler", "rk4", "dopri5"}).describe("ODE integrator"),
+      param::real("dt").unit("s").greater_than(0).defaults_to(1.0).describe("fixed step (euler, rk4); first trial step (dopri5)"),
+      param::real("token_period").unit("s").greater_than(0).defaults_to(1.0).describe("time each input sample is held"),
+      param::real("abs_tol").greater_than(0).at_most(1).defaults_to(1e-8).describe("dopri5 absolute tolerance"),
+      param::real("rel_tol").greater_than(0).at_most(1).defaults_to(1e-8).describe("dopri5 relative tolerance"),
+      param::integer("lanes").range(1, 1e6).defaults_to(1).describe("independent sequences run in lockstep"),
+      param::integer("threads").range(0, 1024).defaults_to(1).describe("worker threads (0: all cores)"),
   };
   return s;
 }
 
 const std::vector<ParamSpec>& readout_specs() {
   static const std::vector<ParamSpec> s = {
-      {"ridge", ParamType::Real, 1e-8, "1", "ridge penalty lambda (the bias is not penalised)", 0, kInf},
-      {"include_input", ParamType::Boolean, false, "", "append the input to the features"},
+      param::real("ridge").at_least(0).defaults_to(1e-8).describe("ridge penalty lambda (the bias is not penalised)"),
+      param::boolean("include_input").describe("append the input to the features"),
   };
   return s;
 }
 
 const std::vector<ParamSpec>& record_specs() {
   static const std::vector<ParamSpec> s = {
-      {"file", ParamType::String, std::string(""), "", "HDF5 file to write (--out overrides; empty: none)"},
-      {"flush_interval", ParamType::Real, 2.0, "s", "wall time between flushes to disk", 0, kInf, true},
-      {"compression", ParamType::Integer, std::int64_t{4}, "1", "gzip level (0: none)", 0, 9},
+      param::string("file").describe("HDF5 file to write (--out overrides; empty: none)"),
+      param::real("flush_interval").unit("s").greater_than(0).defaults_to(2.0).describe("wall time between flushes to disk"),
+      param::integer("compression").range(0, 9).defaults_to(4).describe("gzip level (0: none)"),
   };
   return s;
 }
 
 const std::vector<ParamSpec>& sparse_projection_specs() {
   static const std::vector<ParamSpec> s = {
-      {"density", ParamType::Real, 0.1, "1", "probability of each connection", 0, 1, true},
-      {"fan_in", ParamType::Integer, std::int64_t{0}, "1", "exact inputs per target (0: use density)", 0, 1e9},
-      {"distribution", ParamType::String, std::string("normal"), "", "weight distribution before "
-       "scaling: normal N(0,1), uniform U(-1,1), bernoulli +-1", 0, 0, false, {"normal", "uniform", "bernoulli"}},
-      {"spectral_radius", ParamType::Real, 0.0, "1", "rescale a recurrent matrix to this spectral "
-       "radius (0: no rescaling)", 0, kInf},
-      {"scale", ParamType::Real, 1.0, "1", "multiplies all weights (input scaling)"},
-      {"precision", ParamType::String, std::string("double"), "", "arithmetic of the product: "
-       "single rounds the weights (once) and the source values (every step) to float32 and sums "
-       "in float32, about 2x faster with many lanes", 0, 0, false, {"double", "single"}},
+      param::real("density").greater_than(0).at_most(1).defaults_to(0.1).describe("probability of each connection"),
+      param::integer("fan_in").range(0, 1e9).describe("exact inputs per target (0: use density)"),
+      param::choice("distribution", {"normal", "uniform", "bernoulli"}).describe("weight distribution before scaling: normal N(0,1), uniform U(-1,1), bernoulli +-1"),
+      param::real("spectral_radius").at_least(0).describe("rescale a recurrent matrix to this spectral radius (0: no rescaling)"),
+      param::real("scale").defaults_to(1.0).describe("multiplies all weights (input scaling)"),
+      param::choice("precision", {"double", "single"}).describe("arithmetic of the product: single rounds the weights (once) and the source values (every step) to float32 and sums in float32, about 2x faster with many lanes"),
   };
   return s;
 }
 
 const std::vector<ParamSpec>& identity_projection_specs() {
   static const std::vector<ParamSpec> s = {
-      {"scale", ParamType::Real, 1.0, "1", "gain of every routed value"},
-      {"map", ParamType::String, std::string("random"), "", "random: each slot draws one source value "
-       "at random; ordered: slot i receives source value i (sources concatenated, wrapping around)",
-       0, 0, false, {"random", "ordered"}},
+      param::real("scale").defaults_to(1.0).describe("gain of every routed value"),
+      param::choice("map", {"random", "ordered"}).describe("random: each slot draws one source value at random; ordered: slot i receives source value i (sources concatenated, wrapping around)"),
   };
   return s;
 }

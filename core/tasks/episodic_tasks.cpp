@@ -14,8 +14,8 @@ namespace {
 
 std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
   return {
-      {"train", ParamType::Integer, train, "episodes", "episodes the readout is fitted on", 1, 1e9},
-      {"test", ParamType::Integer, test, "episodes", "episodes it is evaluated on", 1, 1e9},
+      param::integer("train").unit("episodes").range(1, 1e9).defaults_to(train).describe("episodes the readout is fitted on"),
+      param::integer("test").unit("episodes").range(1, 1e9).defaults_to(test).describe("episodes it is evaluated on"),
   };
 }
 
@@ -215,29 +215,24 @@ std::vector<TaskInfo> episode_tasks() {
   fm.kind = "fashion_mnist";
   fm.description = "sequential Fashion-MNIST classification, row by row or pixel by pixel";
   fm.params = {
-      {"mode", ParamType::String, std::string("rows"), "", "rows: 28 tokens of 28 pixels; pixels: 784 tokens of 1",
-       0, 0, false, {"rows", "pixels"}},
-      {"snapshots", ParamType::Integer, std::int64_t{1}, "tokens", "K states, after evenly spaced tokens ending "
-       "with the last, concatenated into the readout's features", 1, 1e4},
-      {"data_dir", ParamType::String, std::string("/usr/share/datasets/fashion-mnist"), "", "directory with the "
-       "IDX files (gzip or plain): train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-*"},
+      param::choice("mode", {"rows", "pixels"}).describe("rows: 28 tokens of 28 pixels; pixels: 784 tokens of 1"),
+      param::integer("snapshots").unit("tokens").range(1, 1e4).defaults_to(1).describe("K states, after evenly spaced tokens ending with the last, concatenated into the readout's features"),
+      param::string("data_dir").defaults_to("/usr/share/datasets/fashion-mnist").describe("directory with the IDX files (gzip or plain): train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-*"),
   };
   for (auto& s : episode_specs(60000, 10000)) fm.params.push_back(s);
   fm.create_episodes = [](const Params& p) { return std::make_unique<FashionMnistTask>(p); };
 
   auto symbol_specs = [](std::int64_t symbols) {
     return std::vector<ParamSpec>{
-        {"alphabet", ParamType::Integer, std::int64_t{8}, "symbols", "alphabet size M (one-hot, plus blank and go "
-         "channels)", 2, 1e4},
-        {"symbols", ParamType::Integer, symbols, "tokens", "symbols to remember and reproduce", 1, 1e4},
+        param::integer("alphabet").unit("symbols").range(2, 1e4).defaults_to(8).describe("alphabet size M (one-hot, plus blank and go channels)"),
+        param::integer("symbols").unit("tokens").range(1, 1e4).defaults_to(symbols).describe("symbols to remember and reproduce"),
     };
   };
   TaskInfo copy;
   copy.kind = "copy";
   copy.description = "copy: reproduce L symbols after a delay and a go marker";
   copy.params = symbol_specs(5);
-  copy.params.push_back({"delay", ParamType::Integer, std::int64_t{10}, "tokens", "blanks between the symbols and "
-                         "the go marker", 0, 1e5});
+  copy.params.push_back(param::integer("delay").unit("tokens").range(0, 1e5).defaults_to(10).describe("blanks between the symbols and the go marker"));
   for (auto& s : episode_specs(2000, 500)) copy.params.push_back(s);
   copy.create_episodes = [](const Params& p) { return std::make_unique<CopyTask>(p); };
 
@@ -245,8 +240,7 @@ std::vector<TaskInfo> episode_tasks() {
   sel.kind = "selective_copy";
   sel.description = "selective copy: reproduce L symbols scattered among blanks, in order";
   sel.params = symbol_specs(4);
-  sel.params.push_back({"span", ParamType::Integer, std::int64_t{16}, "tokens", "tokens over which the symbols "
-                        "are scattered", 1, 1e5});
+  sel.params.push_back(param::integer("span").unit("tokens").range(1, 1e5).defaults_to(16).describe("tokens over which the symbols are scattered"));
   for (auto& s : episode_specs(2000, 500)) sel.params.push_back(s);
   sel.create_episodes = [](const Params& p) { return std::make_unique<SelectiveCopyTask>(p); };
 
@@ -254,9 +248,9 @@ std::vector<TaskInfo> episode_tasks() {
   icl.kind = "in_context_regression";
   icl.description = "in-context linear regression: N pairs (x, w.x), then predict w.x_q (w new per episode)";
   icl.params = {
-      {"dim", ParamType::Integer, std::int64_t{4}, "1", "dimension d of x", 1, 1e4},
-      {"context", ParamType::Integer, std::int64_t{16}, "tokens", "context pairs N before the query", 1, 1e5},
-      {"noise", ParamType::Real, 0.0, "1", "std of the noise on the context targets", 0, kInf},
+      param::integer("dim").range(1, 1e4).defaults_to(4).describe("dimension d of x"),
+      param::integer("context").unit("tokens").range(1, 1e5).defaults_to(16).describe("context pairs N before the query"),
+      param::real("noise").at_least(0).describe("std of the noise on the context targets"),
   };
   for (auto& s : episode_specs(4000, 1000)) icl.params.push_back(s);
   icl.create_episodes = [](const Params& p) { return std::make_unique<InContextRegressionTask>(p); };

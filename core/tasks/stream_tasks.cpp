@@ -94,9 +94,9 @@ namespace {
 
 std::vector<ParamSpec> protocol_specs(std::int64_t warmup, std::int64_t train, std::int64_t test) {
   return {
-      {"warmup", ParamType::Integer, warmup, "tokens", "initial tokens discarded", 0, 1e9},
-      {"train", ParamType::Integer, train, "tokens", "tokens used to fit the readout", 1, 1e9},
-      {"test", ParamType::Integer, test, "tokens", "tokens used to evaluate", 1, 1e9},
+      param::integer("warmup").unit("tokens").range(0, 1e9).defaults_to(warmup).describe("initial tokens discarded"),
+      param::integer("train").unit("tokens").range(1, 1e9).defaults_to(train).describe("tokens used to fit the readout"),
+      param::integer("test").unit("tokens").range(1, 1e9).defaults_to(test).describe("tokens used to evaluate"),
   };
 }
 
@@ -112,10 +112,8 @@ Protocol read_protocol(const Params& p) {
 // mode needs to be 1 (the readout's output becomes the next input).
 std::vector<ParamSpec> forecast_specs() {
   return {
-      {"mode", ParamType::String, std::string("one_step"), "", "one_step: teacher-forced prediction "
-       "`horizon` samples ahead; free_run: the readout's output is fed back as the input over the test",
-       0, 0, false, {"one_step", "free_run"}},
-      {"horizon", ParamType::Integer, std::int64_t{1}, "samples", "prediction horizon", 1, 1e6},
+      param::choice("mode", {"one_step", "free_run"}).describe("one_step: teacher-forced prediction `horizon` samples ahead; free_run: the readout's output is fed back as the input over the test"),
+      param::integer("horizon").unit("samples").range(1, 1e6).defaults_to(1).describe("prediction horizon"),
   };
 }
 
@@ -357,17 +355,15 @@ std::vector<TaskInfo> make_tasks() {
   mg.description = "Mackey-Glass time series prediction (delay equation, tau = 17 chaotic)";
   mg.params = forecast_specs();
   mg.params.insert(mg.params.end(), {
-      {"tau", ParamType::Real, 17.0, "time", "delay", 0, kInf, true},
-      {"beta", ParamType::Real, 0.2, "1/time", "production rate", 0, kInf},
-      {"gamma", ParamType::Real, 0.1, "1/time", "decay rate", 0, kInf},
-      {"n", ParamType::Real, 10.0, "1", "nonlinearity exponent", 0, 100},
-      {"step", ParamType::Real, 0.1, "time", "RK4 integration step h (tau / h whole)", 0, 10, true},
-      {"sample_every", ParamType::Real, 1.0, "time", "time between samples", 0, kInf, true},
-      {"x0", ParamType::Real, 1.2, "1", "constant initial history", 0, kInf},
-      {"transient", ParamType::Real, 500.0, "time", "time discarded before sampling", 0, kInf},
-      {"normalize", ParamType::String, std::string("minmax"), "", "minmax: to [-1, 1] by the "
-       "series' min and max; zscore: zero mean, unit std; tanh: tanh(x - 1); none", 0, 0, false,
-       {"minmax", "zscore", "tanh", "none"}},
+      param::real("tau").unit("time").greater_than(0).defaults_to(17.0).describe("delay"),
+      param::real("beta").unit("1/time").at_least(0).defaults_to(0.2).describe("production rate"),
+      param::real("gamma").unit("1/time").at_least(0).defaults_to(0.1).describe("decay rate"),
+      param::real("n").range(0, 100).defaults_to(10.0).describe("nonlinearity exponent"),
+      param::real("step").unit("time").greater_than(0).at_most(10).defaults_to(0.1).describe("RK4 integration step h (tau / h whole)"),
+      param::real("sample_every").unit("time").greater_than(0).defaults_to(1.0).describe("time between samples"),
+      param::real("x0").at_least(0).defaults_to(1.2).describe("constant initial history"),
+      param::real("transient").unit("time").at_least(0).defaults_to(500.0).describe("time discarded before sampling"),
+      param::choice("normalize", {"minmax", "zscore", "tanh", "none"}).describe("minmax: to [-1, 1] by the series' min and max; zscore: zero mean, unit std; tanh: tanh(x - 1); none"),
   });
   for (auto& s : protocol_specs(100, 2000, 2000)) mg.params.push_back(s);
   mg.create = [](const Params& p) { return std::make_unique<MackeyGlassTask>(p); };
@@ -381,11 +377,10 @@ std::vector<TaskInfo> make_tasks() {
   rs.kind = "random_sequence";
   rs.description = "random input sequence, no target and no readout (for [[compare]] scenarios)";
   rs.params = {
-      {"dim", ParamType::Integer, std::int64_t{1}, "1", "input dimensions", 1, 1e6},
-      {"steps", ParamType::Integer, std::int64_t{100}, "tokens", "sequence length", 1, 1e9},
-      {"distribution", ParamType::String, std::string("normal"), "", "normal N(0, 1) or uniform U(-1, 1), "
-       "times scale", 0, 0, false, {"normal", "uniform"}},
-      {"scale", ParamType::Real, 1.0, "1", "multiplies every input value", 0, kInf},
+      param::integer("dim").range(1, 1e6).defaults_to(1).describe("input dimensions"),
+      param::integer("steps").unit("tokens").range(1, 1e9).defaults_to(100).describe("sequence length"),
+      param::choice("distribution", {"normal", "uniform"}).describe("normal N(0, 1) or uniform U(-1, 1), times scale"),
+      param::real("scale").at_least(0).defaults_to(1.0).describe("multiplies every input value"),
   };
   rs.create = [](const Params& p) { return std::make_unique<RandomSequenceTask>(p); };
 
@@ -394,12 +389,12 @@ std::vector<TaskInfo> make_tasks() {
   lz.description = "Lorenz-63 forecasting of (x, y, z), one-step or free-running";
   lz.params = forecast_specs();
   lz.params.insert(lz.params.end(), {
-      {"sigma", ParamType::Real, 10.0, "1/time", "Prandtl number", 0, kInf},
-      {"rho", ParamType::Real, 28.0, "1", "Rayleigh number", 0, kInf},
-      {"beta", ParamType::Real, 8.0 / 3.0, "1", "geometric factor", 0, kInf},
-      {"step", ParamType::Real, 0.01, "time", "RK4 integration step", 0, 1, true},
-      {"sample_every", ParamType::Real, 0.02, "time", "time between samples (a whole number of steps)", 0, kInf, true},
-      {"transient", ParamType::Real, 10.0, "time", "time discarded before sampling", 0, kInf},
+      param::real("sigma").unit("1/time").at_least(0).defaults_to(10.0).describe("Prandtl number"),
+      param::real("rho").at_least(0).defaults_to(28.0).describe("Rayleigh number"),
+      param::real("beta").at_least(0).defaults_to(8.0 / 3.0).describe("geometric factor"),
+      param::real("step").unit("time").greater_than(0).at_most(1).defaults_to(0.01).describe("RK4 integration step"),
+      param::real("sample_every").unit("time").greater_than(0).defaults_to(0.02).describe("time between samples (a whole number of steps)"),
+      param::real("transient").unit("time").at_least(0).defaults_to(10.0).describe("time discarded before sampling"),
   });
   for (auto& s : protocol_specs(100, 2000, 1000)) lz.params.push_back(s);
   lz.create = [](const Params& p) { return std::make_unique<LorenzTask>(p); };
@@ -408,9 +403,8 @@ std::vector<TaskInfo> make_tasks() {
   mc.kind = "memory_capacity";
   mc.description = "linear memory capacity: recall u[k - d] for d = 1..max_delay (Jaeger 2001)";
   mc.params = {
-      {"max_delay", ParamType::Integer, std::int64_t{0}, "tokens", "largest delay D (0: twice the network's "
-       "state variables per lane)", 0, 1e5},
-      {"amplitude", ParamType::Real, 0.5, "1", "input u ~ U(-amplitude, amplitude)", 0, kInf, true},
+      param::integer("max_delay").unit("tokens").range(0, 1e5).describe("largest delay D (0: twice the network's state variables per lane)"),
+      param::real("amplitude").greater_than(0).defaults_to(0.5).describe("input u ~ U(-amplitude, amplitude)"),
   };
   for (auto& s : protocol_specs(200, 2000, 1000)) mc.params.push_back(s);
   mc.create = [](const Params& p) { return std::make_unique<MemoryCapacityTask>(p); };
@@ -419,8 +413,8 @@ std::vector<TaskInfo> make_tasks() {
   dr.kind = "delayed_recall";
   dr.description = "postcasting: output the one-hot symbol seen `delay` tokens earlier";
   dr.params = {
-      {"alphabet", ParamType::Integer, std::int64_t{8}, "symbols", "alphabet size M (one-hot input)", 2, 1e4},
-      {"delay", ParamType::Integer, std::int64_t{5}, "tokens", "how far back to recall", 0, 1e5},
+      param::integer("alphabet").unit("symbols").range(2, 1e4).defaults_to(8).describe("alphabet size M (one-hot input)"),
+      param::integer("delay").unit("tokens").range(0, 1e5).defaults_to(5).describe("how far back to recall"),
   };
   for (auto& s : protocol_specs(100, 2000, 1000)) dr.params.push_back(s);
   dr.create = [](const Params& p) { return std::make_unique<DelayedRecallTask>(p); };

@@ -9,6 +9,7 @@
 //   phi = tanh(r),    tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
+#include "common/declared_variables.hpp"
 #include "common/attention.hpp"
 #include "common/key_value_memory.hpp"
 #include "common/param_specs.hpp"
@@ -123,6 +124,8 @@ void register_models(Registry& r) {
     if (p.name == "shared_weights")
       p.description = "one set of attention matrices (W_q, W_k, W_v, W_o) for the whole population "
                       "instead of one per unit (the memory store: shared_store)";
+  info.colour = attn::kCortexColour;
+  info.layout = {.state = {attn::unit_state()}, .derived = {attn::attention_map(), attn::memory_map()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<AttentionBlock>(c); };
   r.add(std::move(info));
 }

@@ -9,6 +9,7 @@
 //   tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
+#include "common/declared_variables.hpp"
 #include "common/attention.hpp"
 #include "common/param_specs.hpp"
 #include "common/presynaptic.hpp"
@@ -128,12 +129,10 @@ void register_models(Registry& r) {
       "memory of the last c token samples of the input (or the states of k presynaptic units), "
       "tau dh/dt = -h + phi";
   info.params = attn::concat(attn::unit_specs(), attn::attention_specs());
-  info.params.push_back({"context_mode", ParamType::String, std::string("time"), "",
-                         "keys and values from the last c token samples of the unit's input (time) or "
-                         "from the current states of k presynaptic units plus the unit's own input (units)",
-                         0, 0, false, {"time", "units"}});
-  info.params.push_back({"k", ParamType::Integer, std::int64_t{4}, "1",
-                         "presynaptic units per unit in context_mode \"units\" (<= units)", 1, 1e7});
+  info.params.push_back(param::choice("context_mode", {"time", "units"}).describe("keys and values from the last c token samples of the unit's input (time) or from the current states of k presynaptic units plus the unit's own input (units)"));
+  info.params.push_back(param::integer("k").range(1, 1e7).defaults_to(4).describe("presynaptic units per unit in context_mode \"units\" (<= units)"));
+  info.colour = attn::kCortexColour;
+  info.layout = {.state = {attn::unit_state()}, .derived = {attn::attention_map()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<CortexQkv>(c); };
   r.add(std::move(info));
 }

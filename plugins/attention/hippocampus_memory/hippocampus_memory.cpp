@@ -6,6 +6,7 @@
 //   phi = tanh(sum_s m_s v_s),   tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
+#include "common/declared_variables.hpp"
 #include "common/key_value_memory.hpp"
 #include "common/param_specs.hpp"
 #include "common/unit_population.hpp"
@@ -73,6 +74,8 @@ void register_models(Registry& r) {
   for (auto& p : info.params)
     if (p.name == "shared_weights")
       p.description = "same as shared_store (the store is shared when either is true)";
+  info.colour = attn::kHippocampusColour;
+  info.layout = {.state = {attn::unit_state()}, .derived = {attn::memory_map()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<HippocampusMemory>(c); };
   r.add(std::move(info));
 }

@@ -163,12 +163,9 @@ void register_models(Registry& r) {
       "(lse, o): o <- o + e^{s - lse'} (v - o), in token time or continuous time";
   info.params = cm::query_specs();
   info.params.insert(info.params.begin() + 2,
-                     {"form", ParamType::String, std::string("token"), "",
-                      "token: the discrete recurrence, exact under every integrator; continuous: "
-                      "d lse/dt = r - gamma, do/dt = r (v - o), r = e^{s - lse} / (T phi(gamma T)), "
-                      "phi(x) = (1 - e^{-x}) / x (r = e^{s - lse} / T without forgetting); for rk4 "
-                      "and dopri5",
-                      0, 0, false, {"token", "continuous"}});
+                     param::choice("form", {"token", "continuous"}).describe("token: the discrete recurrence, exact under every integrator; continuous: d lse/dt = r - gamma, do/dt = r (v - o), r = e^{s - lse} / (T phi(gamma T)), phi(x) = (1 - e^{-x}) / x (r = e^{s - lse} / T without forgetting); for rk4 and dopri5"));
+  info.layout.derived = {{.name = "gate", .display = {.view = ViewKind::Heatmap}},
+                         {.name = "lse", .display = {.view = ViewKind::Hidden}}};
   info.create = [](const PopulationContext& c) { return std::make_unique<Aaren>(c); };
   r.add(std::move(info));
 }

@@ -51,26 +51,19 @@ namespace ransim::companion {
 
 inline std::vector<ParamSpec> weight_file_specs(const std::string& datasets) {
   return {
-      {"weights_file", ParamType::String, std::string(""), "",
-       "HDF5 file with the weights (" + datasets + "); empty: random weights"},
-      {"weights_group", ParamType::String, std::string("/"), "",
-       "group of weights_file holding the datasets, e.g. /network/populations/NAME to reuse the "
-       "weights of a ransim recording"},
+      param::string("weights_file").describe("HDF5 file with the weights (" + datasets + "); empty: random weights"),
+      param::string("weights_group").defaults_to("/").describe("group of weights_file holding the datasets, e.g. /network/populations/NAME to reuse the weights of a ransim recording"),
   };
 }
 
 // aaren and softmax_attention: U units, one query each, over (key, value) streams.
 inline std::vector<ParamSpec> query_specs() {
   std::vector<ParamSpec> s = {
-      {"units", ParamType::Integer, std::int64_t{4}, "1", "number of units U (one query each)", 1, 1e7},
-      {"dim", ParamType::Integer, std::int64_t{4}, "1",
-       "key and value dimension d; unit u reads 2d input slots: key (first d), value (last d)", 1, 4096},
-      {"query_scale", ParamType::Real, 1.0, "1", "random queries q_u ~ N(0, 1/d) * query_scale", 0, kInf},
-      {"query_stream", ParamType::String, std::string("query"), "",
-       "random queries are drawn from the stream \"query.<query_stream>\" of the scenario seed: "
-       "populations with the same stream, units and dim have the same queries"},
-      {"forget", ParamType::Real, 0.0, "1/s",
-       "forgetting rate gamma: token i's score counts as s_i - gamma (age of token i)", 0, kInf},
+      param::integer("units").range(1, 1e7).defaults_to(4).describe("number of units U (one query each)"),
+      param::integer("dim").range(1, 4096).defaults_to(4).describe("key and value dimension d; unit u reads 2d input slots: key (first d), value (last d)"),
+      param::real("query_scale").at_least(0).defaults_to(1.0).describe("random queries q_u ~ N(0, 1/d) * query_scale"),
+      param::string("query_stream").defaults_to("query").describe("random queries are drawn from the stream \"query.<query_stream>\" of the scenario seed: populations with the same stream, units and dim have the same queries"),
+      param::real("forget").unit("1/s").at_least(0).describe("forgetting rate gamma: token i's score counts as s_i - gamma (age of token i)"),
   };
   for (auto& w : weight_file_specs("dataset \"queries\" [U, d]")) s.push_back(w);
   return s;
@@ -79,13 +72,11 @@ inline std::vector<ParamSpec> query_specs() {
 // gated_linear and linear_attention: W_Q, W_K, W_V (d x d).
 inline std::vector<ParamSpec> lsa_specs() {
   std::vector<ParamSpec> s = {
-      {"dim", ParamType::Integer, std::int64_t{3}, "1", "token dimension d (input slots)", 1, 256},
-      {"wq_scale", ParamType::Real, 1.0, "1", "W_Q entries ~ N(0, wq_scale^2 / d)", 0, kInf},
-      {"wk_scale", ParamType::Real, 1.0, "1", "W_K entries ~ N(0, wk_scale^2 / d)", 0, kInf},
-      {"wv_scale", ParamType::Real, 1.0, "1", "W_V entries ~ N(0, wv_scale^2 / d)", 0, kInf},
-      {"weights_stream", ParamType::String, std::string("lsa"), "",
-       "W_Q, W_K, W_V are drawn from the stream \"lsa.<weights_stream>\" of the scenario seed: "
-       "populations with the same stream, dim and scales have the same matrices"},
+      param::integer("dim").range(1, 256).defaults_to(3).describe("token dimension d (input slots)"),
+      param::real("wq_scale").at_least(0).defaults_to(1.0).describe("W_Q entries ~ N(0, wq_scale^2 / d)"),
+      param::real("wk_scale").at_least(0).defaults_to(1.0).describe("W_K entries ~ N(0, wk_scale^2 / d)"),
+      param::real("wv_scale").at_least(0).defaults_to(1.0).describe("W_V entries ~ N(0, wv_scale^2 / d)"),
+      param::string("weights_stream").defaults_to("lsa").describe("W_Q, W_K, W_V are drawn from the stream \"lsa.<weights_stream>\" of the scenario seed: populations with the same stream, dim and scales have the same matrices"),
   };
   for (auto& w : weight_file_specs("datasets W_Q, W_K, W_V [d, d]")) s.push_back(w);
   return s;

@@ -104,11 +104,7 @@ void register_models(Registry& r) {
       p.description += " (<= 32: the construction matrices are dense, G_out is d^2 x (d^2 + d))";
     }
   info.params.insert(info.params.begin() + 1,
-                     {"form", ParamType::String, std::string("full"), "",
-                      "full: d^2 memory neurons (lambda = 1) storing sum_s v_s k_s^T, plus d query "
-                      "neurons (lambda = 0); compressed: d(d+1)/2 memory neurons storing the symmetric "
-                      "sum_s x_s x_s^T, plus d query neurons",
-                      0, 0, false, {"full", "compressed"}});
+                     param::choice("form", {"full", "compressed"}).describe("full: d^2 memory neurons (lambda = 1) storing sum_s v_s k_s^T, plus d query neurons (lambda = 0); compressed: d(d+1)/2 memory neurons storing the symmetric sum_s x_s x_s^T, plus d query neurons"));
   info.create = [](const PopulationContext& c) { return std::make_unique<GatedLinearRnn>(c); };
   r.add(std::move(info));
 }
