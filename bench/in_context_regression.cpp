@@ -4,7 +4,7 @@
 //
 //   zero            predict 0; E[y_q^2] = d
 //   GD, eta*        one GD step from w = 0: eta* sum_i y_i x_i.x_q, eta* = 1 / (N + d + 1)
-//                   (tests/test_in_context.cpp derives it); loss d (d + 1) / (N + d + 1)
+//                   (tests/tasks/test_in_context.cpp derives it); loss d (d + 1) / (N + d + 1)
 //   GD, eta fitted  the same with eta fitted by least squares on the 4000 training episodes
 //   gated RNN       the gated linear RNN built by companion::build_gated_linear from
 //                   W_K = W_Q = diag(1..1, 0), W_V = eta* e_{d+1} e_{d+1}^T (linear

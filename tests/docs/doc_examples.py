@@ -3,7 +3,8 @@
 
     doc_examples.py SOURCE_DIR RANSIM_CLI PLUGIN_DIR
 
-Markdown files: README.md, CONTRIBUTING.md, docs/*.md, plugins/**/README.md. For each fenced
+Markdown files: README.md, CONTRIBUTING.md, docs/*.md (but file-format.md, which
+test_docs_file_format.py runs), plugins/**/README.md. For each fenced
 block, by its language:
   python  run in a fresh directory. A block that opens a recording says first how it was
           made, in a comment: `# made by: ransim run scenarios/X.toml --out run.h5`; that
@@ -127,7 +128,10 @@ def main():
     usage = subprocess.run([CLI, "--help"], capture_output=True, text=True).stdout
     flags = set(re.findall(r"--[a-z][a-z-]*", usage))
     files = [os.path.join(SOURCE, f) for f in ("README.md", "CONTRIBUTING.md")]
-    files += sorted(glob.glob(os.path.join(SOURCE, "docs", "*.md")))
+    # docs_file_format (test_docs_file_format.py) runs that page's examples and checks its
+    # paths against a recording, so it is left out here: no page runs twice.
+    files += [f for f in sorted(glob.glob(os.path.join(SOURCE, "docs", "*.md")))
+              if os.path.basename(f) != "file-format.md"]
     files += sorted(glob.glob(os.path.join(SOURCE, "plugins", "**", "README.md"), recursive=True))
     for path in filter(os.path.exists, files):
         rel = os.path.relpath(path, SOURCE)

@@ -1,7 +1,7 @@
 #pragma once
 // What many test files need: the bundled plugins loaded once, temporary files, numbers
-// written back exactly into TOML, relative deviations, and the small leaky reservoir most
-// run-level tests start from.
+// written back exactly into TOML, relative deviations, a task's parameters, and the small
+// leaky reservoir most run-level tests start from.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,10 +12,13 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/plugin_loader.hpp"
+#include "ransim/params.hpp"
 #include "ransim/registry.hpp"
+#include "tasks/tasks.hpp"
 
 namespace ransim::test {
 
@@ -58,6 +61,18 @@ inline double rel_dev(const std::vector<double>& a, const std::vector<double>& b
     scale = std::max(scale, std::abs(b[i]));
   }
   return scale > 0 ? diff / scale : diff;
+}
+
+// A task's default parameters with some set.
+inline Params task_params(const std::string& kind, const std::vector<std::pair<std::string, Value>>& set) {
+  Params p = defaults(find_task(kind)->params);
+  for (auto& [k, v] : set) p.set(k, v);
+  return p;
+}
+
+// The index of the largest of n values (a one-hot symbol or class).
+inline std::size_t argmax(const double* v, std::size_t n) {
+  return static_cast<std::size_t>(std::max_element(v, v + n) - v);
 }
 
 // A leaky reservoir (recurrent spectral radius 0.9, dense input) on a stream task: the

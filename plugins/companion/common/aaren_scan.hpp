@@ -4,7 +4,7 @@
 //
 //     o_t = sum_{i<=t} e^{s_i} v_i / sum_{i<=t} e^{s_i},      t = 1..T,
 //
-// computed three ways that must agree to round-off (tests/test_companion.cpp):
+// computed three ways that must agree to round-off (tests/plugins/companion/test_companion.cpp):
 //
 //  - aaren_sequential: the running-max recurrence, O(1) state (m, u, w) per step,
 //        m' = max(m, s),  u' = u e^{m-m'} + e^{s-m'},  w' = w e^{m-m'} + v e^{s-m'},  o = w'/u';

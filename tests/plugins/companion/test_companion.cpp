@@ -3,12 +3,13 @@
 // gated linear RNN that implements linear self-attention (gated_linear, linear_attention).
 //
 // Where the expected numbers come from:
-//  - naive_softmax / naive_softmax_row: softmax attention written here from its definition,
-//    o_t = sum_{i<=t} e^{s_i - m_t} v_i / sum_{i<=t} e^{s_i - m_t}, in long double;
-//  - naive_lsa: linear self-attention from its definition, y_t = sum_{s<=t} v_s (k_s . q_t),
-//    in long double;
-//  - naive::gated (naive_gated.hpp): the gated RNN h <- lambda h + (G_in x~)(X_in x~), y = D((G_out h)(X_out h)),
-//    as plain loops over the matrices the builder returns;
+//  - naive_softmax / naive_softmax_row / naive_aaren (tests/naive/softmax_attention.hpp): softmax
+//    attention from its definition, o_t = sum_{i<=t} e^{s_i - m_t} v_i / sum_{i<=t} e^{s_i - m_t},
+//    in long double (naive_aaren with forgetting);
+//  - naive_lsa (tests/naive/linear_attention.hpp): linear self-attention from its definition,
+//    y_t = sum_{s<=t} v_s (k_s . q_t), in long double;
+//  - naive::gated (tests/naive/gated_linear.hpp): the gated RNN h <- lambda h + (G_in x~)(X_in x~),
+//    y = D((G_out h)(X_out h)), as plain loops over the matrices the builder returns;
 //  - the closed form of the continuous Aaren over one token with held input: e^{lse} grows to
 //    e^{lse - gamma T} + e^{s}, and e^{lse} o by e^{s} v;
 //  - the token form as the limit of the continuous form (dopri5 at shrinking tolerances).
@@ -17,22 +18,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <iomanip>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
-#include "../plugins/companion/common/companion_math.hpp"
-#include "naive_gated.hpp"
 #include "companion/common/aaren_scan.hpp"
+#include "companion/common/companion_math.hpp"
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
 #include "engine/network.hpp"
 #include "scenario/build_network.hpp"
-#include "models/plugin_loader.hpp"
 #include "io/recorder.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/rng.hpp"
@@ -40,6 +39,10 @@
 #include "scenario/scenario.hpp"
 #include "engine/simulator.hpp"
 #include "ransim/thread_pool.hpp"
+#include "naive/gated_linear.hpp"
+#include "naive/linear_attention.hpp"
+#include "naive/softmax_attention.hpp"
+#include "support/test_support.hpp"
 
 using namespace ransim;
 
@@ -47,97 +50,21 @@ namespace {
 
 using Vec = std::vector<double>;
 namespace cm = ransim::companion;
-
-// The plugins, loaded once into the global registry (as the CLI does).
-void load_plugins() {
-  static const bool loaded = [] {
-    PluginLoader loader;
-    loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());
-    return true;
-  }();
-  (void)loaded;
-}
-
-double rel_dev(const Vec& a, const Vec& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    if (!std::isfinite(a[i])) return INFINITY;
-    diff = std::max(diff, std::abs(a[i] - b[i]));
-    scale = std::max(scale, std::abs(b[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
+using naive::naive_aaren;
+using naive::naive_lsa;
+using naive::naive_softmax;
+using naive::naive_softmax_row;
+using naive::SoftmaxRef;
+using ransim::test::load_plugins;
+using ransim::test::num;
+using ransim::test::rel_dev;
+using ransim::test::tmp_path;  // names start with companion_, apart from other suites' files
 
 Vec randn(Rng& rng, std::size_t n, double sd = 1.0) {
   Vec v(n);
   for (auto& x : v) x = sd * normal(rng);
   return v;
 }
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << std::setprecision(17) << v;
-  return s.str();
-}
-
-std::string tmp_path(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / ("companion_" + name)).string();
-}
-
-// ---------------------------------------------------------------------------------------
-// Independent references
-// ---------------------------------------------------------------------------------------
-
-// Row t of softmax attention, in long double.
-Vec naive_softmax_row(const Vec& s, const Vec& v, std::size_t d, std::size_t t) {
-  long double m = s[0];
-  for (std::size_t i = 0; i <= t; ++i) m = std::max<long double>(m, s[i]);
-  long double den = 0;
-  std::vector<long double> num(d, 0.0L);
-  for (std::size_t i = 0; i <= t; ++i) {
-    const long double w = std::exp(static_cast<long double>(s[i]) - m);
-    den += w;
-    for (std::size_t j = 0; j < d; ++j) num[j] += w * v[i * d + j];
-  }
-  Vec o(d);
-  for (std::size_t j = 0; j < d; ++j) o[j] = static_cast<double>(num[j] / den);
-  return o;
-}
-
-Vec naive_softmax(const Vec& s, const Vec& v, std::size_t d) {
-  Vec o;
-  for (std::size_t t = 0; t < s.size(); ++t) {
-    const Vec r = naive_softmax_row(s, v, d, t);
-    o.insert(o.end(), r.begin(), r.end());
-  }
-  return o;
-}
-
-// y_t = sum_{s<=t} (W_V x_s)(W_K x_s)^T (W_Q x_t) for a sequence x (T x d, row-major).
-Vec naive_lsa(const arma::mat& WQ, const arma::mat& WK, const arma::mat& WV, const Vec& x, std::size_t d) {
-  const std::size_t T = x.size() / d;
-  auto apply = [&](const arma::mat& W, std::size_t t) {
-    std::vector<long double> r(d, 0.0L);
-    for (std::size_t i = 0; i < d; ++i)
-      for (std::size_t j = 0; j < d; ++j) r[i] += static_cast<long double>(W(i, j)) * x[t * d + j];
-    return r;
-  };
-  Vec y;
-  for (std::size_t t = 0; t < T; ++t) {
-    const auto q = apply(WQ, t);
-    std::vector<long double> acc(d, 0.0L);
-    for (std::size_t s = 0; s <= t; ++s) {
-      const auto k = apply(WK, s), v = apply(WV, s);
-      long double kq = 0;
-      for (std::size_t j = 0; j < d; ++j) kq += k[j] * q[j];
-      for (std::size_t i = 0; i < d; ++i) acc[i] += v[i] * kq;
-    }
-    for (std::size_t i = 0; i < d; ++i) y.push_back(static_cast<double>(acc[i]));
-  }
-  return y;
-}
-
 
 // ---------------------------------------------------------------------------------------
 // 1. The library: recurrence, scan and direct softmax agree
@@ -421,40 +348,6 @@ TEST(CompanionPopulations, GatedLinearIsLinearAttentionUnderRk4AndDopri5) {
   check_gated_populations("dopri5", 0.3);
 }
 
-// The naive softmax over the stream each aaren unit saw, with forgetting: after token k the
-// weight of token i is e^{s_i - gamma T (k - i)}. Returns outputs [k][lane][unit][d] and lse.
-struct SoftmaxRef {
-  Vec output, lse, gate;
-};
-SoftmaxRef naive_aaren(const arma::mat& Q, const std::vector<Vec>& inputs /* [k] lane-major */,
-                       std::size_t lanes, std::size_t U, std::size_t d, double gamma_T) {
-  SoftmaxRef r;
-  const std::size_t in = U * 2 * d;
-  for (std::size_t k = 0; k < inputs.size(); ++k)
-    for (std::size_t b = 0; b < lanes; ++b)
-      for (std::size_t u = 0; u < U; ++u) {
-        std::vector<long double> s(k + 1);
-        for (std::size_t i = 0; i <= k; ++i) {
-          long double qk = 0;
-          for (std::size_t j = 0; j < d; ++j) qk += static_cast<long double>(Q(u, j)) * inputs[i][b * in + u * 2 * d + j];
-          s[i] = qk / std::sqrt(static_cast<long double>(d)) - gamma_T * static_cast<long double>(k - i);
-        }
-        const long double m = *std::max_element(s.begin(), s.end());
-        long double den = 0;
-        std::vector<long double> num(d, 0.0L);
-        for (std::size_t i = 0; i <= k; ++i) {
-          const long double w = std::exp(s[i] - m);
-          den += w;
-          for (std::size_t j = 0; j < d; ++j) num[j] += w * inputs[i][b * in + u * 2 * d + d + j];
-        }
-        for (std::size_t j = 0; j < d; ++j) r.output.push_back(static_cast<double>(num[j] / den));
-        const long double lse = m + std::log(den);
-        r.lse.push_back(static_cast<double>(lse));
-        r.gate.push_back(static_cast<double>(std::exp(s[k] - lse)));
-      }
-  return r;
-}
-
 // The populations take T from the simulation; the argument documents the call sites.
 std::string query_population(const std::string& name, const std::string& kind, std::size_t U, std::size_t d,
                              double /*T*/, const std::string& extra = "") {
@@ -608,7 +501,7 @@ TEST(CompanionPopulations, ResetStartsAnEmptyHistory) {
 
 // Weights from HDF5: queries [U, d] and W_Q, W_K, W_V [d, d] (written here with the recorder).
 TEST(CompanionPopulations, WeightsFromAnHdf5File) {
-  const std::string file = tmp_path("weights.h5");
+  const std::string file = tmp_path("companion_weights.h5");
   Rng rng = make_rng(14, "test.weights");
   const arma::mat Q = random_matrix(rng, 3, 2, 1.0), WQ = random_matrix(rng, 2, 2, 1.0),
                   WK = random_matrix(rng, 2, 2, 1.0), WV = random_matrix(rng, 2, 2, 1.0);
@@ -643,7 +536,7 @@ TEST(CompanionPopulations, WeightsFromAnHdf5File) {
 
 TEST(CompanionScenarios, GatedRnnIsAttention) {
   load_plugins();
-  const std::string out = tmp_path("gated.h5");
+  const std::string out = tmp_path("companion_gated.h5");
   const Scenario sc = load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/gated_rnn_is_attention.toml");
   RunOptions opts;
   opts.out = out;

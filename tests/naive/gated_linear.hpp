@@ -1,11 +1,12 @@
 #pragma once
 // The gated linear RNN h <- lambda h + (G_in x~)(X_in x~), x~ = [x; 1], with output
 // y = D((G_out h)(X_out h)), as plain loops over the builder's matrices: the independent
-// reference for the companion and in-context tests.
+// reference for the gated_linear builder (tests/plugins/companion/test_companion.cpp) and for
+// in-context regression (tests/tasks/test_in_context.cpp).
 #include <cstddef>
 #include <vector>
 
-#include "../plugins/companion/common/companion_math.hpp"
+#include "companion/common/companion_math.hpp"
 
 namespace naive {
 

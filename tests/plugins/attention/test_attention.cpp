@@ -2,7 +2,8 @@
 // (plugins/*/README.md), and read_hdf5_array, which loads their weights.
 //
 // Where the expected numbers come from:
-//  - NAIVE: an independent implementation written below with plain loops over std::vector,
+//  - NAIVE: an independent implementation with plain loops over std::vector
+//    (tests/naive/attention_units.hpp),
 //    straight from the README equations (q = W_q z, K = Z W_k^T, V = Z W_v^T, softmax,
 //    W_o V^T a, the memory sum), with its own working-memory bookkeeping (a list of every tick
 //    sample), its own drive (dense copies of the projections' weights) and its own Euler and
@@ -20,7 +21,6 @@
 #include <cstdio>
 #include <fstream>
 #include <filesystem>
-#include <iomanip>
 #include <limits>
 #include <memory>
 #include <random>
@@ -34,12 +34,13 @@
 #include "ransim/hdf5_read.hpp"
 #include "engine/network.hpp"
 #include "scenario/build_network.hpp"
-#include "models/plugin_loader.hpp"
 #include "io/recorder.hpp"
 #include "ransim/registry.hpp"
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
 #include "engine/simulator.hpp"
+#include "naive/attention_units.hpp"
+#include "support/test_support.hpp"
 
 using namespace ransim;
 
@@ -48,25 +49,17 @@ namespace {
 using Vec = std::vector<double>;
 using Mat = std::vector<Vec>;  // row-major: Mat[i][j]
 
-// The plugins, loaded once into the global registry (as the CLI does).
-void load_plugins() {
-  static const bool loaded = [] {
-    PluginLoader loader;
-    loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());
-    return true;
-  }();
-  (void)loaded;
-}
-
-std::string tmp_path(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / ("attn_" + name)).string();
-}
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << std::setprecision(17) << v;
-  return s.str();
-}
+using naive::naive_attention;
+using naive::naive_dhdt;
+using naive::naive_memory;
+using naive::NaiveLane;
+using naive::RefModel;
+using naive::RefNet;
+using naive::slice;
+using naive::UnitOut;
+using ransim::test::load_plugins;
+using ransim::test::num;
+using ransim::test::tmp_path;  // names start with attn_, apart from other suites' files
 
 // ---------------------------------------------------------------------------------------
 // Scenarios
@@ -153,35 +146,8 @@ std::vector<Vec> make_inputs(std::size_t tokens, std::size_t input_size, std::si
 }
 
 // ---------------------------------------------------------------------------------------
-// NAIVE reference: plain loops, straight from the README equations
+// NAIVE reference (tests/naive/attention_units.hpp), fed with the plugins' own weights
 // ---------------------------------------------------------------------------------------
-
-Vec matvec(const Mat& w, const Vec& x) {
-  Vec y(w.size(), 0.0);
-  for (std::size_t i = 0; i < w.size(); ++i)
-    for (std::size_t j = 0; j < x.size(); ++j) y[i] += w[i][j] * x[j];
-  return y;
-}
-
-double dot(const Vec& a, const Vec& b) {
-  double s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
-}
-
-Vec softmax(const Vec& s) {
-  double m = s[0];
-  for (double v : s) m = std::max(m, v);
-  Vec e(s.size());
-  double sum = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) sum += (e[i] = std::exp(s[i] - m));
-  for (auto& v : e) v /= sum;
-  return e;
-}
-
-Vec slice(const Vec& v, std::size_t first, std::size_t n) {
-  return Vec(v.begin() + static_cast<std::ptrdiff_t>(first), v.begin() + static_cast<std::ptrdiff_t>(first + n));
-}
 
 // Rows [block*rows, (block+1)*rows) of a recorded [blocks*rows, cols] weight.
 Mat block_of(const arma::mat& w, std::size_t block, std::size_t rows) {
@@ -190,21 +156,6 @@ Mat block_of(const arma::mat& w, std::size_t block, std::size_t rows) {
     for (std::size_t j = 0; j < w.n_cols; ++j) m[i][j] = w(block * rows + i, j);
   return m;
 }
-
-struct RefModel {
-  std::string kind;
-  std::size_t U = 0, D = 0, c = 1, k = 0, S = 0;
-  double tau = 1, temperature = 1;
-  bool units_mode = false;
-  std::string activation;
-  std::vector<Mat> Wq, Wk, Wv, Wo, Km, Vm;  // per unit (shared ones repeated)
-  std::vector<Vec> bm;
-  std::vector<std::vector<std::size_t>> pre;
-
-  bool attention() const { return kind != "hippocampus_memory"; }
-  bool memory() const { return kind != "cortex_qkv"; }
-  std::size_t att_rows() const { return units_mode ? k + 1 : c; }
-};
 
 RefModel reference(const Population& p, const std::string& kind, const Params& params) {
   RefModel m;
@@ -247,99 +198,6 @@ RefModel reference(const Population& p, const std::string& kind, const Params& p
   return m;
 }
 
-struct UnitOut {
-  Vec phi, attention, memory;
-};
-
-// Attention of unit u: query from z, keys/values from the rows Z (oldest first).
-Vec naive_attention(const RefModel& m, std::size_t u, const Vec& z, const Mat& Z, Vec& a) {
-  const Vec q = matvec(m.Wq[u], z);
-  Vec s(Z.size());
-  Mat V(Z.size());
-  for (std::size_t r = 0; r < Z.size(); ++r) {
-    const Vec k = matvec(m.Wk[u], Z[r]);  // row r of K = Z W_k^T
-    V[r] = matvec(m.Wv[u], Z[r]);         // row r of V = Z W_v^T
-    s[r] = dot(k, q) / (std::sqrt(static_cast<double>(m.D)) * m.temperature);
-  }
-  a = softmax(s);
-  Vec vta(m.D, 0.0);  // V^T a
-  for (std::size_t r = 0; r < Z.size(); ++r)
-    for (std::size_t d = 0; d < m.D; ++d) vta[d] += V[r][d] * a[r];
-  return matvec(m.Wo[u], vta);
-}
-
-// Memory read of unit u: sum_s f(k_s . y + b_s) v_s; the activations go to `mem`.
-Vec naive_memory(const RefModel& m, std::size_t u, const Vec& y, Vec& mem) {
-  mem.assign(m.S, 0.0);
-  for (std::size_t s = 0; s < m.S; ++s) mem[s] = dot(m.Km[u][s], y) + m.bm[u][s];
-  if (m.activation == "relu")
-    for (auto& v : mem) v = v > 0 ? v : 0.0;
-  else if (m.activation == "gelu")
-    for (auto& v : mem) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-  else
-    mem = softmax(mem);
-  Vec r(m.D, 0.0);
-  for (std::size_t s = 0; s < m.S; ++s)
-    for (std::size_t d = 0; d < m.D; ++d) r[d] += mem[s] * m.Vm[u][s][d];
-  return r;
-}
-
-// phi of unit u given its input z, the population state h (units mode) and the past tick
-// samples of the whole population's drive (oldest first; time mode).
-UnitOut naive_unit(const RefModel& m, std::size_t u, const Vec& z, const Vec& h, const std::vector<Vec>& past) {
-  UnitOut out;
-  Vec r;
-  if (m.attention()) {
-    Mat Z;
-    if (m.units_mode) {
-      for (std::size_t j : m.pre[u]) Z.push_back(slice(h, j * m.D, m.D));
-      Z.push_back(z);  // the unit's own input, last
-    } else {
-      const std::size_t n = std::min(past.size(), m.c - 1);
-      for (std::size_t i = past.size() - n; i < past.size(); ++i) Z.push_back(slice(past[i], u * m.D, m.D));
-      Z.push_back(z);
-    }
-    Vec a;
-    r = naive_attention(m, u, z, Z, a);
-    out.attention.assign(m.att_rows() - a.size(), 0.0);  // masked rows first
-    out.attention.insert(out.attention.end(), a.begin(), a.end());
-    if (m.memory()) {
-      const Vec read = naive_memory(m, u, r, out.memory);
-      for (std::size_t d = 0; d < m.D; ++d) r[d] += read[d];  // residual
-    }
-  } else {
-    r = naive_memory(m, u, z, out.memory);
-  }
-  out.phi.resize(m.D);
-  for (std::size_t d = 0; d < m.D; ++d) out.phi[d] = std::tanh(r[d]);
-  return out;
-}
-
-// dh/dt = (-h + phi) / tau for the whole population.
-Vec naive_dhdt(const RefModel& m, const Vec& h, const Vec& z, const std::vector<Vec>& past) {
-  Vec f(h.size());
-  for (std::size_t u = 0; u < m.U; ++u) {
-    const UnitOut o = naive_unit(m, u, slice(z, u * m.D, m.D), h, past);
-    for (std::size_t d = 0; d < m.D; ++d) f[u * m.D + d] = (-h[u * m.D + d] + o.phi[d]) / m.tau;
-  }
-  return f;
-}
-
-// The network of one population: z = W_in u + W_rec h (dense copies of the projections).
-struct RefNet {
-  RefModel m;
-  Mat w_in, w_rec;  // w_rec empty without a recurrent projection
-
-  Vec drive(const Vec& h, const Vec& u) const {
-    Vec z = matvec(w_in, u);
-    if (!w_rec.empty()) {
-      const Vec r = matvec(w_rec, h);
-      for (std::size_t i = 0; i < z.size(); ++i) z[i] += r[i];
-    }
-    return z;
-  }
-};
-
 Mat dense(const Projection& p) {
   const arma::mat a(p.matrices()[0].second.to_arma());
   Mat m(a.n_rows, Vec(a.n_cols));
@@ -357,46 +215,6 @@ RefNet reference(const Built& b) {
   return r;
 }
 
-// One lane simulated token by token with the integrator's own steps (Euler or classic RK4).
-// During token k the past rows are the tick samples z(t_{k-1}), ..., z(t_{k-c+1}); with
-// `end_samples` they are instead z at the END of tokens (a deliberately wrong variant).
-struct NaiveLane {
-  const RefNet& net;
-  Vec h;
-  std::vector<Vec> ticks;  // every tick sample so far, oldest first
-
-  std::vector<Vec> past() const {
-    return ticks.empty() ? ticks : std::vector<Vec>(ticks.begin(), ticks.end() - 1);
-  }
-  void token(const Vec& u, const std::string& method, std::size_t substeps, double T, bool end_samples = false) {
-    if (!end_samples) ticks.push_back(net.drive(h, u));
-    const std::vector<Vec> p = end_samples ? ticks : past();
-    auto f = [&](const Vec& x) { return naive_dhdt(net.m, x, net.drive(x, u), p); };
-    const double dt = T / static_cast<double>(substeps);
-    for (std::size_t s = 0; s < substeps; ++s) {
-      if (method == "euler") {
-        const Vec k1 = f(h);
-        for (std::size_t i = 0; i < h.size(); ++i) h[i] += dt * k1[i];
-      } else {
-        const Vec k1 = f(h);
-        Vec x(h.size());
-        for (std::size_t i = 0; i < h.size(); ++i) x[i] = h[i] + 0.5 * dt * k1[i];
-        const Vec k2 = f(x);
-        for (std::size_t i = 0; i < h.size(); ++i) x[i] = h[i] + 0.5 * dt * k2[i];
-        const Vec k3 = f(x);
-        for (std::size_t i = 0; i < h.size(); ++i) x[i] = h[i] + dt * k3[i];
-        const Vec k4 = f(x);
-        for (std::size_t i = 0; i < h.size(); ++i) h[i] += dt / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
-      }
-    }
-    if (end_samples) ticks.push_back(net.drive(h, u));
-  }
-  // Attention / memory as recorded after the token: drive at the end of the token, same rows.
-  UnitOut unit_after(std::size_t u, const Vec& input) const {
-    const Vec z = net.drive(h, input);
-    return naive_unit(net.m, u, slice(z, u * net.m.D, net.m.D), h, past());
-  }
-};
 
 Vec lane_of(std::span<const double> x, std::size_t lanes, std::size_t b) {
   Vec v(x.size() / lanes);
@@ -733,7 +551,7 @@ TEST(Attention, WeightsRoundTripThroughHdf5) {
       ScenarioSpec s = spec_of(c);
       s.lanes = 2;
       Built a = build(s, kInputs);
-      const std::string file = tmp_path(c.name + (three_d ? "_3d.h5" : ".h5"));
+      const std::string file = tmp_path("attn_" + c.name + (three_d ? "_3d.h5" : ".h5"));
       std::filesystem::remove(file);
       const auto w = a.net->populations()[0].model->weights();
       if (!three_d) {
@@ -775,7 +593,7 @@ TEST(Attention, WeightsLoadFromARansimRecording) {
     SCOPED_TRACE("dim " + dim);
     ScenarioSpec s{"attention_block", "context = 3\nslots = 4\n"};
     s.unit_params = "units = 4\ndim = " + dim + "\n";
-    const std::string file = tmp_path("recording_d" + dim + ".h5");
+    const std::string file = tmp_path("attn_recording_d" + dim + ".h5");
     std::filesystem::remove(file);
     Scenario sc = parse_scenario(scenario_text(s), "<test>");
     RunOptions opts;
@@ -800,7 +618,7 @@ std::string build_error(const ScenarioSpec& s) {
 }
 
 TEST(Attention, BadWeightsFileNamesFileAndDataset) {
-  const std::string good = tmp_path("bad_weights.h5");
+  const std::string good = tmp_path("attn_bad_weights.h5");
   std::filesystem::remove(good);
   h5_write(good, "W_q", {15, 3}, Vec(45, 0.1));
   h5_write(good, "W_k", {3, 3}, Vec(9, 0.1));  // per-unit weights expected: wrong shape
@@ -810,7 +628,7 @@ TEST(Attention, BadWeightsFileNamesFileAndDataset) {
   h5_write(good, "W_o", {15, 3}, with_nan);
 
   ScenarioSpec s{"cortex_qkv", ""};
-  const std::string missing = tmp_path("no_such_file.h5");
+  const std::string missing = tmp_path("attn_no_such_file.h5");
   s.params = "weights_file = \"" + missing + "\"\n";
   std::string msg = build_error(s);
   EXPECT_NE(msg.find(missing), std::string::npos) << msg;
@@ -832,7 +650,7 @@ TEST(Attention, BadWeightsFileNamesFileAndDataset) {
   EXPECT_NE(msg.find(good + ": dataset '/nested/W_q': no such dataset"), std::string::npos) << msg;
 
   // A missing dataset next to good ones, and a non-finite value.
-  const std::string partial = tmp_path("partial_weights.h5");
+  const std::string partial = tmp_path("attn_partial_weights.h5");
   std::filesystem::remove(partial);
   for (const char* n : {"W_q", "W_k", "W_v"}) h5_write(partial, n, {15, 3}, Vec(45, 0.1));
   s.params = "weights_file = \"" + partial + "\"\n";
@@ -843,7 +661,7 @@ TEST(Attention, BadWeightsFileNamesFileAndDataset) {
   EXPECT_NE(msg.find(partial + ": dataset '/W_o': value 7 is not finite"), std::string::npos) << msg;
 
   // Units mode: presynaptic indices must be units.
-  const std::string ok = tmp_path("ok_weights.h5");
+  const std::string ok = tmp_path("attn_ok_weights.h5");
   std::filesystem::remove(ok);
   for (const char* n : {"W_q", "W_k", "W_v", "W_o"}) h5_write(ok, n, {15, 3}, Vec(45, 0.1));
   h5_write(ok, "presynaptic", {5, 2}, {0, 1, 2, 3, 4, 5, 0, 1, 2, 3});
@@ -860,7 +678,7 @@ TEST(Attention, BadWeightsFileNamesFileAndDataset) {
 }
 
 TEST(Attention, ReadHdf5ArrayErrorsAndConversions) {
-  const std::string file = tmp_path("read_array.h5");
+  const std::string file = tmp_path("attn_read_array.h5");
   std::filesystem::remove(file);
   h5_write(file, "/g/m", {2, 3}, {1, 2, 3, 4, 5, 6});
   {
@@ -902,7 +720,7 @@ TEST(Attention, ReadHdf5ArrayErrorsAndConversions) {
   EXPECT_EQ(error(file, "/h/m"), file + ": dataset '/h/m': no such dataset in the file (no group '/h')");
   EXPECT_EQ(error(file, "g"), file + ": dataset 'g': is not a dataset (a group or a named type)");
   EXPECT_EQ(error("/nonexistent/x.h5", "a"), "/nonexistent/x.h5: dataset 'a': cannot open the file: no such file");
-  const std::string text = tmp_path("not_hdf5.h5");
+  const std::string text = tmp_path("attn_not_hdf5.h5");
   std::ofstream(text) << "plain text";
   EXPECT_EQ(error(text, "a"), text + ": dataset 'a': cannot open the file: not an HDF5 file");
 }

@@ -1,4 +1,4 @@
-// In-context linear regression (task in_context_regression, core/src/episode_tasks.cpp) and
+// In-context linear regression (task in_context_regression, core/tasks/episodic_tasks.cpp) and
 // one step of gradient descent as linear self-attention (von Oswald et al. 2023), run as the
 // gated linear RNN of plugins/companion/common/companion_math.hpp.
 //
@@ -19,8 +19,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "../plugins/companion/common/companion_math.hpp"
-#include "naive_gated.hpp"
+#include "companion/common/companion_math.hpp"
+#include "naive/gated_linear.hpp"
 #include "ransim/params.hpp"
 #include "tasks/tasks.hpp"
 

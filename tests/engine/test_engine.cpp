@@ -2,8 +2,8 @@
 //
 // Every expected number below comes from one of
 //  - a closed form (linear leaky units: exponential decay / relaxation),
-//  - an independent naive implementation written here with plain loops (the discrete
-//    leaky ESN update, the same network run lane by lane),
+//  - an independent naive implementation with plain loops (the discrete leaky ESN update of
+//    tests/naive/leaky_esn.hpp, the same network run lane by lane),
 //  - another integrator of ransim at a much finer accuracy (rk4 vs dopri5), whose own
 //    error is bounded in the test.
 #include <gtest/gtest.h>
@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <iomanip>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -31,8 +30,12 @@
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
 #include "engine/simulator.hpp"
+#include "naive/leaky_esn.hpp"
+#include "support/test_support.hpp"
 
 namespace {
+
+using ransim::test::num;
 
 struct Built {
   ransim::Scenario sc;
@@ -44,12 +47,6 @@ Built build(const std::string& text, std::size_t input_size) {
   b.sc = ransim::parse_scenario(text, "<test>");
   b.net = ransim::build_network(b.sc, input_size);
   return b;
-}
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << std::setprecision(17) << v;
-  return s.str();
 }
 
 std::string simulation_table(const std::string& method, double dt, double token_period,
@@ -192,12 +189,10 @@ TEST(LinearDecay, PiecewiseConstantInputIsHeldPerToken) {
 // 2. Euler with dt = token period is the discrete leaky ESN.
 // ---------------------------------------------------------------------------------------
 
-struct Dense {
-  std::size_t n = 0, m = 0;
-  std::vector<double> w, w_in, bias, x0;  // w: n x n, w_in: n x m, row-major
-};
+using Dense = naive::LeakyEsn;
 
-// The network's weights as dense arrays, read from the CSR arrays with plain loops.
+// The network's weights as the naive model's dense arrays, read from the CSR arrays with
+// plain loops.
 Dense dense_weights(const ransim::Network& net, std::size_t input_size) {
   Dense d;
   const auto& pop = net.populations().at(0);
@@ -258,14 +253,7 @@ double euler_esn_deviation(std::size_t lanes, std::size_t threads, const std::st
     for (auto& v : u) v = dist(gen);
     sim.step_token(u.data());
     for (std::size_t l = 0; l < lanes; ++l) {
-      std::vector<double> next(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        double z = d.bias[i];
-        for (std::size_t j = 0; j < n; ++j) z += d.w[i * n + j] * x[l][j];
-        for (std::size_t j = 0; j < m; ++j) z += d.w_in[i * m + j] * u[j * lanes + l];
-        next[i] = (1.0 - a) * x[l][i] + a * std::tanh(z);
-      }
-      x[l] = next;
+      x[l] = d.step(x[l], u.data() + l, lanes, a);
       for (std::size_t i = 0; i < n; ++i) {
         max_diff = std::max(max_diff, std::abs(sim.state()[i * lanes + l] - x[l][i]));
         max_abs = std::max(max_abs, std::abs(x[l][i]));

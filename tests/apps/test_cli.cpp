@@ -11,8 +11,11 @@
 #include <thread>
 
 #include "io/hdf5_file.hpp"
+#include "support/test_support.hpp"
 
 namespace {
+
+using ransim::test::write_file;
 
 // The tests read recordings while the CLI is still writing them: HDF5's file locks would
 // refuse that, and its error stack would be printed for each expected failure.
@@ -72,11 +75,6 @@ Result cli(const std::vector<std::string>& args) {
   return finish(spawn(args, dir), dir);
 }
 
-std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
-  std::ofstream(dir + "/" + name) << text;
-  return dir + "/" + name;
-}
-
 std::string root_string_attribute(const std::string& file, const char* name) {
   hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return "<cannot open>";
@@ -112,24 +110,7 @@ long long rows_of(const std::string& file, const char* dataset) {
   return static_cast<long long>(dims[0]);
 }
 
-const std::string kSmall = R"(
-[task]
-kind = "narma10"
-warmup = 10
-train = 300
-test = 100
-[population.res]
-kind = "leaky"
-size = 30
-[[projection]]
-from = "res"
-to = "res"
-spectral_radius = 0.9
-[[projection]]
-from = "input"
-to = "res"
-density = 1.0
-)";
+const std::string kSmall = ransim::test::small_reservoir();
 
 TEST(Cli, HelpAndUsage) {
   EXPECT_EQ(cli({"--help"}).code, 0);
@@ -141,7 +122,7 @@ TEST(Cli, HelpAndUsage) {
 
 TEST(Cli, BadInputExitsTwoWithMessage) {
   const std::string dir = temp_dir();
-  const std::string good = write_file(dir, "good.toml", kSmall);
+  const std::string good = write_file(dir + "/good.toml", kSmall);
   Result r = cli({"run", dir + "/missing.toml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("missing.toml: cannot open the scenario file"), std::string::npos) << r.err;
@@ -164,7 +145,7 @@ TEST(Cli, BadInputExitsTwoWithMessage) {
 
 TEST(Cli, RunPrintsSummaryAndJson) {
   const std::string dir = temp_dir();
-  const std::string s = write_file(dir, "s.toml", kSmall);
+  const std::string s = write_file(dir + "/s.toml", kSmall);
   Result r = cli({"run", s, "--quiet"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("status      complete"), std::string::npos) << r.out;
@@ -230,7 +211,7 @@ TEST(Cli, SlowFashionMnistRowsReaches088) {
 TEST(Cli, CompareInterruptedKeepsTheRunsDone) {
   // Two runs: a short one, then one long enough that SIGINT always arrives during it.
   const std::string dir = temp_dir();
-  const std::string cfg = write_file(dir, "c.toml", R"(seeds = [1]
+  const std::string cfg = write_file(dir + "/c.toml", R"(seeds = [1]
 [task.short]
 kind = "narma10"
 train = 200
@@ -263,7 +244,7 @@ TEST(Cli, CompareBadInputExitsTwo) {
   Result r = cli({"compare", dir + "/missing.toml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("missing.toml: cannot open"), std::string::npos) << r.err;
-  const std::string cfg = write_file(dir, "c.toml", "seeds = [1]\n[task.a]\nkind = \"narma10\"\n[model.m]\n"
+  const std::string cfg = write_file(dir + "/c.toml", "seeds = [1]\n[task.a]\nkind = \"narma10\"\n[model.m]\n"
                                                      "population.r = { kind = \"leaky\", size = 5 }\n");
   r = cli({"compare", cfg, "--quick"});
   EXPECT_EQ(r.code, 2);
@@ -277,7 +258,7 @@ TEST(Cli, SigintAndSigtermEndTheRunWithAValidFile) {
   for (int sig : {SIGINT, SIGTERM}) {
     const std::string dir = temp_dir();
     // Long enough that the signal always arrives mid-run.
-    const std::string s = write_file(dir, "long.toml", std::string(kSmall) + "[record]\nflush_interval = 0.1\n");
+    const std::string s = write_file(dir + "/long.toml", std::string(kSmall) + "[record]\nflush_interval = 0.1\n");
     const pid_t pid = spawn({"run", s, "--set", "task.train=1000000", "--out", dir + "/run.h5"}, dir);
     // Wait until the run is under way (the file exists and holds some samples).
     for (int i = 0; i < 100 && rows_of(dir + "/run.h5", "/processing/res/state/data") <= 0; ++i)
@@ -297,7 +278,7 @@ TEST(Cli, SigintAndSigtermEndTheRunWithAValidFile) {
 TEST(Cli, DivergenceNamesPopulationUnitAndTimeAndKeepsTheRecording) {
   // A linear reservoir with spectral radius 3 and Euler at dt = tau grows like 3^k.
   const std::string dir = temp_dir();
-  const std::string s = write_file(dir, "div.toml", kSmall);
+  const std::string s = write_file(dir + "/div.toml", kSmall);
   const Result r = cli({"run", s, "--out", dir + "/div.h5", "--set", "population.res.activation=identity",
                         "--set", "projection.0.spectral_radius=3", "--set", "task.train=5000", "--quiet"});
   EXPECT_EQ(r.code, 1);
@@ -313,7 +294,7 @@ TEST(Cli, SaturationNamesPopulationAndTimeAndKeepsTheRecording) {
   // Biases ~ U(-1000, 1000) pin about 98% of the tanh units at +-1 (|b| > 20 saturates tanh
   // in double precision), which the run reports after 100 tokens.
   const std::string dir = temp_dir();
-  const std::string s = write_file(dir, "sat.toml", kSmall);
+  const std::string s = write_file(dir + "/sat.toml", kSmall);
   const Result r = cli({"run", s, "--out", dir + "/sat.h5", "--set", "population.res.bias_scale=1000", "--quiet"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("population 'res' is saturated"), std::string::npos) << r.err;

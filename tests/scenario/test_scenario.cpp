@@ -6,10 +6,9 @@
 
 #include "study/compare.hpp"
 #include "ransim/error.hpp"
-#include "models/plugin_loader.hpp"
-#include "ransim/registry.hpp"
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
+#include "support/test_support.hpp"
 
 using namespace ransim;
 
@@ -239,8 +238,7 @@ size = 2
 }
 
 TEST(Scenario, BundledScenariosAreValid) {
-  static PluginLoader loader;  // the plugin models the scenarios use, from this build
-  if (loader.loaded().empty()) loader.load_all({RANSIM_PLUGIN_DIR}, Registry::global());
+  ransim::test::load_plugins();  // the plugin models the scenarios use, from this build
   std::size_t n = 0;
   for (auto& entry : std::filesystem::directory_iterator(std::string(RANSIM_SOURCE_DIR) + "/scenarios")) {
     // compare_*.toml are `ransim compare` configs: every run they describe must be valid.

@@ -1,0 +1,154 @@
+// `ransim compare` as a library (docs/compare.md): the configuration, the runs, the table and
+// its outputs, and the errors of a bad configuration.
+//
+// Expected numbers come from the runs themselves (mean and sample standard deviation over
+// seeds) and from the configuration text (line numbers of errors).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ransim/error.hpp"
+#include "study/compare.hpp"
+
+namespace {
+
+using testing::HasSubstr;
+
+// ---------------------------------------------------------------------------------------
+// ransim compare
+// ---------------------------------------------------------------------------------------
+
+const char* kCompare = R"(description = "two leaky sizes"
+seeds = [1, 2]
+[budget]
+state = 40
+tolerance = 0.1
+[quick]
+seeds = [5]
+tasks = ["narma"]
+[task.narma]
+kind = "narma10"
+warmup = 20
+train = 300
+test = 100
+quick = { train = 200 }
+[task.recall]
+kind = "copy"
+symbols = 2
+delay = 2
+train = 200
+test = 50
+set = ["simulation.lanes=16"]
+[model.small]
+population.res = { kind = "leaky", size = 38, tau = 2.0 }
+[[model.small.projection]]
+from = "res"
+to = "res"
+spectral_radius = 0.9
+[[model.small.projection]]
+from = "input"
+to = "res"
+density = 1.0
+[model.big]
+population.res = { kind = "leaky", size = 42, tau = 2.0 }
+[[model.big.projection]]
+from = "input"
+to = "res"
+density = 1.0
+)";
+
+std::string write_config(const std::string& text) {
+  const std::string path = testing::TempDir() + "/ransim_compare_" + std::to_string(std::hash<std::string>{}(text)) + ".toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Compare, RunsEveryModelTaskAndSeedInFileOrder) {
+  const auto cfg = ransim::load_compare(write_config(kCompare), false);
+  EXPECT_EQ(cfg.models, (std::vector<std::string>{"small", "big"}));
+  EXPECT_EQ(cfg.tasks, (std::vector<std::string>{"narma", "recall"}));
+  ASSERT_EQ(cfg.runs.size(), 8u);
+  EXPECT_EQ(cfg.runs[0].scenario.seed, 1u);
+  EXPECT_EQ(cfg.runs[3].scenario.task_kind, "copy");
+  EXPECT_EQ(cfg.runs[3].scenario.lanes, 16u);  // the task's `set`
+  const auto r = ransim::run_compare(cfg);
+  ASSERT_EQ(r.rows.size(), 4u);
+  EXPECT_EQ(r.rows[0].task, "narma");
+  EXPECT_EQ(r.rows[0].metric, "nrmse_test");
+  EXPECT_EQ(r.rows[2].metric, "accuracy_test");
+  EXPECT_TRUE(r.rows[2].higher_is_better);
+  EXPECT_EQ(r.rows[0].completed, 2u);
+  EXPECT_EQ(r.rows[0].state_size, 38u);
+  // mean and sample std over the two seeds, from the runs themselves.
+  const double a = r.outcomes[0].result.metrics.at("nrmse_test"), b = r.outcomes[1].result.metrics.at("nrmse_test");
+  EXPECT_DOUBLE_EQ(r.rows[0].mean, (a + b) / 2);
+  EXPECT_NEAR(r.rows[0].std, std::abs(a - b) / std::sqrt(2.0), 1e-15);
+}
+
+TEST(Compare, QuickSubsetAndOutputSchema) {
+  const auto cfg = ransim::load_compare(write_config(kCompare), true);
+  ASSERT_EQ(cfg.runs.size(), 2u);
+  EXPECT_EQ(cfg.runs[0].seed, 5u);
+  EXPECT_EQ(cfg.runs[0].scenario.task.integer("train"), 200);  // the task's quick values
+  const auto r = ransim::run_compare(cfg);
+  const std::string prefix = testing::TempDir() + "/ransim_cmp";
+  const auto written = ransim::write_compare_outputs(cfg, r, prefix);
+  EXPECT_EQ(written.size(), 6u);
+  for (auto& f : written) EXPECT_TRUE(std::filesystem::exists(f)) << f;
+  std::istringstream csv(ransim::compare_csv(r));
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
+                    "readout_weights,wall_seconds");
+  std::getline(csv, line);
+  EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,small,"));
+  const std::string json = ransim::compare_json(cfg, r);
+  for (const char* key : {"\"rows\"", "\"runs\"", "\"mean\"", "\"std\"", "\"seed\": 5", "\"quick\": true"})
+    EXPECT_THAT(json, HasSubstr(key));
+  EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("| narma | nrmse_test ↓ | small |"));
+}
+
+TEST(Compare, SameSeedsGiveTheSameTable) {
+  const auto cfg = ransim::load_compare(write_config(kCompare), true);
+  const auto a = ransim::run_compare(cfg), b = ransim::run_compare(cfg);
+  ASSERT_EQ(a.rows.size(), b.rows.size());
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    EXPECT_EQ(a.rows[i].mean, b.rows[i].mean);
+    EXPECT_EQ(a.rows[i].std, b.rows[i].std);
+  }
+}
+
+TEST(Compare, BadConfigsSayWhereAndWhat) {
+  auto error = [](const std::string& text) {
+    try {
+      ransim::load_compare(write_config(text), false);
+    } catch (const ransim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string bad = kCompare;
+  bad.replace(bad.find("size = 42"), 9, "size = 60");
+  EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:32:1:"), HasSubstr("model 'big' has 60 state variables"),
+                                HasSubstr("budget is 40")));
+  bad = kCompare;
+  bad.replace(bad.find("train = 300"), 11, "trian = 300");
+  EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:12:1:"), HasSubstr("unknown key 'task.trian'"),
+                                HasSubstr("its [task] is [task.narma]")));
+  bad = kCompare;
+  bad.replace(bad.find("seeds = [1, 2]"), 14, "seeds = []");
+  EXPECT_THAT(error(bad), HasSubstr("seeds: expected a non-empty array"));
+  bad = kCompare;
+  bad.replace(bad.find("[model.small]"), 13, "[model.small]\nbogus = 1");
+  EXPECT_THAT(error(bad), HasSubstr("unknown key 'model.small.bogus'"));
+  EXPECT_THAT(error("seeds = [1]\n[task.a]\nkind = \"narma10\"\n"), HasSubstr("no [model.NAME] table"));
+}
+
+}  // namespace
