@@ -5,8 +5,8 @@
 //   gated_linear, linear_attention the gated linear RNN that implements linear self-attention,
 //                                  and the attention itself.
 //
-// Written once here and included by the four plugins (and by tests/test_companion.cpp, which
-// checks the gated-linear builder directly):
+// Written once here and included by the four plugins (and by tests/plugins/companion/test_companion.cpp,
+// which checks the gated-linear builder directly):
 //
 //   - parameter declarations (queries, linear-attention weights, the token period);
 //   - weights: random queries and W_Q, W_K, W_V drawn from named streams, so that two
