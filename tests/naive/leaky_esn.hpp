@@ -14,7 +14,8 @@ struct LeakyEsn {
   std::vector<double> w, w_in, bias, x0;  // w: n x n, w_in: n x m, row-major
 
   // One token from state x; input j is u[j * stride] (stride = lanes for the engine's layout).
-  std::vector<double> step(const std::vector<double>& x, const double* u, std::size_t stride, double a) const {
+  std::vector<double> step(const std::vector<double>& x, const double* u, std::size_t stride,
+                           double a) const {
     std::vector<double> next(n);
     for (std::size_t i = 0; i < n; ++i) {
       double z = bias[i];
