@@ -44,8 +44,8 @@ NetworkDesc small_net() {
   h.variables = {{"state", "1", "", {2, 2}}, {"memory", "1", "", {2, 5}}};
   PopulationDesc l{"res", "leaky", 10, 1, {}, {}};
   l.variables = {{"state", "1", "", {10}}};
-  ParamSpec tau{"tau", ParamType::Real, 1.0, "s", "time constant", 0, kInf, true};
-  ParamSpec size{"size", ParamType::Integer, std::int64_t{10}, "1", "units", 1, 1e8};
+  ParamSpec tau = param::real("tau").unit("s").greater_than(0).defaults_to(1.0).describe("time constant");
+  ParamSpec size = param::integer("size").range(1, 1e8).defaults_to(10).describe("units");
   l.params = {{size, std::int64_t{10}, false}, {tau, 2.0, true}};
   n.populations = {c, h, l};
   n.projections = {{"in", "sparse", {"input"}, "cx", 6},
@@ -205,18 +205,18 @@ class TestGuiLogic : public QObject {
   }
 
   void parseValuesAgainstSpecs() {
-    const ParamSpec tau{"tau", ParamType::Real, 1.0, "s", "", 0, kInf, true};
+    const ParamSpec tau = param::real("tau").unit("s").greater_than(0).defaults_to(1.0);
     QCOMPARE(std::get<double>(std::get<Value>(parse_value(tau, " 0.5 "))), 0.5);
     auto bad = parse_value(tau, "-1");
     QVERIFY(std::holds_alternative<std::string>(bad));
     QVERIFY(QString::fromStdString(std::get<std::string>(bad)).contains("expected a real number > 0"));
     QVERIFY(std::holds_alternative<std::string>(parse_value(tau, "abc")));
     QVERIFY(std::holds_alternative<std::string>(parse_value(tau, "")));
-    const ParamSpec n{"size", ParamType::Integer, std::int64_t{1}, "1", "", 1, 100};
+    const ParamSpec n = param::integer("size").range(1, 100).defaults_to(1);
     QCOMPARE(std::get<std::int64_t>(std::get<Value>(parse_value(n, "42"))), std::int64_t(42));
     QVERIFY(std::holds_alternative<std::string>(parse_value(n, "4.5")));
     QVERIFY(std::holds_alternative<std::string>(parse_value(n, "101")));
-    const ParamSpec act{"activation", ParamType::String, std::string("tanh"), "", "", 0, 0, false, {"tanh", "relu"}};
+    const ParamSpec act = param::choice("activation", {"tanh", "relu"});
     QVERIFY(std::holds_alternative<Value>(parse_value(act, "relu")));
     QVERIFY(std::holds_alternative<std::string>(parse_value(act, "sin")));
     QCOMPARE(QString::fromStdString(range_text(tau)), QString("(0, inf)"));
