@@ -81,12 +81,17 @@ void BM_Direct(benchmark::State& st) {
 
 BENCHMARK(BM_Sequential)->Arg(1000)->Arg(10000)->Arg(100000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Scan)
-    ->Args({1000, 1})->Args({1000, 2})
-    ->Args({10000, 1})->Args({10000, 2})
-    ->Args({100000, 1})->Args({100000, 2})
-    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+    ->Args({1000, 1})
+    ->Args({1000, 2})
+    ->Args({10000, 1})
+    ->Args({10000, 2})
+    ->Args({100000, 1})
+    ->Args({100000, 2})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ScanPool2)->Arg(1000)->Arg(10000)->Arg(100000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Direct)->Arg(1000)->Arg(10000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Direct)->Arg(100000)->Iterations(1)->Repetitions(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Direct)->Arg(100000)->Iterations(1)->Repetitions(1)->UseRealTime()->Unit(
+    benchmark::kMicrosecond);
 
 }  // namespace

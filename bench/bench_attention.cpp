@@ -67,14 +67,20 @@ void BM_CortexToken(benchmark::State& state) {
   const double D = 8, c = 8;
   token(state, "cortex_qkv", {{"context", std::int64_t{8}}}, 4 * D * D + 4 * c * D);
 }
-BENCHMARK(BM_CortexToken)->ArgNames({"lanes", "threads"})->ArgsProduct({{1, 64}, {1, 2}})->UseRealTime()
+BENCHMARK(BM_CortexToken)
+    ->ArgNames({"lanes", "threads"})
+    ->ArgsProduct({{1, 64}, {1, 2}})
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 void BM_HippocampusToken(benchmark::State& state) {
   const double D = 8, S = 32;
   token(state, "hippocampus_memory", {{"slots", std::int64_t{32}}}, 4 * S * D);
 }
-BENCHMARK(BM_HippocampusToken)->ArgNames({"lanes", "threads"})->ArgsProduct({{1, 64}, {1, 2}})->UseRealTime()
+BENCHMARK(BM_HippocampusToken)
+    ->ArgNames({"lanes", "threads"})
+    ->ArgsProduct({{1, 64}, {1, 2}})
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 // Where a cortex token goes (64 lanes, D = 8, c = 8, U = 64): each pass of Attention::attend
@@ -107,13 +113,15 @@ void BM_CortexPasses(benchmark::State& state) {
         case kScores:
           attn::dots_lanes(
               D, c, [&](std::size_t d) { return qk.data() + d * L; },
-              [&](std::size_t d, std::size_t r) { return rows[r] + d * L; }, [&](std::size_t r) { return a.data() + r * L; }, L);
+              [&](std::size_t d, std::size_t r) { return rows[r] + d * L; },
+              [&](std::size_t r) { return a.data() + r * L; }, L);
           break;
         case kSoftmax: attn::softmax_lanes(a.data(), c, L, tmp.data()); break;
         case kWeightedSum:
           attn::dots_lanes(
               c, D, [&](std::size_t r) { return a.data() + r * L; },
-              [&](std::size_t r, std::size_t d) { return rows[r] + d * L; }, [&](std::size_t d) { return qk.data() + d * L; }, L);
+              [&](std::size_t r, std::size_t d) { return rows[r] + d * L; },
+              [&](std::size_t d) { return qk.data() + d * L; }, L);
           break;
         case kRelax: attn::relax_tanh(z.data() + u * slab, out.data() + u * slab, slab, 0.5); break;
       }
@@ -124,8 +132,17 @@ void BM_CortexPasses(benchmark::State& state) {
   }
   state.SetLabel(names[pass]);
 }
-BENCHMARK(BM_CortexPasses)->ArgNames({"pass", "rows_in_l1"})->Args({0, 0})->Args({1, 0})->Args({1, 1})
-    ->Args({2, 0})->Args({3, 0})->Args({3, 1})->Args({4, 0})->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CortexPasses)
+    ->ArgNames({"pass", "rows_in_l1"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({2, 0})
+    ->Args({3, 0})
+    ->Args({3, 1})
+    ->Args({4, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // The machine's dense reference: OpenBLAS dgemm through Armadillo, on 1 and 2 threads.
 void BM_Dgemm(benchmark::State& state) {
@@ -140,9 +157,14 @@ void BM_Dgemm(benchmark::State& state) {
     c = a * b;
     benchmark::DoNotOptimize(c.memptr());
   }
-  state.counters["FLOPS"] = benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["FLOPS"] =
+      benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Dgemm)->ArgNames({"n", "threads"})->Args({512, 1})->Args({512, 2})->UseRealTime()
+BENCHMARK(BM_Dgemm)
+    ->ArgNames({"n", "threads"})
+    ->Args({512, 1})
+    ->Args({512, 2})
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -5,8 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include "engine/projection.hpp"
-#include "readout/ridge.hpp"
 #include "ransim/thread_pool.hpp"
+#include "readout/ridge.hpp"
 #include "run/run.hpp"
 #include "scenario/build_network.hpp"
 #include "scenario/scenario.hpp"
@@ -22,24 +22,28 @@ Scenario leaky_scenario(long n, long lanes, long threads, bool single) {
   const std::string text = R"(
 [simulation]
 integrator = "euler"
-lanes = )" + std::to_string(lanes) + "\nthreads = " + std::to_string(threads) + R"(
+lanes = )" + std::to_string(lanes) +
+                           "\nthreads = " + std::to_string(threads) + R"(
 [task]
 kind = "narma10"
 [population.res]
 kind = "leaky"
-size = )" + std::to_string(n) + R"(
+size = )" + std::to_string(n) +
+                           R"(
 tau = 3.0
 [[projection]]
 from = "res"
 to = "res"
 density = 0.1
 spectral_radius = 0.9
-precision = ")" + precision + R"("
+precision = ")" + precision +
+                           R"("
 [[projection]]
 from = "input"
 to = "res"
 density = 1.0
-precision = ")" + precision + R"("
+precision = ")" + precision +
+                           R"("
 )";
   return parse_scenario(text, "<bench>");
 }
@@ -55,8 +59,9 @@ void BM_LeakyStep(benchmark::State& state) {
     benchmark::DoNotOptimize(sim.state().data());
   }
   // Seconds per sequence-step: the cost of advancing one lane by one step.
-  state.counters["per_seq_step"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * lanes), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_seq_step"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * lanes),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_LeakyStep)
     ->ArgNames({"N", "lanes", "threads", "single"})
@@ -105,7 +110,9 @@ void BM_CsrProduct(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_CsrProduct)->ArgNames({"N", "lanes", "single"})->ArgsProduct({{1000}, {1, 64}, {0, 1}})
+BENCHMARK(BM_CsrProduct)
+    ->ArgNames({"N", "lanes", "single"})
+    ->ArgsProduct({{1000}, {1, 64}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_RidgeFit(benchmark::State& state) {
@@ -115,7 +122,10 @@ void BM_RidgeFit(benchmark::State& state) {
   const arma::mat x(samples, features, arma::fill::randn), y(samples, 1, arma::fill::randn);
   for (auto _ : state) benchmark::DoNotOptimize(ridge_fit(x, y, 1e-6).memptr());
 }
-BENCHMARK(BM_RidgeFit)->ArgNames({"samples", "features"})->Args({2000, 300})->Args({10000, 1000})
+BENCHMARK(BM_RidgeFit)
+    ->ArgNames({"samples", "features"})
+    ->Args({2000, 300})
+    ->Args({10000, 1000})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -32,12 +32,14 @@ Scenario scenario(long lanes, long threads, long train, bool single) {
   return parse_scenario(R"(
 [simulation]
 integrator = "euler"
-lanes = )" + std::to_string(lanes) + "\nthreads = " + std::to_string(threads) + R"(
+lanes = )" + std::to_string(lanes) +
+                            "\nthreads = " + std::to_string(threads) + R"(
 [task]
 kind = "fashion_mnist"
 mode = "rows"
 test = 64
-train = )" + std::to_string(train) + R"(
+train = )" + std::to_string(train) +
+                            R"(
 [population.res]
 kind = "leaky"
 size = 1000
@@ -47,16 +49,19 @@ from = "res"
 to = "res"
 density = 0.1
 spectral_radius = 0.9
-precision = ")" + precision + R"("
+precision = ")" + precision +
+                            R"("
 [[projection]]
 from = "input"
 to = "res"
 density = 1.0
 scale = 0.3
-precision = ")" + precision + R"("
+precision = ")" + precision +
+                            R"("
 [readout]
 ridge = 1e-2
-)", "<bench_episodes>");
+)",
+                        "<bench_episodes>");
 }
 
 void BM_FashionMnistEpisodes(benchmark::State& state) {

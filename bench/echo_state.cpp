@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "ransim/error.hpp"
 #include "models/plugin_loader.hpp"
+#include "ransim/error.hpp"
 #include "run/run.hpp"
 #include "scenario/build_network.hpp"
 #include "scenario/scenario.hpp"

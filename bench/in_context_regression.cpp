@@ -40,7 +40,9 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 struct Episodes {
   std::size_t d, N, count;
   EpisodeBatch b;
-  const double* token(std::size_t k, std::size_t e) const { return b.input.data() + (k * count + e) * (d + 1); }
+  const double* token(std::size_t k, std::size_t e) const {
+    return b.input.data() + (k * count + e) * (d + 1);
+  }
 };
 
 // s = sum_i y_i x_i.x_q for every episode.
@@ -107,7 +109,8 @@ void measure(std::size_t d, std::size_t N) {
   const std::vector<double> s = gd_sums(test);
   char theory[64];
   std::snprintf(theory, sizeof theory, "%.4g", dd * (dd + 1) / (NN + dd + 1));
-  row("1 GD step, eta* = 1/(N+d+1)", mse([&](std::size_t e) { return eta_star * s[e]; }), theory, seconds_since(t0));
+  row("1 GD step, eta* = 1/(N+d+1)", mse([&](std::size_t e) { return eta_star * s[e]; }), theory,
+      seconds_since(t0));
 
   t0 = std::chrono::steady_clock::now();
   const std::vector<double> s_train = gd_sums(train);
@@ -119,8 +122,8 @@ void measure(std::size_t d, std::size_t N) {
   const double eta_fit = sy / ss;
   const double m_fit = mse([&](std::size_t e) { return eta_fit * s[e]; });
   char name[96];
-  std::snprintf(name, sizeof name, "1 GD step, eta fitted on %zu episodes (%.5f vs eta* %.5f)", n_train, eta_fit,
-                eta_star);
+  std::snprintf(name, sizeof name, "1 GD step, eta fitted on %zu episodes (%.5f vs eta* %.5f)", n_train,
+                eta_fit, eta_star);
   row(name, m_fit, "", seconds_since(t0));
 
   std::vector<double> dev;
@@ -137,7 +140,8 @@ void measure(std::size_t d, std::size_t N) {
       max_dev = std::max(max_dev, std::abs(out[e] - eta_star * s[e]));
     }
     const bool full = form == cm::GatedForm::Full;
-    std::snprintf(name, sizeof name, "gated RNN, %s (%zu neurons)", full ? "full" : "compressed", g.neurons());
+    std::snprintf(name, sizeof name, "gated RNN, %s (%zu neurons)", full ? "full" : "compressed",
+                  g.neurons());
     row(name, mse([&](std::size_t e) { return out[e]; }), theory, seconds_since(t0));
     dev.push_back(max_dev);
   }

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "study/compare.hpp"
-#include "ransim/error.hpp"
 #include "io/json.hpp"
 #include "models/plugin_loader.hpp"
+#include "ransim/error.hpp"
 #include "ransim/registry.hpp"
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
+#include "study/compare.hpp"
 #include "tasks/tasks.hpp"
 
 using namespace ransim;
@@ -65,8 +65,8 @@ void progress_bar(const Progress& p) {
   const double rate = p.elapsed > 0 ? static_cast<double>(p.steps) / p.elapsed : 0.0;
   const double eta = frac > 0 ? p.elapsed * (1.0 - frac) / frac : 0.0;
   std::fprintf(stderr, "\r[%s%s] %3.0f%% %zu/%zu tokens  %.3g steps/s  ETA %.0f s ",
-               std::string(filled, '=').c_str(), std::string(width - filled, ' ').c_str(),
-               100 * frac, p.token, p.total, rate, eta);
+               std::string(filled, '=').c_str(), std::string(width - filled, ' ').c_str(), 100 * frac,
+               p.token, p.total, rate, eta);
   std::fflush(stderr);
 }
 
@@ -133,7 +133,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
               << ", \"tokens\": " << r.tokens << ", \"lanes\": " << r.lanes
               << ", \"state_size\": " << r.state_size << ", \"integrator_steps\": " << r.steps
               << ", \"wall_seconds\": " << json_number(r.wall_seconds) << ", \"recording\": "
-              << (r.out.empty() ? std::string("null") : std::string(1, '"').append(json_escape(r.out)).append(1, '"'))
+              << (r.out.empty() ? std::string("null")
+                                : std::string(1, '"').append(json_escape(r.out)).append(1, '"'))
               << ", \"metrics\": {";
     bool first = true;
     for (auto& [k, v] : r.metrics) {
@@ -144,15 +145,18 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   } else {
     std::cout << "scenario    " << path << "\n"
               << "status      " << r.status << (r.message.empty() ? "" : ": " + r.message) << "\n"
-              << "tokens      " << r.tokens << " (lanes " << r.lanes << ", state size " << r.state_size << ")\n"
+              << "tokens      " << r.tokens << " (lanes " << r.lanes << ", state size " << r.state_size
+              << ")\n"
               << "integrator  " << method_name(sc.integrator.method) << ", " << r.steps << " steps\n"
-              << "wall time   " << std::setprecision(3) << r.wall_seconds << " s (" << std::setprecision(4) << tps
-              << " tokens/s)\n";
+              << "wall time   " << std::setprecision(3) << r.wall_seconds << " s (" << std::setprecision(4)
+              << tps << " tokens/s)\n";
     std::size_t width = 12;
     for (auto& [k, v] : r.metrics) width = std::max(width, k.size() + 2);
     for (auto& [k, v] : r.metrics)
       std::cout << std::left << std::setw(static_cast<int>(width)) << k << std::setprecision(4) << v << "\n";
-    if (!r.out.empty()) std::cout << "recording   " << r.out << (r.status == RunStatus::Complete ? "" : " (incomplete)") << "\n";
+    if (!r.out.empty())
+      std::cout << "recording   " << r.out << (r.status == RunStatus::Complete ? "" : " (incomplete)")
+                << "\n";
   }
   if (r.status != RunStatus::Complete) {
     std::cerr << "ransim: " << r.message;
@@ -178,7 +182,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   const CompareResult r = run_compare(cfg, &g_stop, [&](const CompareOutcome& o, std::size_t i) {
     if (quiet) return;
     std::fprintf(stderr, "[%zu/%zu] %s x %s, seed %llu: %s", i + 1, cfg.runs.size(), o.run->model.c_str(),
-                 o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed), to_string(o.result.status));
+                 o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed),
+                 to_string(o.result.status));
     for (auto& [k, v] : o.result.metrics)
       if (k.size() > 5 && k.substr(k.size() - 5) == "_test") std::fprintf(stderr, ", %s %.4g", k.c_str(), v);
     std::fprintf(stderr, " (%.1f s)\n", o.result.wall_seconds);
@@ -198,7 +203,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   }
   for (auto& o : r.outcomes)
     if (o.result.status == RunStatus::Failed) {
-      std::cerr << "ransim: " << o.run->model << " x " << o.run->task << " failed: " << o.result.message << "\n";
+      std::cerr << "ransim: " << o.run->model << " x " << o.run->task << " failed: " << o.result.message
+                << "\n";
       return 1;
     }
   return 0;

@@ -83,8 +83,7 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static v
 constexpr std::size_t kMaxVectors = simd::kRegisters / 4;
 
 namespace {
-template <class T>
-struct Lanes {
+template <class T> struct Lanes {
   using Vec = simd::Vector<T, kRegisterBytes>;
   static constexpr std::size_t kWidth = kRegisterBytes / sizeof(T);
   // One register's worth at p (returned by value: no wider than a register, so the ABI holds).
@@ -97,9 +96,8 @@ struct Lanes {
   // Kept small so that the compiler holds everything in registers, and inlined: with panels a
   // call per piece of a row (~13 nonzeros) made the product 1.8x slower.
   template <std::size_t V>
-  [[gnu::always_inline]] static void chunk(const std::uint32_t* __restrict col,
-                                           const T* __restrict val, std::size_t n,
-                                           const T* __restrict x, std::size_t lanes,
+  [[gnu::always_inline]] static void chunk(const std::uint32_t* __restrict col, const T* __restrict val,
+                                           std::size_t n, const T* __restrict x, std::size_t lanes,
                                            double* __restrict y) {
     Vec a[V] = {}, b[V] = {};
     std::size_t k = 0;
@@ -119,11 +117,9 @@ struct Lanes {
   // The lanes from b0 on, in chunks of V vectors while they fit, then of V/2, ..., 1 vector;
   // the lanes that do not fill a vector one by one.
   template <std::size_t V>
-  [[gnu::always_inline]] static void row(const std::uint32_t* col, const T* val, std::size_t n,
-                                         const T* x, std::size_t lanes, double* y,
-                                         std::size_t b0) {
-    for (; b0 + V * kWidth <= lanes; b0 += V * kWidth)
-      chunk<V>(col, val, n, x + b0, lanes, y + b0);
+  [[gnu::always_inline]] static void row(const std::uint32_t* col, const T* val, std::size_t n, const T* x,
+                                         std::size_t lanes, double* y, std::size_t b0) {
+    for (; b0 + V * kWidth <= lanes; b0 += V * kWidth) chunk<V>(col, val, n, x + b0, lanes, y + b0);
     if constexpr (V > 1) {
       row<V / 2>(col, val, n, x, lanes, y, b0);
     } else {
@@ -140,9 +136,8 @@ struct Lanes {
 // Segments s0..s1 of nonzeros, segment s added to the lanes of row row_of(s): the rows of a
 // Csr whole, or the rows' pieces within one panel of columns.
 template <class T, class RowOf>
-static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std::uint32_t* col,
-                           const T* val, BasicBlock<const T> x, Block y, std::size_t s0,
-                           std::size_t s1) {
+static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std::uint32_t* col, const T* val,
+                           BasicBlock<const T> x, Block y, std::size_t s0, std::size_t s1) {
   for (std::size_t s = s0; s < s1; ++s) {
     const std::size_t k0 = seg_ptr[s];
     Lanes<T>::template row<kMaxVectors>(col + k0, val + k0, seg_ptr[s + 1] - k0, x.data, x.lanes,
@@ -159,10 +154,9 @@ struct CsrProduct::Panels {
   std::vector<std::uint32_t> seg_ptr;    // segments + 1, into col and val
   std::vector<std::uint32_t> col;
   std::vector<double> val;
-  std::vector<float> single_val;         // in single precision, instead of val
+  std::vector<float> single_val;  // in single precision, instead of val
 
-  Panels(const Csr& a, const std::vector<float>& a_single_val, std::size_t lanes_,
-         std::size_t width)
+  Panels(const Csr& a, const std::vector<float>& a_single_val, std::size_t lanes_, std::size_t width)
       : lanes(lanes_) {
     const std::size_t panels = (a.cols + width - 1) / width;
     // A counting sort of the nonzeros by panel, row by row: each panel's nonzeros stay in row
@@ -184,10 +178,8 @@ struct CsrProduct::Panels {
       for (std::size_t t = 0; t < from.size(); ++t) out[t] = v[from[t]];
     };
     gather(a.col, col);
-    if (a_single_val.empty())
-      gather(a.val, val);
-    else
-      gather(a_single_val, single_val);
+    if (a_single_val.empty()) gather(a.val, val);
+    else gather(a_single_val, single_val);
     panel_ptr.push_back(0);
     seg_ptr.push_back(0);
     for (std::size_t p = 0; p < panels; ++p) {
@@ -203,8 +195,7 @@ struct CsrProduct::Panels {
   // Rows r0..r1, panel by panel: a thread's rows keep their split, and each panel's x is
   // read into the thread's L1 once.
   template <class T>
-  void multiply_add(const T* v, BasicBlock<const T> x, Block y, std::size_t r0,
-                    std::size_t r1) const {
+  void multiply_add(const T* v, BasicBlock<const T> x, Block y, std::size_t r0, std::size_t r1) const {
     const auto row_of = [this](std::size_t s) { return row[s]; };
     for (std::size_t p = 0; p + 1 < panel_ptr.size(); ++p) {
       const auto first = row.begin() + panel_ptr[p], last = row.begin() + panel_ptr[p + 1];
@@ -226,12 +217,9 @@ static void multiply_add(const Csr& a, const T* val, const Panels* panels, const
   pool.parallel_for(
       a.rows,
       [&](std::size_t r0, std::size_t r1) {
-        if (x.lanes == 1)
-          rows_one_lane(a, val, x.data, y.data, r0, r1);
-        else if (panels)
-          panels->multiply_add(panel_val, x, y, r0, r1);
-        else
-          segments_lanes(a.row_ptr.data(), itself, a.col.data(), val, x, y, r0, r1);
+        if (x.lanes == 1) rows_one_lane(a, val, x.data, y.data, r0, r1);
+        else if (panels) panels->multiply_add(panel_val, x, y, r0, r1);
+        else segments_lanes(a.row_ptr.data(), itself, a.col.data(), val, x, y, r0, r1);
       },
       min_rows);
 }
@@ -258,8 +246,7 @@ std::size_t CsrProduct::l1_data_cache_bytes() {
 std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   // One lane reads 8 bytes of x per column, and panels would only cut its dot products short.
   if (lanes == 1) return 0;
-  const std::size_t row_bytes =
-      lanes * (precision_ == Precision::Single ? sizeof(float) : sizeof(double));
+  const std::size_t row_bytes = lanes * (precision_ == Precision::Single ? sizeof(float) : sizeof(double));
   // A panel's x fills 4/3 of L1: with 64 lanes, 64 KB of x a panel beat 48 KB (this machine's
   // L1: more pieces of rows, each reading and writing y) and 80-192 KB, in double and single.
   const std::size_t panel_bytes = cache_bytes_ * 4 / 3;
@@ -271,23 +258,19 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
 
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
   const std::size_t width = panel_width(x.lanes);
-  if (!width)
-    panels_.reset();
+  if (!width) panels_.reset();
   else if (!panels_ || panels_->lanes != x.lanes)
     panels_ = std::make_unique<Panels>(a_, single_val_, x.lanes, width);
   const Panels* panels = panels_.get();
   if (precision_ == Precision::Double) {
-    ransim::multiply_add(a_, a_.val.data(), panels, panels ? panels->val.data() : nullptr, x, y,
-                         pool);
+    ransim::multiply_add(a_, a_.val.data(), panels, panels ? panels->val.data() : nullptr, x, y, pool);
     return;
   }
   x_single_.resize(x.size());
   float* xs = x_single_.data();
   pool.parallel_for(  // a copy is worth a synchronisation only when large
-      x.size(), [&](std::size_t b, std::size_t e) { std::copy(x.data + b, x.data + e, xs + b); },
-      40000);
-  ransim::multiply_add(a_, single_val_.data(), panels,
-                       panels ? panels->single_val.data() : nullptr,
+      x.size(), [&](std::size_t b, std::size_t e) { std::copy(x.data + b, x.data + e, xs + b); }, 40000);
+  ransim::multiply_add(a_, single_val_.data(), panels, panels ? panels->single_val.data() : nullptr,
                        BasicBlock<const float>{xs, x.vars, x.lanes}, y, pool);
 }
 

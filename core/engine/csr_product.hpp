@@ -56,9 +56,9 @@ class CsrProduct {
   Csr a_;
   Precision precision_;
   std::size_t cache_bytes_;
-  std::vector<float> single_val_;     // a_.val as float, in single precision
-  LaneVector<float> x_single_;        // x rounded to float, per product
-  std::unique_ptr<Panels> panels_;    // for the lanes of the last product, if it used panels
+  std::vector<float> single_val_;   // a_.val as float, in single precision
+  LaneVector<float> x_single_;      // x rounded to float, per product
+  std::unique_ptr<Panels> panels_;  // for the lanes of the last product, if it used panels
 };
 
 }  // namespace ransim

@@ -23,14 +23,14 @@ inline std::string num(double v) {
 // a population with most of its units pinned at their bound for many tokens (saturated).
 class Health {
  public:
-  static constexpr double kPinned = 1e-9;        // |x| >= level * (1 - kPinned)
-  static constexpr double kFraction = 0.9;       // of a population's units
-  static constexpr std::size_t kTokens = 100;    // consecutive tokens
+  static constexpr double kPinned = 1e-9;      // |x| >= level * (1 - kPinned)
+  static constexpr double kFraction = 0.9;     // of a population's units
+  static constexpr std::size_t kTokens = 100;  // consecutive tokens
 
   explicit Health(std::size_t populations) : streak_(populations, 0) {}
 
-  std::optional<std::pair<std::string, std::string>> check(const Network& net, const double* x,
-                                                           double t, std::size_t token) {
+  std::optional<std::pair<std::string, std::string>> check(const Network& net, const double* x, double t,
+                                                           std::size_t token) {
     const std::size_t lanes = net.lanes();
     for (std::size_t p = 0; p < net.populations().size(); ++p) {
       const auto& pop = net.populations()[p];
@@ -53,24 +53,25 @@ class Health {
           while (std::isfinite(v[i])) ++i;
           return std::make_pair(std::string("diverged"),
                                 "the state diverged (non-finite) in population '" + pop.name + "', unit " +
-                                    std::to_string(u) + ", lane " + std::to_string(i % lanes) + ", at t = " +
-                                    num(t) + " s (token " + std::to_string(token) + ")");
+                                    std::to_string(u) + ", lane " + std::to_string(i % lanes) +
+                                    ", at t = " + num(t) + " s (token " + std::to_string(token) + ")");
         }
         if (bound > 0 && at_bound == n && pinned++ == 0) first_pinned = u;
       }
       streak_[p] = bound > 0 && static_cast<double>(pinned) >= kFraction * static_cast<double>(units)
-                       ? streak_[p] + 1 : 0;
+                       ? streak_[p] + 1
+                       : 0;
       if (streak_[p] >= kTokens)
         return std::make_pair(std::string("saturated"),
-                              "population '" + pop.name + "' is saturated: " + std::to_string(pinned) + " of " +
-                                  std::to_string(units) + " units (first: unit " + std::to_string(first_pinned) +
-                                  ") have sat at +-" + num(pop.model->saturation_level()) + " for " +
-                                  std::to_string(kTokens) + " tokens, at t = " + num(t) + " s (token " +
-                                  std::to_string(token) + "); reduce the input scale, biases or recurrent gain");
+                              "population '" + pop.name + "' is saturated: " + std::to_string(pinned) +
+                                  " of " + std::to_string(units) + " units (first: unit " +
+                                  std::to_string(first_pinned) + ") have sat at +-" +
+                                  num(pop.model->saturation_level()) + " for " + std::to_string(kTokens) +
+                                  " tokens, at t = " + num(t) + " s (token " + std::to_string(token) +
+                                  "); reduce the input scale, biases or recurrent gain");
     }
     return std::nullopt;
   }
-
 
  private:
   std::vector<std::size_t> streak_;

@@ -9,8 +9,7 @@ namespace ransim {
 Network::Network(std::size_t input_size, std::size_t lanes, std::size_t threads)
     : input_size_(input_size), lanes_(lanes), pool_(threads) {}
 
-std::size_t Network::add_population(std::string name, std::string kind,
-                                    std::unique_ptr<Population> p) {
+std::size_t Network::add_population(std::string name, std::string kind, std::unique_ptr<Population> p) {
   p->set_lanes(lanes_);
   PopulationSlot slot{std::move(name), std::move(kind), std::move(p), state_size_, {}};
   slot.drive.assign(slot.model->input_size() * lanes_, 0.0);
@@ -19,9 +18,7 @@ std::size_t Network::add_population(std::string name, std::string kind,
   return pops_.size() - 1;
 }
 
-void Network::add_projection(std::unique_ptr<Projection> p) {
-  projections_.push_back(std::move(p));
-}
+void Network::add_projection(std::unique_ptr<Projection> p) { projections_.push_back(std::move(p)); }
 
 std::size_t Network::find(const std::string& population) const {
   for (std::size_t i = 0; i < pops_.size(); ++i)
@@ -61,8 +58,8 @@ void Network::initial_state(double* x) const {
 }
 
 void Network::tick(const double* x, const double* u) {
-  const bool any = std::any_of(pops_.begin(), pops_.end(),
-                               [](const PopulationSlot& p) { return p.model->uses_ticks(); });
+  const bool any =
+      std::any_of(pops_.begin(), pops_.end(), [](const PopulationSlot& p) { return p.model->uses_ticks(); });
   if (!any) return;
   compute_drive(x, u);
   for (std::size_t i = 0; i < pops_.size(); ++i)

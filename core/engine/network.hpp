@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "ransim/population.hpp"
 #include "engine/projection.hpp"
+#include "ransim/population.hpp"
 #include "ransim/thread_pool.hpp"
 
 namespace ransim {
@@ -14,8 +14,8 @@ struct PopulationSlot {
   std::string name;
   std::string kind;
   std::unique_ptr<Population> model;
-  std::size_t offset = 0;        // first variable in the global state
-  LaneVector<double> drive;      // input_size() x lanes, lanes fastest
+  std::size_t offset = 0;    // first variable in the global state
+  LaneVector<double> drive;  // input_size() x lanes, lanes fastest
 };
 
 class Network {

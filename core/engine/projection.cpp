@@ -16,13 +16,11 @@ static ConstBlock source_block(const SourceRef& s, ConstBlock input, ConstBlock 
 SparseProjection::SparseProjection(SourceRef source, Csr w, Precision precision)
     : source_(std::move(source)), product_(std::move(w), precision) {}
 
-void SparseProjection::apply(ConstBlock input, ConstBlock state, Block drive,
-                             ThreadPool& pool) const {
+void SparseProjection::apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const {
   product_.multiply_add(source_block(source_, input, state), drive, pool);
 }
 
-void RoutingProjection::apply(ConstBlock input, ConstBlock state, Block drive,
-                              ThreadPool&) const {
+void RoutingProjection::apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool&) const {
   const std::size_t lanes = drive.lanes;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const double* src = source_block(sources_[routes_[i].source], input, state).var(routes_[i].var);
@@ -113,8 +111,9 @@ Csr random_sparse(const SparseSpec& spec, Rng& rng) {
                        std::to_string(spec.rows) + " x " + std::to_string(spec.cols));
     const double rho = spectral_radius(c);
     if (rho <= 1e-300)
-      throw InputError("spectral_radius: the drawn matrix has no nonzero eigenvalue "
-                       "(increase density or fan_in)");
+      throw InputError(
+          "spectral_radius: the drawn matrix has no nonzero eigenvalue "
+          "(increase density or fan_in)");
     for (auto& v : c.val) v *= spec.spectral_radius / rho;
   }
   for (auto& v : c.val) v *= spec.scale;
@@ -165,8 +164,7 @@ std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots,
   return routes;
 }
 
-std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
-                                                     const std::vector<SourceRef>& sources,
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots, const std::vector<SourceRef>& sources,
                                                      Rng& rng) {
   const std::size_t total = total_size(sources);
   std::vector<RoutingProjection::Route> routes(slots);

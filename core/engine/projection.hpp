@@ -15,17 +15,17 @@ class ThreadPool;
 
 // Where one source vector lives: the held input or a block of the global state.
 struct SourceRef {
-  std::string name;           // "input" or a population name
+  std::string name;  // "input" or a population name
   bool is_input = true;
-  std::size_t offset = 0;     // first state variable (for populations)
-  std::size_t size = 0;       // variables per lane
+  std::size_t offset = 0;  // first state variable (for populations)
+  std::size_t size = 0;    // variables per lane
 };
 
 class Projection {
  public:
   virtual ~Projection() = default;
-  std::string name;           // "input_to_res" unless named in the scenario
-  std::size_t target = 0;     // population index
+  std::string name;                      // "input_to_res" unless named in the scenario
+  std::size_t target = 0;                // population index
   virtual std::string kind() const = 0;  // "sparse" | "identity"
   virtual void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const = 0;
   // Weights saved with recordings: a sparse matrix per source.
@@ -40,9 +40,7 @@ class SparseProjection : public Projection {
   SparseProjection(SourceRef source, Csr w, Precision precision = Precision::Double);
   std::string kind() const override { return "sparse"; }
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
-  std::vector<std::pair<SourceRef, Csr>> matrices() const override {
-    return {{source_, product_.matrix()}};
-  }
+  std::vector<std::pair<SourceRef, Csr>> matrices() const override { return {{source_, product_.matrix()}}; }
   const Csr& weights() const { return product_.matrix(); }
 
  private:
@@ -75,20 +73,20 @@ enum class WeightDistribution { Uniform, Normal, Bernoulli };
 
 struct SparseSpec {
   std::size_t rows = 0, cols = 0;
-  double density = 0.1;       // used when fan_in == 0
-  std::size_t fan_in = 0;     // exactly this many nonzeros per row, if > 0
+  double density = 0.1;    // used when fan_in == 0
+  std::size_t fan_in = 0;  // exactly this many nonzeros per row, if > 0
   WeightDistribution distribution = WeightDistribution::Normal;
-  double spectral_radius = 0; // rescale to this radius if > 0 (square matrices only)
-  double scale = 1.0;         // multiply all weights (applied after spectral rescaling)
+  double spectral_radius = 0;  // rescale to this radius if > 0 (square matrices only)
+  double scale = 1.0;          // multiply all weights (applied after spectral rescaling)
 };
 
 Csr random_sparse(const SparseSpec& spec, Rng& rng);
 // Largest |eigenvalue| of a square sparse matrix (ARPACK through Armadillo, dense fallback).
 double spectral_radius(const Csr& w);
 // Slot i receives value i of the concatenated sources, wrapping around.
-std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots, const std::vector<SourceRef>& sources);
-std::vector<RoutingProjection::Route> random_routing(std::size_t slots,
-                                                     const std::vector<SourceRef>& sources,
+std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots,
+                                                      const std::vector<SourceRef>& sources);
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots, const std::vector<SourceRef>& sources,
                                                      Rng& rng);
 
 }  // namespace ransim

@@ -44,8 +44,7 @@ struct PoolAlgebra : odeint::range_algebra {
   // product), and a store waits until that core has dropped its copy: asking for the lines
   // some way ahead (a prefetch for writing) overlaps those waits. Two threads, 64 lanes,
   // N = 1000: the update took ~40 us a step without it, ~10 us with it.
-  template <class... A>
-  void each(A&... a) const {
+  template <class... A> void each(A&... a) const {
     auto args = std::tie(a...);
     constexpr std::size_t states = sizeof...(A) - 1, ahead = 256;  // values: 32 lines
     auto& op = std::get<states>(args);
@@ -58,11 +57,12 @@ struct PoolAlgebra : odeint::range_algebra {
             __builtin_prefetch(out + p, 1);
           for (std::size_t j = i; j < end; ++j) op(std::get<I>(args)[j]...);
         }
-      }(std::make_index_sequence<states>{});
+      }
+      (std::make_index_sequence<states>{});
     };
     const std::size_t n = std::get<0>(args).size();
     if (pool) pool->parallel_for(n, range, 4096);  // values per thread worth a synchronisation
-    else range(0, n);  // odeint default-constructs an algebra in a few places
+    else range(0, n);                              // odeint default-constructs an algebra in a few places
   }
   template <class... A> void for_each1(A&&... a) const { each(a...); }
   template <class... A> void for_each2(A&&... a) const { each(a...); }
@@ -82,17 +82,17 @@ using OnPool = Stepper<State, double, State, double, PoolAlgebra, Ops>;
 struct Simulator::Steppers {
   OnPool<odeint::euler> euler;
   OnPool<odeint::runge_kutta4> rk4;
-  odeint::dense_output_runge_kutta<odeint::controlled_runge_kutta<OnPool<odeint::runge_kutta_dopri5>>>
-      dopri5;
+  odeint::dense_output_runge_kutta<odeint::controlled_runge_kutta<OnPool<odeint::runge_kutta_dopri5>>> dopri5;
   Steppers(const IntegratorSettings& s, const PoolAlgebra& algebra)
-      : euler(algebra), rk4(algebra),
-        dopri5(odeint::make_dense_output(s.abs_tol, s.rel_tol, OnPool<odeint::runge_kutta_dopri5>(algebra))) {}
+      : euler(algebra),
+        rk4(algebra),
+        dopri5(odeint::make_dense_output(s.abs_tol, s.rel_tol, OnPool<odeint::runge_kutta_dopri5>(algebra))) {
+  }
 };
 
 Simulator::Simulator(Network& net, IntegratorSettings s)
     : net_(net), s_(s), steppers_(std::make_shared<Steppers>(s, PoolAlgebra{{}, &net.pool()})) {
-  if (!(s_.token_period > 0) || !(s_.dt > 0))
-    throw InputError("token_period and dt must be > 0");
+  if (!(s_.token_period > 0) || !(s_.dt > 0)) throw InputError("token_period and dt must be > 0");
   if (s_.method != Method::Dopri5) {
     const double n = std::round(s_.token_period / s_.dt);
     if (n < 1 || std::abs(n * s_.dt - s_.token_period) > 1e-9 * s_.token_period)
@@ -134,8 +134,8 @@ void Simulator::step_token(const double* u) {
     }
     case Method::Dopri5:
       // The input jumps at every tick, so the dense-output stepper restarts each token.
-      steps_ += odeint::integrate_adaptive(steppers_->dopri5, system, x_, t0, t1,
-                                           std::min(s_.dt, s_.token_period));
+      steps_ +=
+          odeint::integrate_adaptive(steppers_->dopri5, system, x_, t0, t1, std::min(s_.dt, s_.token_period));
       break;
   }
   ++k_;

@@ -16,8 +16,7 @@ namespace {
 
 // Why `file` cannot be opened as HDF5, or an open handle; `fail` turns a reason into the
 // caller's exception.
-template <class Fail>
-Hdf5Handle open_read_only(const std::string& file, const Fail& fail) {
+template <class Fail> Hdf5Handle open_read_only(const std::string& file, const Fail& fail) {
   // Errors are reported through our exceptions, not printed by the library.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   std::error_code ec;
@@ -54,8 +53,7 @@ bool links_exist(hid_t file, const std::string& path, std::string* missing = nul
 
 // The string a variable- or fixed-length string type holds; `read` fills a buffer of the
 // given memory type.
-template <class Read>
-std::optional<std::string> read_string(hid_t type, const Read& read) {
+template <class Read> std::optional<std::string> read_string(hid_t type, const Read& read) {
   if (H5Tget_class(type) != H5T_STRING) return std::nullopt;
   if (H5Tis_variable_str(type) > 0) {
     const Hdf5Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -166,7 +164,7 @@ std::optional<std::string> Hdf5File::string_attribute(const std::string& object,
 }
 
 std::optional<std::int64_t> Hdf5File::integer_attribute(const std::string& object,
-                                                       const std::string& name) const {
+                                                        const std::string& name) const {
   if (!exists(object) || H5Aexists_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
     return std::nullopt;
   const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
@@ -181,10 +179,9 @@ std::optional<std::string> Hdf5File::string_dataset(const std::string& dataset) 
   const Hdf5Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!d.valid()) return std::nullopt;
   const Hdf5Handle type(H5Dget_type(d.get()), H5Tclose);
-  return read_string(type.get(),
-                     [&](hid_t mem, void* buf) {
-                       return H5Dread(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-                     });
+  return read_string(type.get(), [&](hid_t mem, void* buf) {
+    return H5Dread(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+  });
 }
 
 std::optional<std::vector<std::size_t>> Hdf5File::shape(const std::string& dataset) const {

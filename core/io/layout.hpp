@@ -13,8 +13,8 @@ inline constexpr const char* kFormatVersion = "1";
 
 // Attributes of the root group "/".
 inline constexpr const char* kRoot = "/";
-inline constexpr const char* kComplete = "complete";   // int32, 1 only for a complete run
-inline constexpr const char* kStatus = "status";       // str, run/status.hpp's names
+inline constexpr const char* kComplete = "complete";  // int32, 1 only for a complete run
+inline constexpr const char* kStatus = "status";      // str, run/status.hpp's names
 inline constexpr const char* kFormat = "ransim_format";
 
 // Attributes shared by many objects.

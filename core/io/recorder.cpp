@@ -79,16 +79,16 @@ struct Recorder::Impl {
   struct Series {
     std::string group;
     std::vector<std::size_t> shape;
-    std::size_t sample_size = 1;    // prod(shape)
-    std::size_t written = 0;        // samples in the file
-    std::vector<double> buffer;     // samples appended since the last flush
-    Handle data;                    // the `data` dataset, kept open between flushes
+    std::size_t sample_size = 1;  // prod(shape)
+    std::size_t written = 0;      // samples in the file
+    std::vector<double> buffer;   // samples appended since the last flush
+    Handle data;                  // the `data` dataset, kept open between flushes
   };
 
   std::string path;
-  Handle file;                 // declared before series: closed after the datasets
+  Handle file;  // declared before series: closed after the datasets
   std::vector<Series> series;
-  Handle lcpl;                 // link creation: create intermediate groups
+  Handle lcpl;  // link creation: create intermediate groups
   std::chrono::steady_clock::time_point last_flush;
   bool finished = false;
 
@@ -212,9 +212,9 @@ struct Recorder::Impl {
       Handle mspace(check(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
                           "cannot create memory dataspace for " + p),
                     H5Sclose);
-      check(H5Dwrite(s.data.get(), H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), H5P_DEFAULT,
-                     s.buffer.data()),
-            "cannot write " + p);
+      check(
+          H5Dwrite(s.data.get(), H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), H5P_DEFAULT, s.buffer.data()),
+          "cannot write " + p);
       // Count the rows only once written: a failed flush can be retried with the same buffer.
       s.written += n;
       s.buffer.clear();
@@ -299,8 +299,8 @@ Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<st
   Handle dapl(im.check(H5Pcreate(H5P_DATASET_ACCESS), "cannot create property list"), H5Pclose);
   H5Pset_chunk_cache(dapl.get(), 521, std::max<std::size_t>(1 << 20, 2 * chunk_bytes),
                      H5D_CHUNK_CACHE_W0_DEFAULT);
-  s.data = Handle(im.check(H5Dcreate2(im.file.get(), p.c_str(), H5T_IEEE_F64LE, space.get(),
-                                      im.lcpl.get(), dcpl.get(), dapl.get()),
+  s.data = Handle(im.check(H5Dcreate2(im.file.get(), p.c_str(), H5T_IEEE_F64LE, space.get(), im.lcpl.get(),
+                                      dcpl.get(), dapl.get()),
                            "cannot create dataset " + p),
                   H5Dclose);
   im.unit_description(s.data.get(), unit, description, p);
@@ -376,8 +376,8 @@ void Recorder::write_matrix(const std::string& path, const arma::mat& m, const s
   im.flush_file();
 }
 
-void Recorder::write_vector(const std::string& path, const std::vector<double>& v,
-                            const std::string& unit, const std::string& description) {
+void Recorder::write_vector(const std::string& path, const std::vector<double>& v, const std::string& unit,
+                            const std::string& description) {
   Impl& im = *impl_;
   im.check_open("write_vector");
   Handle d = im.create_dataset(path, H5T_IEEE_F64LE, {v.size()});

@@ -41,9 +41,8 @@ class Recorder {
   // A TimeSeries group at `group` (e.g. layout::processing::variable("res", "state")) with `data` of shape
   // [T, shape...] (chunked, extendible, compressed), dataset `starting_time` (attrs `rate`,
   // `unit`="seconds"), and attributes `unit` and `description` on `data` and the group.
-  SeriesId add_series(const std::string& group, std::vector<std::size_t> shape,
-                      const std::string& unit, const std::string& description,
-                      double starting_time, double rate);
+  SeriesId add_series(const std::string& group, std::vector<std::size_t> shape, const std::string& unit,
+                      const std::string& description, double starting_time, double rate);
   // One time sample: prod(shape) values in row-major order.
   void append(SeriesId id, const double* sample);
   std::size_t samples(SeriesId id) const;
@@ -54,12 +53,11 @@ class Recorder {
   void write_integer(const std::string& path, std::int64_t value);
   void write_matrix(const std::string& path, const arma::mat& m, const std::string& unit = "",
                     const std::string& description = "");  // shape [rows, cols]
-  void write_vector(const std::string& path, const std::vector<double>& v,
-                    const std::string& unit = "", const std::string& description = "");
+  void write_vector(const std::string& path, const std::vector<double>& v, const std::string& unit = "",
+                    const std::string& description = "");
   // Group with `data`, `indices`, `indptr` (CSR, scipy.sparse.csr_matrix order), attr `shape`.
   void write_csr(const std::string& group, const Csr& m, const std::string& description = "");
-  void set_attribute(const std::string& object_path, const std::string& name,
-                     const std::string& value);
+  void set_attribute(const std::string& object_path, const std::string& name, const std::string& value);
   void set_attribute(const std::string& object_path, const std::string& name, double value);
   void set_attribute(const std::string& object_path, const std::string& name,
                      const std::vector<std::int64_t>& values);  // int64 [n]

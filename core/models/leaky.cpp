@@ -20,9 +20,10 @@ class Leaky : public Population {
         init_scale_(c.params.real("initial_state")),
         bias_(n_) {
     const std::string& f = c.params.string("activation");
-    act_ = f == "tanh" ? Activation::Tanh
-         : f == "identity" ? Activation::Identity
-         : f == "relu" ? Activation::Relu : Activation::Sigmoid;
+    act_ = f == "tanh"       ? Activation::Tanh
+           : f == "identity" ? Activation::Identity
+           : f == "relu"     ? Activation::Relu
+                             : Activation::Sigmoid;
     Rng rng = make_rng(c.seed, "population." + c.name);
     const double s = c.params.real("bias_scale");
     for (auto& b : bias_) b = uniform(rng, -s, s);
@@ -39,17 +40,24 @@ class Leaky : public Population {
       for (std::size_t b = 0; b < x.lanes; ++b) x(v, b) = init_[v];
   }
 
-  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double,
-                  ThreadPool& pool) const override {
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double, ThreadPool& pool) const override {
     const std::size_t lanes = x.lanes;
     pool.parallel_for(
         n_,
         [&](std::size_t v0, std::size_t v1) {
           switch (act_) {
-            case Activation::Tanh: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return tanh_by_expm1(z); }); break;
-            case Activation::Identity: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z; }); break;
-            case Activation::Relu: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z > 0 ? z : 0.0; }); break;
-            case Activation::Sigmoid: apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return 1.0 / (1.0 + std::exp(-z)); }); break;
+            case Activation::Tanh:
+              apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return tanh_by_expm1(z); });
+              break;
+            case Activation::Identity:
+              apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z; });
+              break;
+            case Activation::Relu:
+              apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return z > 0 ? z : 0.0; });
+              break;
+            case Activation::Sigmoid:
+              apply(v0, v1, lanes, x, drive, dxdt, [](double z) { return 1.0 / (1.0 + std::exp(-z)); });
+              break;
           }
         },
         4096 / lanes + 1);
@@ -71,12 +79,11 @@ class Leaky : public Population {
 
  private:
   template <class F>
-  void apply(std::size_t v0, std::size_t v1, std::size_t lanes, ConstBlock x, ConstBlock drive,
-             Block dxdt, F f) const {
+  void apply(std::size_t v0, std::size_t v1, std::size_t lanes, ConstBlock x, ConstBlock drive, Block dxdt,
+             F f) const {
     if (lanes == 1) {  // one flat loop, so that f vectorises across units
       const double* b = bias_.memptr();
-      for (std::size_t v = v0; v < v1; ++v)
-        dxdt.data[v] = (f(drive.data[v] + b[v]) - x.data[v]) * inv_tau_;
+      for (std::size_t v = v0; v < v1; ++v) dxdt.data[v] = (f(drive.data[v] + b[v]) - x.data[v]) * inv_tau_;
       return;
     }
     for (std::size_t v = v0; v < v1; ++v) {
@@ -104,8 +111,8 @@ void register_builtin_models(Registry& r) {
   leaky.description = "leaky rate units (echo state network): tau dx/dt = -x + f(W x + W_in u + b)";
   leaky.params = {
       param::integer("size").range(1, 1e8).defaults_to(100).describe("number of units"),
-      param::real("tau").unit("s").greater_than(0).defaults_to(1.0)
-          .describe("membrane time constant (leak a = dt / tau)"),
+      param::real("tau").unit("s").greater_than(0).defaults_to(1.0).describe(
+          "membrane time constant (leak a = dt / tau)"),
       param::choice("activation", {"tanh", "identity", "relu", "sigmoid"}).describe("activation f"),
       param::real("bias_scale").at_least(0).describe("biases b ~ U(-s, s)"),
       param::real("initial_state").at_least(0).describe("initial state x(0) ~ U(-s, s)"),

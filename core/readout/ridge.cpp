@@ -6,13 +6,14 @@
 #include <cmath>
 #include <thread>
 
-#include "ransim/error.hpp"
 #include "engine/huge_pages.hpp"
+#include "ransim/error.hpp"
 
 namespace ransim {
 
 RidgeAccumulator::RidgeAccumulator(std::size_t features, std::size_t outputs)
-    : gram_(features, features, arma::fill::none), sum_(features, arma::fill::zeros),
+    : gram_(features, features, arma::fill::none),
+      sum_(features, arma::fill::zeros),
       xty_(features + 1, outputs, arma::fill::zeros) {
   prefer_huge_pages(gram_.memptr(), gram_.n_elem * sizeof(double));  // 250 MB at 5600 features
   gram_.zeros();
@@ -50,7 +51,8 @@ void RidgeAccumulator::add_gram(const double* x, std::size_t samples, bool sampl
   // same bits on one thread or two.
   const std::size_t features = gram_.n_rows;
   const arma::blas_int f = static_cast<arma::blas_int>(features), k = static_cast<arma::blas_int>(samples);
-  const arma::blas_int c = features < kSplitFeatures ? f : static_cast<arma::blas_int>(static_cast<double>(f) / std::sqrt(2.0));
+  const arma::blas_int c =
+      features < kSplitFeatures ? f : static_cast<arma::blas_int>(static_cast<double>(f) / std::sqrt(2.0));
   const arma::blas_int rest = f - c;
   // Feature j's values: a row of X^T (stride f) or a column of X (contiguous).
   const arma::blas_int ld = samples_in_columns ? f : k;

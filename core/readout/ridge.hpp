@@ -36,8 +36,7 @@ class RidgeAccumulator {
 arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda);
 // [X 1] W. X (samples x features) may be any Armadillo expression, such as xt.t() for
 // features x samples, which BLAS then reads transposed, without a copy.
-template <class T>
-arma::mat ridge_predict(const arma::mat& w, const arma::Base<double, T>& x) {
+template <class T> arma::mat ridge_predict(const arma::mat& w, const arma::Base<double, T>& x) {
   arma::mat out = x.get_ref() * w.rows(0, w.n_rows - 2);
   out.each_row() += w.row(w.n_rows - 1);
   return out;

@@ -1,10 +1,10 @@
 #include "run/resources.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <thread>
-#include <unistd.h>
 
 #include "ransim/error.hpp"
 #include "tasks/tasks.hpp"
@@ -59,23 +59,24 @@ double estimate_memory(const Scenario& sc) {
   if (task->episodic()) {  // a network per thread, a few waves of features, the normal equations
     const auto ep = task->create_episodes(sc.task);
     const double copies = sc.threads ? static_cast<double>(sc.threads) : std::thread::hardware_concurrency();
-    const double features = (state + static_cast<double>(ep->input_dim)) * static_cast<double>(ep->points[0].size()) + 1;
+    const double features =
+        (state + static_cast<double>(ep->input_dim)) * static_cast<double>(ep->points[0].size()) + 1;
     const double samples = lanes * static_cast<double>(ep->points.size());
     return copies * (8.0 * state * lanes * 12 + weights) + 8.0 * features * features * 3 +
            8.0 * features * (std::max(512.0, samples) + 8 * copies * samples);
   }
   const double steps = static_cast<double>(task->create(sc.task)->protocol.total());
   const double features = state + 1;
-  return 8.0 * state * lanes * 12          // state, stepper stages, drive
-         + weights
-         + 8.0 * 4 * steps * lanes         // task input and target (with copies)
-         + 8.0 * steps * lanes * features  // readout features
-         + 8.0 * features * features * 3;  // normal equations
+  return 8.0 * state * lanes * 12             // state, stepper stages, drive
+         + weights + 8.0 * 4 * steps * lanes  // task input and target (with copies)
+         + 8.0 * steps * lanes * features     // readout features
+         + 8.0 * features * features * 3;     // normal equations
 }
 
 void check_memory(const Scenario& sc) {
   const double need = estimate_memory(sc);
-  const double have = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  const double have =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   auto gib = [](double b) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
@@ -84,7 +85,8 @@ void check_memory(const Scenario& sc) {
   if (need > 0.8 * have)
     throw InputError(sc.path + ": this scenario needs about " + gib(need) +
                      " of memory (population sizes, projection densities, lanes, task length) "
-                     "but the machine has " + gib(have));
+                     "but the machine has " +
+                     gib(have));
 }
 
 }  // namespace ransim

@@ -12,7 +12,9 @@ namespace ransim {
 RunResult run(const Scenario& sc, const RunOptions& opts) {
   if (find_task(sc.task_kind)->episodic()) return run_episodes(sc, opts);
   const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   Session s(sc, SessionOptions{opts.out, opts.command_line});
   RunResult res;
   res.state_size = s.network().state_size();
@@ -23,10 +25,10 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
   try {
     while (!s.done()) {
       if (opts.stop && opts.stop->load()) {
-        s.stop(RunStatus::Interrupted,
-               "interrupted by signal " + std::to_string(opts.stop->load()) + " after " + std::to_string(s.token()) +
-                   " of " + std::to_string(s.total()) + " tokens (t = " + std::to_string(s.simulator().time()) +
-                   " s)");
+        s.stop(RunStatus::Interrupted, "interrupted by signal " + std::to_string(opts.stop->load()) +
+                                           " after " + std::to_string(s.token()) + " of " +
+                                           std::to_string(s.total()) +
+                                           " tokens (t = " + std::to_string(s.simulator().time()) + " s)");
         break;
       }
       s.step();

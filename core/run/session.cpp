@@ -48,7 +48,8 @@ struct Session::Comparison {
           c.needs_drive = c.needs_drive || r.needs_drive;
         }
       if (!found)
-        throw InputError(path + ": compare '" + d.name + "': population '" + pop + "' records no variable '" + var + "'");
+        throw InputError(path + ": compare '" + d.name + "': population '" + pop + "' records no variable '" +
+                         var + "'");
       (side == 0 ? c.pop_a : c.pop_b) = p;
       (side == 0 ? c.var_a : c.var_b) = var;
     }
@@ -75,7 +76,8 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
 
   const TaskInfo* info = find_task(sc_.task_kind);
   if (info->episodic())
-    throw InputError(sc_.path + ": task '" + sc_.task_kind + "' runs in episodes: `ransim run` and `ransim compare` "
+    throw InputError(sc_.path + ": task '" + sc_.task_kind +
+                     "' runs in episodes: `ransim run` and `ransim compare` "
                      "run it; a session stepped token by token (the GUI) takes stream tasks only");
   const std::unique_ptr<Task> task = info->create(sc_.task);
   protocol_ = task->protocol;
@@ -152,8 +154,9 @@ void Session::start_recording(const std::string& path) {
       shape.insert(shape.end(), r.shape.begin(), r.shape.end());
       any_needs_drive_ = any_needs_drive_ || r.needs_drive;
       const std::string group = layout::processing::variable(p.name, r.name);
-      recorded_.push_back({i, r.name, rec->add_series(group, shape, r.unit, r.description + " (" + p.kind + ")",
-                                                      t0 + T, 1.0 / T)});
+      recorded_.push_back(
+          {i, r.name,
+           rec->add_series(group, shape, r.unit, r.description + " (" + p.kind + ")", t0 + T, 1.0 / T)});
     }
   }
   rec->flush();
@@ -178,7 +181,8 @@ void Session::set_parameter(const std::string& population, const std::string& na
   const ParamSpec* spec = find_spec(Registry::global().find(slot.kind)->params, name);
   if (!spec) throw InputError(population + "." + name + ": no such parameter");
   if (auto why = spec->check(value))
-    throw InputError(population + "." + name + ": expected " + spec->expectation() + ", found " + to_string(value));
+    throw InputError(population + "." + name + ": expected " + spec->expectation() + ", found " +
+                     to_string(value));
   pending_.push_back({p, {name, value}});
 }
 
@@ -240,7 +244,8 @@ void Session::record_token() {
   if (any_needs_drive_) net_->compute_drive(x.data(), u_.data());
   for (auto& r : recorded_) {
     sample_.clear();
-    net_->populations()[r.pop].model->sample(r.name, net_->block(x.data(), r.pop), net_->drive(r.pop), sample_);
+    net_->populations()[r.pop].model->sample(r.name, net_->block(x.data(), r.pop), net_->drive(r.pop),
+                                             sample_);
     rec_->append(r.id, sample_.data());
   }
   rec_->maybe_flush();
@@ -265,8 +270,7 @@ void Session::fit() {
   // The training columns of features_ in place (one sample per column); a copy or a transpose
   // of a long run's states would page in as much fresh memory again.
   RidgeAccumulator acc(features_.n_rows, seq_.target_dim);
-  const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples,
-                        false, true);
+  const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples, false, true);
   acc.add_columns(train, yt);
   w_ = acc.solve(sc_.readout.real("ridge"));
 }

@@ -44,7 +44,7 @@ class Session {
   // Metrics, readout output and the final status written to the recording (idempotent).
   void finish();
 
-  std::size_t token() const { return k_; }       // tokens done
+  std::size_t token() const { return k_; }  // tokens done
   std::size_t total() const { return seq_.steps; }
   bool done() const { return k_ >= seq_.steps || status_ != RunStatus::Running; }
   RunStatus status() const { return status_; }

@@ -4,7 +4,7 @@ namespace ransim {
 
 namespace {
 
-constexpr RunStatus kAll[] = {RunStatus::Running,  RunStatus::Complete, RunStatus::Interrupted,
+constexpr RunStatus kAll[] = {RunStatus::Running,  RunStatus::Complete,  RunStatus::Interrupted,
                               RunStatus::Diverged, RunStatus::Saturated, RunStatus::Failed,
                               RunStatus::Partial};
 

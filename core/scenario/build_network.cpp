@@ -43,7 +43,9 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
       if (spec.spectral_radius > 0 && (src.is_input || spec.rows != spec.cols))
         throw InputError(sc.path + ": projection '" + pj.name +
                          "': spectral_radius applies to square recurrent projections only");
-      if (static_cast<double>(spec.rows) * static_cast<double>(spec.fan_in ? spec.fan_in : spec.cols * spec.density) > 4e9)
+      if (static_cast<double>(spec.rows) *
+              static_cast<double>(spec.fan_in ? spec.fan_in : spec.cols * spec.density) >
+          4e9)
         throw InputError(sc.path + ": projection '" + pj.name + "' has more than 4e9 weights");
       try {
         const Precision precision =
@@ -56,7 +58,7 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
       std::vector<SourceRef> sources;
       for (auto& f : pj.from) sources.push_back(net->source(f));
       auto routes = pj.params.string("map") == "ordered" ? ordered_routing(rows, sources)
-                                                          : random_routing(rows, sources, rng);
+                                                         : random_routing(rows, sources, rng);
       proj = std::make_unique<RoutingProjection>(sources, std::move(routes), pj.params.real("scale"));
     }
     proj->name = pj.name;

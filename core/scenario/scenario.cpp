@@ -1,25 +1,32 @@
 #include "scenario/scenario.hpp"
 
+#include <toml++/toml.h>
 #include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
-#include "tasks/tasks.hpp"
 #include "scenario/scenario_table.hpp"
+#include "tasks/tasks.hpp"
 
 namespace ransim {
 
 const std::vector<ParamSpec>& simulation_specs() {
   static const std::vector<ParamSpec> s = {
       param::choice("integrator", {"euler", "rk4", "dopri5"}).describe("ODE integrator"),
-      param::real("dt").unit("s").greater_than(0).defaults_to(1.0).describe("fixed step (euler, rk4); first trial step (dopri5)"),
-      param::real("token_period").unit("s").greater_than(0).defaults_to(1.0).describe("time each input sample is held"),
-      param::real("abs_tol").greater_than(0).at_most(1).defaults_to(1e-8).describe("dopri5 absolute tolerance"),
-      param::real("rel_tol").greater_than(0).at_most(1).defaults_to(1e-8).describe("dopri5 relative tolerance"),
+      param::real("dt").unit("s").greater_than(0).defaults_to(1.0).describe(
+          "fixed step (euler, rk4); first trial step (dopri5)"),
+      param::real("token_period")
+          .unit("s")
+          .greater_than(0)
+          .defaults_to(1.0)
+          .describe("time each input sample is held"),
+      param::real("abs_tol").greater_than(0).at_most(1).defaults_to(1e-8).describe(
+          "dopri5 absolute tolerance"),
+      param::real("rel_tol").greater_than(0).at_most(1).defaults_to(1e-8).describe(
+          "dopri5 relative tolerance"),
       param::integer("lanes").range(1, 1e6).defaults_to(1).describe("independent sequences run in lockstep"),
       param::integer("threads").range(0, 1024).defaults_to(1).describe("worker threads (0: all cores)"),
   };
@@ -28,7 +35,8 @@ const std::vector<ParamSpec>& simulation_specs() {
 
 const std::vector<ParamSpec>& readout_specs() {
   static const std::vector<ParamSpec> s = {
-      param::real("ridge").at_least(0).defaults_to(1e-8).describe("ridge penalty lambda (the bias is not penalised)"),
+      param::real("ridge").at_least(0).defaults_to(1e-8).describe(
+          "ridge penalty lambda (the bias is not penalised)"),
       param::boolean("include_input").describe("append the input to the features"),
   };
   return s;
@@ -37,7 +45,11 @@ const std::vector<ParamSpec>& readout_specs() {
 const std::vector<ParamSpec>& record_specs() {
   static const std::vector<ParamSpec> s = {
       param::string("file").describe("HDF5 file to write (--out overrides; empty: none)"),
-      param::real("flush_interval").unit("s").greater_than(0).defaults_to(2.0).describe("wall time between flushes to disk"),
+      param::real("flush_interval")
+          .unit("s")
+          .greater_than(0)
+          .defaults_to(2.0)
+          .describe("wall time between flushes to disk"),
       param::integer("compression").range(0, 9).defaults_to(4).describe("gzip level (0: none)"),
   };
   return s;
@@ -45,12 +57,18 @@ const std::vector<ParamSpec>& record_specs() {
 
 const std::vector<ParamSpec>& sparse_projection_specs() {
   static const std::vector<ParamSpec> s = {
-      param::real("density").greater_than(0).at_most(1).defaults_to(0.1).describe("probability of each connection"),
+      param::real("density").greater_than(0).at_most(1).defaults_to(0.1).describe(
+          "probability of each connection"),
       param::integer("fan_in").range(0, 1e9).describe("exact inputs per target (0: use density)"),
-      param::choice("distribution", {"normal", "uniform", "bernoulli"}).describe("weight distribution before scaling: normal N(0,1), uniform U(-1,1), bernoulli +-1"),
-      param::real("spectral_radius").at_least(0).describe("rescale a recurrent matrix to this spectral radius (0: no rescaling)"),
+      param::choice("distribution", {"normal", "uniform", "bernoulli"})
+          .describe("weight distribution before scaling: normal N(0,1), uniform U(-1,1), bernoulli +-1"),
+      param::real("spectral_radius")
+          .at_least(0)
+          .describe("rescale a recurrent matrix to this spectral radius (0: no rescaling)"),
       param::real("scale").defaults_to(1.0).describe("multiplies all weights (input scaling)"),
-      param::choice("precision", {"double", "single"}).describe("arithmetic of the product: single rounds the weights (once) and the source values (every step) to float32 and sums in float32, about 2x faster with many lanes"),
+      param::choice("precision", {"double", "single"})
+          .describe("arithmetic of the product: single rounds the weights (once) and the source values "
+                    "(every step) to float32 and sums in float32, about 2x faster with many lanes"),
   };
   return s;
 }
@@ -58,7 +76,9 @@ const std::vector<ParamSpec>& sparse_projection_specs() {
 const std::vector<ParamSpec>& identity_projection_specs() {
   static const std::vector<ParamSpec> s = {
       param::real("scale").defaults_to(1.0).describe("gain of every routed value"),
-      param::choice("map", {"random", "ordered"}).describe("random: each slot draws one source value at random; ordered: slot i receives source value i (sources concatenated, wrapping around)"),
+      param::choice("map", {"random", "ordered"})
+          .describe("random: each slot draws one source value at random; ordered: slot i receives source "
+                    "value i (sources concatenated, wrapping around)"),
   };
   return s;
 }
@@ -70,9 +90,7 @@ struct Context {
   std::string path;
   std::map<std::string, std::string> set_flags;  // dotted key -> "--set k=v"
 
-  std::string where(const toml::node& n, const std::string& key) const {
-    return where(n.source(), key);
-  }
+  std::string where(const toml::node& n, const std::string& key) const { return where(n.source(), key); }
   std::string where(const toml::source_region& src, const std::string& key) const {
     auto it = set_flags.find(key);
     if (it != set_flags.end()) return it->second;
@@ -120,8 +138,8 @@ Params read_params(const Context& cx, const toml::table& t, const std::vector<Pa
     if (std::find(extra.begin(), extra.end(), std::string(k.str())) != extra.end()) continue;
     const ParamSpec* spec = find_spec(specs, std::string(k.str()));
     if (!spec)
-      throw InputError(cx.where(k.source(), key) + ": unknown key '" + key + "' (known here: " +
-                       known_keys(specs, extra) + ")");
+      throw InputError(cx.where(k.source(), key) + ": unknown key '" + key +
+                       "' (known here: " + known_keys(specs, extra) + ")");
     Value v;
     switch (node.type()) {
       case toml::node_type::integer: v = node.as_integer()->get(); break;
@@ -148,8 +166,10 @@ std::vector<std::string> string_list(const Context& cx, const toml::node& n, con
   std::vector<std::string> out;
   if (allow_single && n.is_string()) return {std::string(*n.as_string())};
   const toml::array* a = n.as_array();
-  if (!a) cx.fail(n, key, std::string("expected ") + (allow_single ? "a string or " : "") +
-                              "an array of strings, found " + found(n));
+  if (!a)
+    cx.fail(n, key,
+            std::string("expected ") + (allow_single ? "a string or " : "") + "an array of strings, found " +
+                found(n));
   for (auto& e : *a) {
     if (!e.is_string()) cx.fail(e, key, "expected an array of strings, found an element " + found(e));
     out.emplace_back(*e.as_string());
@@ -157,8 +177,8 @@ std::vector<std::string> string_list(const Context& cx, const toml::node& n, con
   return out;
 }
 
-std::string read_string(const Context& cx, const toml::table& t, const std::string& k,
-                        const std::string& key, const toml::node& owner) {
+std::string read_string(const Context& cx, const toml::table& t, const std::string& k, const std::string& key,
+                        const toml::node& owner) {
   const toml::node* n = t.get(k);
   if (!n) cx.fail(owner, key, "missing required key '" + k + "'");
   if (!n->is_string()) cx.fail(*n, join_key(key, k), "expected a string, found " + found(*n));
@@ -174,8 +194,7 @@ const std::regex& name_pattern() {
 // creating tables as needed; "projection.0.scale" indexes an array of tables.
 void apply_set(toml::table& root, const std::string& flag, Context& cx) {
   const auto eq = flag.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw InputError("--set " + flag + ": expected key=value");
+  if (eq == std::string::npos || eq == 0) throw InputError("--set " + flag + ": expected key=value");
   const std::string key = flag.substr(0, eq), text = flag.substr(eq + 1);
   toml::table parsed;
   try {
@@ -221,14 +240,14 @@ const toml::table& optional_table(const Context& cx, const toml::table& root, co
 }
 
 void read_top_level(Context& cx, const toml::table& root, Scenario& sc) {
-  const std::vector<std::string> sections = {"description", "seed", "simulation", "task", "population",
-                                             "projection", "readout", "record", "compare"};
+  const std::vector<std::string> sections = {"description", "seed",    "simulation", "task",   "population",
+                                             "projection",  "readout", "record",     "compare"};
   for (auto&& [k, node] : root)
     if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
       std::string known;
       for (auto& s : sections) known += (known.empty() ? "" : ", ") + s;
-      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" +
-                       std::string(k.str()) + "' (known at the top level: " + known + ")");
+      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" + std::string(k.str()) +
+                       "' (known at the top level: " + known + ")");
     }
 
   if (const toml::node* n = root.get("description")) {
@@ -243,8 +262,8 @@ void read_top_level(Context& cx, const toml::table& root, Scenario& sc) {
 }
 
 void read_simulation(Context& cx, const toml::table& root, Scenario& sc) {
-  const Params sim = read_params(cx, optional_table(cx, root, "simulation"),
-                                 simulation_specs(), "simulation");
+  const Params sim =
+      read_params(cx, optional_table(cx, root, "simulation"), simulation_specs(), "simulation");
   sc.integrator.method = parse_method(sim.string("integrator"));
   sc.integrator.dt = sim.real("dt");
   sc.integrator.token_period = sim.real("token_period");
@@ -256,9 +275,10 @@ void read_simulation(Context& cx, const toml::table& root, Scenario& sc) {
     const double r = sc.integrator.token_period / sc.integrator.dt;
     if (std::abs(r - std::round(r)) > 1e-9 * r || std::round(r) < 1) {
       const toml::node& n = *root.get("simulation");
-      cx.fail(n, "simulation.dt", "token_period (" + std::to_string(sc.integrator.token_period) +
-                                      " s) must be a whole multiple of dt (" +
-                                      std::to_string(sc.integrator.dt) + " s) for fixed-step integrators");
+      cx.fail(n, "simulation.dt",
+              "token_period (" + std::to_string(sc.integrator.token_period) +
+                  " s) must be a whole multiple of dt (" + std::to_string(sc.integrator.dt) +
+                  " s) for fixed-step integrators");
     }
   }
 }
@@ -301,8 +321,8 @@ void read_populations(Context& cx, const toml::table& root, Scenario& sc) {
     PopulationDecl d{name, read_string(cx, t, "kind", key, node), {}};
     const PopulationInfo* info = Registry::global().find(d.kind);
     if (!info)
-      cx.fail(*t.get("kind"), key + ".kind", "unknown population model '" + d.kind +
-                                                 "' (known: " + Registry::global().kinds() + ")");
+      cx.fail(*t.get("kind"), key + ".kind",
+              "unknown population model '" + d.kind + "' (known: " + Registry::global().kinds() + ")");
     d.params = read_params(cx, t, info->params, key, {"kind"});
     sc.populations.push_back(std::move(d));
   }
@@ -324,7 +344,8 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
       d.to = read_string(cx, t, "to", key, pn);
       d.kind = t.contains("kind") ? read_string(cx, t, "kind", key, pn) : "sparse";
       if (d.kind != "sparse" && d.kind != "identity")
-        cx.fail(*t.get("kind"), key + ".kind", "expected one of \"sparse\" | \"identity\", found the string \"" + d.kind + "\"");
+        cx.fail(*t.get("kind"), key + ".kind",
+                "expected one of \"sparse\" | \"identity\", found the string \"" + d.kind + "\"");
       for (auto& f : d.from)
         if (f != "input" && !has_population(sc, f))
           cx.fail(*from, key + ".from", "no population named '" + f + "'");
@@ -336,8 +357,9 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
         for (auto& f : d.from) d.name += (d.name.empty() ? "" : "+") + f;
         d.name += "_to_" + d.to;
       }
-      d.params = read_params(cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(),
-                             key, {"from", "to", "kind", "name"});
+      d.params =
+          read_params(cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(),
+                      key, {"from", "to", "kind", "name"});
       sc.projections.push_back(std::move(d));
     }
   }
@@ -360,7 +382,8 @@ void read_record(Context& cx, const toml::table& root, Scenario& sc) {
     sc.record_variables = string_list(cx, *v, "record.variables", false);
     for (auto& name : sc.record_variables)
       if (!has_population(sc, name.substr(0, name.find('.'))))
-        cx.fail(*v, "record.variables", "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
+        cx.fail(*v, "record.variables",
+                "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
   }
 }
 
@@ -375,14 +398,15 @@ void read_compares(Context& cx, const toml::table& root, Scenario& sc) {
       const std::string key = "compare." + std::to_string(i);
       for (auto&& [k, node] : t)
         if (k.str() != "name" && k.str() != "a" && k.str() != "b")
-          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key + "." +
-                           std::string(k.str()) + "' (known here: name, a, b)");
-      CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "", read_string(cx, t, "a", key, cn),
-                    read_string(cx, t, "b", key, cn)};
+          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key +
+                           "." + std::string(k.str()) + "' (known here: name, a, b)");
+      CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "",
+                    read_string(cx, t, "a", key, cn), read_string(cx, t, "b", key, cn)};
       for (const std::string* v : {&d.a, &d.b}) {
         const auto dot = v->find('.');
         if (dot == std::string::npos || !has_population(sc, v->substr(0, dot)))
-          cx.fail(*t.get(v == &d.a ? "a" : "b"), key, "'" + *v + "' is not \"population.variable\" of a population here");
+          cx.fail(*t.get(v == &d.a ? "a" : "b"), key,
+                  "'" + *v + "' is not \"population.variable\" of a population here");
       }
       if (d.name.empty()) d.name = std::to_string(i);
       sc.compares.push_back(std::move(d));

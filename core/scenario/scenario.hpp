@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "ransim/params.hpp"
 #include "engine/simulator.hpp"
+#include "ransim/params.hpp"
 
 namespace ransim {
 
@@ -21,7 +21,7 @@ struct ProjectionDecl {
   std::string name;               // "from_to_to" unless given
   std::vector<std::string> from;  // "input" or population names (several for identity)
   std::string to;
-  std::string kind;               // "sparse" | "identity"
+  std::string kind;  // "sparse" | "identity"
   Params params;
 };
 
@@ -33,8 +33,8 @@ struct CompareDecl {
 };
 
 struct Scenario {
-  std::string path;       // as given ("<string>" for text)
-  std::string text;       // the file, verbatim
+  std::string path;                    // as given ("<string>" for text)
+  std::string text;                    // the file, verbatim
   std::vector<std::string> overrides;  // --set key=value, in order
   std::string description;
   std::uint64_t seed = 42;
@@ -45,9 +45,9 @@ struct Scenario {
   Params task;
   std::vector<PopulationDecl> populations;
   std::vector<ProjectionDecl> projections;
-  Params readout;                     // ridge, include_input
-  std::vector<std::string> readout_from;  // population names; empty: all
-  Params record;                      // file, flush_interval, compression
+  Params readout;                             // ridge, include_input
+  std::vector<std::string> readout_from;      // population names; empty: all
+  Params record;                              // file, flush_interval, compression
   std::vector<std::string> record_variables;  // "pop" or "pop.variable"; empty: all
   std::vector<CompareDecl> compares;
 };

@@ -1,9 +1,9 @@
 #pragma once
 // Scenario parsing from an already parsed TOML table, for `ransim compare`, which assembles
 // each run's scenario from parts of its config file (nodes keep their file:line:col).
+#include <toml++/toml.h>
 #include <string>
 #include <vector>
-#include <toml++/toml.h>
 
 #include "scenario/scenario.hpp"
 

@@ -40,8 +40,7 @@ static std::string number(double x) {
 std::string ParamSpec::expectation() const {
   if (!choices.empty()) {
     std::string out = "one of";
-    for (std::size_t i = 0; i < choices.size(); ++i)
-      out += (i ? " | \"" : " \"") + choices[i] + "\"";
+    for (std::size_t i = 0; i < choices.size(); ++i) out += (i ? " | \"" : " \"") + choices[i] + "\"";
     return out;
   }
   std::string out = type_name(type);
@@ -70,8 +69,7 @@ std::optional<std::string> ParamSpec::check(const Value& v) const {
       else return "wrong type";
       break;
     case ParamType::Boolean:
-      return std::holds_alternative<bool>(v) ? std::nullopt
-                                             : std::optional<std::string>("wrong type");
+      return std::holds_alternative<bool>(v) ? std::nullopt : std::optional<std::string>("wrong type");
     case ParamType::String: {
       auto* s = std::get_if<std::string>(&v);
       if (!s) return "wrong type";
@@ -97,13 +95,9 @@ double as_real(const Value& v) {
 }
 
 double Params::real(const std::string& name) const { return as_real(get(name)); }
-std::int64_t Params::integer(const std::string& name) const {
-  return std::get<std::int64_t>(get(name));
-}
+std::int64_t Params::integer(const std::string& name) const { return std::get<std::int64_t>(get(name)); }
 bool Params::boolean(const std::string& name) const { return std::get<bool>(get(name)); }
-const std::string& Params::string(const std::string& name) const {
-  return std::get<std::string>(get(name));
-}
+const std::string& Params::string(const std::string& name) const { return std::get<std::string>(get(name)); }
 
 Params defaults(const std::vector<ParamSpec>& specs) {
   Params p;

@@ -8,11 +8,10 @@ namespace {
 // A few microseconds of atomic loads (docs/performance.md): longer than a typical gap
 // between two parallel loops of a step, far shorter than a scheduler time slice.
 constexpr int kSpinsBeforeYield = 20000;
-}
+}  // namespace
 
 ThreadPool::ThreadPool(std::size_t threads) : claimed_(std::max<std::size_t>(threads, 1)) {
-  for (std::size_t t = 1; t < claimed_.size(); ++t)
-    workers_.emplace_back([this, t] { worker(t); });
+  for (std::size_t t = 1; t < claimed_.size(); ++t) workers_.emplace_back([this, t] { worker(t); });
 }
 
 ThreadPool::~ThreadPool() {

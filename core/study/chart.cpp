@@ -230,8 +230,10 @@ ChartLayout chart_layout(const Chart& c) {
     throw std::invalid_argument("chart '" + c.title + "' needs at least one model and one panel");
   for (const ChartPanel& p : c.panels)
     if (p.mean.size() != c.models.size() || p.stddev.size() != c.models.size())
-      throw std::invalid_argument("chart panel '" + p.title + "' needs one mean and one stddev "
-                                  "per model (" + std::to_string(c.models.size()) + ")");
+      throw std::invalid_argument("chart panel '" + p.title +
+                                  "' needs one mean and one stddev "
+                                  "per model (" +
+                                  std::to_string(c.models.size()) + ")");
   ChartLayout L;
   L.width = static_cast<int>(kWidth);
   // Text widths decide the legend's rows, so measure with the same toy font on a scratch surface.
@@ -306,8 +308,7 @@ void write_chart(const Chart& chart, const std::string& png_path, const std::str
     // The SVG surface opens the file at once (an unwritable path shows in its status) and
     // writes it out on finish, so check both. Units px, not cairo's default pt, so a browser
     // shows it at the PNG's size.
-    detail::Surface s(cairo_svg_surface_create(svg_path.c_str(), L.width, L.height),
-                      cairo_surface_destroy);
+    detail::Surface s(cairo_svg_surface_create(svg_path.c_str(), L.width, L.height), cairo_surface_destroy);
     check(cairo_surface_status(s.get()), svg_path);
     cairo_svg_surface_set_document_unit(s.get(), CAIRO_SVG_UNIT_PX);
     {

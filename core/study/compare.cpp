@@ -62,8 +62,8 @@ void check_keys(const std::string& path, const toml::table& t, const std::string
     if (!known.count(std::string(k.str()))) {
       std::string list;
       for (auto& s : known) list += (list.empty() ? "" : ", ") + s;
-      throw InputError(where(path, node) + ": unknown key '" + (key.empty() ? "" : key + ".") + std::string(k.str()) +
-                       "' (known here: " + list + ")");
+      throw InputError(where(path, node) + ": unknown key '" + (key.empty() ? "" : key + ".") +
+                       std::string(k.str()) + "' (known here: " + list + ")");
     }
 }
 
@@ -73,7 +73,8 @@ void merge_into(toml::table& to, toml::table&& from) {
   for (auto&& [k, node] : from) node.visit([&](auto&& n) { to.insert_or_assign(k.str(), std::move(n)); });
 }
 
-const char* const kModelKeys[] = {"description", "simulation", "population", "projection", "readout", "record"};
+const char* const kModelKeys[] = {"description", "simulation", "population",
+                                  "projection",  "readout",    "record"};
 
 // The steps of load_compare.
 
@@ -83,7 +84,8 @@ void read_budget(const std::string& path, const toml::table& root, CompareConfig
   const toml::table& t = table(path, *b, "budget");
   check_keys(path, t, "budget", {"state", "tolerance"});
   if (auto* s = t.get("state")) {
-    if (!s->is_integer() || s->as_integer()->get() < 1) fail(path, *s, "budget.state: expected an integer >= 1");
+    if (!s->is_integer() || s->as_integer()->get() < 1)
+      fail(path, *s, "budget.state: expected an integer >= 1");
     cfg.budget_state = static_cast<std::size_t>(s->as_integer()->get());
   }
   if (auto* s = t.get("tolerance")) {
@@ -119,8 +121,9 @@ void apply_quick(const std::string& path, const toml::table& root, CompareConfig
       const auto chosen = strings(path, *s, std::string("quick.") + key);
       for (auto& c : chosen)
         if (std::find(list->begin(), list->end(), c) == list->end())
-          fail(path, *s, std::string("quick.") + key + ": there is no [" +
-                             std::string(key).substr(0, std::string(key).size() - 1) + "." + c + "] in this file");
+          fail(path, *s,
+               std::string("quick.") + key + ": there is no [" +
+                   std::string(key).substr(0, std::string(key).size() - 1) + "." + c + "] in this file");
       *list = chosen;
     }
 }
@@ -172,8 +175,8 @@ void check_budget(const std::string& path, const toml::table& root, const Compar
   if (static_cast<double>(state) < lo || static_cast<double>(state) > hi)
     fail(path, *root.get("model")->as_table()->get(model),
          "model '" + model + "' has " + std::to_string(state) + " state variables per lane; the budget is " +
-             std::to_string(cfg.budget_state) + " +- " + std::to_string(static_cast<int>(100 * cfg.budget_tolerance)) +
-             " %");
+             std::to_string(cfg.budget_state) + " +- " +
+             std::to_string(static_cast<int>(100 * cfg.budget_tolerance)) + " %");
 }
 
 }  // namespace
@@ -242,7 +245,8 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
         row.metric = std::string(metric_name(o.result.metric)) + "_test";
         row.higher_is_better = higher_is_better(o.result.metric);
         auto it = o.result.metrics.find(row.metric);
-        if (o.result.status == RunStatus::Complete && it != o.result.metrics.end()) values.push_back(it->second);
+        if (o.result.status == RunStatus::Complete && it != o.result.metrics.end())
+          values.push_back(it->second);
       }
       if (row.runs == 0) continue;
       row.completed = values.size();
@@ -284,54 +288,57 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
     for (auto& row : r.rows) {
       if (row.task != task) continue;
       const std::string cell = fmt(row.mean) + " ± " + fmt(row.std);
-      out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | " << row.model
-          << " | " << (&row == best ? "**" + cell + "**" : cell) << " | " << row.completed << "/" << row.runs << " | "
-          << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights << " | "
-          << fmt(row.wall_seconds) << " |\n";
+      out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | "
+          << row.model << " | " << (&row == best ? "**" + cell + "**" : cell) << " | " << row.completed << "/"
+          << row.runs << " | " << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights
+          << " | " << fmt(row.wall_seconds) << " |\n";
     }
   }
   for (auto& o : r.outcomes)
     if (o.result.status != RunStatus::Complete)
-      out << "\n" << o.run->model << " x " << o.run->task << " seed " << o.run->seed << ": " << o.result.status
+      out << "\n"
+          << o.run->model << " x " << o.run->task << " seed " << o.run->seed << ": " << o.result.status
           << (o.result.message.empty() ? "" : " — " + o.result.message) << "\n";
   return out.str();
 }
 
 std::string compare_csv(const CompareResult& r) {
   std::ostringstream out;
-  out << "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,readout_weights,wall_seconds\n";
+  out << "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,readout_"
+         "weights,wall_seconds\n";
   for (auto& row : r.rows)
-    out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << "," << row.model << ","
-        << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed << "," << row.runs << ","
-        << row.state_size << "," << row.fixed_weights << "," << row.readout_weights << ","
-        << json_number(row.wall_seconds) << "\n";
+    out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << ","
+        << row.model << "," << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed
+        << "," << row.runs << "," << row.state_size << "," << row.fixed_weights << "," << row.readout_weights
+        << "," << json_number(row.wall_seconds) << "\n";
   return out.str();
 }
 
 std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
   std::ostringstream out;
-  out << "{\"config\": \"" << json_escape(cfg.path) << "\", \"description\": \"" << json_escape(cfg.description)
-      << "\", \"quick\": " << (cfg.quick ? "true" : "false") << ", \"budget_state\": " << cfg.budget_state
-      << ", \"seeds\": [";
+  out << "{\"config\": \"" << json_escape(cfg.path) << "\", \"description\": \""
+      << json_escape(cfg.description) << "\", \"quick\": " << (cfg.quick ? "true" : "false")
+      << ", \"budget_state\": " << cfg.budget_state << ", \"seeds\": [";
   for (std::size_t i = 0; i < cfg.seeds.size(); ++i) out << (i ? ", " : "") << cfg.seeds[i];
   out << "],\n \"rows\": [";
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     const auto& row = r.rows[i];
     out << (i ? ",\n  " : "\n  ") << "{\"task\": \"" << json_escape(row.task) << "\", \"model\": \""
-        << json_escape(row.model) << "\", \"metric\": \"" << row.metric << "\", \"higher_is_better\": "
-        << (row.higher_is_better ? "true" : "false") << ", \"mean\": " << json_number(row.mean)
-        << ", \"std\": " << json_number(row.std) << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
+        << json_escape(row.model) << "\", \"metric\": \"" << row.metric
+        << "\", \"higher_is_better\": " << (row.higher_is_better ? "true" : "false")
+        << ", \"mean\": " << json_number(row.mean) << ", \"std\": " << json_number(row.std)
+        << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
         << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
-        << ", \"readout_weights\": " << row.readout_weights << ", \"wall_seconds\": " << json_number(row.wall_seconds)
-        << "}";
+        << ", \"readout_weights\": " << row.readout_weights
+        << ", \"wall_seconds\": " << json_number(row.wall_seconds) << "}";
   }
   out << "],\n \"runs\": [";
   for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
     const auto& o = r.outcomes[i];
     out << (i ? ",\n  " : "\n  ") << "{\"model\": \"" << json_escape(o.run->model) << "\", \"task\": \""
-        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"status\": \"" << to_string(o.result.status)
-        << "\", \"message\": \"" << json_escape(o.result.message) << "\", \"wall_seconds\": "
-        << json_number(o.result.wall_seconds) << ", \"metrics\": {";
+        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"status\": \""
+        << to_string(o.result.status) << "\", \"message\": \"" << json_escape(o.result.message)
+        << "\", \"wall_seconds\": " << json_number(o.result.wall_seconds) << ", \"metrics\": {";
     bool first = true;
     for (auto& [k, v] : o.result.metrics) {
       out << (first ? "" : ", ") << "\"" << json_escape(k) << "\": " << json_number(v);

@@ -25,9 +25,9 @@ struct CompareConfig {
   bool quick = false;
   std::vector<std::string> models, tasks;  // in file order (after --quick's selection)
   std::vector<std::uint64_t> seeds;
-  std::size_t budget_state = 0;            // state variables per lane (0: unchecked)
+  std::size_t budget_state = 0;  // state variables per lane (0: unchecked)
   double budget_tolerance = 0.05;
-  std::vector<CompareRun> runs;            // model-major, then task, then seed
+  std::vector<CompareRun> runs;  // model-major, then task, then seed
 };
 
 // Reads and checks a config; `sets` (dotted keys of a scenario, e.g. "readout.ridge=1e-6")
@@ -43,15 +43,15 @@ struct CompareOutcome {
 struct CompareRow {
   std::string model, task, metric;
   bool higher_is_better = false;
-  double mean = 0, std = 0;        // over the seeds that completed (NaN if none)
+  double mean = 0, std = 0;  // over the seeds that completed (NaN if none)
   std::size_t completed = 0, runs = 0;
   std::size_t state_size = 0, fixed_weights = 0, readout_weights = 0;
-  double wall_seconds = 0;         // mean per run
+  double wall_seconds = 0;  // mean per run
 };
 
 struct CompareResult {
   std::vector<CompareOutcome> outcomes;
-  std::vector<CompareRow> rows;    // task-major, models in config order
+  std::vector<CompareRow> rows;  // task-major, models in config order
 };
 
 // Runs everything in order; `on_run` is called after each run. A run that fails (diverged,

@@ -14,8 +14,16 @@ namespace {
 
 std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
   return {
-      param::integer("train").unit("episodes").range(1, 1e9).defaults_to(train).describe("episodes the readout is fitted on"),
-      param::integer("test").unit("episodes").range(1, 1e9).defaults_to(test).describe("episodes it is evaluated on"),
+      param::integer("train")
+          .unit("episodes")
+          .range(1, 1e9)
+          .defaults_to(train)
+          .describe("episodes the readout is fitted on"),
+      param::integer("test")
+          .unit("episodes")
+          .range(1, 1e9)
+          .defaults_to(test)
+          .describe("episodes it is evaluated on"),
   };
 }
 
@@ -42,7 +50,8 @@ class SymbolTask : public EpisodeTask {
     for (std::size_t j = 0; j < recall; ++j) points.push_back({length - recall + j});
   }
 
-  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count, std::uint64_t seed) const override {
+  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count,
+                        std::uint64_t seed) const override {
     EpisodeBatch b;
     b.count = count;
     b.input.assign(length * count * input_dim, 0.0);
@@ -70,8 +79,10 @@ class SymbolTask : public EpisodeTask {
 class CopyTask : public SymbolTask {
  public:
   explicit CopyTask(const Params& p)
-      : SymbolTask(p, 2 * static_cast<std::size_t>(p.integer("symbols")) + static_cast<std::size_t>(p.integer("delay")),
-                   static_cast<std::size_t>(p.integer("symbols"))),
+      : SymbolTask(
+            p,
+            2 * static_cast<std::size_t>(p.integer("symbols")) + static_cast<std::size_t>(p.integer("delay")),
+            static_cast<std::size_t>(p.integer("symbols"))),
         delay_(static_cast<std::size_t>(p.integer("delay"))) {}
 
  private:
@@ -102,7 +113,8 @@ class SelectiveCopyTask : public SymbolTask {
     std::fill(tokens.begin(), tokens.end(), blank());
     std::vector<std::size_t> pos(span_);
     for (std::size_t i = 0; i < span_; ++i) pos[i] = i;
-    for (std::size_t i = 0; i < recall_; ++i) std::swap(pos[i], pos[i + draw(rng, span_ - i)]);  // partial Fisher-Yates
+    for (std::size_t i = 0; i < recall_; ++i)
+      std::swap(pos[i], pos[i + draw(rng, span_ - i)]);  // partial Fisher-Yates
     std::sort(pos.begin(), pos.begin() + static_cast<std::ptrdiff_t>(recall_));
     for (std::size_t j = 0; j < recall_; ++j) tokens[pos[j]] = wanted[j] = draw(rng, M_);
     tokens[span_] = go();
@@ -127,12 +139,13 @@ class FashionMnistTask : public EpisodeTask {
     train = static_cast<std::size_t>(p.integer("train"));
     test = static_cast<std::size_t>(p.integer("test"));
     if (train > train_->count || test > test_->count)
-      throw InputError("fashion_mnist: asked for " + std::to_string(train) + " training and " + std::to_string(test) +
-                       " test images, the data have " + std::to_string(train_->count) + " and " +
-                       std::to_string(test_->count));
+      throw InputError("fashion_mnist: asked for " + std::to_string(train) + " training and " +
+                       std::to_string(test) + " test images, the data have " + std::to_string(train_->count) +
+                       " and " + std::to_string(test_->count));
     const std::size_t K = static_cast<std::size_t>(p.integer("snapshots"));
-    if (K > length) throw InputError("fashion_mnist: snapshots (" + std::to_string(K) + ") exceeds the " +
-                                     std::to_string(length) + " tokens of an episode");
+    if (K > length)
+      throw InputError("fashion_mnist: snapshots (" + std::to_string(K) + ") exceeds the " +
+                       std::to_string(length) + " tokens of an episode");
     points.resize(1);
     for (std::size_t i = 1; i <= K; ++i) points[0].push_back(i * length / K - 1);
   }
@@ -183,7 +196,8 @@ class InContextRegressionTask : public EpisodeTask {
     points = {{length - 1}};
   }
 
-  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count, std::uint64_t seed) const override {
+  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count,
+                        std::uint64_t seed) const override {
     EpisodeBatch b;
     b.count = count;
     b.input.assign(length * count * input_dim, 0.0);
@@ -215,24 +229,39 @@ std::vector<TaskInfo> episode_tasks() {
   fm.kind = "fashion_mnist";
   fm.description = "sequential Fashion-MNIST classification, row by row or pixel by pixel";
   fm.params = {
-      param::choice("mode", {"rows", "pixels"}).describe("rows: 28 tokens of 28 pixels; pixels: 784 tokens of 1"),
-      param::integer("snapshots").unit("tokens").range(1, 1e4).defaults_to(1).describe("K states, after evenly spaced tokens ending with the last, concatenated into the readout's features"),
-      param::string("data_dir").defaults_to("/usr/share/datasets/fashion-mnist").describe("directory with the IDX files (gzip or plain): train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-*"),
+      param::choice("mode", {"rows", "pixels"})
+          .describe("rows: 28 tokens of 28 pixels; pixels: 784 tokens of 1"),
+      param::integer("snapshots")
+          .unit("tokens")
+          .range(1, 1e4)
+          .defaults_to(1)
+          .describe("K states, after evenly spaced tokens ending with the last, concatenated into the "
+                    "readout's features"),
+      param::string("data_dir")
+          .defaults_to("/usr/share/datasets/fashion-mnist")
+          .describe("directory with the IDX files (gzip or plain): train-images-idx3-ubyte.gz, "
+                    "train-labels-idx1-ubyte.gz, t10k-*"),
   };
   for (auto& s : episode_specs(60000, 10000)) fm.params.push_back(s);
   fm.create_episodes = [](const Params& p) { return std::make_unique<FashionMnistTask>(p); };
 
   auto symbol_specs = [](std::int64_t symbols) {
     return std::vector<ParamSpec>{
-        param::integer("alphabet").unit("symbols").range(2, 1e4).defaults_to(8).describe("alphabet size M (one-hot, plus blank and go channels)"),
-        param::integer("symbols").unit("tokens").range(1, 1e4).defaults_to(symbols).describe("symbols to remember and reproduce"),
+        param::integer("alphabet")
+            .unit("symbols")
+            .range(2, 1e4)
+            .defaults_to(8)
+            .describe("alphabet size M (one-hot, plus blank and go channels)"),
+        param::integer("symbols").unit("tokens").range(1, 1e4).defaults_to(symbols).describe(
+            "symbols to remember and reproduce"),
     };
   };
   TaskInfo copy;
   copy.kind = "copy";
   copy.description = "copy: reproduce L symbols after a delay and a go marker";
   copy.params = symbol_specs(5);
-  copy.params.push_back(param::integer("delay").unit("tokens").range(0, 1e5).defaults_to(10).describe("blanks between the symbols and the go marker"));
+  copy.params.push_back(param::integer("delay").unit("tokens").range(0, 1e5).defaults_to(10).describe(
+      "blanks between the symbols and the go marker"));
   for (auto& s : episode_specs(2000, 500)) copy.params.push_back(s);
   copy.create_episodes = [](const Params& p) { return std::make_unique<CopyTask>(p); };
 
@@ -240,7 +269,8 @@ std::vector<TaskInfo> episode_tasks() {
   sel.kind = "selective_copy";
   sel.description = "selective copy: reproduce L symbols scattered among blanks, in order";
   sel.params = symbol_specs(4);
-  sel.params.push_back(param::integer("span").unit("tokens").range(1, 1e5).defaults_to(16).describe("tokens over which the symbols are scattered"));
+  sel.params.push_back(param::integer("span").unit("tokens").range(1, 1e5).defaults_to(16).describe(
+      "tokens over which the symbols are scattered"));
   for (auto& s : episode_specs(2000, 500)) sel.params.push_back(s);
   sel.create_episodes = [](const Params& p) { return std::make_unique<SelectiveCopyTask>(p); };
 
@@ -249,7 +279,8 @@ std::vector<TaskInfo> episode_tasks() {
   icl.description = "in-context linear regression: N pairs (x, w.x), then predict w.x_q (w new per episode)";
   icl.params = {
       param::integer("dim").range(1, 1e4).defaults_to(4).describe("dimension d of x"),
-      param::integer("context").unit("tokens").range(1, 1e5).defaults_to(16).describe("context pairs N before the query"),
+      param::integer("context").unit("tokens").range(1, 1e5).defaults_to(16).describe(
+          "context pairs N before the query"),
       param::real("noise").at_least(0).describe("std of the noise on the context targets"),
   };
   for (auto& s : episode_specs(4000, 1000)) icl.params.push_back(s);

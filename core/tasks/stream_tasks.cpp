@@ -29,7 +29,7 @@ std::vector<double> MackeyGlass::series(std::size_t samples) const {
   // part: a stencil must not straddle it, or RK4 drops to second order.
   auto mid = [&](std::size_t j) {
     if (j + 1 <= d) return x0;  // inside the constant history
-    if (j == d) {  // one-sided: j .. j+3 (clamped for delays of fewer than 3 steps)
+    if (j == d) {               // one-sided: j .. j+3 (clamped for delays of fewer than 3 steps)
       auto at = [&](std::size_t i) { return hist[std::min(i, hist.size() - 1)]; };
       return (5.0 * at(j) + 15.0 * at(j + 1) - 5.0 * at(j + 2) + at(j + 3)) / 16.0;
     }
@@ -64,8 +64,7 @@ std::pair<std::vector<double>, std::vector<double>> narma10(std::size_t samples,
     y[k + 1] = 0.3 * y[k] + 0.05 * y[k] * s + 1.5 * u[k - 9] * u[k] + 0.1;
   }
   // Drop the first 10 steps, where the sum reached back before the start.
-  return {std::vector<double>(u.begin() + 10, u.end()),
-          std::vector<double>(y.begin() + 11, y.end())};
+  return {std::vector<double>(u.begin() + 10, u.end()), std::vector<double>(y.begin() + 11, y.end())};
 }
 
 std::vector<double> Lorenz::series(std::size_t samples, std::array<double, 3> start) const {
@@ -78,7 +77,9 @@ std::vector<double> Lorenz::series(std::size_t samples, std::array<double, 3> st
   auto f = [&](const V& v) {
     return V{sigma * (v[1] - v[0]), v[0] * (rho - v[2]) - v[1], v[0] * v[1] - beta * v[2]};
   };
-  auto axpy = [](const V& a, double s, const V& b) { return V{a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]}; };
+  auto axpy = [](const V& a, double s, const V& b) {
+    return V{a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]};
+  };
   std::vector<double> out;
   out.reserve(3 * samples);
   V v = start;
@@ -94,9 +95,12 @@ namespace {
 
 std::vector<ParamSpec> protocol_specs(std::int64_t warmup, std::int64_t train, std::int64_t test) {
   return {
-      param::integer("warmup").unit("tokens").range(0, 1e9).defaults_to(warmup).describe("initial tokens discarded"),
-      param::integer("train").unit("tokens").range(1, 1e9).defaults_to(train).describe("tokens used to fit the readout"),
-      param::integer("test").unit("tokens").range(1, 1e9).defaults_to(test).describe("tokens used to evaluate"),
+      param::integer("warmup").unit("tokens").range(0, 1e9).defaults_to(warmup).describe(
+          "initial tokens discarded"),
+      param::integer("train").unit("tokens").range(1, 1e9).defaults_to(train).describe(
+          "tokens used to fit the readout"),
+      param::integer("test").unit("tokens").range(1, 1e9).defaults_to(test).describe(
+          "tokens used to evaluate"),
   };
 }
 
@@ -112,7 +116,9 @@ Protocol read_protocol(const Params& p) {
 // mode needs to be 1 (the readout's output becomes the next input).
 std::vector<ParamSpec> forecast_specs() {
   return {
-      param::choice("mode", {"one_step", "free_run"}).describe("one_step: teacher-forced prediction `horizon` samples ahead; free_run: the readout's output is fed back as the input over the test"),
+      param::choice("mode", {"one_step", "free_run"})
+          .describe("one_step: teacher-forced prediction `horizon` samples ahead; free_run: the readout's "
+                    "output is fed back as the input over the test"),
       param::integer("horizon").unit("samples").range(1, 1e6).defaults_to(1).describe("prediction horizon"),
   };
 }
@@ -122,13 +128,13 @@ std::size_t read_forecast(const Params& p, Protocol& protocol, const std::string
   protocol = read_protocol(p);
   protocol.free_run = p.string("mode") == "free_run";
   if (protocol.free_run && horizon != 1)
-    throw InputError(task + ": mode = \"free_run\" needs horizon = 1 (the readout's output becomes the next input)");
+    throw InputError(task +
+                     ": mode = \"free_run\" needs horizon = 1 (the readout's output becomes the next input)");
   return horizon;
 }
 
 // One-dimensional input and target per lane: lane(b, steps) returns (input, target).
-template <class Lane>
-Sequences scalar_sequences(std::size_t steps, std::size_t lanes, Lane lane) {
+template <class Lane> Sequences scalar_sequences(std::size_t steps, std::size_t lanes, Lane lane) {
   Sequences s;
   s.steps = steps;
   s.lanes = lanes;
@@ -205,7 +211,8 @@ class Narma10Task : public Task {
 class RandomSequenceTask : public Task {
  public:
   explicit RandomSequenceTask(const Params& p)
-      : dim_(static_cast<std::size_t>(p.integer("dim"))), scale_(p.real("scale")),
+      : dim_(static_cast<std::size_t>(p.integer("dim"))),
+        scale_(p.real("scale")),
         uniform_(p.string("distribution") == "uniform") {
     input_dim = dim_;
     protocol.warmup = 0;
@@ -321,7 +328,8 @@ class MemoryCapacityTask : public Task {
 class DelayedRecallTask : public Task {
  public:
   explicit DelayedRecallTask(const Params& p)
-      : symbols_(static_cast<std::size_t>(p.integer("alphabet"))), delay_(static_cast<std::size_t>(p.integer("delay"))) {
+      : symbols_(static_cast<std::size_t>(p.integer("alphabet"))),
+        delay_(static_cast<std::size_t>(p.integer("delay"))) {
     protocol = read_protocol(p);
     metric = Metric::Accuracy;
     input_dim = symbols_;
@@ -354,17 +362,30 @@ std::vector<TaskInfo> make_tasks() {
   mg.kind = "mackey_glass";
   mg.description = "Mackey-Glass time series prediction (delay equation, tau = 17 chaotic)";
   mg.params = forecast_specs();
-  mg.params.insert(mg.params.end(), {
-      param::real("tau").unit("time").greater_than(0).defaults_to(17.0).describe("delay"),
-      param::real("beta").unit("1/time").at_least(0).defaults_to(0.2).describe("production rate"),
-      param::real("gamma").unit("1/time").at_least(0).defaults_to(0.1).describe("decay rate"),
-      param::real("n").range(0, 100).defaults_to(10.0).describe("nonlinearity exponent"),
-      param::real("step").unit("time").greater_than(0).at_most(10).defaults_to(0.1).describe("RK4 integration step h (tau / h whole)"),
-      param::real("sample_every").unit("time").greater_than(0).defaults_to(1.0).describe("time between samples"),
-      param::real("x0").at_least(0).defaults_to(1.2).describe("constant initial history"),
-      param::real("transient").unit("time").at_least(0).defaults_to(500.0).describe("time discarded before sampling"),
-      param::choice("normalize", {"minmax", "zscore", "tanh", "none"}).describe("minmax: to [-1, 1] by the series' min and max; zscore: zero mean, unit std; tanh: tanh(x - 1); none"),
-  });
+  mg.params.insert(
+      mg.params.end(),
+      {
+          param::real("tau").unit("time").greater_than(0).defaults_to(17.0).describe("delay"),
+          param::real("beta").unit("1/time").at_least(0).defaults_to(0.2).describe("production rate"),
+          param::real("gamma").unit("1/time").at_least(0).defaults_to(0.1).describe("decay rate"),
+          param::real("n").range(0, 100).defaults_to(10.0).describe("nonlinearity exponent"),
+          param::real("step").unit("time").greater_than(0).at_most(10).defaults_to(0.1).describe(
+              "RK4 integration step h (tau / h whole)"),
+          param::real("sample_every")
+              .unit("time")
+              .greater_than(0)
+              .defaults_to(1.0)
+              .describe("time between samples"),
+          param::real("x0").at_least(0).defaults_to(1.2).describe("constant initial history"),
+          param::real("transient")
+              .unit("time")
+              .at_least(0)
+              .defaults_to(500.0)
+              .describe("time discarded before sampling"),
+          param::choice("normalize", {"minmax", "zscore", "tanh", "none"})
+              .describe("minmax: to [-1, 1] by the series' min and max; zscore: zero mean, unit std; tanh: "
+                        "tanh(x - 1); none"),
+      });
   for (auto& s : protocol_specs(100, 2000, 2000)) mg.params.push_back(s);
   mg.create = [](const Params& p) { return std::make_unique<MackeyGlassTask>(p); };
 
@@ -379,7 +400,8 @@ std::vector<TaskInfo> make_tasks() {
   rs.params = {
       param::integer("dim").range(1, 1e6).defaults_to(1).describe("input dimensions"),
       param::integer("steps").unit("tokens").range(1, 1e9).defaults_to(100).describe("sequence length"),
-      param::choice("distribution", {"normal", "uniform"}).describe("normal N(0, 1) or uniform U(-1, 1), times scale"),
+      param::choice("distribution", {"normal", "uniform"})
+          .describe("normal N(0, 1) or uniform U(-1, 1), times scale"),
       param::real("scale").at_least(0).defaults_to(1.0).describe("multiplies every input value"),
   };
   rs.create = [](const Params& p) { return std::make_unique<RandomSequenceTask>(p); };
@@ -388,14 +410,25 @@ std::vector<TaskInfo> make_tasks() {
   lz.kind = "lorenz";
   lz.description = "Lorenz-63 forecasting of (x, y, z), one-step or free-running";
   lz.params = forecast_specs();
-  lz.params.insert(lz.params.end(), {
-      param::real("sigma").unit("1/time").at_least(0).defaults_to(10.0).describe("Prandtl number"),
-      param::real("rho").at_least(0).defaults_to(28.0).describe("Rayleigh number"),
-      param::real("beta").at_least(0).defaults_to(8.0 / 3.0).describe("geometric factor"),
-      param::real("step").unit("time").greater_than(0).at_most(1).defaults_to(0.01).describe("RK4 integration step"),
-      param::real("sample_every").unit("time").greater_than(0).defaults_to(0.02).describe("time between samples (a whole number of steps)"),
-      param::real("transient").unit("time").at_least(0).defaults_to(10.0).describe("time discarded before sampling"),
-  });
+  lz.params.insert(
+      lz.params.end(),
+      {
+          param::real("sigma").unit("1/time").at_least(0).defaults_to(10.0).describe("Prandtl number"),
+          param::real("rho").at_least(0).defaults_to(28.0).describe("Rayleigh number"),
+          param::real("beta").at_least(0).defaults_to(8.0 / 3.0).describe("geometric factor"),
+          param::real("step").unit("time").greater_than(0).at_most(1).defaults_to(0.01).describe(
+              "RK4 integration step"),
+          param::real("sample_every")
+              .unit("time")
+              .greater_than(0)
+              .defaults_to(0.02)
+              .describe("time between samples (a whole number of steps)"),
+          param::real("transient")
+              .unit("time")
+              .at_least(0)
+              .defaults_to(10.0)
+              .describe("time discarded before sampling"),
+      });
   for (auto& s : protocol_specs(100, 2000, 1000)) lz.params.push_back(s);
   lz.create = [](const Params& p) { return std::make_unique<LorenzTask>(p); };
 
@@ -403,8 +436,14 @@ std::vector<TaskInfo> make_tasks() {
   mc.kind = "memory_capacity";
   mc.description = "linear memory capacity: recall u[k - d] for d = 1..max_delay (Jaeger 2001)";
   mc.params = {
-      param::integer("max_delay").unit("tokens").range(0, 1e5).describe("largest delay D (0: twice the network's state variables per lane)"),
-      param::real("amplitude").greater_than(0).defaults_to(0.5).describe("input u ~ U(-amplitude, amplitude)"),
+      param::integer("max_delay")
+          .unit("tokens")
+          .range(0, 1e5)
+          .describe("largest delay D (0: twice the network's state variables per lane)"),
+      param::real("amplitude")
+          .greater_than(0)
+          .defaults_to(0.5)
+          .describe("input u ~ U(-amplitude, amplitude)"),
   };
   for (auto& s : protocol_specs(200, 2000, 1000)) mc.params.push_back(s);
   mc.create = [](const Params& p) { return std::make_unique<MemoryCapacityTask>(p); };
@@ -413,7 +452,11 @@ std::vector<TaskInfo> make_tasks() {
   dr.kind = "delayed_recall";
   dr.description = "postcasting: output the one-hot symbol seen `delay` tokens earlier";
   dr.params = {
-      param::integer("alphabet").unit("symbols").range(2, 1e4).defaults_to(8).describe("alphabet size M (one-hot input)"),
+      param::integer("alphabet")
+          .unit("symbols")
+          .range(2, 1e4)
+          .defaults_to(8)
+          .describe("alphabet size M (one-hot input)"),
       param::integer("delay").unit("tokens").range(0, 1e5).defaults_to(5).describe("how far back to recall"),
   };
   for (auto& s : protocol_specs(100, 2000, 1000)) dr.params.push_back(s);

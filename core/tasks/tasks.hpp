@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "tasks/metrics.hpp"
 #include "ransim/params.hpp"
 #include "ransim/rng.hpp"
+#include "tasks/metrics.hpp"
 
 namespace ransim {
 

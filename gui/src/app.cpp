@@ -16,11 +16,11 @@
 #include <filesystem>
 
 #include "main_window.hpp"
-#include "ransim/error.hpp"
 #include "models/plugin_loader.hpp"
+#include "ransim/error.hpp"
 #include "ransim/registry.hpp"
-#include "scenario/scenario.hpp"
 #include "run/session.hpp"
+#include "scenario/scenario.hpp"
 #include "simulation_controller.hpp"
 #include "unit_list_model.hpp"
 #include "views.hpp"
@@ -81,11 +81,13 @@ std::optional<QString> parse_options(const QStringList& args, Options& o) {
       o.tokens = static_cast<std::size_t>(n);
     } else if (a == "--benchmark") {
       auto v = value();
-      if (!v || !number(*v, 1, 1LL << 40, n)) return QStringLiteral("--benchmark: expected a whole number >= 1");
+      if (!v || !number(*v, 1, 1LL << 40, n))
+        return QStringLiteral("--benchmark: expected a whole number >= 1");
       o.benchmark = static_cast<std::size_t>(n);
     } else if (a == "--repeat") {
       auto v = value();
-      if (!v || !number(*v, 1, 1000, n)) return QStringLiteral("--repeat: expected a whole number in [1, 1000]");
+      if (!v || !number(*v, 1, 1000, n))
+        return QStringLiteral("--repeat: expected a whole number in [1, 1000]");
       o.repeat = static_cast<int>(n);
     } else if (a == "--size") {
       auto v = value();
@@ -153,8 +155,7 @@ double thread_cpu_seconds() {
 
 // Runs the event loop until `signal` of the controller fires, it reports an error (a session
 // that cannot be built), or `ms` pass. True if the signal fired.
-template <class Signal>
-bool wait_for(SimulationController* obj, Signal signal, int ms) {
+template <class Signal> bool wait_for(SimulationController* obj, Signal signal, int ms) {
   QEventLoop loop;
   bool fired = false;
   auto c = QObject::connect(obj, signal, &loop, [&] {
@@ -203,7 +204,8 @@ int screenshot_mode(const Options& o, const QStringList& plugin_errors) {
     std::fprintf(stderr, "ransim-gui: error: could not write %s\n", qPrintable(o.screenshot));
     return 1;
   }
-  std::fprintf(stderr, "ransim-gui: wrote %s (%dx%d)%s\n", qPrintable(o.screenshot), img.width(), img.height(),
+  std::fprintf(stderr, "ransim-gui: wrote %s (%dx%d)%s\n", qPrintable(o.screenshot), img.width(),
+               img.height(),
                w.errorText().isEmpty() ? "" : qPrintable(" with an error shown: " + w.errorText()));
   return code;
 }
@@ -233,7 +235,8 @@ int benchmark_mode(const Options& o, const QStringList& plugin_errors) {
       Session s(sc);
       state_size = s.network().state_size();
       if (s.total() < n) {
-        std::fprintf(stderr, "ransim-gui: error: the scenario has %zu tokens, fewer than --benchmark %zu\n", s.total(), n);
+        std::fprintf(stderr, "ransim-gui: error: the scenario has %zu tokens, fewer than --benchmark %zu\n",
+                     s.total(), n);
         return 2;
       }
       const auto t0 = std::chrono::steady_clock::now();
@@ -257,22 +260,23 @@ int benchmark_mode(const Options& o, const QStringList& plugin_errors) {
     const double wall = static_cast<double>(t.nsecsElapsed()) * 1e-9;
     gui.push_back(static_cast<double>(n) / wall);
     gui_cpu.push_back((thread_cpu_seconds() - cpu0) / wall);
-    std::fprintf(stderr, "  repetition %d: headless %.0f tokens/s, gui %.0f tokens/s (GUI thread busy %.0f %%)\n",
+    std::fprintf(stderr,
+                 "  repetition %d: headless %.0f tokens/s, gui %.0f tokens/s (GUI thread busy %.0f %%)\n",
                  r + 1, headless.back(), gui.back(), 100 * gui_cpu.back());
   }
   const double h = *std::max_element(headless.begin(), headless.end());
   const double g = *std::max_element(gui.begin(), gui.end());
-  std::printf("scenario   %s (state size %zu, %zu tokens, %d repetitions, best of each)\n", qPrintable(o.file),
-              state_size, n, o.repeat);
+  std::printf("scenario   %s (state size %zu, %zu tokens, %d repetitions, best of each)\n",
+              qPrintable(o.file), state_size, n, o.repeat);
   std::printf("headless   %.0f tokens/s\n", h);
   std::printf("gui        %.0f tokens/s (frames at most %g Hz, views refreshed at %d Hz)\n", g,
               w.controller()->frameRate(), 1000 / std::max(1, w.refreshInterval()));
   std::printf("ratio      %.1f %%\n", 100.0 * g / h);
-  std::printf("GUI thread busy %.0f %% of one core while the simulation ran (median)\n",
-              100 * [&] {
-                std::sort(gui_cpu.begin(), gui_cpu.end());
-                return gui_cpu[gui_cpu.size() / 2];
-              }());
+  std::printf(
+      "GUI thread busy %.0f %% of one core while the simulation ran (median)\n", 100 * [&] {
+        std::sort(gui_cpu.begin(), gui_cpu.end());
+        return gui_cpu[gui_cpu.size() / 2];
+      }());
   return 0;
 }
 

@@ -10,15 +10,15 @@
 namespace ransim::gui {
 
 struct Options {
-  QString file;                 // scenario (.toml) or recording (.h5)
-  QStringList sets;             // --set key=value
-  QStringList plugin_dirs;      // --plugin-dir
-  QString screenshot;           // --screenshot out.png
-  std::size_t tokens = 300;     // --tokens N (screenshot)
-  std::size_t benchmark = 0;    // --benchmark N
-  int repeat = 3;               // --repeat R (benchmark)
+  QString file;                     // scenario (.toml) or recording (.h5)
+  QStringList sets;                 // --set key=value
+  QStringList plugin_dirs;          // --plugin-dir
+  QString screenshot;               // --screenshot out.png
+  std::size_t tokens = 300;         // --tokens N (screenshot)
+  std::size_t benchmark = 0;        // --benchmark N
+  int repeat = 3;                   // --repeat R (benchmark)
   int width = 1600, height = 1000;  // --size WxH
-  double frame_rate = -1;       // --frame-rate HZ (default: 60; screenshot: every token)
+  double frame_rate = -1;           // --frame-rate HZ (default: 60; screenshot: every token)
   bool help = false;
 };
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "ransim/params.hpp"
 #include "ransim/display.hpp"
+#include "ransim/params.hpp"
 
 namespace ransim::gui {
 
@@ -43,28 +43,28 @@ struct PopulationDesc {
   std::size_t units = 0, dim = 1;  // state variables = units * dim
   std::vector<VariableDesc> variables;
   std::vector<ParamDesc> params;
-  std::string colour = {};         // the kind's declared "#rrggbb", empty: none declared
+  std::string colour = {};  // the kind's declared "#rrggbb", empty: none declared
   std::size_t state_size() const { return units * dim; }
   const VariableDesc* variable(const std::string& name) const;
   bool has(const std::string& name) const { return variable(name) != nullptr; }
 };
 
 struct ProjectionDesc {
-  std::string name, kind;          // kind: "sparse" | "identity"
-  std::vector<std::string> from;   // "input" or population names
+  std::string name, kind;         // kind: "sparse" | "identity"
+  std::vector<std::string> from;  // "input" or population names
   std::string to;
-  std::size_t nnz = 0;             // weights (0 when unknown)
+  std::size_t nnz = 0;  // weights (0 when unknown)
 };
 
 struct NetworkDesc {
-  std::uint64_t session = 0;       // which session (or recording) the frames belong to
-  std::string source;              // scenario or recording path
+  std::uint64_t session = 0;  // which session (or recording) the frames belong to
+  std::string source;         // scenario or recording path
   std::string description;
-  double token_period = 1.0;       // s
+  double token_period = 1.0;  // s
   std::size_t total_tokens = 0;
   std::size_t lanes = 1, input_dim = 0, target_dim = 0;
   bool has_readout = false;
-  std::size_t readout_from = 0;    // first token whose prediction counts (warm-up + train)
+  std::size_t readout_from = 0;  // first token whose prediction counts (warm-up + train)
   std::vector<PopulationDesc> populations;
   std::vector<ProjectionDesc> projections;
 
@@ -87,16 +87,16 @@ struct PopulationFrame {
 };
 
 struct Frame {
-  std::uint64_t seq = 0;          // publication number, 1, 2, ... (set by FrameRing)
-  std::uint64_t session = 0;      // NetworkDesc::session of the network it shows
-  std::size_t token = 0;          // tokens done; the state is the one at time token * T
-  double time = 0;                // s
+  std::uint64_t seq = 0;      // publication number, 1, 2, ... (set by FrameRing)
+  std::uint64_t session = 0;  // NetworkDesc::session of the network it shows
+  std::size_t token = 0;      // tokens done; the state is the one at time token * T
+  double time = 0;            // s
   std::vector<PopulationFrame> pops;
-  std::vector<double> input;      // the input presented at the last token (lane 0)
-  std::vector<double> target;     // the target for this state (lane 0), empty without readout
-  std::vector<double> prediction; // the readout's output (lane 0), empty until it is trained
-  double nrmse = std::nan("");    // running NRMSE since the readout was trained (all lanes)
-  std::size_t nrmse_tokens = 0;   // tokens it is computed over
+  std::vector<double> input;       // the input presented at the last token (lane 0)
+  std::vector<double> target;      // the target for this state (lane 0), empty without readout
+  std::vector<double> prediction;  // the readout's output (lane 0), empty until it is trained
+  double nrmse = std::nan("");     // running NRMSE since the readout was trained (all lanes)
+  std::size_t nrmse_tokens = 0;    // tokens it is computed over
 };
 
 using FramePtr = std::shared_ptr<const Frame>;

@@ -32,8 +32,8 @@ class FrameRing {
  private:
   mutable std::mutex m_;
   std::vector<FramePtr> slots_;
-  std::uint64_t next_ = 1;   // seq of the next push
-  std::uint64_t oldest_ = 1; // seq of the oldest frame held
+  std::uint64_t next_ = 1;    // seq of the next push
+  std::uint64_t oldest_ = 1;  // seq of the oldest frame held
 };
 
 }  // namespace ransim::gui

@@ -20,7 +20,7 @@ struct GraphEdge {
   std::size_t from = 0, to = 0;  // node indices
   std::string label;             // projection name(s)
   std::size_t nnz = 0;
-  bool self = false;             // recurrent projection (from == to)
+  bool self = false;  // recurrent projection (from == to)
 };
 
 struct GraphLayout {

@@ -29,10 +29,10 @@
 #include "describe.hpp"
 #include "parameter_model.hpp"
 #include "ransim/error.hpp"
-#include "scenario/scenario.hpp"
-#include "tasks/tasks.hpp"
 #include "recording.hpp"
+#include "scenario/scenario.hpp"
 #include "simulation_controller.hpp"
+#include "tasks/tasks.hpp"
 #include "views.hpp"
 
 #ifndef RANSIM_SOURCE_DIR
@@ -119,12 +119,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
   connect(ctrl_, &SimulationController::recordingChanged, this, [this](bool on, const QString& path) {
     QSignalBlocker b(record_);
     record_->setChecked(on);
-    recLabel_->setText(on ? tr("<span style='color:#c0392b'>&#9679; recording</span> %1").arg(QFileInfo(path).fileName())
-                          : QString());
+    recLabel_->setText(
+        on ? tr("<span style='color:#c0392b'>&#9679; recording</span> %1").arg(QFileInfo(path).fileName())
+           : QString());
     if (on) log(tr("recording to %1").arg(path));
   });
-  connect(params_, &ParameterModel::editRequested, this,
-          [this](const QString& pop, const QString& name, const Value& v) { ctrl_->setParameter(pop, name, v); });
+  connect(
+      params_, &ParameterModel::editRequested, this,
+      [this](const QString& pop, const QString& name, const Value& v) { ctrl_->setParameter(pop, name, v); });
 
   timer_ = new QTimer(this);
   timer_->setInterval(33);  // ~30 Hz: the screen rate the views need, no more
@@ -231,9 +233,11 @@ void MainWindow::buildActions() {
   QAction* open = file->addAction(st->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open scenario..."));
   open->setShortcut(QKeySequence::Open);
   connect(open, &QAction::triggered, this, [this] {
-    QString dir = scenario_path_.isEmpty() ? (scenarioDirs().isEmpty() ? QDir::currentPath() : scenarioDirs().first())
-                                           : QFileInfo(scenario_path_).absolutePath();
-    const QString f = QFileDialog::getOpenFileName(this, tr("Open scenario"), dir, tr("Scenarios (*.toml);;All files (*)"));
+    QString dir = scenario_path_.isEmpty()
+                      ? (scenarioDirs().isEmpty() ? QDir::currentPath() : scenarioDirs().first())
+                      : QFileInfo(scenario_path_).absolutePath();
+    const QString f =
+        QFileDialog::getOpenFileName(this, tr("Open scenario"), dir, tr("Scenarios (*.toml);;All files (*)"));
     if (!f.isEmpty()) openScenario(f);
   });
   QAction* openRec = file->addAction(tr("Open &recording..."));
@@ -272,7 +276,8 @@ void MainWindow::buildActions() {
   connect(run_, &QAction::triggered, ctrl_, &SimulationController::run);
   connect(pause_, &QAction::triggered, ctrl_, &SimulationController::pause);
   connect(step_, &QAction::triggered, this, [this] { ctrl_->step(1); });
-  connect(stepN_, &QAction::triggered, this, [this] { ctrl_->step(static_cast<std::size_t>(stepCount_->value())); });
+  connect(stepN_, &QAction::triggered, this,
+          [this] { ctrl_->step(static_cast<std::size_t>(stepCount_->value())); });
   connect(reset_, &QAction::triggered, this, [this] {
     if (replaying()) closeRecording();
     ctrl_->reset();
@@ -311,7 +316,8 @@ void MainWindow::buildActions() {
   for (double f : {0.1, 1.0, 10.0, 100.0, 1000.0})
     speed_->addItem(f == 1.0 ? tr("real time (x1)") : tr("x%1 real time").arg(f), f);
   speed_->setToolTip(tr("Simulated seconds per wall-clock second (relative to the token period)"));
-  connect(speed_, &QComboBox::currentIndexChanged, this, [this](int i) { ctrl_->setSpeed(speed_->itemData(i).toDouble()); });
+  connect(speed_, &QComboBox::currentIndexChanged, this,
+          [this](int i) { ctrl_->setSpeed(speed_->itemData(i).toDouble()); });
   tb->addWidget(speed_);
   tb->addSeparator();
   tb->addAction(record_);
@@ -344,21 +350,22 @@ void MainWindow::buildActions() {
   errorLabel_->setTextFormat(Qt::PlainText);
   errorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   errorLabel_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
-  errorLabel_->setStyleSheet("QLabel { background: #fdecea; color: #8a1c12; border: 1px solid #e6a39a; "
-                             "padding: 6px; font-family: monospace; }");
+  errorLabel_->setStyleSheet(
+      "QLabel { background: #fdecea; color: #8a1c12; border: 1px solid #e6a39a; "
+      "padding: 6px; font-family: monospace; }");
   errorBar_->addWidget(errorLabel_);
-  connect(errorBar_->addAction(st->standardIcon(QStyle::SP_DialogCloseButton), tr("Dismiss")), &QAction::triggered, this,
-          &MainWindow::clearError);
+  connect(errorBar_->addAction(st->standardIcon(QStyle::SP_DialogCloseButton), tr("Dismiss")),
+          &QAction::triggered, this, &MainWindow::clearError);
   errorBar_->hide();
 }
 
 QStringList MainWindow::scenarioDirs() {
   QStringList out;
   const QDir app(QCoreApplication::applicationDirPath());
-  const QStringList candidates = {app.absoluteFilePath("../../scenarios"), app.absoluteFilePath("../share/ransim/scenarios"),
-                                  QString::fromUtf8(RANSIM_SOURCE_DIR).isEmpty()
-                                      ? QString()
-                                      : QString::fromUtf8(RANSIM_SOURCE_DIR) + "/scenarios"};
+  const QStringList candidates = {
+      app.absoluteFilePath("../../scenarios"), app.absoluteFilePath("../share/ransim/scenarios"),
+      QString::fromUtf8(RANSIM_SOURCE_DIR).isEmpty() ? QString()
+                                                     : QString::fromUtf8(RANSIM_SOURCE_DIR) + "/scenarios"};
   for (const QString& c : candidates) {
     if (c.isEmpty()) continue;
     const QFileInfo fi(c);
@@ -372,7 +379,8 @@ QStringList MainWindow::scenarioDirs() {
 QStringList MainWindow::bundledScenarios() {
   QStringList out;
   for (const QString& d : scenarioDirs())
-    for (const QFileInfo& f : QDir(d).entryInfoList({"*.toml"}, QDir::Files, QDir::Name)) out << f.absoluteFilePath();
+    for (const QFileInfo& f : QDir(d).entryInfoList({"*.toml"}, QDir::Files, QDir::Name))
+      out << f.absoluteFilePath();
   return out;
 }
 
@@ -486,7 +494,8 @@ void MainWindow::closeRecording() {
   if (!recording_) return;
   recording_.reset();
   replayBar_->hide();
-  setWindowTitle(scenario_path_.isEmpty() ? tr("ransim") : tr("ransim - %1").arg(QFileInfo(scenario_path_).fileName()));
+  setWindowTitle(scenario_path_.isEmpty() ? tr("ransim")
+                                          : tr("ransim - %1").arg(QFileInfo(scenario_path_).fileName()));
   setNetwork(ctrl_->network());
   updateControls();
 }
@@ -496,7 +505,8 @@ void MainWindow::seek(int index) {
   history_.reset(recording_->network().session);
   const std::size_t end = static_cast<std::size_t>(index) + 1;
   const std::size_t begin = end > history_.capacity() ? end - history_.capacity() : 0;
-  for (std::size_t i = begin; i < end; ++i) history_.append(std::make_shared<const Frame>(recording_->frame(i)));
+  for (std::size_t i = begin; i < end; ++i)
+    history_.append(std::make_shared<const Frame>(recording_->frame(i)));
   const FramePtr f = history_.latest();
   replayLabel_->setText(tr(" token %1 of %2 (t = %3 s) ")
                             .arg(f->token)
@@ -578,7 +588,8 @@ void MainWindow::updateStatus() {
   } else {
     tokenLabel_->clear();
   }
-  rateLabel_->setText(ctrl_->state() == SimulationController::State::Running ? tokens_per_second(rate_) : QString());
+  rateLabel_->setText(ctrl_->state() == SimulationController::State::Running ? tokens_per_second(rate_)
+                                                                             : QString());
 }
 
 void MainWindow::chooseRecording(bool on) {
@@ -602,14 +613,16 @@ void MainWindow::chooseRecording(bool on) {
 }
 
 void MainWindow::saveScreenshotDialog() {
-  const QString f = QFileDialog::getSaveFileName(this, tr("Save screenshot"), "ransim-gui.png", tr("PNG images (*.png)"));
+  const QString f =
+      QFileDialog::getSaveFileName(this, tr("Save screenshot"), "ransim-gui.png", tr("PNG images (*.png)"));
   if (!f.isEmpty() && !grab().save(f)) showError(tr("could not write %1").arg(f));
 }
 
 void MainWindow::showError(const QString& text) {
   // The banner keeps the last few errors (a bad plugin and then a bad scenario both show).
-  QStringList shown = errorBar_->isHidden() || errorLabel_->text().isEmpty() ? QStringList()
-                                                                               : errorLabel_->text().split('\n');
+  QStringList shown = errorBar_->isHidden() || errorLabel_->text().isEmpty()
+                          ? QStringList()
+                          : errorLabel_->text().split('\n');
   shown << text.split('\n');
   while (shown.size() > 6) shown.removeFirst();
   errorLabel_->setText(shown.join('\n'));

@@ -51,7 +51,7 @@ class MainWindow : public QMainWindow {
   bool openRecording(const QString& path);
   void closeRecording();  // back to the live simulation
   bool replaying() const { return recording_ != nullptr; }
-  void seek(int index);   // replay: show the history up to recorded frame `index`
+  void seek(int index);  // replay: show the history up to recorded frame `index`
 
   void showError(const QString& text);
   void clearError();

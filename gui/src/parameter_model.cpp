@@ -123,7 +123,9 @@ int ParameterModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(rows_.size());
 }
 
-int ParameterModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int ParameterModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant ParameterModel::data(const QModelIndex& index, int role) const {
   if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
@@ -133,7 +135,8 @@ QVariant ParameterModel::data(const QModelIndex& index, int role) const {
     switch (index.column()) {
       case Population: return QString::fromStdString(row.population);
       case Parameter: return QString::fromStdString(s.name);
-      case ValueColumn: return QString::fromStdString(to_string(row.pending ? *row.pending : row.param.value));
+      case ValueColumn:
+        return QString::fromStdString(to_string(row.pending ? *row.pending : row.param.value));
       case Unit: return QString::fromStdString(s.unit);
       case Range: return QString::fromStdString(range_text(s));
       case Status:

@@ -36,8 +36,8 @@ class Recording {
 
  private:
   struct Series {
-    std::size_t first = 0;      // tokens done at sample 0
-    std::size_t count = 0;      // samples
+    std::size_t first = 0;           // tokens done at sample 0
+    std::size_t count = 0;           // samples
     std::size_t lanes = 1, per = 0;  // values per lane
     std::vector<double> values;
     const double* lane0(std::size_t token) const;  // nullptr outside the series
@@ -58,7 +58,7 @@ class Recording {
   std::size_t first_ = 0, count_ = 0;
   std::vector<Series> state_, attention_, memory_;  // per population (empty series if absent)
   Series input_, target_, output_;
-  std::vector<double> nrmse_;                       // running NRMSE per token done (NaN before)
+  std::vector<double> nrmse_;  // running NRMSE per token done (NaN before)
   std::vector<std::size_t> nrmse_n_;
   std::vector<std::string> notes_;
 };

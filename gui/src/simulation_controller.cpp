@@ -52,9 +52,9 @@ struct SimulationController::Worker {
   NetworkDesc desc;
   bool running = false;
   std::size_t steps_left = 0;
-  double speed = 0;                 // <= 0: as fast as possible
+  double speed = 0;                  // <= 0: as fast as possible
   double frame_interval = 1.0 / 60;  // s; <= 0: every token
-  bool derived = true;  // sample the variables beyond the state (setDerivedSampling)
+  bool derived = true;               // sample the variables beyond the state (setDerivedSampling)
   RunningNrmse nrmse;
   Clock::time_point last_publish{}, pace_start{}, rate_t0{}, last_progress{};
   std::size_t pace_token = 0, rate_k0 = 0;
@@ -62,8 +62,7 @@ struct SimulationController::Worker {
 
   Worker(SimulationController* c, FrameRing& r) : ctrl(c), ring(r) {}
 
-  template <class F>
-  void post(F&& f) {
+  template <class F> void post(F&& f) {
     QMetaObject::invokeMethod(ctrl, std::forward<F>(f), Qt::QueuedConnection);
   }
 
@@ -113,8 +112,8 @@ struct SimulationController::Worker {
   // Real-time pacing: waits until this token is due. False when a command arrived first.
   bool pace() {
     const double dt = desc.token_period / speed;
-    const auto due = pace_start + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(dt * static_cast<double>(session->token() - pace_token + 1)));
+    const auto due = pace_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                      dt * static_cast<double>(session->token() - pace_token + 1)));
     const auto now = Clock::now();
     if (now > due + std::chrono::milliseconds(250)) {  // far behind: do not try to catch up
       restart_pace();
@@ -240,7 +239,8 @@ struct SimulationController::Worker {
         }
     }
     f.nrmse = nrmse.value();
-    f.nrmse_tokens = nrmse.count() / std::max<std::size_t>(1, lanes * std::max<std::size_t>(1, seq.target_dim));
+    f.nrmse_tokens =
+        nrmse.count() / std::max<std::size_t>(1, lanes * std::max<std::size_t>(1, seq.target_dim));
     ring.push(std::move(f));
   }
 
@@ -399,7 +399,8 @@ void SimulationController::setParameter(const QString& population, const QString
   w_->command([w = w_.get(), pop = population.toStdString(), n = name.toStdString(), value] {
     const QString qpop = QString::fromStdString(pop), qname = QString::fromStdString(n);
     if (!w->session) {
-      w->post([c = w->ctrl, qpop, qname] { emit c->parameterResult(qpop, qname, false, "no simulation", 0); });
+      w->post(
+          [c = w->ctrl, qpop, qname] { emit c->parameterResult(qpop, qname, false, "no simulation", 0); });
       return;
     }
     const std::size_t k = w->session->token();

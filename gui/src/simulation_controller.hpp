@@ -37,13 +37,13 @@ class SimulationController : public QObject {
   // (Re)builds the Session for `sc` on the worker; sessionReady() follows, or errorOccurred()
   // with the reason (InputError text: file:line:col, what and why).
   void setScenario(const Scenario& sc);
-  void reset();                     // rebuild the Session from the same scenario
-  void run();                       // step until paused or done
+  void reset();  // rebuild the Session from the same scenario
+  void run();    // step until paused or done
   void pause();
-  void step(std::size_t n = 1);     // pause, then exactly n more tokens (fewer if the run ends)
-  void setSpeed(double factor);     // <= 0: as fast as possible; else simulated s per wall s
-  void setFrameRate(double hz);     // publish at most hz frames per second; <= 0: every token
-  void setDerivedSampling(bool on); // sample the variables beyond the state into frames
+  void step(std::size_t n = 1);      // pause, then exactly n more tokens (fewer if the run ends)
+  void setSpeed(double factor);      // <= 0: as fast as possible; else simulated s per wall s
+  void setFrameRate(double hz);      // publish at most hz frames per second; <= 0: every token
+  void setDerivedSampling(bool on);  // sample the variables beyond the state into frames
   void setParameter(const QString& population, const QString& name, const Value& value);
   void startRecording(const QString& path);
   void stopRecording();
@@ -62,7 +62,7 @@ class SimulationController : public QObject {
  signals:
   void sessionReady();  // network() describes the new Session; its frames follow
   void stateChanged(ransim::gui::SimulationController::State state);
-  void stepsDone(qulonglong token);  // a step(n) batch ended
+  void stepsDone(qulonglong token);                                           // a step(n) batch ended
   void progress(qulonglong token, qulonglong total, double tokensPerSecond);  // ~10 Hz while running
   // The run ended: status complete | diverged | saturated | interrupted; metrics "name=value" lines.
   void finished(const QString& status, const QString& message, const QString& metrics);

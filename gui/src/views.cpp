@@ -10,10 +10,10 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QListView>
-#include <QPushButton>
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
@@ -40,7 +40,7 @@ QString num(double v, int prec = 3) { return QString::number(v, 'g', prec); }
 
 // Tableau 10: distinct on white, colour-blind friendly enough for a handful of traces.
 QColor trace_color(std::size_t i) {
-  static const QColor c[] = {QColor(31, 119, 180),  QColor(255, 127, 14), QColor(44, 160, 44),
+  static const QColor c[] = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
                              QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
                              QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
                              QColor(23, 190, 207)};
@@ -158,8 +158,10 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
     return;
   }
   const int left = lh + std::max(fm.horizontalAdvance(ya_), fm.horizontalAdvance(yb_)) + 10;
-  const int right = 16 + 12 + std::max({fm.horizontalAdvance(num(hi_)), fm.horizontalAdvance(num(lo_)),
-                                        fm.horizontalAdvance(num(0.5 * (lo_ + hi_)))}) + 8;
+  const int right = 16 + 12 +
+                    std::max({fm.horizontalAdvance(num(hi_)), fm.horizontalAdvance(num(lo_)),
+                              fm.horizontalAdvance(num(0.5 * (lo_ + hi_)))}) +
+                    8;
   const int top = title_.isEmpty() ? 6 : lh + 8;
   const int bottom = 2 * lh + 8;
   const QRect plot(left, top, std::max(10, width() - left - right), std::max(10, height() - top - bottom));
@@ -316,7 +318,8 @@ void TracesView::refresh() {
   const double t1 = h_->empty() ? 1 : std::max(static_cast<double>(h_->latest()->token), t0 + 1);
   const auto y = lo <= hi ? padded({lo, hi}, 0.1) : std::make_pair(-1.0, 1.0);
   const bool moved = ax_->min() != nice_range(t0, t1).lo || ax_->max() != nice_range(t0, t1).hi ||
-                     ay_->min() != nice_range(y.first, y.second).lo || ay_->max() != nice_range(y.first, y.second).hi;
+                     ay_->min() != nice_range(y.first, y.second).lo ||
+                     ay_->max() != nice_range(y.first, y.second).hi;
   if (moved)
     for (auto* s : series_) s->clear();
   set_axis(ax_, t0, t1);
@@ -533,7 +536,8 @@ void MapView::refresh() {
   const VariableDesc* var = pd.variable(variable_);
   if (!var) return;
   const std::size_t units = var->shape.empty() ? 0 : var->shape[0], per = var->per_unit();
-  const std::size_t unit = std::min<std::size_t>(static_cast<std::size_t>(unit_->value()), units ? units - 1 : 0);
+  const std::size_t unit =
+      std::min<std::size_t>(static_cast<std::size_t>(unit_->value()), units ? units - 1 : 0);
   const std::size_t cols = std::min<std::size_t>(h_->capacity(), 300);
   const Matrix hist = map_history(*h_, pop, variable_, unit, per, cols);
   const Matrix now =
@@ -626,8 +630,10 @@ QString ReadoutView::summary() const {
         .arg(QString::number(f->nrmse, 'f', 4))
         .arg(f->nrmse_tokens)
         .arg(net_->readout_from);
-  if (f && !f->prediction.empty()) return tr("readout trained; the NRMSE counts from token %1").arg(net_->readout_from);
-  return tr("The readout is trained after token %1 (warm-up + training); until then only the target is shown.")
+  if (f && !f->prediction.empty())
+    return tr("readout trained; the NRMSE counts from token %1").arg(net_->readout_from);
+  return tr("The readout is trained after token %1 (warm-up + training); until then only the target is "
+            "shown.")
       .arg(net_->readout_from);
 }
 
@@ -706,7 +712,8 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
   small.setPointSizeF(std::max(7.0, font().pointSizeF() - 1));
 
   auto has_reverse = [&](const GraphEdge& e) {
-    return std::any_of(g.edges.begin(), g.edges.end(), [&](const GraphEdge& o) { return o.from == e.to && o.to == e.from; });
+    return std::any_of(g.edges.begin(), g.edges.end(),
+                       [&](const GraphEdge& o) { return o.from == e.to && o.to == e.from; });
   };
   for (const GraphEdge& e : g.edges) {
     const GraphNode& a = g.nodes[e.from];
@@ -747,8 +754,9 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
   for (const GraphNode& n : g.nodes) {
     const QColor c = n.input ? QColor(150, 150, 150) : QColor(QString::fromStdString(n.colour));
     auto* el = scene_->addEllipse(n.x - n.r, n.y - n.r, 2 * n.r, 2 * n.r, QPen(c.darker(140), 2), QBrush(c));
-    el->setToolTip(QStringLiteral("%1 (%2): %3 %4").arg(QString::fromStdString(n.name), QString::fromStdString(n.kind),
-                                                          thousands(n.units), n.input ? "dimensions" : "units"));
+    el->setToolTip(QStringLiteral("%1 (%2): %3 %4")
+                       .arg(QString::fromStdString(n.name), QString::fromStdString(n.kind),
+                            thousands(n.units), n.input ? "dimensions" : "units"));
     // The name inside the node when it fits, else below it; then kind and size.
     auto* name = scene_->addSimpleText(QString::fromStdString(n.name), bold);
     const QRectF nb = name->boundingRect();
@@ -756,8 +764,9 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
     name->setBrush(inside ? QBrush(Qt::white) : palette().brush(QPalette::Text));
     name->setPos(n.x - nb.width() / 2, inside ? n.y - nb.height() / 2 : n.y + n.r + 2);
     name->setZValue(2);
-    const QString info = n.input ? QStringLiteral("%1 dim").arg(n.units)
-                                 : QStringLiteral("%1 · %2").arg(QString::fromStdString(n.kind), thousands(n.units));
+    const QString info =
+        n.input ? QStringLiteral("%1 dim").arg(n.units)
+                : QStringLiteral("%1 · %2").arg(QString::fromStdString(n.kind), thousands(n.units));
     auto* sub = scene_->addSimpleText(info, small);
     sub->setBrush(palette().color(QPalette::Text));
     sub->setPos(n.x - sub->boundingRect().width() / 2, n.y + n.r + 3 + (inside ? 0 : nb.height()));
@@ -820,8 +829,9 @@ ParameterPanel::ParameterPanel(ParameterModel* model, QWidget* parent) : QWidget
                           QAbstractItemView::AnyKeyPressed);
   table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
-  hint_ = new QLabel(tr("Live parameters (bold) can be edited while the simulation runs: "
-                        "double-click the value. Edits apply at the next step boundary."));
+  hint_ =
+      new QLabel(tr("Live parameters (bold) can be edited while the simulation runs: "
+                    "double-click the value. Edits apply at the next step boundary."));
   hint_->setWordWrap(true);
   QFont f = hint_->font();
   f.setPointSizeF(std::max(7.0, f.pointSizeF() - 1));

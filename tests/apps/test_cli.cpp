@@ -168,7 +168,8 @@ TEST(Cli, InfoListsModelsTasksIntegrators) {
 // Done-when of the core issue: N = 300, leak 0.3, spectral radius 1.25, 2000/2000, one-step.
 TEST(Cli, MackeyGlassEsnReachesOneStepNrmseBelow1e3) {
   const std::string dir = temp_dir();
-  const Result r = cli({"run", kSource + "/scenarios/mackey_glass_esn.toml", "--json", "--out", dir + "/mg.h5"});
+  const Result r =
+      cli({"run", kSource + "/scenarios/mackey_glass_esn.toml", "--json", "--out", dir + "/mg.h5"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto pos = r.out.find("\"nrmse_test\": ");
   ASSERT_NE(pos, std::string::npos);
@@ -187,12 +188,15 @@ TEST(Cli, MackeyGlassEsnReachesOneStepNrmseBelow1e3) {
 // table (every model of compare_regions.toml on each quick task).
 TEST(Cli, CompareQuickPrintsTheTableAndWritesEveryOutput) {
   const std::string dir = temp_dir();
-  const Result r = cli({"compare", kSource + "/scenarios/compare_regions.toml", "--quick", "--out", dir + "/cr"});
+  const Result r =
+      cli({"compare", kSource + "/scenarios/compare_regions.toml", "--quick", "--out", dir + "/cr"});
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* model : {"leaky_esn", "cortex", "hippocampus", "cortex_hippocampus", "attention_blocks"})
-    for (const char* row : {"| mackey_glass | nrmse_test ↓ | ", "| memory_capacity | memory_capacity_test ↑ | ",
-                            "| fashion_mnist | accuracy_test ↑ | "})
-      EXPECT_NE(r.out.find(std::string(row) + model + " | "), std::string::npos) << row << model << "\n" << r.out;
+    for (const char* row :
+         {"| mackey_glass | nrmse_test ↓ | ", "| memory_capacity | memory_capacity_test ↑ | ",
+          "| fashion_mnist | accuracy_test ↑ | "})
+      EXPECT_NE(r.out.find(std::string(row) + model + " | "), std::string::npos) << row << model << "\n"
+                                                                                 << r.out;
   for (const char* ext : {".md", ".csv", ".json", ".h5", ".png", ".svg"})
     EXPECT_TRUE(std::ifstream(dir + "/cr" + ext).good()) << ext;
   EXPECT_EQ(root_string_attribute(dir + "/cr.h5", "status"), "complete");
@@ -244,8 +248,9 @@ TEST(Cli, CompareBadInputExitsTwo) {
   Result r = cli({"compare", dir + "/missing.toml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("missing.toml: cannot open"), std::string::npos) << r.err;
-  const std::string cfg = write_file(dir + "/c.toml", "seeds = [1]\n[task.a]\nkind = \"narma10\"\n[model.m]\n"
-                                                     "population.r = { kind = \"leaky\", size = 5 }\n");
+  const std::string cfg = write_file(dir + "/c.toml",
+                                     "seeds = [1]\n[task.a]\nkind = \"narma10\"\n[model.m]\n"
+                                     "population.r = { kind = \"leaky\", size = 5 }\n");
   r = cli({"compare", cfg, "--quick"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--quick needs a [quick] table"), std::string::npos) << r.err;
@@ -258,7 +263,8 @@ TEST(Cli, SigintAndSigtermEndTheRunWithAValidFile) {
   for (int sig : {SIGINT, SIGTERM}) {
     const std::string dir = temp_dir();
     // Long enough that the signal always arrives mid-run.
-    const std::string s = write_file(dir + "/long.toml", std::string(kSmall) + "[record]\nflush_interval = 0.1\n");
+    const std::string s =
+        write_file(dir + "/long.toml", std::string(kSmall) + "[record]\nflush_interval = 0.1\n");
     const pid_t pid = spawn({"run", s, "--set", "task.train=1000000", "--out", dir + "/run.h5"}, dir);
     // Wait until the run is under way (the file exists and holds some samples).
     for (int i = 0; i < 100 && rows_of(dir + "/run.h5", "/processing/res/state/data") <= 0; ++i)
@@ -295,7 +301,8 @@ TEST(Cli, SaturationNamesPopulationAndTimeAndKeepsTheRecording) {
   // in double precision), which the run reports after 100 tokens.
   const std::string dir = temp_dir();
   const std::string s = write_file(dir + "/sat.toml", kSmall);
-  const Result r = cli({"run", s, "--out", dir + "/sat.h5", "--set", "population.res.bias_scale=1000", "--quiet"});
+  const Result r =
+      cli({"run", s, "--out", dir + "/sat.h5", "--set", "population.res.bias_scale=1000", "--quiet"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("population 'res' is saturated"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("at t = "), std::string::npos) << r.err;

@@ -11,26 +11,26 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "engine/health.hpp"
 #include "engine/huge_pages.hpp"
 #include "engine/network.hpp"
-#include "scenario/build_network.hpp"
-#include "ransim/thread_pool.hpp"
-#include "engine/health.hpp"
 #include "engine/projection.hpp"
-#include "run/run.hpp"
-#include "scenario/scenario.hpp"
 #include "engine/simulator.hpp"
 #include "naive/leaky_esn.hpp"
+#include "ransim/thread_pool.hpp"
+#include "run/run.hpp"
+#include "scenario/build_network.hpp"
+#include "scenario/scenario.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -49,12 +49,11 @@ Built build(const std::string& text, std::size_t input_size) {
   return b;
 }
 
-std::string simulation_table(const std::string& method, double dt, double token_period,
-                             double tol = 1e-8, std::size_t lanes = 1, std::size_t threads = 1) {
+std::string simulation_table(const std::string& method, double dt, double token_period, double tol = 1e-8,
+                             std::size_t lanes = 1, std::size_t threads = 1) {
   return "[simulation]\nintegrator = \"" + method + "\"\ndt = " + num(dt) +
-         "\ntoken_period = " + num(token_period) + "\nabs_tol = " + num(tol) +
-         "\nrel_tol = " + num(tol) + "\nlanes = " + std::to_string(lanes) +
-         "\nthreads = " + std::to_string(threads) + "\n";
+         "\ntoken_period = " + num(token_period) + "\nabs_tol = " + num(tol) + "\nrel_tol = " + num(tol) +
+         "\nlanes = " + std::to_string(lanes) + "\nthreads = " + std::to_string(threads) + "\n";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -63,18 +62,16 @@ std::string simulation_table(const std::string& method, double dt, double token_
 
 constexpr double kDecayTau = 0.5;  // s: t = 1 s is two time constants
 
-std::string decay_scenario(const std::string& method, double dt, double token_period,
-                           double tol = 1e-8) {
+std::string decay_scenario(const std::string& method, double dt, double token_period, double tol = 1e-8) {
   return simulation_table(method, dt, token_period, tol) +
          "[task]\nkind = \"narma10\"\n"
-         "[population.p]\nkind = \"leaky\"\nsize = 4\ntau = " + num(kDecayTau) +
-         "\nactivation = \"identity\"\ninitial_state = 1.0\n";
+         "[population.p]\nkind = \"leaky\"\nsize = 4\ntau = " +
+         num(kDecayTau) + "\nactivation = \"identity\"\ninitial_state = 1.0\n";
 }
 
 // Runs the free decay to t = 1 s and returns max_i |x_i(1) - x0_i exp(-1 / tau)|.
 // Closed form: tau dx/dt = -x  =>  x(t) = x0 exp(-t / tau).
-double decay_error_at_1s(const std::string& method, double dt, double token_period,
-                         double tol = 1e-8) {
+double decay_error_at_1s(const std::string& method, double dt, double token_period, double tol = 1e-8) {
   Built b = build(decay_scenario(method, dt, token_period, tol), 1);
   const arma::mat x0 = b.net->populations()[0].model->weights().at("x0");
   ransim::Simulator sim(*b.net, b.sc.integrator);
@@ -93,7 +90,9 @@ TEST(LinearDecay, EulerIsFirstOrder) {
   // Euler on a linear decay: x_n = (1 - h/tau)^n x0, global error ~ x0 e^{-t/tau} t h /
   // (2 tau^2), i.e. O(h): halving dt halves the error (ratio -> 2 as h -> 0; for the
   // largest h/tau = 0.1 used here the next term moves it by < 5%).
-  struct Combo { double token_period, dt; };
+  struct Combo {
+    double token_period, dt;
+  };
   for (Combo c : {Combo{0.1, 0.01}, Combo{0.05, 0.05}, Combo{0.25, 0.025}, Combo{0.5, 0.05}}) {
     const double e1 = decay_error_at_1s("euler", c.dt, c.token_period);
     const double e2 = decay_error_at_1s("euler", c.dt / 2, c.token_period);
@@ -108,7 +107,9 @@ TEST(LinearDecay, Rk4IsFourthOrder) {
   // RK4 amplification factor per step is the degree-4 Taylor polynomial of e^z, z = -h/tau,
   // so the global error is ~ n z^5/120 ~ O(h^4): halving dt divides it by ~16 (the next
   // term raises the ratio by ~4 z; observed 16.5-16.7 for h/tau <= 0.1, 17.4 at 0.2).
-  struct Combo { double token_period, dt; };
+  struct Combo {
+    double token_period, dt;
+  };
   for (Combo c : {Combo{0.1, 0.05}, Combo{0.25, 0.05}, Combo{0.2, 0.04}, Combo{0.5, 0.025}}) {
     const double e1 = decay_error_at_1s("rk4", c.dt, c.token_period);
     const double e2 = decay_error_at_1s("rk4", c.dt / 2, c.token_period);
@@ -141,10 +142,11 @@ TEST(LinearDecay, Dopri5MeetsTightTolerance) {
 std::string driven_scenario(const std::string& method, double dt, double tol, double w) {
   return simulation_table(method, dt, 0.1, tol) +
          "[task]\nkind = \"narma10\"\n"
-         "[population.p]\nkind = \"leaky\"\nsize = 3\ntau = " + num(kDecayTau) +
+         "[population.p]\nkind = \"leaky\"\nsize = 3\ntau = " +
+         num(kDecayTau) +
          "\nactivation = \"identity\"\ninitial_state = 1.0\n"
-         "[[projection]]\nfrom = \"input\"\nto = \"p\"\nkind = \"identity\"\nscale = " + num(w) +
-         "\n";
+         "[[projection]]\nfrom = \"input\"\nto = \"p\"\nkind = \"identity\"\nscale = " +
+         num(w) + "\n";
 }
 
 TEST(LinearDecay, ConstantInputRelaxesToWu) {
@@ -221,17 +223,21 @@ Dense dense_weights(const ransim::Network& net, std::size_t input_size) {
 
 constexpr double kEsnDt = 0.5, kEsnTau = 0.5 / 0.3;  // leak a = dt / tau = 0.3
 
-std::string esn_scenario(const std::string& method, double dt, double token_period,
-                         double tau, std::size_t n, std::size_t lanes, std::size_t threads,
-                         double tol = 1e-8, const std::string& precision = "double") {
+std::string esn_scenario(const std::string& method, double dt, double token_period, double tau, std::size_t n,
+                         std::size_t lanes, std::size_t threads, double tol = 1e-8,
+                         const std::string& precision = "double") {
   return "seed = 7\n" + simulation_table(method, dt, token_period, tol, lanes, threads) +
          "[task]\nkind = \"narma10\"\n"
-         "[population.res]\nkind = \"leaky\"\nsize = " + std::to_string(n) + "\ntau = " +
-         num(tau) + "\nactivation = \"tanh\"\nbias_scale = 0.2\ninitial_state = 0.5\n"
+         "[population.res]\nkind = \"leaky\"\nsize = " +
+         std::to_string(n) + "\ntau = " + num(tau) +
+         "\nactivation = \"tanh\"\nbias_scale = 0.2\ninitial_state = 0.5\n"
          "[[projection]]\nfrom = \"res\"\nto = \"res\"\ndensity = 0.1\n"
-         "distribution = \"normal\"\nspectral_radius = 0.9\nprecision = \"" + precision + "\"\n"
+         "distribution = \"normal\"\nspectral_radius = 0.9\nprecision = \"" +
+         precision +
+         "\"\n"
          "[[projection]]\nfrom = \"input\"\nto = \"res\"\ndensity = 1.0\n"
-         "distribution = \"uniform\"\nscale = 0.8\nprecision = \"" + precision + "\"\n";
+         "distribution = \"uniform\"\nscale = 0.8\nprecision = \"" +
+         precision + "\"\n";
 }
 
 // Returns the largest deviation from the reference.
@@ -305,8 +311,7 @@ TEST(EulerEsn, InitialStateIsX0InEveryLane) {
 // ---------------------------------------------------------------------------------------
 
 std::vector<std::vector<double>> run_tokens(const std::string& text, std::size_t m,
-                                            const std::vector<double>& inputs,
-                                            std::size_t tokens) {
+                                            const std::vector<double>& inputs, std::size_t tokens) {
   Built b = build(text, m);
   ransim::Simulator sim(*b.net, b.sc.integrator);
   const std::size_t per = inputs.size() / tokens;
@@ -318,8 +323,7 @@ std::vector<std::vector<double>> run_tokens(const std::string& text, std::size_t
   return out;
 }
 
-double max_diff(const std::vector<std::vector<double>>& a,
-                const std::vector<std::vector<double>>& b) {
+double max_diff(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
   double d = 0;
   for (std::size_t k = 0; k < a.size(); ++k)
     for (std::size_t i = 0; i < a[k].size(); ++i) d = std::max(d, std::abs(a[k][i] - b[k][i]));
@@ -329,9 +333,11 @@ double max_diff(const std::vector<std::vector<double>>& a,
 TEST(Health, NamesTheFirstNonFiniteUnitAndLane) {
   // Two leaky populations of 5 units, 3 lanes; a NaN at population b, unit 3, lane 2, and an
   // infinity later in the same unit. The check scans in state order, so it names unit 3, lane 2.
-  Built net = build("[task]\nkind = \"narma10\"\n[simulation]\nlanes = 3\n"
-                    "[population.a]\nkind = \"leaky\"\nsize = 5\n"
-                    "[population.b]\nkind = \"leaky\"\nsize = 5\n", 1);
+  Built net = build(
+      "[task]\nkind = \"narma10\"\n[simulation]\nlanes = 3\n"
+      "[population.a]\nkind = \"leaky\"\nsize = 5\n"
+      "[population.b]\nkind = \"leaky\"\nsize = 5\n",
+      1);
   std::vector<double> x(10 * 3, 0.2);
   ransim::Health health(2);
   EXPECT_FALSE(health.check(*net.net, x.data(), 0.0, 0));
@@ -347,13 +353,16 @@ TEST(Health, NamesTheFirstNonFiniteUnitAndLane) {
 TEST(Health, SaturatedAfterKTokensOfNinetyPercentPinnedUnits) {
   // A unit is pinned when every variable in every lane sits at +-1 (tanh's bound) within
   // kPinned; a population is saturated after kTokens consecutive checks with >= 90% pinned.
-  Built net = build("[task]\nkind = \"narma10\"\n[simulation]\nlanes = 2\n"
-                    "[population.a]\nkind = \"leaky\"\nsize = 10\n", 1);
+  Built net = build(
+      "[task]\nkind = \"narma10\"\n[simulation]\nlanes = 2\n"
+      "[population.a]\nkind = \"leaky\"\nsize = 10\n",
+      1);
   std::vector<double> x(10 * 2, 1.0);
-  x[0] = -1.0;       // unit 0 pinned at -1
+  x[0] = -1.0;         // unit 0 pinned at -1
   x[2 * 9 + 1] = 0.5;  // unit 9 not pinned (one lane off the bound): 9 of 10 pinned
   ransim::Health health(1);
-  for (std::size_t k = 1; k < ransim::Health::kTokens; ++k) ASSERT_FALSE(health.check(*net.net, x.data(), 0.0, k));
+  for (std::size_t k = 1; k < ransim::Health::kTokens; ++k)
+    ASSERT_FALSE(health.check(*net.net, x.data(), 0.0, k));
   const auto sat = health.check(*net.net, x.data(), 0.0, ransim::Health::kTokens);
   ASSERT_TRUE(sat);
   EXPECT_EQ(sat->first, "saturated");

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "ransim/lanes.hpp"
-#include "ransim/error.hpp"
 #include "engine/projection.hpp"
+#include "ransim/error.hpp"
+#include "ransim/lanes.hpp"
 #include "ransim/rng.hpp"
 #include "ransim/thread_pool.hpp"
 
@@ -120,7 +120,10 @@ TEST(SpectralRadius, EstimatorFindsTheLargestModulus) {
   // disc, many eigenvalues lie near its rim). N = 800 seed 11 (below) is 8.2e-3 off, seed 15
   // 2.3e-3; the matrix of N1000NormalWithinOnePercent (seed 99) is 5.8e-3 off, so that test
   // passes with only a 0.4% margin. One draw is checked to keep the test short.
-  struct Draw { std::size_t n; std::uint64_t seed; };
+  struct Draw {
+    std::size_t n;
+    std::uint64_t seed;
+  };
   for (Draw d : {Draw{800, 11}}) {
     SparseSpec s;
     s.rows = s.cols = d.n;
@@ -177,9 +180,11 @@ TEST(RandomSparse, FanInLargerThanSourceIsAnError) {
 TEST(RandomSparse, DensityGivesBinomialNnz) {
   // Each entry is present independently with probability p: nnz ~ Binomial(rows cols, p),
   // mean p rows cols, sd sqrt(rows cols p (1-p)).
-  struct Case { std::size_t rows, cols; double p; };
-  for (Case k : {Case{300, 300, 0.1}, Case{500, 80, 0.02}, Case{100, 1000, 0.5},
-                 Case{50, 7, 0.3}}) {
+  struct Case {
+    std::size_t rows, cols;
+    double p;
+  };
+  for (Case k : {Case{300, 300, 0.1}, Case{500, 80, 0.02}, Case{100, 1000, 0.5}, Case{50, 7, 0.3}}) {
     for (std::uint64_t seed = 0; seed < 3; ++seed) {
       SparseSpec s;
       s.rows = k.rows;
@@ -221,9 +226,9 @@ TEST(RandomSparse, DensityIsUniformOverColumns) {
 TEST(RandomSparse, WeightDistributionsHaveTheirMoments) {
   // normal N(0,1): mean 0, var 1; uniform U(-1,1): mean 0, var 1/3; bernoulli +-1: |w| = 1.
   // Sample means are checked to 5 standard errors (sd / sqrt(nnz)).
-  for (auto [dist, var] : {std::pair{WeightDistribution::Normal, 1.0},
-                           std::pair{WeightDistribution::Uniform, 1.0 / 3.0},
-                           std::pair{WeightDistribution::Bernoulli, 1.0}}) {
+  for (auto [dist, var] :
+       {std::pair{WeightDistribution::Normal, 1.0}, std::pair{WeightDistribution::Uniform, 1.0 / 3.0},
+        std::pair{WeightDistribution::Bernoulli, 1.0}}) {
     SparseSpec s;
     s.rows = s.cols = 400;
     s.density = 0.25;
@@ -237,8 +242,9 @@ TEST(RandomSparse, WeightDistributionsHaveTheirMoments) {
     m2 /= n;
     EXPECT_NEAR(m1, 0.0, 5 * std::sqrt(var / n));
     // var of v^2: normal 2, uniform 4/45, bernoulli 0.
-    const double var2 = dist == WeightDistribution::Normal ? 2.0
-                        : dist == WeightDistribution::Uniform ? 4.0 / 45.0 : 0.0;
+    const double var2 = dist == WeightDistribution::Normal    ? 2.0
+                        : dist == WeightDistribution::Uniform ? 4.0 / 45.0
+                                                              : 0.0;
     EXPECT_NEAR(m2, var, 5 * std::sqrt(var2 / n) + 1e-12);
     if (dist == WeightDistribution::Uniform) {
       for (double v : c.val) ASSERT_TRUE(v >= -1.0 && v < 1.0);
@@ -360,8 +366,8 @@ void for_each_product(const Csr& a, ransim::Precision precision,
       ransim::ThreadPool pool(threads);
       ransim::CsrProduct product(a, precision, cache.bytes);
       for (std::size_t lanes : lane_counts) {
-        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) +
-                     ", lanes " + std::to_string(lanes));
+        SCOPED_TRACE(std::string(cache.name) + ", threads " + std::to_string(threads) + ", lanes " +
+                     std::to_string(lanes));
         check(product, pool, lanes);
       }
     }
@@ -371,14 +377,14 @@ TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
   // A panel's x is sized to 4/3 of the cache given; no panels while x fits in two of them.
   const Csr a = ragged_matrix(100, 500, 41);
   const ransim::CsrProduct small(a, ransim::Precision::Double, 1536);  // panels of 2048 bytes
-  EXPECT_EQ(small.panel_width(1), 0u);     // one lane never
-  EXPECT_EQ(small.panel_width(3), 85u);    // 2048 / (3 lanes x 8 bytes)
-  EXPECT_EQ(small.panel_width(300), 1u);   // a row of x beyond a panel: one column a panel
+  EXPECT_EQ(small.panel_width(1), 0u);                                 // one lane never
+  EXPECT_EQ(small.panel_width(3), 85u);                                // 2048 / (3 lanes x 8 bytes)
+  EXPECT_EQ(small.panel_width(300), 1u);  // a row of x beyond a panel: one column a panel
   const ransim::CsrProduct single(a, ransim::Precision::Single, 1536);
   EXPECT_EQ(single.panel_width(3), 170u);  // 2048 / (3 lanes x 4 bytes)
   const ransim::CsrProduct l1(a, ransim::Precision::Double, 48 * 1024);
-  EXPECT_EQ(l1.panel_width(64), 128u);     // x: 500 x 512 bytes, beyond 2 x 64 KiB
-  EXPECT_EQ(l1.panel_width(32), 0u);       // x: 500 x 256 bytes, within 2 x 64 KiB
+  EXPECT_EQ(l1.panel_width(64), 128u);  // x: 500 x 512 bytes, beyond 2 x 64 KiB
+  EXPECT_EQ(l1.panel_width(32), 0u);    // x: 500 x 256 bytes, within 2 x 64 KiB
 }
 
 TEST(CsrProduct, MatchesNaiveDenseProduct) {
@@ -393,24 +399,24 @@ TEST(CsrProduct, MatchesNaiveDenseProduct) {
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   for_each_product(a, ransim::Precision::Double, {1, 3, 40, 64, 127, 3},
                    [&](ransim::CsrProduct& product, ransim::ThreadPool& pool, std::size_t lanes) {
-    std::vector<double> x(cols * lanes), y(rows * lanes);
-    for (auto& v : x) v = dist(gen);
-    for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
-    std::vector<double> ref = y, mag(rows * lanes, 0.0);
-    for (std::size_t i = 0; i < rows; ++i)
-      for (std::size_t j = 0; j < cols; ++j)
-        if (ad(i, j) != 0.0)
-          for (std::size_t b = 0; b < lanes; ++b) {
-            ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
-            mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
-          }
-    product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
-                         ransim::Block{y.data(), rows, lanes}, pool);
-    for (std::size_t i = 0; i < rows; ++i)
-      for (std::size_t b = 0; b < lanes; ++b)
-        ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
-            << "row " << i << " lane " << b;
-  });
+                     std::vector<double> x(cols * lanes), y(rows * lanes);
+                     for (auto& v : x) v = dist(gen);
+                     for (auto& v : y) v = dist(gen);  // the product is added onto y, not stored
+                     std::vector<double> ref = y, mag(rows * lanes, 0.0);
+                     for (std::size_t i = 0; i < rows; ++i)
+                       for (std::size_t j = 0; j < cols; ++j)
+                         if (ad(i, j) != 0.0)
+                           for (std::size_t b = 0; b < lanes; ++b) {
+                             ref[i * lanes + b] += ad(i, j) * x[j * lanes + b];
+                             mag[i * lanes + b] += std::abs(ad(i, j) * x[j * lanes + b]);
+                           }
+                     product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
+                                          ransim::Block{y.data(), rows, lanes}, pool);
+                     for (std::size_t i = 0; i < rows; ++i)
+                       for (std::size_t b = 0; b < lanes; ++b)
+                         ASSERT_NEAR(y[i * lanes + b], ref[i * lanes + b], 1e-13 * (1.0 + mag[i * lanes + b]))
+                             << "row " << i << " lane " << b;
+                   });
 }
 
 TEST(CsrProduct, TwoThreadsBitwiseEqualOneThread) {
@@ -449,35 +455,35 @@ TEST(CsrProduct, SinglePrecisionWithinTheFloatSummationBound) {
   const double u = std::ldexp(1.0, -24);
   for_each_product(a, ransim::Precision::Single, {1, 3, 8, 40, 64, 127},
                    [&](ransim::CsrProduct& product, ransim::ThreadPool& pool, std::size_t lanes) {
-    std::vector<double> x(cols * lanes), y(rows * lanes);
-    for (auto& v : x) v = dist(gen);
-    for (auto& v : y) v = dist(gen);
-    std::vector<double> ref = y, mag(rows * lanes, 0.0);
-    std::vector<std::size_t> terms(rows);
-    for (std::size_t i = 0; i < rows; ++i) {
-      terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
-      for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
-        for (std::size_t b = 0; b < lanes; ++b) {
-          const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
-          ref[i * lanes + b] += p;
-          mag[i * lanes + b] += std::abs(p);
-        }
-    }
-    product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
-                         ransim::Block{y.data(), rows, lanes}, pool);
-    double worst = 0;  // deviation / bound
-    for (std::size_t i = 0; i < rows; ++i) {
-      const double n = static_cast<double>(terms[i]);
-      const double gamma = n * u / (1.0 - n * u);
-      for (std::size_t b = 0; b < lanes; ++b) {
-        const double r = ref[i * lanes + b];
-        const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
-        ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
-        if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
-      }
-    }
-    EXPECT_GT(worst, 1e-3);  // float sums: double ones would sit ~1e-10 of the bound
-  });
+                     std::vector<double> x(cols * lanes), y(rows * lanes);
+                     for (auto& v : x) v = dist(gen);
+                     for (auto& v : y) v = dist(gen);
+                     std::vector<double> ref = y, mag(rows * lanes, 0.0);
+                     std::vector<std::size_t> terms(rows);
+                     for (std::size_t i = 0; i < rows; ++i) {
+                       terms[i] = a.row_ptr[i + 1] - a.row_ptr[i];
+                       for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k)
+                         for (std::size_t b = 0; b < lanes; ++b) {
+                           const double p = double(float(a.val[k])) * double(float(x[a.col[k] * lanes + b]));
+                           ref[i * lanes + b] += p;
+                           mag[i * lanes + b] += std::abs(p);
+                         }
+                     }
+                     product.multiply_add(ransim::ConstBlock{x.data(), cols, lanes},
+                                          ransim::Block{y.data(), rows, lanes}, pool);
+                     double worst = 0;  // deviation / bound
+                     for (std::size_t i = 0; i < rows; ++i) {
+                       const double n = static_cast<double>(terms[i]);
+                       const double gamma = n * u / (1.0 - n * u);
+                       for (std::size_t b = 0; b < lanes; ++b) {
+                         const double r = ref[i * lanes + b];
+                         const double bound = gamma * mag[i * lanes + b] + 1e-15 * std::abs(r);
+                         ASSERT_LE(std::abs(y[i * lanes + b] - r), bound) << "row " << i << " lane " << b;
+                         if (bound > 0) worst = std::max(worst, std::abs(y[i * lanes + b] - r) / bound);
+                       }
+                     }
+                     EXPECT_GT(worst, 1e-3);  // float sums: double ones would sit ~1e-10 of the bound
+                   });
 }
 
 TEST(SparseProjection, SinglePrecisionRecordsTheRoundedWeightsItUses) {
@@ -567,14 +573,13 @@ TEST(Routing, ApplyIsAGatherTimesGain) {
   for (std::size_t i = 0; i < slots; ++i) {
     const auto& s = sources[routes[i].source];
     for (std::size_t b = 0; b < lanes; ++b) {
-      const double v = s.is_input ? input[routes[i].var * lanes + b]
-                                  : state[(s.offset + routes[i].var) * lanes + b];
+      const double v =
+          s.is_input ? input[routes[i].var * lanes + b] : state[(s.offset + routes[i].var) * lanes + b];
       ref[i * lanes + b] += gain * v;
     }
   }
   ransim::ThreadPool pool(1);
-  proj.apply({input.data(), 3, lanes}, {state.data(), 12, lanes}, {drive.data(), slots, lanes},
-             pool);
+  proj.apply({input.data(), 3, lanes}, {state.data(), 12, lanes}, {drive.data(), slots, lanes}, pool);
   EXPECT_EQ(drive, ref);  // one product and one sum per entry, as in the reference
 }
 

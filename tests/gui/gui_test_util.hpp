@@ -12,8 +12,8 @@
 #include "frame.hpp"
 #include "models/plugin_loader.hpp"
 #include "ransim/registry.hpp"
-#include "scenario/scenario.hpp"
 #include "run/session.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gui_test {
 

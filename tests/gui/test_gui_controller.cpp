@@ -29,7 +29,9 @@ bool step(SimulationController& c, std::size_t n) {
   return spy.wait(5000);
 }
 
-std::vector<double> latest_state(SimulationController& c) { return gui_test::frame_state(*c.frames().latest()); }
+std::vector<double> latest_state(SimulationController& c) {
+  return gui_test::frame_state(*c.frames().latest());
+}
 
 }  // namespace
 
@@ -109,8 +111,8 @@ class TestGuiController : public QObject {
     }
     QVERIFY(step(b, K - done));
     QCOMPARE(b.token(), K);
-    QVERIFY(latest_state(b) == run_state);                          // bitwise
-    QVERIFY(run_state == gui_test::reference_state(sc, K));         // = the headless loop
+    QVERIFY(latest_state(b) == run_state);                   // bitwise
+    QVERIFY(run_state == gui_test::reference_state(sc, K));  // = the headless loop
   }
 
   void parameterEditsLandAtStepBoundaries() {

@@ -14,9 +14,9 @@
 #include "graph_layout.hpp"
 #include "gui_test_util.hpp"
 #include "parameter_model.hpp"
-#include "recording.hpp"
 #include "ransim/error.hpp"
 #include "readout/ridge.hpp"
+#include "recording.hpp"
 #include "unit_list_model.hpp"
 #include "view_data.hpp"
 
@@ -110,7 +110,8 @@ class TestGuiLogic : public QObject {
     h.reset(7);
     const auto g = h.generation();
     QVERIFY(!h.append(std::make_shared<const Frame>(make_frame(6, 1, 2, 0))));
-    for (std::size_t k = 1; k <= 5; ++k) QVERIFY(h.append(std::make_shared<const Frame>(make_frame(7, k, 2, 0))));
+    for (std::size_t k = 1; k <= 5; ++k)
+      QVERIFY(h.append(std::make_shared<const Frame>(make_frame(7, k, 2, 0))));
     QCOMPARE(h.size(), std::size_t(3));
     QCOMPARE(h[0].token, std::size_t(3));
     QCOMPARE(h.appended(), std::uint64_t(5));
@@ -269,7 +270,8 @@ class TestGuiLogic : public QObject {
     QCOMPARE(std::get<double>(edits[0][2].value<Value>()), 0.5);
     QCOMPARE(m.data(m.index(tau, ParameterModel::Status)).toString(), QString("pending"));
     m.setResult("res", "tau", false, "res.tau: refused by the session", 12);
-    QCOMPARE(m.data(m.index(tau, ParameterModel::Status)).toString(), QString("res.tau: refused by the session"));
+    QCOMPARE(m.data(m.index(tau, ParameterModel::Status)).toString(),
+             QString("res.tau: refused by the session"));
     QCOMPARE(m.data(m.index(tau, ParameterModel::ValueColumn)).toString(), QString("2"));
     QVERIFY(m.setData(m.index(tau, ParameterModel::ValueColumn), "0.25"));
     m.setResult("res", "tau", true, QString(), 12);
@@ -298,7 +300,8 @@ class TestGuiLogic : public QObject {
     // Nodes do not overlap, and the input is left of everything.
     for (std::size_t i = 0; i < g.nodes.size(); ++i)
       for (std::size_t j = i + 1; j < g.nodes.size(); ++j)
-        QVERIFY(std::hypot(g.nodes[i].x - g.nodes[j].x, g.nodes[i].y - g.nodes[j].y) > g.nodes[i].r + g.nodes[j].r);
+        QVERIFY(std::hypot(g.nodes[i].x - g.nodes[j].x, g.nodes[i].y - g.nodes[j].y) >
+                g.nodes[i].r + g.nodes[j].r);
     for (std::size_t i = 1; i < g.nodes.size(); ++i) QVERIFY(g.nodes[0].x < g.nodes[i].x);
   }
 
@@ -349,7 +352,8 @@ class TestGuiLogic : public QObject {
 
   void options() {
     Options o;
-    QVERIFY(!parse_options({"s.toml", "--set", "a=1", "--screenshot", "x.png", "--tokens", "50", "--size", "800x600"}, o));
+    QVERIFY(!parse_options(
+        {"s.toml", "--set", "a=1", "--screenshot", "x.png", "--tokens", "50", "--size", "800x600"}, o));
     QCOMPARE(o.file, QString("s.toml"));
     QCOMPARE(o.sets, QStringList{"a=1"});
     QCOMPARE(o.tokens, std::size_t(50));

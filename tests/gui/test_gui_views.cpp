@@ -17,10 +17,10 @@
 #include "gui_test_util.hpp"
 #include "main_window.hpp"
 #include "parameter_model.hpp"
+#include "ransim/thread_pool.hpp"
 #include "simulation_controller.hpp"
 #include "unit_list_model.hpp"
 #include "views.hpp"
-#include "ransim/thread_pool.hpp"
 
 using namespace ransim;
 using namespace ransim::gui;
@@ -41,8 +41,10 @@ NetworkDesc net_with_maps() {
   PopulationDesc l{"res", "leaky", 30, 1, {}, {}};
   l.variables = {{"state", "1", "", {30}}};
   n.populations = {c, h, l};
-  n.projections = {{"in", "sparse", {"input"}, "res", 30}, {"rec", "sparse", {"res"}, "res", 90},
-                   {"a", "sparse", {"res"}, "cortex", 12}, {"b", "sparse", {"cortex"}, "hippo", 10}};
+  n.projections = {{"in", "sparse", {"input"}, "res", 30},
+                   {"rec", "sparse", {"res"}, "res", 90},
+                   {"a", "sparse", {"res"}, "cortex", 12},
+                   {"b", "sparse", {"cortex"}, "hippo", 10}};
   return n;
 }
 
@@ -109,12 +111,11 @@ void register_glow_unit() {
   info.kind = "glow_unit";
   info.description = "GUI test model: dx/dt = drive - x";
   info.params = {param::integer("size").range(1, 1000).defaults_to(4).describe("number of units")};
-  info.layout.derived = {
-      {.name = "glow", .description = "2 x", .display = {.view = ViewKind::Heatmap}},
-      {.name = "echo",
-       .axes = {"units", "copies"},
-       .description = "x (j + 1)",
-       .display = {.view = ViewKind::Map}}};
+  info.layout.derived = {{.name = "glow", .description = "2 x", .display = {.view = ViewKind::Heatmap}},
+                         {.name = "echo",
+                          .axes = {"units", "copies"},
+                          .description = "x (j + 1)",
+                          .display = {.view = ViewKind::Map}}};
   info.colour = "#123456";
   info.create = [](const PopulationContext& c) {
     return std::make_unique<GlowUnit>(static_cast<std::size_t>(c.params.integer("size")));
@@ -226,7 +227,8 @@ class TestGuiViews : public QObject {
     v.refresh();
     QCOMPARE(v.buffer().filled(), std::size_t(60));
     QCOMPARE(v.buffer().image().pixel(x, 3), color_of(Palette::Diverging, -1, -1, 1));
-    QCOMPARE(v.buffer().image().pixel(x - 10, 3), color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
+    QCOMPARE(v.buffer().image().pixel(x - 10, 3),
+             color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
     show(v);
     const QImage img = v.grab().toImage();
     QVERIFY(colours(img) > 30);
@@ -305,7 +307,8 @@ class TestGuiViews : public QObject {
     MainWindow w;
     show(w, {1400, 900});
     QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
-    QVERIFY(w.openScenario(QString::fromStdString(gui_test::kQuickstart), gui_test::qsets(gui_test::small_sets())));
+    QVERIFY(w.openScenario(QString::fromStdString(gui_test::kQuickstart),
+                           gui_test::qsets(gui_test::small_sets())));
     QVERIFY(ready.wait(5000));
     QVERIFY(w.errorText().isEmpty());
     QVERIFY(w.recentFiles().first().endsWith("quickstart.toml"));
@@ -383,7 +386,8 @@ class TestGuiViews : public QObject {
     w.timeSlider()->setValue(99);  // scrub
     QCOMPARE(w.history().latest()->token, std::size_t(100));
     QCOMPARE(w.history().size(), std::size_t(100));
-    QVERIFY(!(w.parameters()->flags(w.parameters()->index(1, ParameterModel::ValueColumn)) & Qt::ItemIsEditable));
+    QVERIFY(
+        !(w.parameters()->flags(w.parameters()->index(1, ParameterModel::ValueColumn)) & Qt::ItemIsEditable));
     const QImage img = w.grab().toImage();
     QVERIFY(colours(img) > 200);
     w.closeRecording();
@@ -414,9 +418,10 @@ class TestGuiViews : public QObject {
     const QString path = dir.filePath("glow.toml");
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("seed = 1\n[task]\nkind = \"narma10\"\nwarmup = 10\ntrain = 50\ntest = 20\n"
-            "[population.g]\nkind = \"glow_unit\"\nsize = 5\n"
-            "[[projection]]\nfrom = \"input\"\nto = \"g\"\ndensity = 1.0\n");
+    f.write(
+        "seed = 1\n[task]\nkind = \"narma10\"\nwarmup = 10\ntrain = 50\ntest = 20\n"
+        "[population.g]\nkind = \"glow_unit\"\nsize = 5\n"
+        "[[projection]]\nfrom = \"input\"\nto = \"g\"\ndensity = 1.0\n");
     f.close();
     MainWindow w;
     show(w, {1400, 900});

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "ransim/error.hpp"
 #include "io/recorder.hpp"
+#include "ransim/error.hpp"
 
 using ransim::Recorder;
 using ransim::RecorderOptions;
@@ -71,8 +71,7 @@ std::string read_string_from(hid_t obj, bool attribute) {
     H5Tset_size(mtype, H5T_VARIABLE);
     H5Tset_cset(mtype, H5Tget_cset(ftype));  // HDF5 does not convert ASCII <-> UTF-8
     char* s = nullptr;
-    herr_t rc = attribute ? H5Aread(obj, mtype, &s)
-                          : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s);
+    herr_t rc = attribute ? H5Aread(obj, mtype, &s) : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s);
     EXPECT_GE(rc, 0);
     if (s) out = s;
     H5free_memory(s);
@@ -97,8 +96,7 @@ std::string attr_string(hid_t file, const std::string& obj, const std::string& n
   return s;
 }
 
-template <class T>
-T attr_value(hid_t file, const std::string& obj, const std::string& name, hid_t mem_type) {
+template <class T> T attr_value(hid_t file, const std::string& obj, const std::string& name, hid_t mem_type) {
   T v{};
   hid_t a = H5Aopen_by_name(file, obj.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
   EXPECT_GE(a, 0) << obj << " @" << name;
@@ -254,8 +252,8 @@ TEST_F(RecorderTest, SeriesStorageIsChunkedExtendibleCompressed) {
   for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
     unsigned flags = 0, level = 0;
     size_t n = 1;
-    H5Z_filter_t filter = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, &level, 0,
-                                         nullptr, nullptr);
+    H5Z_filter_t filter =
+        H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, &level, 0, nullptr, nullptr);
     if (filter == H5Z_FILTER_DEFLATE) {
       deflate = true;
       EXPECT_EQ(level, 4u);
@@ -290,8 +288,7 @@ TEST_F(RecorderTest, SmallDatasetsAndIntermediateGroups) {
     rec.finish(ransim::RunStatus::Complete);
   }
   File f(path);
-  EXPECT_EQ(dataset_string(f.id, "/general/scenario"),
-            "seed = 42\n[population.res]\nkind = \"leaky\"\n");
+  EXPECT_EQ(dataset_string(f.id, "/general/scenario"), "seed = 42\n[population.res]\nkind = \"leaky\"\n");
   auto seed = read_all<long long>(f.id, "/general/seed", H5T_NATIVE_LLONG);
   ASSERT_EQ(seed.size(), 1u);
   EXPECT_EQ(seed[0], 42);
@@ -475,7 +472,8 @@ TEST_F(RecorderTest, KilledFileOpensInH5py) {
       "d = f['/processing/res/state/data']\n"
       "s = f.attrs['status']\n"
       "print(d.shape, int(f.attrs['complete']), s, type(s).__name__, d.attrs['unit'])\n"
-      "\" '" + path + "' 2>&1";
+      "\" '" +
+      path + "' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ransim/error.hpp"
 #include "models/plugin_loader.hpp"
+#include "ransim/error.hpp"
 
 using namespace ransim;
 
@@ -102,7 +102,8 @@ TEST(Plugin, NotASharedLibrary) {
 TEST(Plugin, MissingSymbol) {
   Registry r;
   const std::string msg = load_error("fixture_nosymbol.so", r);
-  EXPECT_NE(msg.find("not a ransim plugin: missing symbol ransim_plugin_abi_version"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("not a ransim plugin: missing symbol ransim_plugin_abi_version"), std::string::npos)
+      << msg;
 }
 
 TEST(Plugin, AbiMismatchIsRefusedBeforeRegistering) {

@@ -91,8 +91,7 @@ inline Vec naive_memory(const RefModel& m, std::size_t u, const Vec& y, Vec& mem
     for (auto& v : mem) v = v > 0 ? v : 0.0;
   else if (m.activation == "gelu")
     for (auto& v : mem) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-  else
-    mem = softmax(mem);
+  else mem = softmax(mem);
   Vec r(m.D, 0.0);
   for (std::size_t s = 0; s < m.S; ++s)
     for (std::size_t d = 0; d < m.D; ++d) r[d] += mem[s] * m.Vm[u][s][d];

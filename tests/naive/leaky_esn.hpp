@@ -10,7 +10,7 @@
 namespace naive {
 
 struct LeakyEsn {
-  std::size_t n = 0, m = 0;                // units, inputs
+  std::size_t n = 0, m = 0;               // units, inputs
   std::vector<double> w, w_in, bias, x0;  // w: n x n, w_in: n x m, row-major
 
   // One token from state x; input j is u[j * stride] (stride = lanes for the engine's layout).

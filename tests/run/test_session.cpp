@@ -70,7 +70,8 @@ TEST(Session, InvalidLiveEditsAreRefusedWithAMessage) {
     s.set_parameter("res", "tau", -1.0);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("res.tau: expected a real number > 0 (s), found -1"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("res.tau: expected a real number > 0 (s), found -1"),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(s.set_parameter("res", "size", std::int64_t{3}), InputError);  // not live

@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "study/compare.hpp"
 #include "ransim/error.hpp"
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
+#include "study/compare.hpp"
 #include "support/test_support.hpp"
 
 using namespace ransim;
@@ -113,16 +113,19 @@ TEST(Scenario, MissingFileIsInputError) {
     load_scenario("/nonexistent/dir/x.toml");
     FAIL() << "no error";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/x.toml: cannot open"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/x.toml: cannot open"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(Scenario, UnknownModelTaskAndPopulationReferences) {
-  EXPECT_NE(error_of(replace(kValid, "kind = \"leaky\"", "kind = \"leeky\"")).find("unknown population model 'leeky' (known: leaky"),
+  EXPECT_NE(error_of(replace(kValid, "kind = \"leaky\"", "kind = \"leeky\""))
+                .find("unknown population model 'leeky' (known: leaky"),
             std::string::npos);
   EXPECT_NE(error_of(replace(kValid, "kind = \"narma10\"", "kind = \"narma\"")).find("unknown task 'narma'"),
             std::string::npos);
-  EXPECT_NE(error_of(replace(kValid, "from = \"res\"", "from = \"rez\"")).find("projection.0.from: no population named 'rez'"),
+  EXPECT_NE(error_of(replace(kValid, "from = \"res\"", "from = \"rez\""))
+                .find("projection.0.from: no population named 'rez'"),
             std::string::npos);
   EXPECT_NE(error_of(replace(kValid, "kind = \"narma10\"\n", "")).find("task: missing required key 'kind'"),
             std::string::npos);
@@ -141,11 +144,13 @@ TEST(Scenario, ChoiceListsTheAlternatives) {
 }
 
 TEST(Scenario, PrecisionIsDoubleOrSingle) {
-  const std::string msg = error_of(replace(kValid, "spectral_radius = 0.9", "spectral_radius = 0.9\nprecision = \"half\""));
+  const std::string msg =
+      error_of(replace(kValid, "spectral_radius = 0.9", "spectral_radius = 0.9\nprecision = \"half\""));
   EXPECT_NE(msg.find("projection.0.precision"), std::string::npos) << msg;
   EXPECT_NE(msg.find("expected one of \"double\" | \"single\", found the string \"half\""), std::string::npos)
       << msg;
-  const Scenario sc = parse_scenario(replace(kValid, "spectral_radius = 0.9", "spectral_radius = 0.9\nprecision = \"single\""), "s.toml");
+  const Scenario sc = parse_scenario(
+      replace(kValid, "spectral_radius = 0.9", "spectral_radius = 0.9\nprecision = \"single\""), "s.toml");
   EXPECT_EQ(sc.projections[0].params.string("precision"), "single");
   EXPECT_EQ(sc.projections[1].params.string("precision"), "double");  // the default
 }
@@ -167,7 +172,8 @@ TEST(Scenario, BadSetNamesTheFlag) {
             std::string::npos)
       << msg;
   msg = error_of(kValid, {"population.res.tua=2"});
-  EXPECT_NE(msg.find("--set population.res.tua=2: unknown key 'population.res.tua'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--set population.res.tua=2: unknown key 'population.res.tua'"), std::string::npos)
+      << msg;
   EXPECT_NE(error_of(kValid, {"novalue"}).find("expected key=value"), std::string::npos);
   EXPECT_NE(error_of(kValid, {"projection.7.scale=1"}).find("not an index"), std::string::npos);
 }
@@ -207,15 +213,18 @@ TEST(Scenario, CompareReportsDeviationAndChecksItsOperands) {
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("'res.state' has 40 values per lane but 'other.state' has 3"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
   try {
     run(parse_scenario(replace(text, "b = \"res.state\"", "b = \"res.nope\""), "s.toml"));
     FAIL() << "no error";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("population 'res' records no variable 'nope'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("population 'res' records no variable 'nope'"), std::string::npos)
+        << e.what();
   }
-  EXPECT_NE(error_of(replace(text, "b = \"res.state\"", "b = \"zzz.state\"")).find("compare.0"), std::string::npos);
+  EXPECT_NE(error_of(replace(text, "b = \"res.state\"", "b = \"zzz.state\"")).find("compare.0"),
+            std::string::npos);
 }
 
 TEST(Scenario, PopulationsKeepTheFileOrder) {
@@ -230,7 +239,8 @@ size = 3
 [population.alpha]
 kind = "leaky"
 size = 2
-)", "order.toml", {"population.beta.kind=leaky"});
+)",
+                                     "order.toml", {"population.beta.kind=leaky"});
   ASSERT_EQ(sc.populations.size(), 3u);
   EXPECT_EQ(sc.populations[0].name, "zeta");
   EXPECT_EQ(sc.populations[1].name, "alpha");

@@ -1,8 +1,8 @@
 // write_chart (core/include/ransim/chart.hpp): the PNG and SVG files are written with the
 // layout's size, the bars are really drawn in their models' colours where the layout says, and
 // failures are reported as documented.
-#include <gtest/gtest.h>
 #include <cairo.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "study/chart.hpp"
 #include "ransim/error.hpp"
+#include "study/chart.hpp"
 
 namespace fs = std::filesystem;
 using ransim::Chart;
@@ -134,8 +134,7 @@ TEST_F(ChartTest, BarsAreDrawnInModelColoursInsideTheirPlots) {
       EXPECT_GE(r.y, plot.y - 1e-9) << "panel " << p << " model " << m;
       EXPECT_LE(r.y + r.h, plot.y + plot.h + 1e-9) << "panel " << p << " model " << m;
       if (r.h < 4) continue;  // too thin to sample away from antialiased edges
-      EXPECT_EQ(rgb_at(img, r.x + r.w / 4, r.y + r.h / 2), kColours[m])
-          << "panel " << p << " model " << m;
+      EXPECT_EQ(rgb_at(img, r.x + r.w / 4, r.y + r.h / 2), kColours[m]) << "panel " << p << " model " << m;
       ++checked;
     }
   }
@@ -146,9 +145,9 @@ TEST_F(ChartTest, BarsAreDrawnInModelColoursInsideTheirPlots) {
 TEST_F(ChartTest, MissingAndUnplottableValuesHaveNoBar) {
   const Chart c = sample_chart();
   const auto layout = ransim::detail::chart_layout(c);
-  EXPECT_EQ(ransim::detail::bar_rect(c, layout, 2, 1).w, 0);  // NaN
-  EXPECT_EQ(ransim::detail::bar_rect(c, layout, 1, 2).w, 0);  // 0 on a log axis
-  EXPECT_GT(ransim::detail::bar_rect(c, layout, 1, 0).h, 0);  // 2e-3 on the same log axis
+  EXPECT_EQ(ransim::detail::bar_rect(c, layout, 2, 1).w, 0);    // NaN
+  EXPECT_EQ(ransim::detail::bar_rect(c, layout, 1, 2).w, 0);    // 0 on a log axis
+  EXPECT_GT(ransim::detail::bar_rect(c, layout, 1, 0).h, 0);    // 2e-3 on the same log axis
   const auto zero = ransim::detail::bar_rect(c, layout, 3, 2);  // 0 on a linear axis: a value
   EXPECT_GT(zero.w, 0);
   EXPECT_EQ(zero.h, 0);

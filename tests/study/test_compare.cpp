@@ -65,7 +65,8 @@ density = 1.0
 )";
 
 std::string write_config(const std::string& text) {
-  const std::string path = testing::TempDir() + "/ransim_compare_" + std::to_string(std::hash<std::string>{}(text)) + ".toml";
+  const std::string path =
+      testing::TempDir() + "/ransim_compare_" + std::to_string(std::hash<std::string>{}(text)) + ".toml";
   std::ofstream(path) << text;
   return path;
 }
@@ -87,7 +88,8 @@ TEST(Compare, RunsEveryModelTaskAndSeedInFileOrder) {
   EXPECT_EQ(r.rows[0].completed, 2u);
   EXPECT_EQ(r.rows[0].state_size, 38u);
   // mean and sample std over the two seeds, from the runs themselves.
-  const double a = r.outcomes[0].result.metrics.at("nrmse_test"), b = r.outcomes[1].result.metrics.at("nrmse_test");
+  const double a = r.outcomes[0].result.metrics.at("nrmse_test"),
+               b = r.outcomes[1].result.metrics.at("nrmse_test");
   EXPECT_DOUBLE_EQ(r.rows[0].mean, (a + b) / 2);
   EXPECT_NEAR(r.rows[0].std, std::abs(a - b) / std::sqrt(2.0), 1e-15);
 }
@@ -105,8 +107,9 @@ TEST(Compare, QuickSubsetAndOutputSchema) {
   std::istringstream csv(ransim::compare_csv(r));
   std::string header, line;
   std::getline(csv, header);
-  EXPECT_EQ(header, "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
-                    "readout_weights,wall_seconds");
+  EXPECT_EQ(header,
+            "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
+            "readout_weights,wall_seconds");
   std::getline(csv, line);
   EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,small,"));
   const std::string json = ransim::compare_json(cfg, r);

@@ -67,8 +67,10 @@ TEST(EpisodeTasks, SelectiveCopyRecallsScatteredSymbolsInOrder) {
 
 TEST(EpisodeTasks, EpisodesDoNotDependOnTheBatch) {
   // Episode 7 drawn alone equals episode 7 drawn inside a batch of 0..9.
-  auto task = ransim::find_task("in_context_regression")->create_episodes(task_params("in_context_regression", {}));
-  const EpisodeBatch all = task->episodes(Split::Train, 0, 10, 9), one = task->episodes(Split::Train, 7, 1, 9);
+  auto task =
+      ransim::find_task("in_context_regression")->create_episodes(task_params("in_context_regression", {}));
+  const EpisodeBatch all = task->episodes(Split::Train, 0, 10, 9),
+                     one = task->episodes(Split::Train, 7, 1, 9);
   const std::size_t I = task->input_dim;
   for (std::size_t k = 0; k < task->length; ++k)
     for (std::size_t i = 0; i < I; ++i) EXPECT_EQ(one.input[k * I + i], all.input[(k * 10 + 7) * I + i]);
@@ -78,7 +80,8 @@ TEST(EpisodeTasks, EpisodesDoNotDependOnTheBatch) {
 TEST(EpisodeTasks, InContextRegressionTargetIsTheQueryOfTheEpisodesLinearMap) {
   // y_i = w.x_i for the context: the least-squares w from the first d + 1 >= d pairs recovers w
   // (noise 0), and w.x_q must be the target.
-  auto task = ransim::find_task("in_context_regression")->create_episodes(task_params("in_context_regression", {}));
+  auto task =
+      ransim::find_task("in_context_regression")->create_episodes(task_params("in_context_regression", {}));
   const std::size_t d = 4, N = 16, I = d + 1;
   const EpisodeBatch b = task->episodes(Split::Test, 0, 3, 1);
   for (std::size_t e = 0; e < 3; ++e) {
@@ -99,8 +102,8 @@ TEST(EpisodeTasks, InContextRegressionTargetIsTheQueryOfTheEpisodesLinearMap) {
 TEST(EpisodeTasks, FashionMnistRowsAndSnapshots) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  auto task = ransim::find_task("fashion_mnist")->create_episodes(
-      task_params("fashion_mnist", {{"snapshots", std::int64_t{7}}}));
+  auto task = ransim::find_task("fashion_mnist")
+                  ->create_episodes(task_params("fashion_mnist", {{"snapshots", std::int64_t{7}}}));
   EXPECT_EQ(task->length, 28u);
   EXPECT_EQ(task->input_dim, 28u);
   EXPECT_EQ(task->points, (std::vector<std::vector<std::size_t>>{{3, 7, 11, 15, 19, 23, 27}}));
@@ -112,9 +115,10 @@ TEST(EpisodeTasks, FashionMnistRowsAndSnapshots) {
   // The first two t10k labels are 9 (ankle boot) and 2 (pullover) in the published data.
   EXPECT_EQ(argmax(&b.target[0], 10), 9u);
   EXPECT_EQ(argmax(&b.target[10], 10), 2u);
-  EXPECT_THROW(ransim::find_task("fashion_mnist")->create_episodes(
-                   task_params("fashion_mnist", {{"data_dir", std::string("/nonexistent")}})),
-               ransim::InputError);
+  EXPECT_THROW(
+      ransim::find_task("fashion_mnist")
+          ->create_episodes(task_params("fashion_mnist", {{"data_dir", std::string("/nonexistent")}})),
+      ransim::InputError);
 }
 
 }  // namespace

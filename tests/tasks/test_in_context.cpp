@@ -35,7 +35,9 @@ struct Episodes {
   std::size_t d, N, count;
   EpisodeBatch b;
   // Token k (0..N; N is the query) of episode e: d + 1 values.
-  const double* token(std::size_t k, std::size_t e) const { return b.input.data() + (k * count + e) * (d + 1); }
+  const double* token(std::size_t k, std::size_t e) const {
+    return b.input.data() + (k * count + e) * (d + 1);
+  }
   double target(std::size_t e) const { return b.target[e]; }
 };
 
@@ -123,8 +125,8 @@ TEST(InContextGd, GatedRnnIsOneGdStep) {
             scale = std::max(scale, std::abs(ref[e]));
           }
           ASSERT_GT(scale, 0.0);
-          EXPECT_LE(diff / scale, 1e-12) << "d = " << d << ", N = " << N << ", noise = " << noise
-                                         << (full ? ", full" : ", compressed");
+          EXPECT_LE(diff / scale, 1e-12)
+              << "d = " << d << ", N = " << N << ", noise = " << noise << (full ? ", full" : ", compressed");
         }
       }
 }
@@ -177,12 +179,13 @@ TEST(InContextGd, OptimalStepSizeClosedFormMatchesMonteCarlo) {
     const double eta_hat = Esy.mean / Ess.mean;
     for (std::size_t e = 0; e < n; ++e) resid[e] = sy[e] - eta_hat * ss[e];
     const double eta_se = sample(resid).se / Ess.mean;
-    std::printf("d = %zu, N = %zu, noise = %g: E[y^2] %.4f +- %.4f (%.0f), E[s y] %.2f +- %.2f (%.0f), "
-                "E[s^2] %.1f +- %.1f (%.0f), eta^ %.5f +- %.5f (eta* %.5f; 1/(N+d), 1/(N+d+2) off by %.1f, "
-                "%.1f se), loss(eta*) %.4f +- %.4f (L* %.4f)\n",
-                c.d, c.N, c.noise, Eyy.mean, Eyy.se, d, Esy.mean, Esy.se, N * d, Ess.mean, Ess.se,
-                N * d * (N + d + 1 + v), eta_hat, eta_se, eta_star, std::abs(eta_hat - 1 / (N + d + v)) / eta_se,
-                std::abs(eta_hat - 1 / (N + d + 2 + v)) / eta_se, L.mean, L.se, loss_star);
+    std::printf(
+        "d = %zu, N = %zu, noise = %g: E[y^2] %.4f +- %.4f (%.0f), E[s y] %.2f +- %.2f (%.0f), "
+        "E[s^2] %.1f +- %.1f (%.0f), eta^ %.5f +- %.5f (eta* %.5f; 1/(N+d), 1/(N+d+2) off by %.1f, "
+        "%.1f se), loss(eta*) %.4f +- %.4f (L* %.4f)\n",
+        c.d, c.N, c.noise, Eyy.mean, Eyy.se, d, Esy.mean, Esy.se, N * d, Ess.mean, Ess.se,
+        N * d * (N + d + 1 + v), eta_hat, eta_se, eta_star, std::abs(eta_hat - 1 / (N + d + v)) / eta_se,
+        std::abs(eta_hat - 1 / (N + d + 2 + v)) / eta_se, L.mean, L.se, loss_star);
     const double k = 4;
     EXPECT_NEAR(Eyy.mean, d, k * Eyy.se);
     EXPECT_NEAR(Esy.mean, N * d, k * Esy.se);

@@ -55,8 +55,7 @@ std::vector<double> mackey_glass_reference(double h, std::size_t count) {
 
 double max_error(const std::vector<double>& a, const std::vector<double>& b) {
   double e = 0;
-  for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k)
-    e = std::max(e, std::abs(a[k] - b[k]));
+  for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) e = std::max(e, std::abs(a[k] - b[k]));
   return e;
 }
 
@@ -241,7 +240,8 @@ TEST(Lorenz, ConvergesAtFourthOrderToAFineStepReference) {
 }
 
 TEST(MemoryCapacity, TargetsAreTheDelayedInputs) {
-  auto task = ransim::find_task("memory_capacity")->create(task_params("memory_capacity", {{"max_delay", std::int64_t{0}}}));
+  auto task = ransim::find_task("memory_capacity")
+                  ->create(task_params("memory_capacity", {{"max_delay", std::int64_t{0}}}));
   task->set_state_size(7);  // max_delay 0: twice the state size
   ransim::Rng rng(3);
   const ransim::Sequences s = task->generate(2, rng);
@@ -278,7 +278,8 @@ kind = "identity"
 map = "ordered"
 [readout]
 ridge = 1e-12
-)", "<delay line>");
+)",
+                                                     "<delay line>");
   const ransim::RunResult r = ransim::run(sc);
   ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   const double mc = r.metrics.at("memory_capacity_test");
@@ -287,7 +288,8 @@ ridge = 1e-12
 }
 
 TEST(DelayedRecall, TargetIsTheSymbolDelayTokensEarlier) {
-  auto task = ransim::find_task("delayed_recall")->create(task_params("delayed_recall", {{"delay", std::int64_t{3}}}));
+  auto task = ransim::find_task("delayed_recall")
+                  ->create(task_params("delayed_recall", {{"delay", std::int64_t{3}}}));
   ransim::Rng rng(5);
   const ransim::Sequences s = task->generate(1, rng);
   ASSERT_EQ(s.input_dim, 8u);

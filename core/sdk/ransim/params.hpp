@@ -20,12 +20,12 @@ struct ParamSpec {
   std::string name;
   ParamType type = ParamType::Real;
   Value default_value = 0.0;
-  std::string unit;         // "s", "1" (dimensionless), "" for non-numbers
+  std::string unit;  // "s", "1" (dimensionless), "" for non-numbers
   std::string description;
   double min = -std::numeric_limits<double>::infinity();  // inclusive bounds for numbers
   double max = std::numeric_limits<double>::infinity();
-  bool min_exclusive = false;                              // e.g. tau > 0
-  std::vector<std::string> choices = {};                   // admissible strings, if any
+  bool min_exclusive = false;             // e.g. tau > 0
+  std::vector<std::string> choices = {};  // admissible strings, if any
 
   // Human-readable expectation, e.g. "a real number > 0 (s)" or one of "a" | "b".
   std::string expectation() const;

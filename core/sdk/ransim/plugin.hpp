@@ -14,11 +14,11 @@
 // 2: Recordable::display, PopulationInfo::layout and PopulationInfo::colour.
 #define RANSIM_PLUGIN_ABI_VERSION 2
 
-#define RANSIM_PLUGIN(register_function)                                               \
-  extern "C" __attribute__((visibility("default"))) int ransim_plugin_abi_version() {  \
-    return RANSIM_PLUGIN_ABI_VERSION;                                                  \
-  }                                                                                    \
+#define RANSIM_PLUGIN(register_function)                                              \
+  extern "C" __attribute__((visibility("default"))) int ransim_plugin_abi_version() { \
+    return RANSIM_PLUGIN_ABI_VERSION;                                                 \
+  }                                                                                   \
   extern "C" __attribute__((visibility("default"))) void ransim_plugin_register(      \
-      ransim::Registry& registry) {                                                    \
-    register_function(registry);                                                       \
+      ransim::Registry& registry) {                                                   \
+    register_function(registry);                                                      \
   }

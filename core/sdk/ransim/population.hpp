@@ -76,8 +76,7 @@ class Population {
 
   virtual void initial_state(Block x) const;
   // tau dx/dt = ...: fill dxdt for the block x given the summed input drive.
-  virtual void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double t,
-                          ThreadPool& pool) const = 0;
+  virtual void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double t, ThreadPool& pool) const = 0;
   // At each token tick, after the input switched (working-memory windows push here).
   // Only called when uses_ticks() is true: the engine then computes the drive at the tick.
   virtual bool uses_ticks() const { return false; }
@@ -105,9 +104,9 @@ class Population {
 
 // What a factory receives.
 struct PopulationContext {
-  std::string name;   // instance name in the scenario
-  Params params;      // validated against the model's specs
-  std::uint64_t seed; // scenario seed; use make_rng(seed, "population." + name)
+  std::string name;           // instance name in the scenario
+  Params params;              // validated against the model's specs
+  std::uint64_t seed;         // scenario seed; use make_rng(seed, "population." + name)
   double token_period = 1.0;  // s, the simulation's T (token-time models need it)
 };
 

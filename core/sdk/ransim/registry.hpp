@@ -12,7 +12,7 @@
 namespace ransim {
 
 struct PopulationInfo {
-  std::string kind;         // the name scenarios use: kind = "leaky"
+  std::string kind;  // the name scenarios use: kind = "leaky"
   std::string description;
   std::vector<ParamSpec> params;
   std::function<std::unique_ptr<Population>(const PopulationContext&)> create;

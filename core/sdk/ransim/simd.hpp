@@ -20,15 +20,13 @@ namespace ransim::simd {
 namespace detail {
 // GCC takes the vector_size attribute on a dependent type in a typedef, not in an
 // alias-declaration: hence the struct.
-template <class T, std::size_t bytes>
-struct VectorType {
+template <class T, std::size_t bytes> struct VectorType {
   typedef T type __attribute__((vector_size(bytes)));
 };
 }  // namespace detail
 
 // bytes / sizeof(T) values of T in one value.
-template <class T, std::size_t bytes>
-using Vector = typename detail::VectorType<T, bytes>::type;
+template <class T, std::size_t bytes> using Vector = typename detail::VectorType<T, bytes>::type;
 
 // Eight doubles: one AVX-512 register, two AVX ones (the attention kernels and Aaren's scan
 // work on groups of eight lanes or values).
@@ -48,13 +46,7 @@ inline constexpr std::size_t kRegisterBytes = 16, kRegisters = 16;
 // v = the values at p (sizeof v bytes, any alignment). The vector is passed by reference, not
 // returned: a 64-byte vector returned by value changes the ABI where AVX-512 is off. Both
 // compile to one vector move (two without AVX-512 for a Double8).
-template <class V, class T>
-inline void load(V& v, const T* p) {
-  std::memcpy(&v, p, sizeof v);
-}
-template <class V, class T>
-inline void store(T* p, const V& v) {
-  std::memcpy(p, &v, sizeof v);
-}
+template <class V, class T> inline void load(V& v, const T* p) { std::memcpy(&v, p, sizeof v); }
+template <class V, class T> inline void store(T* p, const V& v) { std::memcpy(p, &v, sizeof v); }
 
 }  // namespace ransim::simd

@@ -4,8 +4,8 @@
 // variable (whose wake-up alone costs several microseconds), then block.
 #include <atomic>
 #include <cstddef>
-#include <type_traits>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace ransim {
@@ -22,10 +22,10 @@ class ThreadPool {
   // Calls f(begin, end) on disjoint ranges covering [0, n), spread over the threads, and
   // returns when all are done. Runs inline when n < min_per_thread * 2 or the pool has one thread.
   // f is passed by reference, never copied or allocated (this is called every step).
-  template <class F>
-  void parallel_for(std::size_t n, F&& f, std::size_t min_per_thread = 1) {
+  template <class F> void parallel_for(std::size_t n, F&& f, std::size_t min_per_thread = 1) {
     using Fn = std::remove_reference_t<F>;
-    run(n, [](void* ctx, std::size_t b, std::size_t e) { (*static_cast<Fn*>(ctx))(b, e); },
+    run(
+        n, [](void* ctx, std::size_t b, std::size_t e) { (*static_cast<Fn*>(ctx))(b, e); },
         const_cast<void*>(static_cast<const void*>(&f)), min_per_thread);
   }
 

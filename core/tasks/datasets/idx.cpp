@@ -22,7 +22,7 @@ namespace ransim {
 
 namespace {
 
-constexpr std::size_t kChunk = std::size_t{1} << 20;       // read / inflate step (fits uInt)
+constexpr std::size_t kChunk = std::size_t{1} << 20;  // read / inflate step (fits uInt)
 constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 32;
 constexpr std::size_t kMaxBytes = 4 + 4 * 4 + kMaxElements + 1;  // largest valid file, plus one
 
@@ -31,7 +31,8 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   if (!f) throw InputError(path + ": cannot open: " + std::strerror(errno));
   std::vector<std::uint8_t> bytes;
   std::error_code ec;  // the size is a hint (a pipe has none); reading goes on to the end
-  if (const auto size = std::filesystem::file_size(path, ec); !ec && size < kMaxBytes) bytes.reserve(size + 1);
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size < kMaxBytes)
+    bytes.reserve(size + 1);
   std::size_t n = 0, got = 0;
   do {
     bytes.resize(n + kChunk);
@@ -112,7 +113,8 @@ IdxArray read_idx(const std::string& path) {
   if (bytes[0] != 0 || bytes[1] != 0)
     throw fail("not an IDX file (magic bytes " + hex(bytes.data(), 4) + ", expected 00 00 08 0N)");
   if (bytes[2] != 0x08)
-    throw fail("unsupported IDX type code 0x" + hex(&bytes[2], 1) + " (only 0x08, unsigned byte, is supported)");
+    throw fail("unsupported IDX type code 0x" + hex(&bytes[2], 1) +
+               " (only 0x08, unsigned byte, is supported)");
   const std::size_t rank = bytes[3];
   if (rank == 0 || rank > 4)
     throw fail("unsupported IDX dimension count " + std::to_string(rank) + " (expected 1 to 4)");
@@ -128,11 +130,14 @@ IdxArray read_idx(const std::string& path) {
   }
   std::uint64_t total = 1;  // stays below 2^64: checked against 2^32 before each product with a dim < 2^32
   for (std::size_t d = 0; d < rank; ++d) {
-    if (a.shape[d] == 0) throw fail("dimension " + std::to_string(d) + " is 0 (shape " + dims_text(a.shape) + ")");
-    if ((total *= a.shape[d]) > kMaxElements) throw fail("shape " + dims_text(a.shape) + " exceeds 2^32 bytes");
+    if (a.shape[d] == 0)
+      throw fail("dimension " + std::to_string(d) + " is 0 (shape " + dims_text(a.shape) + ")");
+    if ((total *= a.shape[d]) > kMaxElements)
+      throw fail("shape " + dims_text(a.shape) + " exceeds 2^32 bytes");
   }
   const std::size_t found = bytes.size() - header;
-  const std::string says = "header says " + dims_text(a.shape) + " = " + std::to_string(total) + " bytes of data";
+  const std::string says =
+      "header says " + dims_text(a.shape) + " = " + std::to_string(total) + " bytes of data";
   if (found < total) throw fail("truncated: " + says + ", found " + std::to_string(found));
   if (found > total)
     throw fail("trailing data after the data (" + says + ", found " + std::to_string(found) + ": " +
@@ -149,15 +154,16 @@ LabelledImages read_idx_images(const std::string& images_path, const std::string
     throw InputError(images_path + ": expected a 3-D images array (count x rows x cols), found " +
                      std::to_string(images.shape.size()) + "-D " + dims_text(images.shape));
   if (labels.shape.size() != 1)
-    throw InputError(labels_path + ": expected a 1-D labels array, found " + std::to_string(labels.shape.size()) +
-                     "-D " + dims_text(labels.shape));
+    throw InputError(labels_path + ": expected a 1-D labels array, found " +
+                     std::to_string(labels.shape.size()) + "-D " + dims_text(labels.shape));
   if (images.shape[0] != labels.shape[0])
-    throw InputError("image/label count mismatch: " + images_path + " has " + std::to_string(images.shape[0]) +
-                     " images but " + labels_path + " has " + std::to_string(labels.shape[0]) + " labels");
+    throw InputError("image/label count mismatch: " + images_path + " has " +
+                     std::to_string(images.shape[0]) + " images but " + labels_path + " has " +
+                     std::to_string(labels.shape[0]) + " labels");
   for (std::size_t i = 0; i < labels.data.size(); ++i)
     if (labels.data[i] >= classes)
-      throw InputError(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
-                       " is not below the class count " + std::to_string(classes));
+      throw InputError(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " +
+                       std::to_string(i) + " is not below the class count " + std::to_string(classes));
   LabelledImages out;
   out.count = images.shape[0];
   out.rows = images.shape[1];

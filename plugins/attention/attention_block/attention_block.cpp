@@ -9,8 +9,8 @@
 //   phi = tanh(r),    tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
-#include "common/declared_variables.hpp"
 #include "common/attention.hpp"
+#include "common/declared_variables.hpp"
 #include "common/key_value_memory.hpp"
 #include "common/param_specs.hpp"
 #include "common/unit_population.hpp"
@@ -31,9 +31,8 @@ class AttentionBlock : public UnitPopulation {
   void set_lanes(std::size_t lanes) override {
     lanes_ = lanes;
     window_.reset(c_, D_, U_ * D_, lanes);
-    allocate_scratch(std::max(att_.scratch_size(lanes), mem_.scratch_size(lanes)) + c_ * lanes +
-                         mem_.slots() * lanes,
-                     c_);
+    allocate_scratch(
+        std::max(att_.scratch_size(lanes), mem_.scratch_size(lanes)) + c_ * lanes + mem_.slots() * lanes, c_);
   }
 
   void restart() const override { window_.restart(); }
@@ -41,8 +40,7 @@ class AttentionBlock : public UnitPopulation {
   bool uses_ticks() const override { return true; }
   void on_tick(ConstBlock /*x*/, ConstBlock drive) override { window_.push(drive.data); }
 
-  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/,
-                  ThreadPool& pool) const override {
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/, ThreadPool& pool) const override {
     const std::size_t L = x.lanes;
     const double work = att_.work(window_.past() + 1) + mem_.work();
     for_units(x, dxdt, pool, work, [&](std::size_t u, double* scratch, const double** ptrs) {
@@ -52,12 +50,17 @@ class AttentionBlock : public UnitPopulation {
 
   std::vector<Recordable> recordables() const override {
     return {state_recordable(),
-            {"attention", "1",
+            {"attention",
+             "1",
              "attention weights a over the working memory, oldest to newest (the last is the live "
              "input); rows not yet filled are 0; rows sum to 1",
-             {U_, c_}, true},
-            {"memory", "1", "memory activations m_s = f(k_s . o + b_s) per slot (which memories fire)",
-             {U_, mem_.slots()}, true}};
+             {U_, c_},
+             true},
+            {"memory",
+             "1",
+             "memory activations m_s = f(k_s . o + b_s) per slot (which memories fire)",
+             {U_, mem_.slots()},
+             true}};
   }
 
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
@@ -68,11 +71,14 @@ class AttentionBlock : public UnitPopulation {
     const std::size_t kernel = std::max(att_.scratch_size(L), mem_.scratch_size(L));
     std::vector<double> r(D_ * L), scratch(kernel + c_ * L + S * L);
     std::vector<const double*> ptrs(c_);
-    sample_rows(attention ? c_ : S, L, [&](std::size_t u) {
-      const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
-      const double* a = scratch.data() + kernel;  // then the memory activations m
-      return attention ? std::pair{a, used} : std::pair{a + c_ * L, S};
-    }, out);
+    sample_rows(
+        attention ? c_ : S, L,
+        [&](std::size_t u) {
+          const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
+          const double* a = scratch.data() + kernel;  // then the memory activations m
+          return attention ? std::pair{a, used} : std::pair{a + c_ * L, S};
+        },
+        out);
   }
 
   // tau and the softmax temperature may change during a run.
@@ -96,8 +102,7 @@ class AttentionBlock : public UnitPopulation {
   // Returns the number of window rows used. Flattened, as cortex_qkv's unit(): every kernel
   // inlined here.
   [[gnu::flatten]] std::size_t unit(std::size_t u, ConstBlock drive, double* r, double* scratch,
-                                    const double** ptrs,
-                   std::size_t L) const {
+                                    const double** ptrs, std::size_t L) const {
     const std::size_t slab = D_ * L;
     double* a = scratch + std::max(att_.scratch_size(L), mem_.scratch_size(L));
     double* m = a + c_ * L;
@@ -122,8 +127,9 @@ void register_models(Registry& r) {
   info.params = attn::concat(attn::concat(attn::unit_specs(), attn::attention_specs()), attn::memory_specs());
   for (auto& p : info.params)
     if (p.name == "shared_weights")
-      p.description = "one set of attention matrices (W_q, W_k, W_v, W_o) for the whole population "
-                      "instead of one per unit (the memory store: shared_store)";
+      p.description =
+          "one set of attention matrices (W_q, W_k, W_v, W_o) for the whole population "
+          "instead of one per unit (the memory store: shared_store)";
   info.colour = attn::kCortexColour;
   info.layout = {.state = {attn::unit_state()}, .derived = {attn::attention_map(), attn::memory_map()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<AttentionBlock>(c); };

@@ -91,11 +91,11 @@ class Attention {
 
   // All four steps for unit u, query from z (D x L): writes o (D x L) and the attention
   // weights a (n x L).
-  void attend(std::size_t u, const double* z, const double* const* rows, std::size_t n, double* o,
-              double* a, double* scratch, std::size_t L) const {
-    double* qk = scratch;              // D x L
-    double* zbar = scratch + D_ * L;   // D x L
-    double* tmp = zbar + D_ * L;       // 2 L
+  void attend(std::size_t u, const double* z, const double* const* rows, std::size_t n, double* o, double* a,
+              double* scratch, std::size_t L) const {
+    double* qk = scratch;             // D x L
+    double* zbar = scratch + D_ * L;  // D x L
+    double* tmp = zbar + D_ * L;      // 2 L
     query(u, z, qk, L);
     scores(qk, rows, n, a, L);
     softmax_lanes(a, n, L, tmp);

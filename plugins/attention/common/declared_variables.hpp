@@ -13,13 +13,16 @@ inline VariableSpec unit_state() {
 }
 
 inline VariableSpec attention_map() {
-  return {.name = "attention", .axes = {"units", "context"},
+  return {.name = "attention",
+          .axes = {"units", "context"},
           .description = "attention weights over the window (rows sum to 1)",
           .display = {.view = ViewKind::Map}};
 }
 
 inline VariableSpec memory_map() {
-  return {.name = "memory", .axes = {"units", "slots"}, .description = "memory activations per slot",
+  return {.name = "memory",
+          .axes = {"units", "slots"},
+          .description = "memory activations per slot",
           .display = {.view = ViewKind::Map}};
 }
 

@@ -139,8 +139,8 @@ inline void dots_lane(std::size_t n, std::size_t m, const X& x, const Y& y, cons
 // (W(i, j) at w[j * rows + i]), in is cols x L. Accumulators stay in registers (no
 // store-to-load chains). Many lanes sum over j in order; one lane splits the sum (see
 // matvec_rows), so the two agree to round-off, not bitwise. `in` and `out` must not overlap.
-inline void matmul_lanes(const double* w, std::size_t rows, std::size_t cols, const double* in,
-                         double* out, std::size_t L, bool accumulate) {
+inline void matmul_lanes(const double* w, std::size_t rows, std::size_t cols, const double* in, double* out,
+                         std::size_t L, bool accumulate) {
   if (L == 1) {
     std::size_t i = 0;
     for (; i + 32 <= rows; i += 32) detail::matvec_rows<4>(w + i, rows, cols, in, out + i, accumulate);

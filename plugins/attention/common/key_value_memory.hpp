@@ -24,8 +24,8 @@ enum class Activation { Relu, Gelu, Softmax };
 // m_s = f(k_s . y + b_s), read = sum_s m_s v_s, per unit (or one shared store).
 class KeyValueMemory {
  public:
-  KeyValueMemory(const PopulationContext& c, std::size_t U, std::size_t D, Rng& rng,
-                 const WeightFile& wf, bool shared)
+  KeyValueMemory(const PopulationContext& c, std::size_t U, std::size_t D, Rng& rng, const WeightFile& wf,
+                 bool shared)
       : D_(D), S_(static_cast<std::size_t>(c.params.integer("slots"))) {
     const std::string& f = c.params.string("activation");
     act_ = f == "relu" ? Activation::Relu : f == "gelu" ? Activation::Gelu : Activation::Softmax;
@@ -74,9 +74,7 @@ class KeyValueMemory {
       case Activation::Gelu:
         for (std::size_t i = 0; i < n; ++i) m[i] = gelu(m[i]);
         break;
-      case Activation::Softmax:
-        softmax_lanes(m, S_, L, scratch);
-        break;
+      case Activation::Softmax: softmax_lanes(m, S_, L, scratch); break;
     }
     matmul_lanes(values_t_.block(u), D_, S_, m, out, L, accumulate);
   }
@@ -95,8 +93,8 @@ class KeyValueMemory {
  private:
   std::size_t D_, S_, blocks_ = 1;
   Activation act_ = Activation::Relu;
-  MatrixSet keys_;      // S x D per block
-  MatrixSet values_t_;  // D x S per block (V^T)
+  MatrixSet keys_;            // S x D per block
+  MatrixSet values_t_;        // D x S per block (V^T)
   std::vector<double> bias_;  // S per block
 };
 

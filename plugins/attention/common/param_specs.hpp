@@ -15,23 +15,47 @@ inline std::vector<ParamSpec> unit_specs() {
   return {
       param::integer("units").range(1, 1e7).defaults_to(16).describe("number of units U"),
       param::integer("dim").range(1, 4096).defaults_to(8).describe("values per unit D (the token dimension)"),
-      param::real("tau").unit("s").greater_than(0).defaults_to(1.0).describe("time constant: tau dh/dt = -h + phi (leak a = dt / tau)"),
-      param::boolean("shared_weights").describe("one set of matrices for the whole population instead of one per unit"),
-      param::string("weights_file").describe("HDF5 file holding the weights, one dataset per weight named as in the recording (see the model's README); empty: random weights"),
-      param::string("weights_group").defaults_to("/").describe("group of weights_file holding the datasets, e.g. /network/populations/NAME to reuse the weights of a ransim recording"),
-      param::real("initial_state").at_least(0).describe("initial state h(0) ~ U(-s, s) per value, the same in every lane (recorded as x0; read from weights_file when one is given); 0: h(0) = 0"),
+      param::real("tau").unit("s").greater_than(0).defaults_to(1.0).describe(
+          "time constant: tau dh/dt = -h + phi (leak a = dt / tau)"),
+      param::boolean("shared_weights")
+          .describe("one set of matrices for the whole population instead of one per unit"),
+      param::string("weights_file")
+          .describe("HDF5 file holding the weights, one dataset per weight named as in the recording (see "
+                    "the model's README); empty: random weights"),
+      param::string("weights_group")
+          .defaults_to("/")
+          .describe("group of weights_file holding the datasets, e.g. /network/populations/NAME to reuse the "
+                    "weights of a ransim recording"),
+      param::real("initial_state")
+          .at_least(0)
+          .describe("initial state h(0) ~ U(-s, s) per value, the same in every lane (recorded as x0; read "
+                    "from weights_file when one is given); 0: h(0) = 0"),
   };
 }
 
 // Cortex attention (cortex_qkv, attention_block).
 inline std::vector<ParamSpec> attention_specs() {
   return {
-      param::integer("context").range(1, 4096).defaults_to(8).describe("working-memory rows c: the last c-1 token-tick samples of z plus the live z"),
-      param::real("temperature").greater_than(0).defaults_to(1.0).describe("softmax temperature: a = softmax(K q / (sqrt(D) T))"),
-      param::real("wq_scale").at_least(0).defaults_to(1.0).describe("query matrix W_q entries ~ N(0, s^2 / D)"),
+      param::integer("context").range(1, 4096).defaults_to(8).describe(
+          "working-memory rows c: the last c-1 token-tick samples of z plus the live z"),
+      param::real("temperature")
+          .greater_than(0)
+          .defaults_to(1.0)
+          .describe("softmax temperature: a = softmax(K q / (sqrt(D) T))"),
+      param::real("wq_scale")
+          .at_least(0)
+          .defaults_to(1.0)
+          .describe("query matrix W_q entries ~ N(0, s^2 / D)"),
       param::real("wk_scale").at_least(0).defaults_to(1.0).describe("key matrix W_k entries ~ N(0, s^2 / D)"),
-      param::real("wv_scale").at_least(0).defaults_to(1.0).describe("value matrix W_v entries ~ N(0, s^2 / D)"),
-      param::real("wo_scale").at_least(0).defaults_to(0.15).describe("output matrix W_o entries ~ N(0, s^2 / D) (the default keeps a reservoir with a default recurrent projection contracting: echo state property)"),
+      param::real("wv_scale")
+          .at_least(0)
+          .defaults_to(1.0)
+          .describe("value matrix W_v entries ~ N(0, s^2 / D)"),
+      param::real("wo_scale")
+          .at_least(0)
+          .defaults_to(0.15)
+          .describe("output matrix W_o entries ~ N(0, s^2 / D) (the default keeps a reservoir with a default "
+                    "recurrent projection contracting: echo state property)"),
   };
 }
 
@@ -39,11 +63,21 @@ inline std::vector<ParamSpec> attention_specs() {
 inline std::vector<ParamSpec> memory_specs() {
   return {
       param::integer("slots").range(1, 1e6).defaults_to(32).describe("memory slots S (keys k_s, values v_s)"),
-      param::choice("activation", {"relu", "gelu", "softmax"}).describe("slot activation f: m_s = f(k_s . z + b_s); softmax is taken over the slots"),
-      param::real("key_scale").at_least(0).defaults_to(1.0).describe("memory keys k_s entries ~ N(0, s^2 / D)"),
-      param::real("value_scale").at_least(0).defaults_to(0.25).describe("memory values v_s entries ~ N(0, s^2 / D) (the default keeps a reservoir with a default recurrent projection contracting: echo state property)"),
+      param::choice("activation", {"relu", "gelu", "softmax"})
+          .describe("slot activation f: m_s = f(k_s . z + b_s); softmax is taken over the slots"),
+      param::real("key_scale")
+          .at_least(0)
+          .defaults_to(1.0)
+          .describe("memory keys k_s entries ~ N(0, s^2 / D)"),
+      param::real("value_scale")
+          .at_least(0)
+          .defaults_to(0.25)
+          .describe("memory values v_s entries ~ N(0, s^2 / D) (the default keeps a reservoir with a default "
+                    "recurrent projection contracting: echo state property)"),
       param::real("bias_scale").at_least(0).describe("memory biases b_s ~ U(-s, s)"),
-      param::boolean("shared_store").describe("one memory store (keys, values, biases) for the whole population instead of one per unit"),
+      param::boolean("shared_store")
+          .describe(
+              "one memory store (keys, values, biases) for the whole population instead of one per unit"),
   };
 }
 

@@ -120,8 +120,8 @@ class UnitPopulation : public Population {
   }
 
   // Lane-major samples [lanes, U, n] from a per-unit buffer vals[u][r][lane] (n x L per unit).
-  static void append_lane_major(const std::vector<double>& vals, std::size_t U, std::size_t n,
-                                std::size_t L, std::vector<double>& out) {
+  static void append_lane_major(const std::vector<double>& vals, std::size_t U, std::size_t n, std::size_t L,
+                                std::vector<double>& out) {
     for (std::size_t b = 0; b < L; ++b)
       for (std::size_t u = 0; u < U; ++u)
         for (std::size_t r = 0; r < n; ++r) out.push_back(vals[(u * n + r) * L + b]);

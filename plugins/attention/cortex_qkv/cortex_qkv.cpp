@@ -9,8 +9,8 @@
 //   tau dh/dt = -h + phi
 #include <ransim/plugin.hpp>
 
-#include "common/declared_variables.hpp"
 #include "common/attention.hpp"
+#include "common/declared_variables.hpp"
 #include "common/param_specs.hpp"
 #include "common/presynaptic.hpp"
 #include "common/unit_population.hpp"
@@ -50,12 +50,14 @@ class CortexQkv : public attn::UnitPopulation {
 
   std::vector<Recordable> recordables() const override {
     return {state_recordable(),
-            {"attention", "1",
+            {"attention",
+             "1",
              units_mode_ ? "attention weights a over the k presynaptic units (in the order of the weight "
                            "'presynaptic') and, last, the unit's own input; rows sum to 1"
                          : "attention weights a over the working memory, oldest to newest (the last is the "
                            "live input); rows not yet filled are 0; rows sum to 1",
-             {U_, rows()}, true}};
+             {U_, rows()},
+             true}};
   }
 
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
@@ -64,10 +66,13 @@ class CortexQkv : public attn::UnitPopulation {
     const std::size_t L = x.lanes;
     std::vector<double> scratch(att_.scratch_size(L)), r(D_ * L), a(rows() * L);
     std::vector<const double*> Z(rows());
-    sample_rows(rows(), L, [&](std::size_t u) {
-      const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
-      return std::pair{a.data(), n};
-    }, out);
+    sample_rows(
+        rows(), L,
+        [&](std::size_t u) {
+          const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
+          return std::pair{a.data(), n};
+        },
+        out);
   }
 
   // tau and the softmax temperature may change during a run.
@@ -103,14 +108,14 @@ class CortexQkv : public attn::UnitPopulation {
     } else {
       n = window_.rows(u, z, Z);
     }
-    double* qk = scratch;             // W_k^T q / (sqrt(D) T), q = W_q z    (D x L)
-    double* zbar = scratch + slab;    // Z^T a, so that V^T a = W_v zbar      (D x L)
-    double* tmp = zbar + slab;        // 2 L
+    double* qk = scratch;           // W_k^T q / (sqrt(D) T), q = W_q z    (D x L)
+    double* zbar = scratch + slab;  // Z^T a, so that V^T a = W_v zbar      (D x L)
+    double* tmp = zbar + slab;      // 2 L
     att_.query(u, z, qk, L);
-    att_.scores(qk, Z, n, a, L);      // K q / (sqrt(D) T)
+    att_.scores(qk, Z, n, a, L);        // K q / (sqrt(D) T)
     attn::softmax_lanes(a, n, L, tmp);  // a
     att_.weighted_rows(a, Z, n, zbar, L);
-    att_.output(u, zbar, r, L);       // W_o V^T a
+    att_.output(u, zbar, r, L);  // W_o V^T a
     return n;
   }
 
@@ -129,8 +134,12 @@ void register_models(Registry& r) {
       "memory of the last c token samples of the input (or the states of k presynaptic units), "
       "tau dh/dt = -h + phi";
   info.params = attn::concat(attn::unit_specs(), attn::attention_specs());
-  info.params.push_back(param::choice("context_mode", {"time", "units"}).describe("keys and values from the last c token samples of the unit's input (time) or from the current states of k presynaptic units plus the unit's own input (units)"));
-  info.params.push_back(param::integer("k").range(1, 1e7).defaults_to(4).describe("presynaptic units per unit in context_mode \"units\" (<= units)"));
+  info.params.push_back(
+      param::choice("context_mode", {"time", "units"})
+          .describe("keys and values from the last c token samples of the unit's input (time) or from the "
+                    "current states of k presynaptic units plus the unit's own input (units)"));
+  info.params.push_back(param::integer("k").range(1, 1e7).defaults_to(4).describe(
+      "presynaptic units per unit in context_mode \"units\" (<= units)"));
   info.colour = attn::kCortexColour;
   info.layout = {.state = {attn::unit_state()}, .derived = {attn::attention_map()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<CortexQkv>(c); };

@@ -27,8 +27,7 @@ class HippocampusMemory : public UnitPopulation {
     allocate_scratch(mem_.scratch_size(lanes) + mem_.slots() * lanes, 0);
   }
 
-  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/,
-                  ThreadPool& pool) const override {
+  void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/, ThreadPool& pool) const override {
     const std::size_t L = x.lanes, slab = D_ * L;
     for_units(x, dxdt, pool, mem_.work(), [&](std::size_t u, double* scratch, const double**) {
       double* m = scratch + mem_.scratch_size(L);
@@ -38,8 +37,11 @@ class HippocampusMemory : public UnitPopulation {
 
   std::vector<Recordable> recordables() const override {
     return {state_recordable(),
-            {"memory", "1", "memory activations m_s = f(k_s . z + b_s) per slot (which memories fire)",
-             {U_, mem_.slots()}, true}};
+            {"memory",
+             "1",
+             "memory activations m_s = f(k_s . z + b_s) per slot (which memories fire)",
+             {U_, mem_.slots()},
+             true}};
   }
 
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
@@ -47,10 +49,13 @@ class HippocampusMemory : public UnitPopulation {
     if (name != "memory") return Population::sample(name, x, drive, out);
     const std::size_t L = x.lanes, slab = D_ * L, S = mem_.slots();
     std::vector<double> scratch(mem_.scratch_size(L)), r(slab), m(S * L);
-    sample_rows(S, L, [&](std::size_t u) {
-      mem_.read(u, drive.data + u * slab, r.data(), false, m.data(), scratch.data(), L);
-      return std::pair{m.data(), S};
-    }, out);
+    sample_rows(
+        S, L,
+        [&](std::size_t u) {
+          mem_.read(u, drive.data + u * slab, r.data(), false, m.data(), scratch.data(), L);
+          return std::pair{m.data(), S};
+        },
+        out);
   }
 
   std::map<std::string, arma::mat> weights() const override {

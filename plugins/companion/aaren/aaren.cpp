@@ -104,11 +104,17 @@ class Aaren : public Population {
 
   std::vector<Recordable> recordables() const override {
     return {
-        {"state", "1", "per unit [lse, o_1..o_d]: log of the (forgetting-weighted) softmax mass and the "
-                       "attention output", {U_, d_ + 1}},
+        {"state",
+         "1",
+         "per unit [lse, o_1..o_d]: log of the (forgetting-weighted) softmax mass and the "
+         "attention output",
+         {U_, d_ + 1}},
         {"output", "1", "attention output o = softmax-weighted average of the values so far", {U_, d_}},
-        {"gate", "1", "g = e^{s - lse}: the last token's share of the softmax mass (the leak of o at "
-                      "the last update)", {U_}},
+        {"gate",
+         "1",
+         "g = e^{s - lse}: the last token's share of the softmax mass (the leak of o at "
+         "the last update)",
+         {U_}},
         {"lse", "1", "log-sum-exp of the scores so far (with forgetting: of s_i - gamma * age)", {U_}},
     };
   }
@@ -121,12 +127,9 @@ class Aaren : public Population {
       for (std::size_t u = 0; u < U_; ++u) {
         if (name == "output")
           for (std::size_t j = 0; j < d_; ++j) out.push_back(x(u * W + 1 + j, b));
-        else if (name == "gate")
-          out.push_back(std::exp(score_[u * L + b] - x(u * W, b)));
-        else if (name == "lse")
-          out.push_back(x(u * W, b));
-        else
-          throw std::logic_error("aaren: no recordable '" + name + "'");
+        else if (name == "gate") out.push_back(std::exp(score_[u * L + b] - x(u * W, b)));
+        else if (name == "lse") out.push_back(x(u * W, b));
+        else throw std::logic_error("aaren: no recordable '" + name + "'");
       }
   }
 
@@ -162,8 +165,12 @@ void register_models(Registry& r) {
       "o = softmax-weighted average of the values so far, updated with O(1) state "
       "(lse, o): o <- o + e^{s - lse'} (v - o), in token time or continuous time";
   info.params = cm::query_specs();
-  info.params.insert(info.params.begin() + 2,
-                     param::choice("form", {"token", "continuous"}).describe("token: the discrete recurrence, exact under every integrator; continuous: d lse/dt = r - gamma, do/dt = r (v - o), r = e^{s - lse} / (T phi(gamma T)), phi(x) = (1 - e^{-x}) / x (r = e^{s - lse} / T without forgetting); for rk4 and dopri5"));
+  info.params.insert(
+      info.params.begin() + 2,
+      param::choice("form", {"token", "continuous"})
+          .describe("token: the discrete recurrence, exact under every integrator; continuous: d lse/dt = r "
+                    "- gamma, do/dt = r (v - o), r = e^{s - lse} / (T phi(gamma T)), phi(x) = (1 - e^{-x}) / "
+                    "x (r = e^{s - lse} / T without forgetting); for rk4 and dopri5"));
   info.layout.derived = {{.name = "gate", .display = {.view = ViewKind::Heatmap}},
                          {.name = "lse", .display = {.view = ViewKind::Hidden}}};
   info.create = [](const PopulationContext& c) { return std::make_unique<Aaren>(c); };

@@ -175,8 +175,14 @@ class BlockScan {
   static constexpr std::size_t kBlock = 1024;
 
   BlockScan(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out)
-      : s_(s.data()), v_(v.data()), out_(out.data()), d_(d), T_(s.size()),
-        K_((T_ + kBlock - 1) / kBlock), inclusive_(K_, Part(d)), ready_(new std::atomic<bool>[K_]) {
+      : s_(s.data()),
+        v_(v.data()),
+        out_(out.data()),
+        d_(d),
+        T_(s.size()),
+        K_((T_ + kBlock - 1) / kBlock),
+        inclusive_(K_, Part(d)),
+        ready_(new std::atomic<bool>[K_]) {
     for (std::size_t b = 0; b < K_; ++b) ready_[b].store(false, std::memory_order_relaxed);
   }
   std::size_t blocks() const { return K_; }
@@ -241,8 +247,8 @@ void aaren_sequential(std::span<const double> s, std::span<const double> v, std:
   recurrence(s.data(), v.data(), d, T, out.data(), Part(d));
 }
 
-void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d,
-                std::span<double> out, std::size_t threads) {
+void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out,
+                std::size_t threads) {
   check_sizes(s, v, d, out, "aaren_scan");
   BlockScan scan(s, v, d, out);
   const std::size_t P = std::min(std::max<std::size_t>(threads, 1), scan.blocks());
@@ -251,8 +257,8 @@ void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_
   scan.work();
 }
 
-void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d,
-                std::span<double> out, ThreadPool& pool) {
+void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out,
+                ThreadPool& pool) {
   check_sizes(s, v, d, out, "aaren_scan");
   BlockScan scan(s, v, d, out);
   const std::size_t P = std::min(pool.size(), scan.blocks());
@@ -260,8 +266,7 @@ void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_
   pool.parallel_for(P, [&](std::size_t, std::size_t) { scan.work(); });
 }
 
-void aaren_gated(std::span<const double> s, std::span<const double> v, std::size_t d,
-                 std::span<double> out) {
+void aaren_gated(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out) {
   const std::size_t T = check_sizes(s, v, d, out, "aaren_gated");
   std::vector<double> o(d, 0.0);
   double lse = kNegInf;
@@ -334,8 +339,8 @@ void softmax_attention_direct(std::span<const double> s, std::span<const double>
   }
 }
 
-void softmax_attention_at(std::span<const double> s, std::span<const double> v, std::size_t d,
-                          std::size_t t, std::span<double> out) {
+void softmax_attention_at(std::span<const double> s, std::span<const double> v, std::size_t d, std::size_t t,
+                          std::span<double> out) {
   if (t >= s.size() || v.size() != s.size() * d || out.size() != d)
     throw std::invalid_argument("softmax_attention_at: t out of range or wrong sizes");
   double m = kNegInf;

@@ -48,18 +48,17 @@ void aaren_sequential(std::span<const double> s, std::span<const double> v, std:
 // `threads` threads: the calling thread and threads-1 created for the call (which costs
 // 0.03-0.5 ms: use the pool overload in loops). 0 or 1: the calling thread alone, which does
 // the reductions and the recurrence, ~1.3-1.6x the time of aaren_sequential.
-void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d,
-                std::span<double> out, std::size_t threads);
+void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out,
+                std::size_t threads);
 // The same on a persistent pool (one block per pool thread), as a simulation would call it.
-void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d,
-                std::span<double> out, ThreadPool& pool);
-void aaren_gated(std::span<const double> s, std::span<const double> v, std::size_t d,
-                 std::span<double> out);
+void aaren_scan(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out,
+                ThreadPool& pool);
+void aaren_gated(std::span<const double> s, std::span<const double> v, std::size_t d, std::span<double> out);
 void softmax_attention_direct(std::span<const double> s, std::span<const double> v, std::size_t d,
                               std::span<double> out);
 // Row t (0-based) of the direct reference alone, O(t d): out has d values.
-void softmax_attention_at(std::span<const double> s, std::span<const double> v, std::size_t d,
-                          std::size_t t, std::span<double> out);
+void softmax_attention_at(std::span<const double> s, std::span<const double> v, std::size_t d, std::size_t t,
+                          std::span<double> out);
 
 // logaddexp(a, b) = log(e^a + e^b) without overflow; a may be -inf.
 double logaddexp(double a, double b);

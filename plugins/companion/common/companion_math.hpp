@@ -48,11 +48,14 @@ namespace ransim::companion {
 // Parameters
 // ---------------------------------------------------------------------------------------
 
-
 inline std::vector<ParamSpec> weight_file_specs(const std::string& datasets) {
   return {
-      param::string("weights_file").describe("HDF5 file with the weights (" + datasets + "); empty: random weights"),
-      param::string("weights_group").defaults_to("/").describe("group of weights_file holding the datasets, e.g. /network/populations/NAME to reuse the weights of a ransim recording"),
+      param::string("weights_file")
+          .describe("HDF5 file with the weights (" + datasets + "); empty: random weights"),
+      param::string("weights_group")
+          .defaults_to("/")
+          .describe("group of weights_file holding the datasets, e.g. /network/populations/NAME to reuse the "
+                    "weights of a ransim recording"),
   };
 }
 
@@ -60,10 +63,18 @@ inline std::vector<ParamSpec> weight_file_specs(const std::string& datasets) {
 inline std::vector<ParamSpec> query_specs() {
   std::vector<ParamSpec> s = {
       param::integer("units").range(1, 1e7).defaults_to(4).describe("number of units U (one query each)"),
-      param::integer("dim").range(1, 4096).defaults_to(4).describe("key and value dimension d; unit u reads 2d input slots: key (first d), value (last d)"),
-      param::real("query_scale").at_least(0).defaults_to(1.0).describe("random queries q_u ~ N(0, 1/d) * query_scale"),
-      param::string("query_stream").defaults_to("query").describe("random queries are drawn from the stream \"query.<query_stream>\" of the scenario seed: populations with the same stream, units and dim have the same queries"),
-      param::real("forget").unit("1/s").at_least(0).describe("forgetting rate gamma: token i's score counts as s_i - gamma (age of token i)"),
+      param::integer("dim").range(1, 4096).defaults_to(4).describe(
+          "key and value dimension d; unit u reads 2d input slots: key (first d), value (last d)"),
+      param::real("query_scale")
+          .at_least(0)
+          .defaults_to(1.0)
+          .describe("random queries q_u ~ N(0, 1/d) * query_scale"),
+      param::string("query_stream")
+          .defaults_to("query")
+          .describe("random queries are drawn from the stream \"query.<query_stream>\" of the scenario seed: "
+                    "populations with the same stream, units and dim have the same queries"),
+      param::real("forget").unit("1/s").at_least(0).describe(
+          "forgetting rate gamma: token i's score counts as s_i - gamma (age of token i)"),
   };
   for (auto& w : weight_file_specs("dataset \"queries\" [U, d]")) s.push_back(w);
   return s;
@@ -76,7 +87,10 @@ inline std::vector<ParamSpec> lsa_specs() {
       param::real("wq_scale").at_least(0).defaults_to(1.0).describe("W_Q entries ~ N(0, wq_scale^2 / d)"),
       param::real("wk_scale").at_least(0).defaults_to(1.0).describe("W_K entries ~ N(0, wk_scale^2 / d)"),
       param::real("wv_scale").at_least(0).defaults_to(1.0).describe("W_V entries ~ N(0, wv_scale^2 / d)"),
-      param::string("weights_stream").defaults_to("lsa").describe("W_Q, W_K, W_V are drawn from the stream \"lsa.<weights_stream>\" of the scenario seed: populations with the same stream, dim and scales have the same matrices"),
+      param::string("weights_stream")
+          .defaults_to("lsa")
+          .describe("W_Q, W_K, W_V are drawn from the stream \"lsa.<weights_stream>\" of the scenario seed: "
+                    "populations with the same stream, dim and scales have the same matrices"),
   };
   for (auto& w : weight_file_specs("datasets W_Q, W_K, W_V [d, d]")) s.push_back(w);
   return s;

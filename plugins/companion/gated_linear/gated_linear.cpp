@@ -21,9 +21,9 @@ class GatedLinearRnn : public Population {
       : d_(static_cast<std::size_t>(c.params.integer("dim"))),
         step_(c.token_period),
         w_(cm::lsa_weights(c)),
-        g_(cm::build_gated_linear(w_.WQ, w_.WK, w_.WV,
-                                  c.params.string("form") == "full" ? cm::GatedForm::Full
-                                                                    : cm::GatedForm::Compressed)),
+        g_(cm::build_gated_linear(
+            w_.WQ, w_.WK, w_.WV,
+            c.params.string("form") == "full" ? cm::GatedForm::Full : cm::GatedForm::Compressed)),
         lambda_minus_1_((g_.lambda - 1.0).t()) {}
 
   std::size_t state_size() const override { return g_.neurons(); }
@@ -71,16 +71,16 @@ class GatedLinearRnn : public Population {
               std::vector<double>& out) const override {
     if (name == "state") return Population::sample(name, x, drive, out);
     if (name != "output") throw std::logic_error("gated_linear: no recordable '" + name + "'");
-    const arma::mat h = mat_view(x);  // L x n
+    const arma::mat h = mat_view(x);                                           // L x n
     const arma::mat y = ((h * g_.G_out.t()) % (h * g_.X_out.t())) * g_.D.t();  // L x d
     for (std::size_t b = 0; b < x.lanes; ++b)
       for (std::size_t i = 0; i < d_; ++i) out.push_back(y(b, i));
   }
 
   std::map<std::string, arma::mat> weights() const override {
-    return {{"W_Q", w_.WQ},       {"W_K", w_.WK},     {"W_V", w_.WV},       {"lambda", g_.lambda},
-            {"G_in", g_.G_in},    {"X_in", g_.X_in},  {"G_out", g_.G_out},  {"X_out", g_.X_out},
-            {"D", g_.D}};
+    return {{"W_Q", w_.WQ},        {"W_K", w_.WK},      {"W_V", w_.WV},
+            {"lambda", g_.lambda}, {"G_in", g_.G_in},   {"X_in", g_.X_in},
+            {"G_out", g_.G_out},   {"X_out", g_.X_out}, {"D", g_.D}};
   }
 
  private:
@@ -104,7 +104,10 @@ void register_models(Registry& r) {
       p.description += " (<= 32: the construction matrices are dense, G_out is d^2 x (d^2 + d))";
     }
   info.params.insert(info.params.begin() + 1,
-                     param::choice("form", {"full", "compressed"}).describe("full: d^2 memory neurons (lambda = 1) storing sum_s v_s k_s^T, plus d query neurons (lambda = 0); compressed: d(d+1)/2 memory neurons storing the symmetric sum_s x_s x_s^T, plus d query neurons"));
+                     param::choice("form", {"full", "compressed"})
+                         .describe("full: d^2 memory neurons (lambda = 1) storing sum_s v_s k_s^T, plus d "
+                                   "query neurons (lambda = 0); compressed: d(d+1)/2 memory neurons storing "
+                                   "the symmetric sum_s x_s x_s^T, plus d query neurons"));
   info.create = [](const PopulationContext& c) { return std::make_unique<GatedLinearRnn>(c); };
   r.add(std::move(info));
 }

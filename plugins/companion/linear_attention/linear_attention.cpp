@@ -85,10 +85,15 @@ class LinearAttention : public Population {
 
   std::vector<Recordable> recordables() const override {
     return {
-        {"state", "1", "the output relaxed token by token: equals `output` at every tick up to round-off",
+        {"state",
+         "1",
+         "the output relaxed token by token: equals `output` at every tick up to round-off",
          {1, d_}},
-        {"output", "1", "linear self-attention y_t = sum_{s<=t} (W_V x_s)(W_K x_s)^T (W_Q x_t), computed "
-                        "directly at the last tick", {1, d_}},
+        {"output",
+         "1",
+         "linear self-attention y_t = sum_{s<=t} (W_V x_s)(W_K x_s)^T (W_Q x_t), computed "
+         "directly at the last tick",
+         {1, d_}},
     };
   }
 

@@ -94,9 +94,13 @@ class SoftmaxAttention : public Population {
 
   std::vector<Recordable> recordables() const override {
     return {
-        {"state", "1", "the output relaxed token by token: equals `output` at every tick up to round-off",
+        {"state",
+         "1",
+         "the output relaxed token by token: equals `output` at every tick up to round-off",
          {U_, d_}},
-        {"output", "1", "direct softmax attention over every (key, value) so far, computed at the last tick",
+        {"output",
+         "1",
+         "direct softmax attention over every (key, value) so far, computed at the last tick",
          {U_, d_}},
     };
   }

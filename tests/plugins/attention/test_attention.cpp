@@ -19,8 +19,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <random>
@@ -30,16 +30,16 @@
 #include <vector>
 
 #include "common/kernels.hpp"
+#include "engine/network.hpp"
+#include "engine/simulator.hpp"
+#include "io/recorder.hpp"
+#include "naive/attention_units.hpp"
 #include "ransim/error.hpp"
 #include "ransim/hdf5_read.hpp"
-#include "engine/network.hpp"
-#include "scenario/build_network.hpp"
-#include "io/recorder.hpp"
 #include "ransim/registry.hpp"
 #include "run/run.hpp"
+#include "scenario/build_network.hpp"
 #include "scenario/scenario.hpp"
-#include "engine/simulator.hpp"
-#include "naive/attention_units.hpp"
 #include "support/test_support.hpp"
 
 using namespace ransim;
@@ -76,13 +76,17 @@ const std::vector<Config>& configs() {
       {"cortex_time", "cortex_qkv", "context = 4\n"},
       {"cortex_time_shared", "cortex_qkv", "context = 3\nshared_weights = true\ntemperature = 0.7\n"},
       // Units mode, started away from 0 with a strong output.
-      {"cortex_units", "cortex_qkv", "context_mode = \"units\"\nk = 3\ninitial_state = 0.9\nwo_scale = 3.0\nwv_scale = 2.0\n"},
+      {"cortex_units", "cortex_qkv",
+       "context_mode = \"units\"\nk = 3\ninitial_state = 0.9\nwo_scale = 3.0\nwv_scale = 2.0\n"},
       {"cortex_units_shared", "cortex_qkv",
-       "context_mode = \"units\"\nk = 5\nshared_weights = true\ninitial_state = 0.9\nwo_scale = 3.0\nwv_scale = 2.0\n",
+       "context_mode = \"units\"\nk = 5\nshared_weights = true\ninitial_state = 0.9\nwo_scale = "
+       "3.0\nwv_scale = 2.0\n",
        6},  // seed 6: W_o W_v has an eigenvalue > 1 (with seed 3 all decay, and so does h)
       {"hippo_relu", "hippocampus_memory", "slots = 6\nbias_scale = 0.3\n"},
-      {"hippo_gelu_shared", "hippocampus_memory", "slots = 6\nactivation = \"gelu\"\nshared_store = true\nbias_scale = 0.3\n"},
-      {"hippo_softmax", "hippocampus_memory", "slots = 7\nactivation = \"softmax\"\nvalue_scale = 2.0\ninitial_state = 0.5\n"},
+      {"hippo_gelu_shared", "hippocampus_memory",
+       "slots = 6\nactivation = \"gelu\"\nshared_store = true\nbias_scale = 0.3\n"},
+      {"hippo_softmax", "hippocampus_memory",
+       "slots = 7\nactivation = \"softmax\"\nvalue_scale = 2.0\ninitial_state = 0.5\n"},
       {"block", "attention_block", "context = 4\nslots = 6\nbias_scale = 0.2\ninitial_state = 0.5\n"},
       {"block_shared_softmax", "attention_block",
        "context = 3\nslots = 5\nshared_weights = true\nshared_store = true\nactivation = \"softmax\"\n"},
@@ -108,11 +112,13 @@ std::string scenario_text(const ScenarioSpec& s) {
                   "\"\ndt = " + num(s.dt) + "\ntoken_period = " + num(s.token_period) +
                   "\nlanes = " + std::to_string(s.lanes) + "\nthreads = " + std::to_string(s.threads) +
                   "\n[task]\nkind = \"narma10\"\nwarmup = 10\ntrain = 40\ntest = 20\n"
-                  "[population." + s.pop + "]\nkind = \"" + s.kind + "\"\n" + s.unit_params + s.params +
+                  "[population." +
+                  s.pop + "]\nkind = \"" + s.kind + "\"\n" + s.unit_params + s.params +
                   "[[projection]]\nname = \"in\"\nfrom = \"input\"\nto = \"" + s.pop + "\"\ndensity = 1.0\n";
   // Named projections: their random streams do not depend on the population's name.
   if (s.recurrent)
-    t += "[[projection]]\nname = \"rec\"\nfrom = \"" + s.pop + "\"\nto = \"" + s.pop + "\"\n" + s.recurrent_params;
+    t += "[[projection]]\nname = \"rec\"\nfrom = \"" + s.pop + "\"\nto = \"" + s.pop + "\"\n" +
+         s.recurrent_params;
   return t;
 }
 
@@ -215,7 +221,6 @@ RefNet reference(const Built& b) {
   return r;
 }
 
-
 Vec lane_of(std::span<const double> x, std::size_t lanes, std::size_t b) {
   Vec v(x.size() / lanes);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = x[i * lanes + b];
@@ -298,12 +303,13 @@ TEST(Attention, DerivativeMatchesNaiveForGivenStateDriveAndWindow) {
         for (std::size_t t = 0; t < ticks; ++t) {
           samples.emplace_back(N * lanes);
           for (auto& v : samples.back()) v = d(g);
-          if (pop->uses_ticks()) pop->on_tick(ConstBlock{x.data(), N, lanes}, ConstBlock{samples.back().data(), N, lanes});
+          if (pop->uses_ticks())
+            pop->on_tick(ConstBlock{x.data(), N, lanes}, ConstBlock{samples.back().data(), N, lanes});
         }
         for (auto& v : x) v = d(g) / 1.5;
         for (auto& v : drive) v = d(g);
-        pop->derivative(ConstBlock{x.data(), N, lanes}, ConstBlock{drive.data(), N, lanes}, Block{dxdt.data(), N, lanes},
-                        0.0, pool);
+        pop->derivative(ConstBlock{x.data(), N, lanes}, ConstBlock{drive.data(), N, lanes},
+                        Block{dxdt.data(), N, lanes}, 0.0, pool);
         for (std::size_t b = 0; b < lanes; ++b) {
           // The live row is `drive`; the samples of the ticks before the last are past rows.
           std::vector<Vec> past;
@@ -353,7 +359,8 @@ void check_trajectory(const Config& c, std::size_t lanes, const std::string& met
           EXPECT_NEAR(sum, 1.0, 1e-14);
         }
         if (ref.m.memory())
-          worst = std::max(worst, max_abs_diff(slice(mem, (l * ref.m.U + unit) * ref.m.S, ref.m.S), o.memory));
+          worst =
+              std::max(worst, max_abs_diff(slice(mem, (l * ref.m.U + unit) * ref.m.S, ref.m.S), o.memory));
       }
     }
   }
@@ -486,7 +493,8 @@ TEST(Attention, EulerWithTokenPeriodIsTheDiscreteUpdate) {
             for (std::size_t j : m.pre[i]) Z.push_back(slice(h, j * m.D, m.D));
             Z.push_back(slice(zs[k], i * m.D, m.D));  // the unit's own input, last
           } else
-            for (std::size_t j = k + 1 - std::min(k + 1, m.c); j <= k; ++j) Z.push_back(slice(zs[j], i * m.D, m.D));
+            for (std::size_t j = k + 1 - std::min(k + 1, m.c); j <= k; ++j)
+              Z.push_back(slice(zs[j], i * m.D, m.D));
           const Vec z = slice(zs[k], i * m.D, m.D);
           Vec r, mem, att;
           if (m.attention()) {
@@ -498,7 +506,8 @@ TEST(Attention, EulerWithTokenPeriodIsTheDiscreteUpdate) {
           } else {
             r = naive_memory(m, i, z, mem);
           }
-          for (std::size_t d = 0; d < m.D; ++d) next[i * m.D + d] = (1 - a) * h[i * m.D + d] + a * std::tanh(r[d]);
+          for (std::size_t d = 0; d < m.D; ++d)
+            next[i * m.D + d] = (1 - a) * h[i * m.D + d] + a * std::tanh(r[d]);
         }
         h = next;
         worst = std::max(worst, max_abs_diff(lane_of(states[k], 2, l), h));
@@ -638,12 +647,14 @@ TEST(Attention, BadWeightsFileNamesFileAndDataset) {
 
   s.params = "weights_file = \"" + good + "\"\n";
   msg = build_error(s);  // W_q fine, W_k has the shared shape
-  EXPECT_NE(msg.find(good + ": dataset '/W_k': expected shape [15, 3] or [5, 3, 3]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(good + ": dataset '/W_k': expected shape [15, 3] or [5, 3, 3]"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("found [3, 3]"), std::string::npos) << msg;
 
   s.params = "weights_file = \"" + good + "\"\nshared_weights = true\n";
   msg = build_error(s);  // now W_q has the per-unit shape
-  EXPECT_NE(msg.find(good + ": dataset '/W_q': expected shape [3, 3] or [1, 3, 3]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(good + ": dataset '/W_q': expected shape [3, 3] or [1, 3, 3]"), std::string::npos)
+      << msg;
 
   s.params = "weights_file = \"" + good + "\"\nweights_group = \"/nested\"\n";
   msg = build_error(s);
@@ -715,11 +726,13 @@ TEST(Attention, ReadHdf5ArrayErrorsAndConversions) {
     }
     return "";
   };
-  EXPECT_EQ(error(file, "text"), file + ": dataset 'text': expected numbers (integer or floating point), found strings");
+  EXPECT_EQ(error(file, "text"),
+            file + ": dataset 'text': expected numbers (integer or floating point), found strings");
   EXPECT_EQ(error(file, "/g/none"), file + ": dataset '/g/none': no such dataset in the file");
   EXPECT_EQ(error(file, "/h/m"), file + ": dataset '/h/m': no such dataset in the file (no group '/h')");
   EXPECT_EQ(error(file, "g"), file + ": dataset 'g': is not a dataset (a group or a named type)");
-  EXPECT_EQ(error("/nonexistent/x.h5", "a"), "/nonexistent/x.h5: dataset 'a': cannot open the file: no such file");
+  EXPECT_EQ(error("/nonexistent/x.h5", "a"),
+            "/nonexistent/x.h5: dataset 'a': cannot open the file: no such file");
   const std::string text = tmp_path("attn_not_hdf5.h5");
   std::ofstream(text) << "plain text";
   EXPECT_EQ(error(text, "a"), text + ": dataset 'a': cannot open the file: not an HDF5 file");
@@ -857,7 +870,8 @@ TEST(Attention, SoftmaxSubtractsTheMaximum) {
 
 TEST(Attention, ParameterErrors) {
   ScenarioSpec s{"cortex_qkv", "context_mode = \"units\"\nk = 6\n"};
-  EXPECT_NE(build_error(s).find("population 'p': k (6) must be <= units (5)"), std::string::npos) << build_error(s);
+  EXPECT_NE(build_error(s).find("population 'p': k (6) must be <= units (5)"), std::string::npos)
+      << build_error(s);
   s.params = "k = 6\n";  // k only matters in units mode
   EXPECT_EQ(build_error(s), "");
   load_plugins();
@@ -893,8 +907,13 @@ TEST(Attention, RecordablesAndWeightShapes) {
        {{"memory_keys", {6, 3}}, {"memory_values", {6, 3}}, {"memory_bias", {1, 6}}, {"x0", {5, 3}}}},
       {{"", "attention_block", "context = 2\nslots = 6\nshared_weights = true\n"},
        {{"state", {5, 3}}, {"attention", {5, 2}}, {"memory", {5, 6}}},
-       {{"W_q", {3, 3}}, {"W_k", {3, 3}}, {"W_v", {3, 3}}, {"W_o", {3, 3}},
-        {"memory_keys", {30, 3}}, {"memory_values", {30, 3}}, {"memory_bias", {5, 6}}}},
+       {{"W_q", {3, 3}},
+        {"W_k", {3, 3}},
+        {"W_v", {3, 3}},
+        {"W_o", {3, 3}},
+        {"memory_keys", {30, 3}},
+        {"memory_values", {30, 3}},
+        {"memory_bias", {5, 6}}}},
   };
   for (const auto& cs : cases) {
     SCOPED_TRACE(cs.c.kind + " " + cs.c.params);
@@ -915,8 +934,11 @@ TEST(Attention, RecordablesAndWeightShapes) {
     }
   }
   // Presynaptic units are distinct per unit.
-  auto pop = create("cortex_qkv", "p", {{"units", std::int64_t{6}}, {"dim", std::int64_t{2}},
-                                        {"context_mode", std::string("units")}, {"k", std::int64_t{6}}});
+  auto pop = create("cortex_qkv", "p",
+                    {{"units", std::int64_t{6}},
+                     {"dim", std::int64_t{2}},
+                     {"context_mode", std::string("units")},
+                     {"k", std::int64_t{6}}});
   const arma::mat pre = pop->weights().at("presynaptic");
   for (std::size_t u = 0; u < 6; ++u) {
     arma::rowvec r = arma::sort(pre.row(u));
@@ -936,7 +958,8 @@ TEST(Attention, LiveParametersEqualAFreshPopulation) {
     std::map<std::string, Value> v{{"units", std::int64_t{4}}, {"dim", std::int64_t{3}}, {"tau", 1.5}};
     auto live = create(kind, "p", v);
     const auto names = live->live_parameters();
-    EXPECT_EQ(names, attention ? std::vector<std::string>({"tau", "temperature"}) : std::vector<std::string>({"tau"}));
+    EXPECT_EQ(names, attention ? std::vector<std::string>({"tau", "temperature"})
+                               : std::vector<std::string>({"tau"}));
     live->set_live_parameter("tau", 0.7);
     v["tau"] = 0.7;
     if (attention) {
@@ -959,7 +982,8 @@ TEST(Attention, LiveParametersEqualAFreshPopulation) {
     live->derivative({x.data(), N, L}, {z.data(), N, L}, {f1.data(), N, L}, 0, pool);
     fresh->derivative({x.data(), N, L}, {z.data(), N, L}, {f2.data(), N, L}, 0, pool);
     EXPECT_EQ(f1, f2);
-    EXPECT_THROW(live->set_live_parameter(attention ? "context" : "slots", std::int64_t{2}), std::logic_error);
+    EXPECT_THROW(live->set_live_parameter(attention ? "context" : "slots", std::int64_t{2}),
+                 std::logic_error);
   }
 }
 

@@ -28,20 +28,20 @@
 
 #include "companion/common/aaren_scan.hpp"
 #include "companion/common/companion_math.hpp"
-#include "ransim/error.hpp"
-#include "ransim/hdf5_read.hpp"
 #include "engine/network.hpp"
-#include "scenario/build_network.hpp"
-#include "io/recorder.hpp"
-#include "ransim/registry.hpp"
-#include "ransim/rng.hpp"
-#include "run/run.hpp"
-#include "scenario/scenario.hpp"
 #include "engine/simulator.hpp"
-#include "ransim/thread_pool.hpp"
+#include "io/recorder.hpp"
 #include "naive/gated_linear.hpp"
 #include "naive/linear_attention.hpp"
 #include "naive/softmax_attention.hpp"
+#include "ransim/error.hpp"
+#include "ransim/hdf5_read.hpp"
+#include "ransim/registry.hpp"
+#include "ransim/rng.hpp"
+#include "ransim/thread_pool.hpp"
+#include "run/run.hpp"
+#include "scenario/build_network.hpp"
+#include "scenario/scenario.hpp"
 #include "support/test_support.hpp"
 
 using namespace ransim;
@@ -124,8 +124,8 @@ TEST(AarenLibrary, ScoresNearPlusMinus1e3DoNotOverflow) {
   // Close scores near 1e3, so that many tokens share the softmax mass.
   Vec near(T);
   for (auto& x : near) x = 1000.0 + uniform(rng, -3.0, 3.0);
-  cases = {{"increasing", up}, {"decreasing", down}, {"alternating", alternating},
-           {"all 1e3", flat}, {"uniform +-1e3", uniform_big}, {"1e3 +- 3", near}};
+  cases = {{"increasing", up}, {"decreasing", down},           {"alternating", alternating},
+           {"all 1e3", flat},  {"uniform +-1e3", uniform_big}, {"1e3 +- 3", near}};
   for (auto& [name, s] : cases) {
     const Vec v = randn(rng, T * d);
     const Methods r = all_methods(s, v, d);
@@ -238,7 +238,8 @@ TEST(GatedLinearBuilder, ImplementsLinearSelfAttentionForD1To6) {
       const std::size_t memory = full ? d * d : d * (d + 1) / 2;
       ASSERT_EQ(g.neurons(), memory + d);
       for (std::size_t r = 0; r < g.neurons(); ++r) EXPECT_EQ(g.lambda(r), r < memory ? 1.0 : 0.0);
-      EXPECT_LE(rel_dev(naive::gated(g, x, d), ref), 1e-12) << "d = " << d << (full ? " full" : " compressed");
+      EXPECT_LE(rel_dev(naive::gated(g, x, d), ref), 1e-12)
+          << "d = " << d << (full ? " full" : " compressed");
     }
   }
 }
@@ -247,7 +248,8 @@ TEST(GatedLinearBuilder, ImplementsLinearSelfAttentionForD1To6) {
 // 3. The populations, through the engine
 // ---------------------------------------------------------------------------------------
 
-std::string simulation(const std::string& method, double dt, double T, std::size_t lanes = 1, double tol = 1e-10) {
+std::string simulation(const std::string& method, double dt, double T, std::size_t lanes = 1,
+                       double tol = 1e-10) {
   return "[simulation]\nintegrator = \"" + method + "\"\ndt = " + num(dt) + "\ntoken_period = " + num(T) +
          "\nabs_tol = " + num(tol) + "\nrel_tol = " + num(tol) + "\nlanes = " + std::to_string(lanes) + "\n";
 }
@@ -268,7 +270,8 @@ struct Harness {
     for (std::string line; std::getline(names, line);)
       if (line.rfind("[population.", 0) == 0) {
         const std::string name = line.substr(12, line.size() - 13);
-        text += "[[projection]]\nfrom = \"input\"\nto = \"" + name + "\"\nkind = \"identity\"\nmap = \"ordered\"\n";
+        text += "[[projection]]\nfrom = \"input\"\nto = \"" + name +
+                "\"\nkind = \"identity\"\nmap = \"ordered\"\n";
       }
     sc = parse_scenario(text, "<test>");
     lanes = sc.lanes;
@@ -325,17 +328,20 @@ void check_gated_populations(const std::string& method, double dt) {
     const char* pops[3] = {"full", "compressed", "attention"};
     for (std::size_t k = 0; k < tokens; ++k) {
       const Vec u = randn(rng, lanes * d);
-      for (std::size_t b = 0; b < lanes; ++b) x[b].insert(x[b].end(), u.begin() + b * d, u.begin() + (b + 1) * d);
+      for (std::size_t b = 0; b < lanes; ++b)
+        x[b].insert(x[b].end(), u.begin() + b * d, u.begin() + (b + 1) * d);
       h.step(u);
       for (int p = 0; p < 3; ++p) {
         const Vec y = h.sample(pops[p], "output");  // [lanes][1][d]
-        for (std::size_t b = 0; b < lanes; ++b) got[p][b].insert(got[p][b].end(), y.begin() + b * d, y.begin() + (b + 1) * d);
+        for (std::size_t b = 0; b < lanes; ++b)
+          got[p][b].insert(got[p][b].end(), y.begin() + b * d, y.begin() + (b + 1) * d);
       }
     }
     for (std::size_t b = 0; b < lanes; ++b) {
       const Vec ref = naive_lsa(WQ, WK, WV, x[b], d);
       for (int p = 0; p < 3; ++p)
-        EXPECT_LE(rel_dev(got[p][b], ref), 1e-12) << method << " d = " << d << " " << pops[p] << " lane " << b;
+        EXPECT_LE(rel_dev(got[p][b], ref), 1e-12)
+            << method << " d = " << d << " " << pops[p] << " lane " << b;
     }
     // linear_attention's state reaches its output at every tick.
     EXPECT_LE(rel_dev(h.sample("attention", "state"), h.sample("attention", "output")), 1e-14);
@@ -375,8 +381,11 @@ TEST(CompanionPopulations, AarenTokenFormAndSoftmaxAttentionMatchNaiveSoftmax) {
       for (std::size_t k = 0; k < tokens; ++k) {
         inputs.push_back(randn(rng, lanes * U * 2 * d));
         h.step(inputs.back());
-        for (auto [v, pop, var] : {std::tuple{&out_a, "a", "output"}, {&out_ref, "ref", "output"},
-                                   {&lse, "a", "lse"}, {&gate, "a", "gate"}, {&state_ref, "ref", "state"}}) {
+        for (auto [v, pop, var] : {std::tuple{&out_a, "a", "output"},
+                                   {&out_ref, "ref", "output"},
+                                   {&lse, "a", "lse"},
+                                   {&gate, "a", "gate"},
+                                   {&state_ref, "ref", "state"}}) {
           const Vec s = h.sample(pop, var);
           v->insert(v->end(), s.begin(), s.end());
         }
@@ -414,9 +423,10 @@ TEST(CompanionPopulations, QueriesComeFromTheStreamNotTheName) {
 TEST(CompanionPopulations, ContinuousAarenOverOneTokenMatchesTheClosedForm) {
   const std::size_t d = 3;
   for (double gamma : {0.0, 0.7}) {
-    Harness h(simulation("dopri5", 0.1, 1.0, 1, 1e-13),
-              query_population("c", "aaren", 1, d, 1.0, "form = \"continuous\"\nforget = " + num(gamma) + "\n"),
-              2 * d);
+    Harness h(
+        simulation("dopri5", 0.1, 1.0, 1, 1e-13),
+        query_population("c", "aaren", 1, d, 1.0, "form = \"continuous\"\nforget = " + num(gamma) + "\n"),
+        2 * d);
     const arma::mat Q = h.weight("c", "queries");
     Rng rng = make_rng(10, "test.aaren.closed");
     Vec lse_prev, o_prev;
@@ -515,7 +525,8 @@ TEST(CompanionPopulations, WeightsFromAnHdf5File) {
   }
   const std::string from_file = "weights_file = \"" + file + "\"\nweights_group = \"/w\"\n";
   Harness h(simulation("euler", 1, 1),
-            query_population("a", "aaren", 3, 2, 1, from_file) + lsa_population("g", "gated_linear", 2, 1, from_file),
+            query_population("a", "aaren", 3, 2, 1, from_file) +
+                lsa_population("g", "gated_linear", 2, 1, from_file),
             12);
   EXPECT_TRUE(arma::approx_equal(h.weight("a", "queries"), Q, "absdiff", 0.0));
   EXPECT_TRUE(arma::approx_equal(h.weight("g", "W_Q"), WQ, "absdiff", 0.0));
@@ -526,7 +537,8 @@ TEST(CompanionPopulations, WeightsFromAnHdf5File) {
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("dataset '/w/queries': expected shape [4, 2], found [3, 2]"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -537,7 +549,8 @@ TEST(CompanionPopulations, WeightsFromAnHdf5File) {
 TEST(CompanionScenarios, GatedRnnIsAttention) {
   load_plugins();
   const std::string out = tmp_path("companion_gated.h5");
-  const Scenario sc = load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/gated_rnn_is_attention.toml");
+  const Scenario sc =
+      load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/gated_rnn_is_attention.toml");
   RunOptions opts;
   opts.out = out;
   const RunResult r = run(sc, opts);
@@ -548,14 +561,17 @@ TEST(CompanionScenarios, GatedRnnIsAttention) {
     const Array a = read_hdf5_array(out, std::string("/processing/") + p + "/output/data");
     EXPECT_EQ(a.shape, (std::vector<std::size_t>{200, 1, 1, 3})) << p;
   }
-  EXPECT_EQ(read_hdf5_array(out, "/processing/full/state/data").shape, (std::vector<std::size_t>{200, 1, 12}));
-  EXPECT_EQ(read_hdf5_array(out, "/processing/compressed/state/data").shape, (std::vector<std::size_t>{200, 1, 9}));
+  EXPECT_EQ(read_hdf5_array(out, "/processing/full/state/data").shape,
+            (std::vector<std::size_t>{200, 1, 12}));
+  EXPECT_EQ(read_hdf5_array(out, "/processing/compressed/state/data").shape,
+            (std::vector<std::size_t>{200, 1, 9}));
   EXPECT_EQ(read_hdf5_array(out, "/network/populations/full/G_out").shape, (std::vector<std::size_t>{9, 12}));
 }
 
 TEST(CompanionScenarios, AarenIsSoftmaxAttention) {
   load_plugins();
-  const RunResult r = run(load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/aaren_is_softmax_attention.toml"));
+  const RunResult r =
+      run(load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/aaren_is_softmax_attention.toml"));
   ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   EXPECT_LE(r.metrics.at("max_rel_dev_token"), 1e-10);
   EXPECT_LE(r.metrics.at("max_rel_dev_continuous"), 1e-10);

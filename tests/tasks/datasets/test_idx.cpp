@@ -65,7 +65,8 @@ class IdxTest : public testing::Test {
 
   std::string write_plain(const std::string& name, const Bytes& b) const {
     const std::string path = dir_ + "/" + name;
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
     return path;
   }
   std::string write_gz(const std::string& name, const Bytes& b) const {
@@ -149,8 +150,9 @@ TEST_F(IdxTest, RefusesBadDimensions) {
 
 TEST_F(IdxTest, RefusesTruncatedData) {
   for (const std::string& path : write_both("truncated", idx_bytes({3, 2, 2}, iota_bytes(10)))) {
-    EXPECT_THAT(error_of([&] { read_idx(path); }),
-                AllOf(HasSubstr(path), HasSubstr("truncated"), HasSubstr("3 x 2 x 2 = 12 bytes of data, found 10")));
+    EXPECT_THAT(
+        error_of([&] { read_idx(path); }),
+        AllOf(HasSubstr(path), HasSubstr("truncated"), HasSubstr("3 x 2 x 2 = 12 bytes of data, found 10")));
   }
 }
 
@@ -164,8 +166,8 @@ TEST_F(IdxTest, RefusesTrailingData) {
 TEST_F(IdxTest, RefusesATruncatedGzipStream) {
   // Cut once inside the trailer and once inside the deflate data of a larger file.
   const Bytes big = idx_bytes({100, 28, 28}, iota_bytes(100 * 28 * 28));
-  for (const auto& [name, content, cut] : {std::tuple{"small.gz", idx_bytes({3, 2, 2}, iota_bytes(12)), 5},
-                                           std::tuple{"big.gz", big, -1}}) {
+  for (const auto& [name, content, cut] :
+       {std::tuple{"small.gz", idx_bytes({3, 2, 2}, iota_bytes(12)), 5}, std::tuple{"big.gz", big, -1}}) {
     const std::string path = write_gz(name, content);
     const auto size = std::filesystem::file_size(path);
     std::filesystem::resize_file(path, cut > 0 ? size - static_cast<unsigned>(cut) : size / 2);
@@ -223,7 +225,8 @@ TEST_F(IdxTest, RefusesImagesAndLabelsThatDoNotMatch) {
 TEST(IdxFashionMnist, TestSplitHas1000ImagesPerClass) {
   const std::string dir = "/usr/share/datasets/fashion-mnist/";
   const std::string labels = dir + "t10k-labels-idx1-ubyte.gz", images = dir + "t10k-images-idx3-ubyte.gz";
-  if (!std::filesystem::exists(labels)) GTEST_SKIP() << labels << " not found (package dataset-fashion-mnist)";
+  if (!std::filesystem::exists(labels))
+    GTEST_SKIP() << labels << " not found (package dataset-fashion-mnist)";
   const ransim::LabelledImages s = read_idx_images(images, labels);
   EXPECT_EQ(s.count, 10000u);
   EXPECT_EQ(s.rows, 28u);
