@@ -117,7 +117,8 @@ Builder::Builder(std::string name, ParamType type, Value default_value) {
   spec_.name = std::move(name);
   spec_.type = type;
   spec_.default_value = std::move(default_value);
-  spec_.unit = type == ParamType::Real || type == ParamType::Integer ? "1" : "";
+  // Built, then moved: assigning the literal trips a false -Wrestrict in GCC 12 (bug 105329).
+  spec_.unit = std::string(type == ParamType::Real || type == ParamType::Integer ? "1" : "");
 }
 
 Builder& Builder::unit(std::string unit) {
