@@ -357,7 +357,7 @@ class DelayedRecallTask : public Task {
   std::size_t symbols_, delay_;
 };
 
-std::vector<TaskInfo> make_tasks() {
+TaskInfo mackey_glass_info() {
   TaskInfo mg;
   mg.kind = "mackey_glass";
   mg.description = "Mackey-Glass time series prediction (delay equation, tau = 17 chaotic)";
@@ -388,12 +388,19 @@ std::vector<TaskInfo> make_tasks() {
       });
   for (auto& s : protocol_specs(100, 2000, 2000)) mg.params.push_back(s);
   mg.create = [](const Params& p) { return std::make_unique<MackeyGlassTask>(p); };
+  return mg;
+}
 
+TaskInfo narma10_info() {
   TaskInfo narma;
   narma.kind = "narma10";
   narma.description = "NARMA-10 system identification, u ~ U(0, 0.5)";
   narma.params = protocol_specs(200, 2000, 2000);
   narma.create = [](const Params& p) { return std::make_unique<Narma10Task>(p); };
+  return narma;
+}
+
+TaskInfo random_sequence_info() {
   TaskInfo rs;
   rs.kind = "random_sequence";
   rs.description = "random input sequence, no target and no readout (for [[compare]] scenarios)";
@@ -405,7 +412,10 @@ std::vector<TaskInfo> make_tasks() {
       param::real("scale").at_least(0).defaults_to(1.0).describe("multiplies every input value"),
   };
   rs.create = [](const Params& p) { return std::make_unique<RandomSequenceTask>(p); };
+  return rs;
+}
 
+TaskInfo lorenz_info() {
   TaskInfo lz;
   lz.kind = "lorenz";
   lz.description = "Lorenz-63 forecasting of (x, y, z), one-step or free-running";
@@ -431,7 +441,10 @@ std::vector<TaskInfo> make_tasks() {
       });
   for (auto& s : protocol_specs(100, 2000, 1000)) lz.params.push_back(s);
   lz.create = [](const Params& p) { return std::make_unique<LorenzTask>(p); };
+  return lz;
+}
 
+TaskInfo memory_capacity_info() {
   TaskInfo mc;
   mc.kind = "memory_capacity";
   mc.description = "linear memory capacity: recall u[k - d] for d = 1..max_delay (Jaeger 2001)";
@@ -447,7 +460,10 @@ std::vector<TaskInfo> make_tasks() {
   };
   for (auto& s : protocol_specs(200, 2000, 1000)) mc.params.push_back(s);
   mc.create = [](const Params& p) { return std::make_unique<MemoryCapacityTask>(p); };
+  return mc;
+}
 
+TaskInfo delayed_recall_info() {
   TaskInfo dr;
   dr.kind = "delayed_recall";
   dr.description = "postcasting: output the one-hot symbol seen `delay` tokens earlier";
@@ -461,8 +477,12 @@ std::vector<TaskInfo> make_tasks() {
   };
   for (auto& s : protocol_specs(100, 2000, 1000)) dr.params.push_back(s);
   dr.create = [](const Params& p) { return std::make_unique<DelayedRecallTask>(p); };
+  return dr;
+}
 
-  std::vector<TaskInfo> all{mg, narma, lz, mc, dr, rs};
+std::vector<TaskInfo> make_tasks() {
+  std::vector<TaskInfo> all{mackey_glass_info(),    narma10_info(),        lorenz_info(),
+                            memory_capacity_info(), delayed_recall_info(), random_sequence_info()};
   for (auto& t : episode_tasks()) all.push_back(std::move(t));
   return all;
 }
