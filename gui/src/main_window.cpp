@@ -202,6 +202,7 @@ MapView* MainWindow::map(const std::string& variable) const {
 // One map view per variable name that some population shows as a map, made the first time
 // a network has it and kept (hidden when a later network has none): docks are not rebuilt.
 void MainWindow::addMapViews(const NetworkDesc& net) {
+  bool added = false;
   for (const PopulationDesc& p : net.populations)
     for (const VariableDesc& v : p.variables) {
       if (view_of(p, v) != ViewKind::Map || map(v.name)) continue;
@@ -224,7 +225,20 @@ void MainWindow::addMapViews(const NetworkDesc& net) {
       maps_.push_back(view);
       watchVisibility(d, view);
       viewMenu_->addAction(d->toggleViewAction());
+      added = true;
     }
+  if (!added) return;
+  // The right column: the maps share it with the readout, each about as tall as the readout.
+  QList<QDockWidget*> column;
+  QList<int> heights;
+  for (MapView* m : maps_) {
+    column.append(dock(QString::fromStdString("dock-map-" + m->variable())));
+    heights.append(300);
+  }
+  column.append(readoutDock_);
+  heights.append(300);
+  // After the new docks are laid out: sizes given before that are ignored.
+  QTimer::singleShot(0, this, [this, column, heights] { resizeDocks(column, heights, Qt::Vertical); });
 }
 
 void MainWindow::buildActions() {
