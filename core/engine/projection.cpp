@@ -164,12 +164,89 @@ std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots,
   return routes;
 }
 
-std::vector<RoutingProjection::Route> random_routing(std::size_t slots, const std::vector<SourceRef>& sources,
-                                                     Rng& rng) {
+std::vector<RoutingProjection::Route> independent_routing(std::size_t slots,
+                                                          const std::vector<SourceRef>& sources, Rng& rng) {
   const std::size_t total = total_size(sources);
   std::vector<RoutingProjection::Route> routes(slots);
   for (auto& r : routes)
     r = route_to(std::min(static_cast<std::size_t>(uniform(rng) * total), total - 1), sources);
+  return routes;
+}
+
+namespace {
+
+// A uniform integer in [0, n), from the project's own uniform (portable across libraries).
+std::size_t below(Rng& rng, std::size_t n) {
+  return std::min(static_cast<std::size_t>(uniform(rng) * static_cast<double>(n)), n - 1);
+}
+
+// Fisher-Yates on the first `count` places: v[0, count) becomes a uniform random choice, in
+// random order, of the values of v.
+template <class T> void shuffle_prefix(std::vector<T>& v, std::size_t count, Rng& rng) {
+  for (std::size_t i = 0; i < count && i + 1 < v.size(); ++i)
+    std::swap(v[i], v[i + below(rng, v.size() - i)]);
+}
+
+// Slots per source: one each, the rest by largest remainder of the proportional quotas.
+std::vector<std::size_t> slots_per_source(std::size_t slots, const std::vector<SourceRef>& sources,
+                                          const std::vector<double>& share) {
+  const std::size_t n = sources.size();
+  if (!share.empty() && share.size() != n)
+    throw InputError("share lists " + std::to_string(share.size()) + " numbers for " + std::to_string(n) +
+                     " sources");
+  if (slots < n)
+    throw InputError("the target has " + std::to_string(slots) + " slots for " + std::to_string(n) +
+                     " sources: source '" + sources[slots].name +
+                     "' would reach none (list fewer sources, or give the target more slots)");
+  for (auto& src : sources)
+    if (src.size == 0) throw InputError("source '" + src.name + "' has no values to route");
+  std::vector<double> quota(n);
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    sum += quota[i] = share.empty() ? static_cast<double>(sources[i].size) : share[i];
+  std::vector<std::size_t> count(n);
+  std::size_t given = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    quota[i] *= static_cast<double>(slots) / sum;
+    given += count[i] = std::max<std::size_t>(1, static_cast<std::size_t>(quota[i]));
+  }
+  // Largest remainder first when slots are left; smallest first when the minimum of one
+  // slot each took too many. Ties go to the earlier source.
+  while (given != slots) {
+    const bool add = given < slots;
+    std::size_t best = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!add && count[i] <= 1) continue;
+      const double rest = quota[i] - static_cast<double>(count[i]);
+      if (best == n || (add ? rest > quota[best] - static_cast<double>(count[best])
+                            : rest < quota[best] - static_cast<double>(count[best])))
+        best = i;
+    }
+    add ? ++count[best] : --count[best];
+    add ? ++given : --given;
+  }
+  return count;
+}
+
+}  // namespace
+
+std::vector<RoutingProjection::Route> random_routing(std::size_t slots, const std::vector<SourceRef>& sources,
+                                                     Rng& rng, const std::vector<double>& share) {
+  total_size(sources);  // refuses sources without values
+  const std::vector<std::size_t> count = slots_per_source(slots, sources, share);
+  std::vector<RoutingProjection::Route> routes;
+  routes.reserve(slots);
+  for (std::uint32_t s = 0; s < sources.size(); ++s) {
+    std::vector<std::uint32_t> values(sources[s].size);
+    for (std::uint32_t v = 0; v < values.size(); ++v) values[v] = v;
+    // Every value count / size times, then a random choice of distinct values for the rest.
+    for (std::size_t round = 0; round < count[s] / values.size(); ++round)
+      for (std::uint32_t v : values) routes.push_back({s, v});
+    const std::size_t rest = count[s] % values.size();
+    shuffle_prefix(values, rest, rng);
+    for (std::size_t k = 0; k < rest; ++k) routes.push_back({s, values[k]});
+  }
+  shuffle_prefix(routes, routes.size(), rng);
   return routes;
 }
 

@@ -86,7 +86,16 @@ double spectral_radius(const Csr& w);
 // Slot i receives value i of the concatenated sources, wrapping around.
 std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots,
                                                       const std::vector<SourceRef>& sources);
+// Routing without loss: the slots are shared between the sources in proportion to `share`
+// (default: the sources' sizes), at least one slot each (InputError naming the source that
+// would get none). Within a source, a random choice of distinct values when it has at least
+// as many values as slots; otherwise every value, each used as evenly as possible. The slots
+// then take the chosen values in random order.
 std::vector<RoutingProjection::Route> random_routing(std::size_t slots, const std::vector<SourceRef>& sources,
-                                                     Rng& rng);
+                                                     Rng& rng, const std::vector<double>& share = {});
+// Each slot draws its source value independently of the others: values may repeat or be
+// left out (map = "independent").
+std::vector<RoutingProjection::Route> independent_routing(std::size_t slots,
+                                                          const std::vector<SourceRef>& sources, Rng& rng);
 
 }  // namespace ransim

@@ -57,8 +57,15 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
     } else {
       std::vector<SourceRef> sources;
       for (auto& f : pj.from) sources.push_back(net->source(f));
-      auto routes = pj.params.string("map") == "ordered" ? ordered_routing(rows, sources)
-                                                         : random_routing(rows, sources, rng);
+      const std::string& map = pj.params.string("map");
+      std::vector<RoutingProjection::Route> routes;
+      try {
+        routes = map == "ordered"       ? ordered_routing(rows, sources)
+                 : map == "independent" ? independent_routing(rows, sources, rng)
+                                        : random_routing(rows, sources, rng, pj.share);
+      } catch (const InputError& e) {
+        throw InputError(sc.path + ": projection '" + pj.name + "' into '" + pj.to + "': " + e.what());
+      }
       proj = std::make_unique<RoutingProjection>(sources, std::move(routes), pj.params.real("scale"));
     }
     proj->name = pj.name;

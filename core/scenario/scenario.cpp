@@ -76,9 +76,11 @@ const std::vector<ParamSpec>& sparse_projection_specs() {
 const std::vector<ParamSpec>& identity_projection_specs() {
   static const std::vector<ParamSpec> s = {
       param::real("scale").defaults_to(1.0).describe("gain of every routed value"),
-      param::choice("map", {"random", "ordered"})
-          .describe("random: each slot draws one source value at random; ordered: slot i receives source "
-                    "value i (sources concatenated, wrapping around)"),
+      param::choice("map", {"random", "ordered", "independent"})
+          .describe("random: the slots shared between the sources by size (or share), no source value "
+                    "used twice while there are enough, none left out when there are fewer; ordered: slot i "
+                    "receives source value i (sources concatenated, wrapping around); independent: each slot "
+                    "draws one source value on its own (values may repeat or be left out)"),
   };
   return s;
 }
@@ -173,6 +175,23 @@ std::vector<std::string> string_list(const Context& cx, const toml::node& n, con
   for (auto& e : *a) {
     if (!e.is_string()) cx.fail(e, key, "expected an array of strings, found an element " + found(e));
     out.emplace_back(*e.as_string());
+  }
+  return out;
+}
+
+// `count` positive numbers (integers or reals).
+std::vector<double> share_list(const Context& cx, const toml::node& n, const std::string& key,
+                               std::size_t count) {
+  const toml::array* a = n.as_array();
+  if (!a || a->size() != count)
+    cx.fail(n, key,
+            "expected an array of " + std::to_string(count) +
+                " numbers > 0, one per source in 'from', found " + found(n));
+  std::vector<double> out;
+  for (auto& e : *a) {
+    const auto v = e.value<double>();
+    if (!v || !(*v > 0) || !std::isfinite(*v)) cx.fail(e, key, "expected a number > 0, found " + found(e));
+    out.push_back(*v);
   }
   return out;
 }
@@ -357,9 +376,12 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
         for (auto& f : d.from) d.name += (d.name.empty() ? "" : "+") + f;
         d.name += "_to_" + d.to;
       }
-      d.params =
-          read_params(cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(),
-                      key, {"from", "to", "kind", "name"});
+      d.params = read_params(
+          cx, t, d.kind == "sparse" ? sparse_projection_specs() : identity_projection_specs(), key,
+          d.kind == "sparse" ? std::vector<std::string>{"from", "to", "kind", "name"}
+                             : std::vector<std::string>{"from", "to", "kind", "name", "share"});
+      if (const toml::node* share = t.get("share"); share && d.kind == "identity")
+        d.share = share_list(cx, *share, key + ".share", d.from.size());
       sc.projections.push_back(std::move(d));
     }
   }

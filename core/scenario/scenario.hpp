@@ -23,6 +23,7 @@ struct ProjectionDecl {
   std::string to;
   std::string kind;  // "sparse" | "identity"
   Params params;
+  std::vector<double> share;  // identity routing: the sources' shares of the slots (empty: by size)
 };
 
 // Two recorded variables that should agree (e.g. a construction and the model it implements);

@@ -529,27 +529,111 @@ std::vector<ransim::SourceRef> routing_sources() {
   return {{"input", true, 0, 3}, {"a", false, 0, 5}, {"b", false, 5, 7}};
 }
 
-TEST(Routing, EverySlotReceivesExactlyOneSourceValue) {
-  const auto sources = routing_sources();
-  ransim::Rng rng = ransim::make_rng(3, "routing");
-  const std::size_t slots = 15000;
-  const auto routes = ransim::random_routing(slots, sources, rng);
-  ASSERT_EQ(routes.size(), slots);
-  // Each of the 15 source values is equally likely: Binomial(15000, 1/15) hits each,
-  // mean 1000, sd 30.6; all within 5 sd, and every one is valid.
+// Hits of each source value: hits[source][value].
+std::vector<std::vector<int>> routing_hits(const std::vector<ransim::RoutingProjection::Route>& routes,
+                                           const std::vector<ransim::SourceRef>& sources) {
   std::vector<std::vector<int>> hits;
   for (auto& s : sources) hits.emplace_back(s.size, 0);
   for (auto& r : routes) {
-    ASSERT_LT(r.source, sources.size());
-    ASSERT_LT(r.var, sources[r.source].size);
+    EXPECT_LT(r.source, sources.size());
+    if (r.source >= sources.size() || r.var >= sources[r.source].size) {
+      ADD_FAILURE() << "route to a value that does not exist";
+      continue;
+    }
     ++hits[r.source][r.var];
   }
+  return hits;
+}
+
+TEST(Routing, EnoughValuesUseEachAtMostOnceSharedBySize) {
+  // 15 values for 10 slots: by size the quotas are 2, 3.33, 4.67 -> 2, 3, 5 by largest
+  // remainder, each a choice of distinct values.
+  const auto sources = routing_sources();
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    ransim::Rng rng = ransim::make_rng(seed, "routing");
+    const auto routes = ransim::random_routing(10, sources, rng);
+    ASSERT_EQ(routes.size(), 10u);
+    const auto hits = routing_hits(routes, sources);
+    const std::vector<int> expected = {2, 3, 5};
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+      int used = 0;
+      for (int h : hits[s]) {
+        EXPECT_LE(h, 1) << sources[s].name << ", seed " << seed;
+        used += h;
+      }
+      EXPECT_EQ(used, expected[s]) << sources[s].name << ", seed " << seed;
+    }
+  }
+}
+
+TEST(Routing, FewerValuesAreAllUsedAsEvenlyAsPossible) {
+  // 15 values for 40 slots: quotas 8, 13.33, 18.67 -> 8, 13, 19; within a source of n values
+  // and k slots each value is used floor(k / n) or ceil(k / n) times.
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(5, "routing");
+  const auto hits = routing_hits(ransim::random_routing(40, sources, rng), sources);
+  const std::vector<int> expected = {8, 13, 19};
+  for (std::size_t s = 0; s < sources.size(); ++s) {
+    const int n = static_cast<int>(sources[s].size), lo = expected[s] / n;
+    int used = 0;
+    for (int h : hits[s]) {
+      EXPECT_TRUE(h == lo || h == lo + 1) << sources[s].name << ": " << h;
+      used += h;
+    }
+    EXPECT_EQ(used, expected[s]) << sources[s].name;
+  }
+}
+
+TEST(Routing, ShareSplitsTheSlotsAndEverySourceGetsOne) {
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(6, "routing");
+  // share 1 : 1 : 2 of 8 slots -> 2, 2, 4.
+  auto hits = routing_hits(ransim::random_routing(8, sources, rng, {1, 1, 2}), sources);
+  const std::vector<int> expected = {2, 2, 4};
+  for (std::size_t s = 0; s < sources.size(); ++s) {
+    int used = 0;
+    for (int h : hits[s]) used += h;
+    EXPECT_EQ(used, expected[s]) << sources[s].name;
+  }
+  // A tiny share still reaches one slot: quotas 0.03, 0.03, 2.94 -> 1, 1, 1.
+  hits = routing_hits(ransim::random_routing(3, sources, rng, {0.01, 0.01, 0.98}), sources);
+  for (std::size_t s = 0; s < sources.size(); ++s) {
+    int used = 0;
+    for (int h : hits[s]) used += h;
+    EXPECT_EQ(used, 1) << sources[s].name;
+  }
+}
+
+TEST(Routing, TooFewSlotsNameTheSourceLeftOut) {
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(7, "routing");
+  try {
+    ransim::random_routing(2, sources, rng);
+    ADD_FAILURE() << "no error";
+  } catch (const ransim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("2 slots for 3 sources: source 'b' would reach none"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(ransim::random_routing(8, sources, rng, {1, 2}), ransim::InputError);
+}
+
+TEST(Routing, IndependentMapDrawsEachSlotOnItsOwn) {
+  const auto sources = routing_sources();
+  ransim::Rng rng = ransim::make_rng(3, "routing");
+  const std::size_t slots = 15000;
+  const auto routes = ransim::independent_routing(slots, sources, rng);
+  ASSERT_EQ(routes.size(), slots);
+  // Each of the 15 source values is equally likely: Binomial(15000, 1/15) hits each,
+  // mean 1000, sd 30.6; all within 5 sd, and every one is valid.
+  const auto hits = routing_hits(routes, sources);
   const double sd = std::sqrt(15000.0 * (1.0 / 15) * (14.0 / 15));
   for (std::size_t s = 0; s < sources.size(); ++s)
     for (std::size_t v = 0; v < sources[s].size; ++v)
       EXPECT_NEAR(hits[s][v], 1000.0, 5 * sd) << sources[s].name << "[" << v << "]";
 
   std::vector<ransim::SourceRef> none = {{"input", true, 0, 0}};
+  EXPECT_THROW(ransim::independent_routing(4, none, rng), ransim::InputError);
   EXPECT_THROW(ransim::random_routing(4, none, rng), ransim::InputError);
 }
 

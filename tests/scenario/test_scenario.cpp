@@ -6,6 +6,7 @@
 
 #include "ransim/error.hpp"
 #include "run/run.hpp"
+#include "scenario/build_network.hpp"
 #include "scenario/scenario.hpp"
 #include "study/compare.hpp"
 #include "support/test_support.hpp"
@@ -261,6 +262,63 @@ TEST(Scenario, BundledScenariosAreValid) {
     ++n;
   }
   EXPECT_GE(n, 7u);
+}
+
+// Identity routing without loss in the figure C scenario (its projections: cortex <- cortex +
+// hippocampus, 256 values for 128 slots; hippocampus <- cortex + input, 129 values for 128
+// slots): for seeds 1..20 every listed source reaches the target and no value is used twice.
+TEST(Scenario, FigureCRoutingLosesNoSource) {
+  ransim::test::load_plugins();
+  const Scenario base = load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/ran_figure_c.toml");
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Scenario sc = base;
+    sc.seed = seed;
+    const auto net = build_network(sc, 1);
+    std::size_t routings = 0;
+    for (auto& proj : net->projections()) {
+      if (proj->kind() != "identity") continue;
+      ++routings;
+      std::size_t values = 0, slots = 0;
+      for (auto& [src, m] : proj->matrices()) {
+        values += src.size;
+        slots += m.nnz();
+        EXPECT_GT(m.nnz(), 0u) << proj->name << ": source " << src.name << " reaches no slot, seed " << seed;
+        std::vector<int> used(src.size, 0);
+        for (std::size_t k = 0; k < m.nnz(); ++k) ++used[m.col[k]];
+        for (std::size_t v = 0; v < src.size; ++v)
+          EXPECT_LE(used[v], 1) << proj->name << ": " << src.name << "[" << v << "] twice, seed " << seed;
+      }
+      EXPECT_GE(values, slots) << proj->name;
+    }
+    EXPECT_EQ(routings, 2u);
+  }
+}
+
+TEST(Scenario, RoutingShareIsOneNumberPerSource) {
+  const std::string routed = kValid +
+                             "[population.b]\nkind = \"leaky\"\nsize = 4\n[[projection]]\n"
+                             "from = [\"res\", \"input\"]\nto = \"b\"\nkind = \"identity\"\n";
+  EXPECT_EQ(error_of(routed + "share = [3, 1]\n"), "");
+  EXPECT_NE(error_of(routed + "share = [1]\n").find("projection.2.share: expected an array of 2 numbers > 0"),
+            std::string::npos)
+      << error_of(routed + "share = [1]\n");
+  EXPECT_NE(error_of(routed + "share = [1, 0]\n").find("expected a number > 0, found"), std::string::npos);
+  // Three sources for two slots: the build names the source left out.
+  const std::string crowded =
+      kValid +
+      "[population.b]\nkind = \"leaky\"\nsize = 2\n[population.c]\n"
+      "kind = \"leaky\"\nsize = 3\n[[projection]]\nfrom = [\"res\", \"input\", \"c\"]\n"
+      "to = \"b\"\nkind = \"identity\"\n";
+  try {
+    build_network(parse_scenario(crowded, "s.toml"), 1);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("s.toml: projection 'res+input+c_to_b' into 'b': the target has 2 slots "
+                                   "for 3 sources: source 'c' would reach none"),
+        std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
