@@ -80,6 +80,8 @@ class Session {
  private:
   struct Recorded;
   struct Comparison;
+  struct Regime;
+  void observe_regime();
   void fit();
   void record_token();
   void record_readout(const arma::mat& predictions);
@@ -104,6 +106,7 @@ class Session {
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits
   std::vector<Comparison> compares_;
+  std::vector<Regime> regimes_;  // populations whose attention entropy is a metric
   std::unique_ptr<Health> health_;
   bool compare_needs_drive_ = false;
 

@@ -60,25 +60,26 @@ class AttentionBlock : public UnitPopulation {
              "1",
              "memory activations m_s = f(k_s . o + b_s) per slot (which memories fire)",
              {U_, mem_.slots()},
-             true}};
+             true},
+            entropy_recordable()};
   }
 
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
               std::vector<double>& out) const override {
-    if (name != "attention" && name != "memory") return Population::sample(name, x, drive, out);
+    const bool entropy = name == "attention_entropy";
+    if (name != "attention" && name != "memory" && !entropy) return Population::sample(name, x, drive, out);
     const std::size_t L = x.lanes, S = mem_.slots();
-    const bool attention = name == "attention";
+    const bool attention = name != "memory";
     const std::size_t kernel = std::max(att_.scratch_size(L), mem_.scratch_size(L));
     std::vector<double> r(D_ * L), scratch(kernel + c_ * L + S * L);
     std::vector<const double*> ptrs(c_);
-    sample_rows(
-        attention ? c_ : S, L,
-        [&](std::size_t u) {
-          const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
-          const double* a = scratch.data() + kernel;  // then the memory activations m
-          return attention ? std::pair{a, used} : std::pair{a + c_ * L, S};
-        },
-        out);
+    const auto rows_of = [&](std::size_t u) {
+      const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
+      const double* a = scratch.data() + kernel;  // then the memory activations m
+      return attention ? std::pair{a, used} : std::pair{a + c_ * L, S};
+    };
+    if (entropy) sample_entropy(L, rows_of, out);
+    else sample_rows(attention ? c_ : S, L, rows_of, out);
   }
 
   // tau and the softmax temperature may change during a run.
@@ -131,7 +132,8 @@ void register_models(Registry& r) {
           "one set of attention matrices (W_q, W_k, W_v, W_o) for the whole population "
           "instead of one per unit (the memory store: shared_store)";
   info.colour = attn::kCortexColour;
-  info.layout = {.state = {attn::unit_state()}, .derived = {attn::attention_map(), attn::memory_map()}};
+  info.layout = {.state = {attn::unit_state()},
+                 .derived = {attn::attention_map(), attn::memory_map(), attn::attention_entropy()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<AttentionBlock>(c); };
   r.add(std::move(info));
 }

@@ -19,6 +19,12 @@ inline VariableSpec attention_map() {
           .display = {.view = ViewKind::Map}};
 }
 
+inline VariableSpec attention_entropy() {
+  return {.name = "attention_entropy",
+          .description = "attention entropy over log(rows attended): 1 uniform, near 0 one row",
+          .display = {.view = ViewKind::Heatmap}};
+}
+
 inline VariableSpec memory_map() {
   return {.name = "memory",
           .axes = {"units", "slots"},

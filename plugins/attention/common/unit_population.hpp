@@ -141,6 +141,37 @@ class UnitPopulation : public Population {
     append_lane_major(vals, U_, n, L, out);
   }
 
+  // Lane-major samples [lanes, U] of each unit's attention entropy over the log of the rows
+  // it attends: 1 for uniform weights (the window as a moving average), near 0 when one row
+  // dominates; 0 while a single row is filled. unit_rows as for sample_rows.
+  template <class UnitRows>
+  void sample_entropy(std::size_t L, const UnitRows& unit_rows, std::vector<double>& out) const {
+    std::vector<double> vals(U_ * L, 0.0);
+    for (std::size_t u = 0; u < U_; ++u) {
+      const auto [a, count] = unit_rows(u);
+      if (count < 2) continue;
+      const double norm = 1.0 / std::log(static_cast<double>(count));
+      for (std::size_t b = 0; b < L; ++b) {
+        double h = 0;
+        for (std::size_t r = 0; r < count; ++r) {
+          const double p = a[r * L + b];
+          if (p > 0) h -= p * std::log(p);
+        }
+        vals[u * L + b] = h * norm;
+      }
+    }
+    append_lane_major(vals, U_, 1, L, out);
+  }
+
+  Recordable entropy_recordable() const {
+    return {"attention_entropy",
+            "1",
+            "entropy of each unit's attention weights divided by log(rows attended): 1 uniform (a "
+            "moving average of the window), near 0 one row; 0 while one row is filled",
+            {U_},
+            true};
+  }
+
   Recordable state_recordable() const {
     return {"state", "1", "unit state h (dimensionless activity, in (-1, 1))", {U_, D_}};
   }

@@ -57,22 +57,22 @@ class CortexQkv : public attn::UnitPopulation {
                          : "attention weights a over the working memory, oldest to newest (the last is the "
                            "live input); rows not yet filled are 0; rows sum to 1",
              {U_, rows()},
-             true}};
+             true},
+            entropy_recordable()};
   }
 
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
               std::vector<double>& out) const override {
-    if (name != "attention") return Population::sample(name, x, drive, out);
+    if (name != "attention" && name != "attention_entropy") return Population::sample(name, x, drive, out);
     const std::size_t L = x.lanes;
     std::vector<double> scratch(att_.scratch_size(L)), r(D_ * L), a(rows() * L);
     std::vector<const double*> Z(rows());
-    sample_rows(
-        rows(), L,
-        [&](std::size_t u) {
-          const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
-          return std::pair{a.data(), n};
-        },
-        out);
+    const auto weights = [&](std::size_t u) {
+      const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
+      return std::pair{static_cast<const double*>(a.data()), n};
+    };
+    if (name == "attention") sample_rows(rows(), L, weights, out);
+    else sample_entropy(L, weights, out);
   }
 
   // tau and the softmax temperature may change during a run.
@@ -141,7 +141,8 @@ void register_models(Registry& r) {
   info.params.push_back(param::integer("k").range(1, 1e7).defaults_to(4).describe(
       "presynaptic units per unit in context_mode \"units\" (<= units)"));
   info.colour = attn::kCortexColour;
-  info.layout = {.state = {attn::unit_state()}, .derived = {attn::attention_map()}};
+  info.layout = {.state = {attn::unit_state()},
+                 .derived = {attn::attention_map(), attn::attention_entropy()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<CortexQkv>(c); };
   r.add(std::move(info));
 }

@@ -38,6 +38,7 @@
 #include "ransim/hdf5_read.hpp"
 #include "ransim/registry.hpp"
 #include "run/run.hpp"
+#include "run/session.hpp"
 #include "scenario/build_network.hpp"
 #include "scenario/scenario.hpp"
 #include "support/test_support.hpp"
@@ -894,10 +895,10 @@ TEST(Attention, RecordablesAndWeightShapes) {
   };
   const std::vector<Case> cases = {
       {{"", "cortex_qkv", "context = 4\n"},
-       {{"state", {5, 3}}, {"attention", {5, 4}}},
+       {{"state", {5, 3}}, {"attention", {5, 4}}, {"attention_entropy", {5}}},
        {{"W_q", {15, 3}}, {"W_k", {15, 3}}, {"W_v", {15, 3}}, {"W_o", {15, 3}}}},
       {{"", "cortex_qkv", "context_mode = \"units\"\nk = 2\nshared_weights = true\n"},
-       {{"state", {5, 3}}, {"attention", {5, 3}}},  // k presynaptic + own input
+       {{"state", {5, 3}}, {"attention", {5, 3}}, {"attention_entropy", {5}}},  // k presynaptic + own input
        {{"W_q", {3, 3}}, {"W_k", {3, 3}}, {"W_v", {3, 3}}, {"W_o", {3, 3}}, {"presynaptic", {5, 2}}}},
       {{"", "hippocampus_memory", "slots = 6\n"},
        {{"state", {5, 3}}, {"memory", {5, 6}}},
@@ -906,7 +907,7 @@ TEST(Attention, RecordablesAndWeightShapes) {
        {{"state", {5, 3}}, {"memory", {5, 6}}},
        {{"memory_keys", {6, 3}}, {"memory_values", {6, 3}}, {"memory_bias", {1, 6}}, {"x0", {5, 3}}}},
       {{"", "attention_block", "context = 2\nslots = 6\nshared_weights = true\n"},
-       {{"state", {5, 3}}, {"attention", {5, 2}}, {"memory", {5, 6}}},
+       {{"state", {5, 3}}, {"attention", {5, 2}}, {"memory", {5, 6}}, {"attention_entropy", {5}}},
        {{"W_q", {3, 3}},
         {"W_k", {3, 3}},
         {"W_v", {3, 3}},
@@ -944,6 +945,71 @@ TEST(Attention, RecordablesAndWeightShapes) {
     arma::rowvec r = arma::sort(pre.row(u));
     for (std::size_t j = 0; j < 6; ++j) EXPECT_EQ(r[j], static_cast<double>(j));
   }
+}
+
+// The attention entropy recordable against its definition, computed here from the recorded
+// attention weights: -sum_r a_r log a_r / log(rows attended), per unit and lane; the rows
+// attended are the filled ones (time mode: min(tokens + 1, c); units mode: k + 1).
+TEST(Attention, EntropyIsTheNormalisedEntropyOfTheWeights) {
+  for (const Config& c : configs()) {
+    if (c.kind == "hippocampus_memory") continue;
+    SCOPED_TRACE(c.name);
+    ScenarioSpec spec = spec_of(c);
+    spec.lanes = 3;
+    Built b = build(spec, kInputs);
+    Simulator sim(*b.net, b.sc.integrator);
+    const auto inputs = make_inputs(6, kInputs, spec.lanes, 11);
+    const std::size_t U = 5;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      sim.step_token(inputs[k].data());
+      const Vec a = sample(*b.net, sim, inputs[k], "attention");
+      const Vec h = sample(*b.net, sim, inputs[k], "attention_entropy");
+      ASSERT_EQ(h.size(), spec.lanes * U);
+      const std::size_t n = a.size() / (spec.lanes * U);  // rows per unit
+      for (std::size_t lane = 0; lane < spec.lanes; ++lane)
+        for (std::size_t u = 0; u < U; ++u) {
+          const double* row = &a[(lane * U + u) * n];
+          std::size_t filled = 0;
+          double e = 0;
+          for (std::size_t r = 0; r < n; ++r)
+            if (row[r] > 0) {
+              ++filled;
+              e -= row[r] * std::log(row[r]);
+            }
+          const double expected = filled < 2 ? 0.0 : e / std::log(static_cast<double>(filled));
+          EXPECT_NEAR(h[lane * U + u], expected, 1e-12)
+              << "token " << k << ", lane " << lane << ", unit " << u;
+          EXPECT_GE(h[lane * U + u], 0.0);
+          EXPECT_LE(h[lane * U + u], 1.0 + 1e-12);
+        }
+    }
+  }
+}
+
+// Every run with an attention population reports its regime: attention_entropy_<pop> is the
+// mean of the recordable over every 8th token from the end of warm-up (here recomputed by
+// stepping a Session and sampling the same tokens).
+TEST(Attention, RunsReportTheMeanAttentionEntropy) {
+  ScenarioSpec spec = spec_of(configs()[0]);
+  Built b = build(spec, 1);
+  const RunResult r = run(b.sc);
+  ASSERT_EQ(r.status, RunStatus::Complete);
+  ASSERT_TRUE(r.metrics.count("attention_entropy_p"));
+  Session s(b.sc);
+  double sum = 0;
+  std::size_t count = 0;
+  const std::size_t warmup = 10;  // scenario_text's task
+  while (s.step())
+    if (s.token() - 1 >= warmup && (s.token() - 1 - warmup) % 8 == 0)
+      for (double h : s.sample(0, "attention_entropy")) {
+        sum += h;
+        ++count;
+      }
+  EXPECT_GT(count, 0u);
+  EXPECT_NEAR(r.metrics.at("attention_entropy_p"), sum / static_cast<double>(count), 1e-12);
+  // A population without attention reports none.
+  EXPECT_FALSE(run(parse_scenario(scenario_text({"hippocampus_memory", "slots = 4\n"}), "<test>"))
+                   .metrics.count("attention_entropy_p"));
 }
 
 TEST(Attention, LiveParametersEqualAFreshPopulation) {
