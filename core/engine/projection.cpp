@@ -232,7 +232,6 @@ std::vector<std::size_t> slots_per_source(std::size_t slots, const std::vector<S
 
 std::vector<RoutingProjection::Route> random_routing(std::size_t slots, const std::vector<SourceRef>& sources,
                                                      Rng& rng, const std::vector<double>& share) {
-  total_size(sources);  // refuses sources without values
   const std::vector<std::size_t> count = slots_per_source(slots, sources, share);
   std::vector<RoutingProjection::Route> routes;
   routes.reserve(slots);
