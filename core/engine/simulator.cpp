@@ -95,9 +95,12 @@ Simulator::Simulator(Network& net, IntegratorSettings s)
   if (!(s_.token_period > 0) || !(s_.dt > 0)) throw InputError("token_period and dt must be > 0");
   if (s_.method != Method::Dopri5) {
     const double n = std::round(s_.token_period / s_.dt);
+    if (!(n <= kMaxStepsPerToken))
+      throw InputError("token_period / dt = " + to_string(Value{s_.token_period / s_.dt}) +
+                       " integrator steps per token (at most 1e8 are allowed)");
     if (n < 1 || std::abs(n * s_.dt - s_.token_period) > 1e-9 * s_.token_period)
-      throw InputError("token_period (" + std::to_string(s_.token_period) +
-                       " s) must be a whole multiple of dt (" + std::to_string(s_.dt) + " s)");
+      throw InputError("token_period (" + to_string(Value{s_.token_period}) +  // %g: 1e-300 is not 0.000000
+                       " s) must be a whole multiple of dt (" + to_string(Value{s_.dt}) + " s)");
     substeps_ = static_cast<std::size_t>(n);
   }
   reset();
@@ -112,7 +115,7 @@ void Simulator::reset() {
   steps_ = 0;
 }
 
-void Simulator::step_token(const double* u) {
+bool Simulator::step_token(const double* u) {
   std::copy(u, u + u_.size(), u_.begin());
   net_.tick(x_.data(), u_.data());
   auto system = [this](const State& x, State& dxdt, double t) {
@@ -125,21 +128,52 @@ void Simulator::step_token(const double* u) {
     case Method::Rk4: {
       const double h = s_.token_period / static_cast<double>(substeps_);
       for (std::size_t i = 0; i < substeps_; ++i) {
+        if (stop_requested()) return false;
         const double t = t0 + static_cast<double>(i) * h;  // no drift from summing h
         if (s_.method == Method::Euler) steppers_->euler.do_step(system, x_, t, h);
         else steppers_->rk4.do_step(system, x_, t, h);
+        ++steps_;
       }
-      steps_ += substeps_;
       break;
     }
     case Method::Dopri5:
-      // The input jumps at every tick, so the dense-output stepper restarts each token.
-      steps_ +=
-          odeint::integrate_adaptive(steppers_->dopri5, system, x_, t0, t1, std::min(s_.dt, s_.token_period));
+      if (!integrate_adaptive(t0, t1)) return false;
       break;
   }
   ++k_;
   t_ = t1;
+  return true;
+}
+
+// odeint's integrate_adaptive for the dense-output stepper, step by step, so that the stop
+// flag is read between steps and a token that never ends is caught. The input jumps at every
+// tick, so the stepper restarts each token.
+bool Simulator::integrate_adaptive(double t0, double t1) {
+  auto system = [this](const State& x, State& dxdt, double t) {
+    net_.derivative(x.data(), dxdt.data(), t, u_.data());
+  };
+  auto& st = steppers_->dopri5;
+  st.initialize(x_, t0, std::min(s_.dt, s_.token_period));
+  std::size_t taken = 0;
+  // As odeint's integrate_adaptive: step while the end is not reached (up to rounding).
+  while (odeint::detail::less_with_sign(st.current_time(), t1, st.current_time_step())) {
+    if (stop_requested()) return false;
+    if (taken == kMaxAdaptiveStepsPerToken)
+      throw RunError("dopri5 took " + std::to_string(taken) + " steps in token " + std::to_string(k_) +
+                     " (t = " + std::to_string(st.current_time()) + " s, step " +
+                     std::to_string(st.current_time_step()) +
+                     " s) without reaching its end: the system is too stiff or diverging for the "
+                     "tolerances (simulation.abs_tol, simulation.rel_tol)");
+    // Never step past the tick (the input switches there).
+    if (odeint::detail::less_with_sign(t1, static_cast<double>(st.current_time() + st.current_time_step()),
+                                       st.current_time_step()))
+      st.initialize(st.current_state(), st.current_time(), t1 - st.current_time());
+    st.do_step(system);
+    ++taken;
+    ++steps_;
+  }
+  x_ = st.current_state();
+  return true;
 }
 
 }  // namespace ransim

@@ -81,6 +81,25 @@ struct Session::Comparison {
   }
 };
 
+// record.variables = ["pop.variable"]: a misspelled variable fails before the run, naming
+// what the population records (the scenario checked the population names).
+static void check_record_variables(const Scenario& sc, const Network& net) {
+  for (auto& name : sc.record_variables) {
+    const auto dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    const std::string pop = name.substr(0, dot), var = name.substr(dot + 1);
+    std::string known;
+    bool found = false;
+    for (auto& r : net.populations()[net.find(pop)].model->recordables()) {
+      found = found || r.name == var;
+      known += (known.empty() ? "" : ", ") + r.name;
+    }
+    if (!found)
+      throw InputError(sc.path + ": record.variables: population '" + pop + "' records no variable '" + var +
+                       "' (it records: " + known + ")");
+  }
+}
+
 Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts_(opts) {
   check_memory(sc_);
 
@@ -97,6 +116,7 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   Rng task_rng = make_rng(sc_.seed, "task");
   seq_ = task->generate(sc_.lanes, task_rng);
   sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
+  sim_->set_stop_flag(opts_.stop);
   const std::size_t lanes = sc_.lanes;
   u_.assign(seq_.input_dim * lanes, 0.0);
   prediction_.assign(seq_.target_dim * lanes, 0.0);
@@ -113,6 +133,7 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
     compares_.push_back(Comparison::resolve(c, *net_, sc_.path));
     compare_needs_drive_ = compare_needs_drive_ || compares_.back().needs_drive;
   }
+  check_record_variables(sc_, *net_);
   health_ = std::make_unique<Health>(net_->populations().size());
   for (std::size_t p = 0; p < net_->populations().size(); ++p)
     for (auto& r : net_->populations()[p].model->recordables())
@@ -221,7 +242,12 @@ bool Session::step() {
   for (std::size_t b = 0; b < lanes; ++b)
     for (std::size_t i = 0; i < seq_.input_dim; ++i)
       u_[i * lanes + b] = closed_loop ? prediction_[i * lanes + b] : seq_.input_at(k, b)[i];
-  sim_->step_token(u_.data());
+  if (!sim_->step_token(u_.data())) {
+    stop(RunStatus::Interrupted, "interrupted by signal " + std::to_string(opts_.stop->load()) +
+                                     " inside token " + std::to_string(k + 1) + " of " +
+                                     std::to_string(seq_.steps) + " (" + std::to_string(k) + " tokens done)");
+    return false;
+  }
 
   const auto& x = sim_->state();
   if (auto stop = health_->check(*net_, x.data(), sim_->time(), k)) {

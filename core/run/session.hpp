@@ -5,6 +5,7 @@
 // code path as running N tokens, so both give the same state.
 //
 // Threading: a Session is used from one thread at a time.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,9 @@ class Health;
 struct SessionOptions {
   std::string out;           // HDF5 path; empty: the scenario's record.file (may be empty)
   std::string command_line;  // stored in the recording
+  // Non-zero (a signal number) stops the run, read before every integrator step: a token
+  // interrupted half-way is not counted (status Interrupted); null: only stop() stops it.
+  const std::atomic<int>* stop = nullptr;
 };
 
 class Session {

@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
 #include "scenario/scenario_table.hpp"
+#include "scenario/toml_nesting.hpp"
 #include "tasks/tasks.hpp"
 
 namespace ransim {
@@ -96,17 +99,21 @@ struct Context {
   std::string where(const toml::source_region& src, const std::string& key) const {
     auto it = set_flags.find(key);
     if (it != set_flags.end()) return it->second;
-    if (src.begin.line == 0) return path;
+    if (src.begin.line == 0) {  // made by a --set below this key (a table it created)
+      for (auto& [set_key, flag] : set_flags)
+        if (set_key.rfind(key + ".", 0) == 0) return flag;
+      return path;
+    }
     return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
   }
   [[noreturn]] void fail(const toml::node& n, const std::string& key, const std::string& what) const {
-    throw InputError(where(n, key) + ": " + key + ": " + what);
+    throw InputError(where(n, key) + ": " + shorten(key) + ": " + what);
   }
 };
 
 std::string found(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "the string \"" + std::string(*n.as_string()) + "\"";
+    case toml::node_type::string: return "the string \"" + shorten(n.as_string()->get()) + "\"";
     case toml::node_type::integer: return "the integer " + std::to_string(n.as_integer()->get());
     case toml::node_type::floating_point: {
       std::ostringstream s;
@@ -140,7 +147,7 @@ Params read_params(const Context& cx, const toml::table& t, const std::vector<Pa
     if (std::find(extra.begin(), extra.end(), std::string(k.str())) != extra.end()) continue;
     const ParamSpec* spec = find_spec(specs, std::string(k.str()));
     if (!spec)
-      throw InputError(cx.where(k.source(), key) + ": unknown key '" + key +
+      throw InputError(cx.where(k.source(), key) + ": unknown key '" + shorten(key) +
                        "' (known here: " + known_keys(specs, extra) + ")");
     Value v;
     switch (node.type()) {
@@ -213,17 +220,28 @@ const std::regex& name_pattern() {
 // creating tables as needed; "projection.0.scale" indexes an array of tables.
 void apply_set(toml::table& root, const std::string& flag, Context& cx) {
   const auto eq = flag.find('=');
-  if (eq == std::string::npos || eq == 0) throw InputError("--set " + flag + ": expected key=value");
+  if (eq == std::string::npos || eq == 0) throw InputError("--set " + shorten(flag) + ": expected key=value");
   const std::string key = flag.substr(0, eq), text = flag.substr(eq + 1);
+  const std::string blame = "--set " + shorten(flag);
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {  // "a..b", ".a" and "a." have an empty part
+    const std::size_t dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot - start));
+    if (parts.back().empty())
+      throw InputError(blame + ": the key has an empty part (expected dotted names, e.g. population.res.tau)");
+    if (parts.size() > kMaxTomlNesting)
+      throw InputError(blame + ": a key of more than " + std::to_string(kMaxTomlNesting) +
+                       " parts (the nesting limit of ransim's TOML reader)");
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  check_toml_nesting(text, blame, false);
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
     parsed = toml::table{{"v", text}};  // a bare word
   }
-  std::vector<std::string> parts;
-  std::stringstream ss(key);
-  for (std::string s; std::getline(ss, s, '.');) parts.push_back(s);
   toml::node* cur = &root;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     if (auto* t = cur->as_table()) {
@@ -233,17 +251,17 @@ void apply_set(toml::table& root, const std::string& flag, Context& cx) {
       char* end = nullptr;
       const long idx = std::strtol(parts[i].c_str(), &end, 10);
       if (*end || idx < 0 || static_cast<std::size_t>(idx) >= a->size())
-        throw InputError("--set " + flag + ": '" + parts[i] + "' is not an index of the array (0.." +
+        throw InputError(blame + ": '" + parts[i] + "' is not an index of the array (0.." +
                          std::to_string(a->size() ? a->size() - 1 : 0) + ")");
       cur = a->get(static_cast<std::size_t>(idx));
     }
     if (!cur->is_table() && !cur->is_array())
-      throw InputError("--set " + flag + ": '" + parts[i] + "' is not a table");
+      throw InputError(blame + ": '" + parts[i] + "' is not a table");
   }
   auto* t = cur->as_table();
-  if (!t) throw InputError("--set " + flag + ": the last key must name a table entry");
+  if (!t) throw InputError(blame + ": the last key must name a table entry");
   parsed.get("v")->visit([&](auto&& node) { t->insert_or_assign(parts.back(), std::move(node)); });
-  cx.set_flags[key] = "--set " + flag;
+  cx.set_flags[key] = blame;
 }
 
 // The steps of scenario_from_table, one per top-level part of the file.
@@ -265,7 +283,7 @@ void read_top_level(Context& cx, const toml::table& root, Scenario& sc) {
     if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
       std::string known;
       for (auto& s : sections) known += (known.empty() ? "" : ", ") + s;
-      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" + std::string(k.str()) +
+      throw InputError(cx.where(k.source(), std::string(k.str())) + ": unknown key '" + shorten(k.str()) +
                        "' (known at the top level: " + known + ")");
     }
 
@@ -291,14 +309,22 @@ void read_simulation(Context& cx, const toml::table& root, Scenario& sc) {
   sc.lanes = static_cast<std::size_t>(sim.integer("lanes"));
   sc.threads = static_cast<std::size_t>(sim.integer("threads"));
   if (sc.integrator.method != Method::Dopri5) {
-    const double r = sc.integrator.token_period / sc.integrator.dt;
-    if (std::abs(r - std::round(r)) > 1e-9 * r || std::round(r) < 1) {
-      const toml::node& n = *root.get("simulation");
-      cx.fail(n, "simulation.dt",
-              "token_period (" + std::to_string(sc.integrator.token_period) +
-                  " s) must be a whole multiple of dt (" + std::to_string(sc.integrator.dt) +
+    auto g = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.6g", v);
+      return std::string(buf);
+    };
+    const double T = sc.integrator.token_period, dt = sc.integrator.dt, r = T / dt;
+    const toml::node* n = root.get("simulation");
+    if (!(r <= kMaxStepsPerToken))  // before the rounding test: 1e308 / 1 is "whole" too
+      cx.fail(n ? *n : root, "simulation.token_period",
+              "token_period / dt = " + g(T) + " s / " + g(dt) + " s = " + g(r) +
+                  " integrator steps per token; at most " + g(kMaxStepsPerToken) +
+                  " are allowed (a token this long would not finish)");
+    if (std::abs(r - std::round(r)) > 1e-9 * r || std::round(r) < 1)
+      cx.fail(n ? *n : root, "simulation.dt",
+              "token_period (" + g(T) + " s) must be a whole multiple of dt (" + g(dt) +
                   " s) for fixed-step integrators");
-    }
   }
 }
 
@@ -310,7 +336,7 @@ void read_task(Context& cx, const toml::table& root, Scenario& sc) {
   if (!info) {
     std::string known;
     for (auto& ti : tasks()) known += (known.empty() ? "" : ", ") + ti.kind;
-    cx.fail(*t.get("kind"), "task.kind", "unknown task '" + sc.task_kind + "' (known: " + known + ")");
+    cx.fail(*t.get("kind"), "task.kind", "unknown task '" + shorten(sc.task_kind) + "' (known: " + known + ")");
   }
   sc.task = read_params(cx, t, info->params, "task", {"kind"});
 }
@@ -341,7 +367,7 @@ void read_populations(Context& cx, const toml::table& root, Scenario& sc) {
     const PopulationInfo* info = Registry::global().find(d.kind);
     if (!info)
       cx.fail(*t.get("kind"), key + ".kind",
-              "unknown population model '" + d.kind + "' (known: " + Registry::global().kinds() + ")");
+              "unknown population model '" + shorten(d.kind) + "' (known: " + Registry::global().kinds() + ")");
     d.params = read_params(cx, t, info->params, key, {"kind"});
     sc.populations.push_back(std::move(d));
   }
@@ -360,6 +386,7 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
       const toml::node* from = t.get("from");
       if (!from) cx.fail(pn, key, "missing required key 'from'");
       d.from = string_list(cx, *from, key + ".from", true);
+      if (d.from.empty()) cx.fail(*from, key + ".from", "expected at least one source, found an empty array");
       d.to = read_string(cx, t, "to", key, pn);
       d.kind = t.contains("kind") ? read_string(cx, t, "kind", key, pn) : "sparse";
       if (d.kind != "sparse" && d.kind != "identity")
@@ -367,8 +394,8 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
                 "expected one of \"sparse\" | \"identity\", found the string \"" + d.kind + "\"");
       for (auto& f : d.from)
         if (f != "input" && !has_population(sc, f))
-          cx.fail(*from, key + ".from", "no population named '" + f + "'");
-      if (!has_population(sc, d.to)) cx.fail(*t.get("to"), key + ".to", "no population named '" + d.to + "'");
+          cx.fail(*from, key + ".from", "no population named '" + shorten(f) + "'");
+      if (!has_population(sc, d.to)) cx.fail(*t.get("to"), key + ".to", "no population named '" + shorten(d.to) + "'");
       if (d.kind == "sparse" && d.from.size() != 1)
         cx.fail(*from, key + ".from", "a sparse projection has exactly one source");
       d.name = t.contains("name") ? read_string(cx, t, "name", key, pn) : "";
@@ -392,8 +419,12 @@ void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
   sc.readout = read_params(cx, t, readout_specs(), "readout", {"from"});
   if (const toml::node* f = t.get("from")) {
     sc.readout_from = string_list(cx, *f, "readout.from", false);
+    if (sc.readout_from.empty())
+      cx.fail(*f, "readout.from",
+              "expected at least one population name, found an empty array (leave readout.from out to "
+              "read out every population)");
     for (auto& p : sc.readout_from)
-      if (!has_population(sc, p)) cx.fail(*f, "readout.from", "no population named '" + p + "'");
+      if (!has_population(sc, p)) cx.fail(*f, "readout.from", "no population named '" + shorten(p) + "'");
   }
 }
 
@@ -405,7 +436,7 @@ void read_record(Context& cx, const toml::table& root, Scenario& sc) {
     for (auto& name : sc.record_variables)
       if (!has_population(sc, name.substr(0, name.find('.'))))
         cx.fail(*v, "record.variables",
-                "'" + name + "' names no population (use \"pop\" or \"pop.variable\")");
+                "'" + shorten(name) + "' names no population (use \"pop\" or \"pop.variable\")");
   }
 }
 
@@ -420,7 +451,7 @@ void read_compares(Context& cx, const toml::table& root, Scenario& sc) {
       const std::string key = "compare." + std::to_string(i);
       for (auto&& [k, node] : t)
         if (k.str() != "name" && k.str() != "a" && k.str() != "b")
-          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + key +
+          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + shorten(key) +
                            "." + std::string(k.str()) + "' (known here: name, a, b)");
       CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "",
                     read_string(cx, t, "a", key, cn), read_string(cx, t, "b", key, cn)};
@@ -428,7 +459,7 @@ void read_compares(Context& cx, const toml::table& root, Scenario& sc) {
         const auto dot = v->find('.');
         if (dot == std::string::npos || !has_population(sc, v->substr(0, dot)))
           cx.fail(*t.get(v == &d.a ? "a" : "b"), key,
-                  "'" + *v + "' is not \"population.variable\" of a population here");
+                  "'" + shorten(*v) + "' is not \"population.variable\" of a population here");
       }
       if (d.name.empty()) d.name = std::to_string(i);
       sc.compares.push_back(std::move(d));
@@ -439,6 +470,7 @@ void read_compares(Context& cx, const toml::table& root, Scenario& sc) {
 }  // namespace
 
 toml::table parse_toml(const std::string& text, const std::string& path) {
+  check_toml_nesting(text, path);
   try {
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
@@ -472,6 +504,9 @@ Scenario scenario_from_table(toml::table root, const std::string& text, const st
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": is a directory, not a scenario file (expected a .toml file)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open the scenario file (" + std::strerror(errno) + ")");
   std::stringstream ss;

@@ -1,6 +1,10 @@
 #include "ransim/thread_pool.hpp"
 
 #include <algorithm>
+#include <string>
+#include <system_error>
+
+#include "ransim/error.hpp"
 
 namespace ransim {
 
@@ -11,14 +15,26 @@ constexpr int kSpinsBeforeYield = 20000;
 }  // namespace
 
 ThreadPool::ThreadPool(std::size_t threads) : claimed_(std::max<std::size_t>(threads, 1)) {
-  for (std::size_t t = 1; t < claimed_.size(); ++t) workers_.emplace_back([this, t] { worker(t); });
+  workers_.reserve(claimed_.size() - 1);
+  try {
+    for (std::size_t t = 1; t < claimed_.size(); ++t) workers_.emplace_back([this, t] { worker(t); });
+  } catch (const std::system_error& e) {  // a process or memory limit: no std::terminate
+    const std::size_t started = workers_.size();
+    stop_workers();
+    throw RunError("cannot start thread " + std::to_string(started + 2) + " of " +
+                   std::to_string(claimed_.size()) + ": " + e.what() +
+                   " (lower simulation.threads, or raise the process or memory limit)");
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::stop_workers() {
   stop_.store(true);
   generation_.fetch_add(1);
   generation_.notify_all();
   for (auto& w : workers_) w.join();
+  workers_.clear();
 }
 
 // The range is cut into kChunksPerThread chunks per thread, and each thread first works

@@ -12,6 +12,7 @@ namespace ransim {
 
 class ThreadPool {
  public:
+  // Throws RunError (after joining the threads it did start) when a thread cannot be created.
   explicit ThreadPool(std::size_t threads = 1);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -34,6 +35,7 @@ class ThreadPool {
   void run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread);
   void worker(std::size_t thread);
   void run_chunks(std::size_t thread);
+  void stop_workers();
   // Two: every claim moves a cache line between cores. Against four, medians of 6-10
   // alternating runs: one-lane N = 1000 leaky step 24.2-26.1 against 26.0-28.0 us, cortex
   // and hippocampus tokens no slower (docs/performance.md).
