@@ -140,6 +140,7 @@ EpisodeRunner::EpisodeRunner(const Scenario& sc, const RunOptions& opts) : sc_(s
   for (auto& w : workers_) {
     w.net = build_network(one, task_->input_dim);
     w.sim = std::make_unique<Simulator>(*w.net, sc.integrator);
+    w.sim->set_stop_flag(opts.stop);  // a long token stops within one integrator step
     w.features = std::make_unique<Features>(sc, *w.net, *task_);
     w.health = std::make_unique<Health>(w.net->populations().size());
     w.u.assign(task_->input_dim * B_, 0.0);
@@ -192,7 +193,11 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
     }
     for (std::size_t e = 0; e < n; ++e)
       for (std::size_t i = 0; i < input_dim; ++i) wk.u[i * B_ + e] = eb.input[(k * n + e) * input_dim + i];
-    wk.sim->step_token(wk.u.data());
+    if (!wk.sim->step_token(wk.u.data())) {  // stopped inside the token
+      out.status = RunStatus::Interrupted;
+      out.message = "interrupted by signal " + std::to_string(opts_.stop->load()) + " inside a token";
+      return;
+    }
     if (auto stop = wk.health->check(*wk.net, wk.sim->state().data(), wk.sim->time(), k)) {
       out.status = parse_run_status(stop->first).value_or(RunStatus::Failed);
       out.message = stop->second + " in " + (split == Split::Train ? "training" : "test") + " episode " +
