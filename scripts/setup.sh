@@ -11,7 +11,7 @@ packages=(
   libarmadillo-dev libopenblas-dev libboost-dev libhdf5-dev zlib1g-dev libtomlplusplus-dev
   libcairo2-dev dataset-fashion-mnist
   libgtest-dev libgmock-dev libbenchmark-dev
-  hdf5-tools python3 python3-h5py python3-numpy
+  hdf5-tools python3 python3-h5py python3-numpy python3-torch
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth
 )
 missing=()
