@@ -2,8 +2,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "io/json.hpp"
+#include "io/recorder.hpp"
 #include "models/plugin_loader.hpp"
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
@@ -24,8 +28,8 @@ using namespace ransim;
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  ransim run SCENARIO [--out FILE.h5] [--set key=value]... [--seed N] [--json] [--quiet]
-                     [--plugin-dir DIR]...
+  ransim run SCENARIO [--out FILE.h5 [--overwrite]] [--set key=value]... [--seed N] [--json]
+                     [--quiet] [--plugin-dir DIR]...
   ransim compare CONFIG [--quick] [--out PREFIX] [--set key=value]... [--json] [--quiet]
                         [--plugin-dir DIR]...
   ransim info [--plugin-dir DIR]...
@@ -33,7 +37,9 @@ constexpr const char* kUsage = R"(usage:
 
 run     simulate a scenario, train its readout, print the metrics (stdout); a progress bar
         goes to stderr. --set overrides any scenario value (e.g. --set population.res.tau=0.5,
-        --set projection.0.scale=0.8); --seed N is --set seed=N.
+        --set projection.0.scale=0.8); --seed N is --set seed=N. The recording is written
+        to FILE.h5.part (readable while it grows) and renamed to FILE.h5 when the run ends;
+        an existing FILE.h5 is replaced only with --overwrite, and never an input.
 compare run model variants x tasks x seeds from a comparison config (docs/compare.md); print
         a markdown table (mean +- std of each task's metric, sizes, wall time) on stdout and
         write PREFIX.md, .csv, .json, .h5 and the chart PREFIX.png / .svg (PREFIX: the
@@ -42,16 +48,60 @@ compare run model variants x tasks x seeds from a comparison config (docs/compar
 info    list integrators, population models, tasks and plugins with their parameters.
 
 plugins are loaded from --plugin-dir, then RANSIM_PLUGIN_PATH (colon-separated), then
-<ransim>/../lib/ransim/plugins.
+<ransim>/../lib/ransim/plugins; of two plugins with the same model, the first found wins
+(a warning names both).
 
 exit codes: 0 ok, 1 the run failed (diverged, interrupted, I/O), 2 bad input
+(docs/robustness.md)
 )";
 
 std::atomic<int> g_stop{0};
 PluginLoader g_plugins;
 
 void load_plugins(const std::vector<std::string>& dirs) {
+  for (auto& d : dirs) {  // a directory asked for by name must be there
+    std::error_code ec;
+    if (!std::filesystem::is_directory(d, ec))
+      throw InputError("--plugin-dir " + d + ": " +
+                       (std::filesystem::exists(d, ec) ? "not a directory" : "no such directory"));
+  }
   g_plugins.load_all(PluginLoader::search_path(dirs), Registry::global());
+  for (auto& w : g_plugins.warnings()) std::cerr << "ransim: warning: " << w << "\n";
+}
+
+// Everything printed on stdout reached it (a full disk, a closed pipe): else the results are
+// lost, which is a failed run.
+int check_stdout() {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return 0;
+  std::cerr << "ransim: cannot write the results to standard output: "
+            << (errno ? std::strerror(errno) : "write error") << "\n";
+  return 1;
+}
+
+// The run's input files: the scenario, each population's *_file parameters, and the folder
+// of task.data_dir. A recording must never replace one of them.
+void refuse_input_as_output(const Scenario& sc, const std::string& out, const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (out.empty() || !fs::exists(out, ec)) return;
+  auto same = [&](const std::string& input) { return !input.empty() && fs::equivalent(out, input, ec); };
+  auto refuse = [&](const std::string& what) {
+    throw InputError(flag + " " + out + ": is " + what + " (a recording never replaces an input)");
+  };
+  if (same(sc.path)) refuse("the scenario file");
+  for (auto& p : sc.populations)
+    for (auto& [name, v] : p.params.values())
+      if (name.size() > 5 && name.substr(name.size() - 5) == "_file" &&
+          std::holds_alternative<std::string>(v) && same(std::get<std::string>(v)))
+        refuse("population." + p.name + "." + name);
+  if (sc.task.has("data_dir")) {
+    const fs::path parent = fs::path(out).parent_path();
+    const fs::path folder = parent.empty() ? fs::path(".") : parent;
+    if (fs::equivalent(folder, sc.task.string("data_dir"), ec))
+      refuse("in task.data_dir, the data set's folder");
+  }
 }
 
 void on_signal(int sig) {
@@ -75,7 +125,7 @@ void progress_bar(const Progress& p) {
 struct CommandOptions {
   std::string path, out;
   std::vector<std::string> sets, plugin_dirs;
-  bool json = false, quiet = false, quick = false;
+  bool json = false, quiet = false, quick = false, overwrite = false;
 };
 
 CommandOptions parse_options(const std::vector<std::string>& args, const std::string& command,
@@ -97,6 +147,7 @@ CommandOptions parse_options(const std::vector<std::string>& args, const std::st
         throw InputError("--seed: expected a non-negative integer, found '" + v + "'");
       o.sets.push_back("seed=" + v);
     } else if (a == "--quick" && compare) o.quick = true;
+    else if (a == "--overwrite" && !compare) o.overwrite = true;
     else if (a == "--plugin-dir") o.plugin_dirs.push_back(value());
     else if (a == "--json") o.json = true;
     else if (a == "--quiet" || a == "-q") o.quiet = true;
@@ -117,6 +168,10 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const Scenario sc = load_scenario(path, o.sets);
   RunOptions opts;
   opts.out = o.out;
+  // The checks the recorder would make, before anything runs, with --overwrite honoured.
+  const std::string out = o.out.empty() ? sc.record.string("file") : o.out;
+  refuse_input_as_output(sc, out, o.out.empty() ? "record.file" : "--out");
+  if (!out.empty()) check_recording_target(out, o.overwrite);
   opts.command_line = command_line;
   opts.stop = &g_stop;
   const bool bar = !quiet && isatty(STDERR_FILENO);
@@ -158,6 +213,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       std::cout << "recording   " << r.out << (r.status == RunStatus::Complete ? "" : " (incomplete)")
                 << "\n";
   }
+  if (check_stdout() != 0) return 1;
   if (r.status != RunStatus::Complete) {
     std::cerr << "ransim: " << r.message;
     if (!r.out.empty()) std::cerr << "; recording kept in " << r.out;
@@ -176,6 +232,14 @@ int cmd_compare(const std::vector<std::string>& args) {
     prefix = path.substr(path.find_last_of('/') + 1);
     if (prefix.size() > 5 && prefix.substr(prefix.size() - 5) == ".toml") prefix.resize(prefix.size() - 5);
   }
+  // The outputs' folder must take files before hours of runs are spent.
+  const std::string folder =
+      prefix.find('/') == std::string::npos ? "." : prefix.substr(0, prefix.rfind('/') + 1);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec))
+    throw InputError("--out " + prefix + ": no folder '" + folder + "'");
+  if (access(folder.c_str(), W_OK) != 0)
+    throw InputError("--out " + prefix + ": cannot write in '" + folder + "': " + std::strerror(errno));
   const CompareConfig cfg = load_compare(path, o.quick, o.sets);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -190,6 +254,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   });
   const auto written = write_compare_outputs(cfg, r, prefix);
   std::cout << (json ? compare_json(cfg, r) : compare_markdown(cfg, r));
+  if (check_stdout() != 0) return 1;
   if (!quiet) {
     std::fprintf(stderr, "wrote");
     for (auto& w : written) std::fprintf(stderr, " %s", w.c_str());

@@ -2,6 +2,9 @@
 // failure to read an array is an InputError "FILE: dataset 'NAME': reason".
 #include "ransim/hdf5_read.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -22,6 +25,10 @@ template <class Fail> Hdf5Handle open_read_only(const std::string& file, const F
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw fail("cannot open the file: no such file");
   if (std::filesystem::is_directory(file, ec)) throw fail("cannot open the file: it is a directory");
+  // The system's reason first (e.g. "Permission denied"): H5Fis_hdf5 would call any file it
+  // cannot read "not an HDF5 file".
+  if (std::FILE* probe = std::fopen(file.c_str(), "rb")) std::fclose(probe);
+  else throw fail(std::string("cannot open the file: ") + std::strerror(errno));
   if (H5Fis_hdf5(file.c_str()) <= 0) throw fail("cannot open the file: not an HDF5 file");
   Hdf5Handle f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!f.valid()) throw fail("cannot open the file (unreadable or locked)");

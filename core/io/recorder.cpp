@@ -4,7 +4,9 @@
 // H5Fflush, and append() makes no HDF5 call at all, so between calls the file on disk is
 // complete and consistent; (2) the file uses the default (earliest) format, whose superblock
 // has no "open for writing" flag, so a file left by a killed process opens in h5py without
-// h5clear. (libver latest / SWMR would set that flag.)
+// h5clear. (libver latest / SWMR would set that flag.) The same two rules let a reader open
+// the live file between flushes: the recorder takes no HDF5 file lock (RecordingFile's own
+// lock keeps a second writer out).
 #include "io/recorder.hpp"
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "engine/huge_pages.hpp"
 #include "io/hdf5_handle.hpp"
 #include "io/layout.hpp"
+#include "io/recording_file.hpp"
 #include "ransim/error.hpp"
 
 namespace ransim {
@@ -81,19 +84,33 @@ struct Recorder::Impl {
     std::vector<std::size_t> shape;
     std::size_t sample_size = 1;  // prod(shape)
     std::size_t written = 0;      // samples in the file
+    std::size_t chunk_bytes = 0;  // uncompressed: a flush allocates at most one new chunk more
     std::vector<double> buffer;   // samples appended since the last flush
     Handle data;                  // the `data` dataset, kept open between flushes
   };
 
   std::string path;
-  Handle file;  // declared before series: closed after the datasets
+  std::unique_ptr<RecordingFile> target;  // declared first: its lock outlives the HDF5 file
+  Handle file;                            // declared before series: closed after the datasets
   std::vector<Series> series;
   Handle lcpl;  // link creation: create intermediate groups
   std::chrono::steady_clock::time_point last_flush;
   bool finished = false;
+  bool wrote_samples = false;   // a flush has written samples (the first comes early)
+  mutable bool broken = false;  // a write failed: nothing more is written but the status
 
   [[noreturn]] void fail(const std::string& what) const {
+    broken = true;
     throw RunError("recording '" + path + "': " + what + ": " + hdf5_reason());
+  }
+  // Refuses a write the disk cannot take before HDF5 buffers it (see RecordingFile::room_for):
+  // `bytes` of data, plus room for the metadata HDF5 adds and the final status.
+  void ensure_room(std::size_t bytes, const std::string& what) const {
+    constexpr std::size_t kMetadataRoom = std::size_t{1} << 20;
+    if (const int err = target->room_for(bytes + bytes / 8 + kMetadataRoom)) {
+      broken = true;
+      throw RunError("recording '" + path + "': " + what + ": " + std::strerror(err));
+    }
   }
   hid_t check(hid_t id, const std::string& what) const {
     if (id < 0) fail(what);
@@ -101,6 +118,7 @@ struct Recorder::Impl {
   }
   void check_not_finished(const char* call) const {
     if (finished) throw RunError("recording '" + path + "': " + call + " after finish()");
+    if (broken) throw RunError("recording '" + path + "': " + call + " after a failed write");
   }
   // Every public entry point that calls HDF5 starts here. Debian's HDF5 is a thread-safe build,
   // where automatic error printing is a per-thread setting (the GUI may record from a worker
@@ -108,6 +126,7 @@ struct Recorder::Impl {
   void check_open(const char* call) const {
     quiet_hdf5();
     check_not_finished(call);
+    ensure_room(0, std::string("cannot ") + call);
   }
 
   // True if every component of `p` exists (H5Lexists fails on a missing intermediate).
@@ -152,6 +171,9 @@ struct Recorder::Impl {
   }
 
   void write_all(const Handle& d, hid_t mem_type, const void* buf, const std::string& p) {
+    const Handle space(H5Dget_space(d.get()), H5Sclose);
+    ensure_room(H5Tget_size(mem_type) * static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())),
+                "cannot write " + p);
     check(H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "cannot write " + p);
   }
 
@@ -194,8 +216,46 @@ struct Recorder::Impl {
 
   void flush_file() { check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush the file"); }
 
+  // After a failed write: the buffered samples are dropped, and the root attributes are
+  // rewritten in place (no new object, so a full disk most likely still takes them).
+  void mark_failed() {
+    for (auto& s : series) s.buffer.clear();
+    Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
+    Handle status(H5Aopen(root.get(), layout::kStatus, H5P_DEFAULT), H5Aclose);
+    Handle type = vlen_string_type();
+    const char* failed = to_string(RunStatus::Failed);
+    H5Awrite(status.get(), type.get(), &failed);
+    H5Fflush(file.get(), H5F_SCOPE_GLOBAL);
+    H5Eclear2(H5E_DEFAULT);
+  }
+
+  // Closes the datasets and the file, then renames PATH.part to PATH. With `report`, a
+  // failure throws RunError; without (a destructor), it is silent and PATH.part stays.
+  void close_and_publish(bool report) {
+    series.clear();
+    const bool closed = H5Fclose(file.release()) >= 0;
+    const std::string why = closed ? "" : hdf5_reason();
+    if (!closed && !broken) {
+      broken = true;
+      if (report) throw RunError("recording '" + path + "': cannot close the file: " + why);
+      return;
+    }
+    if (!report) {
+      try {
+        target->publish();
+      } catch (const RunError&) {  // PATH.part keeps the recording
+      }
+      return;
+    }
+    target->publish();
+  }
+
   // Writes the buffered samples of every series, then flushes the file.
   void flush_all() {
+    std::size_t pending = 0;
+    for (auto& s : series)
+      if (!s.buffer.empty()) pending += s.buffer.size() * sizeof(double) + s.chunk_bytes;
+    ensure_room(pending, pending ? "cannot write the samples" : "cannot flush the file");
     for (auto& s : series) {
       if (s.buffer.empty()) continue;
       const std::size_t n = s.buffer.size() / s.sample_size;
@@ -218,6 +278,7 @@ struct Recorder::Impl {
       // Count the rows only once written: a failed flush can be retried with the same buffer.
       s.written += n;
       s.buffer.clear();
+      wrote_samples = true;
     }
     flush_file();
     last_flush = std::chrono::steady_clock::now();
@@ -228,9 +289,12 @@ Recorder::Recorder(RecorderOptions opts) : opts_(std::move(opts)), impl_(std::ma
   quiet_hdf5();
   Impl& im = *impl_;
   im.path = opts_.path;
-  // Default file access (earliest format, no SWMR): see the note at the top of this file.
-  hid_t f = H5Fcreate(opts_.path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) throw InputError("cannot create recording '" + opts_.path + "': " + hdf5_reason());
+  im.target = std::make_unique<RecordingFile>(opts_.path, opts_.overwrite);
+  // Earliest format, no SWMR, no HDF5 file lock: see the note at the top of this file.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_file_locking(fapl.get(), false, true);
+  hid_t f = H5Fcreate(im.target->partial().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (f < 0) throw RunError("cannot create the recording '" + im.target->partial() + "': " + hdf5_reason());
   im.file = Handle(f, H5Fclose);
   im.lcpl = Handle(im.check(H5Pcreate(H5P_LINK_CREATE), "cannot create property list"), H5Pclose);
   H5Pset_create_intermediate_group(im.lcpl.get(), 1);
@@ -248,11 +312,12 @@ Recorder::~Recorder() {
   if (!impl_ || impl_->finished) return;
   quiet_hdf5();
   try {
-    impl_->flush_all();
+    if (impl_->broken) impl_->mark_failed();
+    else impl_->flush_all();
   } catch (...) {
     // Never throw from a destructor; what was flushed before stays readable.
   }
-  // The handles close themselves (datasets first, then the file).
+  impl_->close_and_publish(false);
 }
 
 Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<std::size_t> shape,
@@ -296,6 +361,7 @@ Recorder::SeriesId Recorder::add_series(const std::string& group, std::vector<st
   // decompress it.
   std::size_t chunk_bytes = sizeof(double);
   for (auto c : chunk) chunk_bytes *= c;
+  s.chunk_bytes = chunk_bytes;
   Handle dapl(im.check(H5Pcreate(H5P_DATASET_ACCESS), "cannot create property list"), H5Pclose);
   H5Pset_chunk_cache(dapl.get(), 521, std::max<std::size_t>(1 << 20, 2 * chunk_bytes),
                      H5D_CHUNK_CACHE_W0_DEFAULT);
@@ -449,11 +515,22 @@ void Recorder::maybe_flush() {
   const bool full = std::any_of(im.series.begin(), im.series.end(), [&](const Impl::Series& s) {
     return s.buffer.size() * sizeof(double) >= opts_.flush_bytes;
   });
-  if (full || since.count() >= opts_.flush_interval) flush();
+  // The first samples go to disk soon, so that even a run killed within a second keeps some.
+  const double interval = im.wrote_samples ? opts_.flush_interval : std::min(opts_.flush_interval, 0.25);
+  if (full || since.count() >= interval) flush();
 }
+
+bool Recorder::broken() const { return impl_->broken; }
 
 void Recorder::finish(RunStatus status) {
   Impl& im = *impl_;
+  quiet_hdf5();
+  if (im.broken && !im.finished) {  // a write failed: the file says "failed", nothing more
+    im.finished = true;
+    im.mark_failed();
+    im.close_and_publish(true);
+    return;
+  }
   im.check_open("finish");
   // Data first, then the status: a crash in between leaves complete = 0.
   im.flush_all();
@@ -463,8 +540,7 @@ void Recorder::finish(RunStatus status) {
   im.flush_file();
   root.reset();
   im.finished = true;
-  im.series.clear();  // closes the datasets
-  if (H5Fclose(im.file.release()) < 0) im.fail("cannot close the file");
+  im.close_and_publish(true);
 }
 
 }  // namespace ransim

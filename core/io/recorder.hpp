@@ -5,6 +5,11 @@
 // which then calls H5Fflush. Between flushes the library touches the file not at all, so a
 // process killed at any other moment leaves a file that opens with everything up to the last
 // flush. The root attribute `complete` is 0 until finish() writes the final status.
+//
+// No existing file is damaged: a recording is written to PATH.part (partial_path) and renamed
+// to PATH when it ends, so PATH keeps its old contents until the new file is whole. A lock on
+// PATH.part keeps a second recorder of the same PATH out; readers are not locked out (the
+// recorder turns HDF5's own file locking off), so a live PATH.part opens in h5py.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -27,13 +32,26 @@ struct RecorderOptions {
   // A flush also comes once a series has buffered this many bytes: it bounds the memory a
   // fast run with large samples holds between flushes.
   std::size_t flush_bytes = std::size_t{64} << 20;
+  // Whether an existing PATH (or a PATH.part left by a run that was killed) may be replaced.
+  bool overwrite = true;
 };
+
+// Where a recording of `path` is written until it ends: PATH.part.
+std::string partial_path(const std::string& path);
+// The checks the Recorder makes before it writes anything: throws InputError if `path` is a
+// directory, or exists (or PATH.part exists, left by a run that did not end) and !overwrite;
+// RunError if `path` exists and is not a regular file (a device cannot take a recording) or
+// another recorder is writing PATH.part now.
+void check_recording_target(const std::string& path, bool overwrite);
 
 class Recorder {
  public:
-  // Creates (truncates) the file; throws InputError naming the path if it cannot.
+  // Creates PATH.part after check_recording_target; throws InputError naming the path if
+  // the target is refused, RunError if the file system refuses the file.
   explicit Recorder(RecorderOptions opts);
-  ~Recorder();  // closes the file; the status stays Running (incomplete) unless finish()ed
+  // Flushes, closes and renames the file into place; the status stays Running (incomplete)
+  // unless finish()ed.
+  ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
@@ -68,8 +86,13 @@ class Recorder {
   // flush_bytes.
   void maybe_flush();
   // Final write: root attributes `status` (to_string(status)) and `complete` (1 only for
-  // RunStatus::Complete), then flush and close. Further calls are errors.
+  // RunStatus::Complete), then flush, close and rename PATH.part to PATH. Further calls are
+  // errors. After a failed write (e.g. a full disk) the recorder is broken: every later
+  // write throws again, and finish() only marks the file "failed" (if the disk takes that
+  // much), closes and renames it.
   void finish(RunStatus status);
+  // True once a write has failed.
+  bool broken() const;
 
   const std::string& path() const { return opts_.path; }
 

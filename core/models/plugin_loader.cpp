@@ -40,6 +40,11 @@ static std::string joined(const std::vector<std::string>& dirs) {
 }
 
 void PluginLoader::load(const std::string& path, Registry& r, const std::vector<std::string>& searched) {
+  load_file(path, r, searched, false);
+}
+
+void PluginLoader::load_file(const std::string& path, Registry& r, const std::vector<std::string>& searched,
+                             bool skip_duplicates) {
   const std::string where = "plugin '" + path + "': ";
   const std::string tail = searched.empty() ? "" : " (directories searched: " + joined(searched) + ")";
   // RTLD_LOCAL keeps plugins' symbols apart; libransim itself is shared with the host.
@@ -63,11 +68,26 @@ void PluginLoader::load(const std::string& path, Registry& r, const std::vector<
   // Register into a scratch registry first and check every name, so that a plugin with a
   // duplicate name adds nothing at all.
   Registry scratch;
-  reg(scratch);
+  try {
+    reg(scratch);
+  } catch (const std::exception& e) {
+    throw InputError(where + "its registration failed: " + e.what());
+  } catch (...) {
+    throw InputError(where + "its registration failed (a non-standard exception)");
+  }
   for (auto& info : scratch.all())
-    if (const auto* old = r.find(info.kind))
+    if (const auto* old = r.find(info.kind)) {
+      // Another plugin file registered it first: a second copy on the search path (the handle
+      // stays open, as for any plugin: its code may still be referenced).
+      if (skip_duplicates && old->origin != "built-in") {
+        warnings_.push_back(where + "skipped: population model '" + info.kind +
+                            "' is already registered by " + old->origin +
+                            " (the first plugin on the search path wins)");
+        return;
+      }
       throw InputError(where + "population model '" + info.kind + "' is already registered by " +
                        old->origin + tail);
+    }
   LoadedPlugin rec{path, {}};
   for (auto info : scratch.all()) {
     info.origin = path;
@@ -82,7 +102,9 @@ void PluginLoader::load_all(const std::vector<std::string>& dirs, Registry& r) {
     std::error_code ec;
     if (!fs::is_directory(d, ec)) continue;
     std::vector<fs::path> files;
-    for (auto& e : fs::directory_iterator(d, ec))
+    fs::directory_iterator it(d, ec);
+    if (ec) throw InputError("plugin directory '" + d + "': cannot read it: " + ec.message());
+    for (auto& e : it)
       if (e.path().extension() == ".so") files.push_back(e.path());
     std::sort(files.begin(), files.end());  // a stable order, whatever the file system's
     for (auto& f : files) {
@@ -91,7 +113,7 @@ void PluginLoader::load_all(const std::vector<std::string>& dirs, Registry& r) {
             return fs::weakly_canonical(p.path, ec).string() == canon;
           }))
         continue;  // the same file reached through two directories
-      load(f.string(), r, dirs);
+      load_file(f.string(), r, dirs, true);
     }
   }
 }

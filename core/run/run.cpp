@@ -28,7 +28,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
         s.stop(RunStatus::Interrupted, "interrupted by signal " + std::to_string(opts.stop->load()) +
                                            " after " + std::to_string(s.token()) + " of " +
                                            std::to_string(s.total()) +
-                                           " tokens (t = " + std::to_string(s.simulator().time()) + " s)");
+                                           " tokens (t = " + to_string(Value{s.simulator().time()}) + " s)");
         break;
       }
       s.step();

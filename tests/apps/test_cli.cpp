@@ -266,8 +266,8 @@ TEST(Cli, SigintAndSigtermEndTheRunWithAValidFile) {
     const std::string s =
         write_file(dir + "/long.toml", std::string(kSmall) + "[record]\nflush_interval = 0.1\n");
     const pid_t pid = spawn({"run", s, "--set", "task.train=1000000", "--out", dir + "/run.h5"}, dir);
-    // Wait until the run is under way (the file exists and holds some samples).
-    for (int i = 0; i < 100 && rows_of(dir + "/run.h5", "/processing/res/state/data") <= 0; ++i)
+    // Wait until the run is under way (the live file, run.h5.part, holds some samples).
+    for (int i = 0; i < 100 && rows_of(dir + "/run.h5.part", "/processing/res/state/data") <= 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     kill(pid, sig);
     const Result r = finish(pid, dir);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,16 @@ struct File {
     if (id >= 0) H5Fclose(id);
   }
 };
+
+// A file this process is recording: HDF5 refuses to open one file twice in a process with
+// different file-locking settings, and the recorder turns locking off.
+hid_t open_live(const std::string& path) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, false, true);
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  return f;
+}
 
 std::vector<hsize_t> dims_of(hid_t dset) {
   hid_t space = H5Dget_space(dset);
@@ -353,12 +364,15 @@ TEST_F(RecorderTest, StatusBeforeAndAfterFinish) {
   const std::string path = file("status.h5");
   Recorder rec(RecorderOptions{path});
   {
-    // The recorder flushes after setup; the file already says "running" and incomplete.
-    File f(path);
-    ASSERT_GE(f.id, 0);
-    EXPECT_EQ(attr_int(f.id, "/", "complete"), 0);
-    EXPECT_EQ(attr_string(f.id, "/", "status"), "running");
-    EXPECT_EQ(attr_string(f.id, "/", "ransim_format"), "1");
+    // The recorder flushes after setup; the file (PATH.part until it ends) already says
+    // "running" and incomplete.
+    const hid_t live = open_live(ransim::partial_path(path));
+    ASSERT_GE(live, 0);
+    EXPECT_EQ(attr_int(live, "/", "complete"), 0);
+    EXPECT_EQ(attr_string(live, "/", "status"), "running");
+    EXPECT_EQ(attr_string(live, "/", "ransim_format"), "1");
+    H5Fclose(live);
+    EXPECT_FALSE(std::filesystem::exists(path));  // renamed into place only at the end
   }
   rec.finish(ransim::RunStatus::Complete);
   File f(path);
@@ -417,7 +431,7 @@ TEST_F(RecorderTest, MaybeFlushHonoursTheInterval) {
     rec.maybe_flush();
     raise(SIGKILL);
   });
-  File f(path);
+  File f(ransim::partial_path(path));  // a killed run leaves PATH.part
   ASSERT_GE(f.id, 0);
   std::vector<hsize_t> dims;
   read_doubles(f.id, std::string(kState) + "/data", &dims);
@@ -437,7 +451,7 @@ TEST_F(RecorderTest, MaybeFlushWritesOnceABufferHoldsFlushBytes) {
     }
     raise(SIGKILL);
   });
-  File f(path);
+  File f(ransim::partial_path(path));
   ASSERT_GE(f.id, 0);
   std::vector<hsize_t> dims;
   auto v = read_doubles(f.id, std::string(kState) + "/data", &dims);
@@ -448,7 +462,8 @@ TEST_F(RecorderTest, MaybeFlushWritesOnceABufferHoldsFlushBytes) {
 TEST_F(RecorderTest, KilledRunKeepsEverythingUpToTheLastFlush) {
   const std::string path = file("killed.h5");
   make_killed_file(path);
-  File f(path);  // opens without h5clear
+  EXPECT_FALSE(std::filesystem::exists(path));  // never renamed into place
+  File f(ransim::partial_path(path));           // opens without h5clear
   ASSERT_GE(f.id, 0);
   std::vector<hsize_t> dims;
   auto v = read_doubles(f.id, std::string(kState) + "/data", &dims);
@@ -473,7 +488,7 @@ TEST_F(RecorderTest, KilledFileOpensInH5py) {
       "s = f.attrs['status']\n"
       "print(d.shape, int(f.attrs['complete']), s, type(s).__name__, d.attrs['unit'])\n"
       "\" '" +
-      path + "' 2>&1";
+      ransim::partial_path(path) + "' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
@@ -504,6 +519,173 @@ TEST_F(RecorderTest, HdfFailureDuringARunIsARunErrorNamingThePath) {
   } catch (const ransim::RunError& e) {
     EXPECT_NE(std::string(e.what()).find("/general/seed/state"), std::string::npos) << e.what();
   }
+}
+
+// ---- the file on disk: PATH.part, the rename, the lock, a full disk ------------------------
+
+// A finished recording of `path` holding `rows` samples of the test series.
+void write_recording(const std::string& path, std::size_t rows, bool overwrite = true) {
+  RecorderOptions o{path};
+  o.overwrite = overwrite;
+  Recorder rec(o);
+  auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
+  for (std::size_t t = 0; t < rows; ++t) rec.append(id, sample(t).data());
+  rec.finish(ransim::RunStatus::Complete);
+}
+
+hsize_t rows_in(const std::string& path) {
+  File f(path);
+  if (f.id < 0) return 0;
+  std::vector<hsize_t> dims;
+  read_doubles(f.id, std::string(kState) + "/data", &dims);
+  return dims.empty() ? 0 : dims[0];
+}
+
+TEST_F(RecorderTest, AnExistingRecordingStaysWholeUntilTheNewOneIsFinished) {
+  const std::string path = file("keep.h5");
+  write_recording(path, 5);
+  {
+    Recorder rec(RecorderOptions{path});  // overwrite: replaces it, but only at the end
+    auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
+    rec.append(id, sample(0).data());
+    rec.flush();
+    EXPECT_EQ(rows_in(path), 5u);
+    File old(path);
+    EXPECT_EQ(attr_string(old.id, "/", "status"), "complete");
+    rec.finish(ransim::RunStatus::Complete);
+  }
+  EXPECT_EQ(rows_in(path), 1u);
+  EXPECT_FALSE(std::filesystem::exists(ransim::partial_path(path)));
+}
+
+// The issue's reproducer: a second run with the same --out truncated the first's file.
+TEST_F(RecorderTest, ASecondRecorderOfTheSamePathIsRefusedAndDamagesNothing) {
+  const std::string path = file("twice.h5");
+  Recorder first(RecorderOptions{path});
+  auto id = first.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
+  for (std::size_t t = 0; t < 3; ++t) first.append(id, sample(t).data());
+  first.flush();
+  try {
+    Recorder second(RecorderOptions{path});
+    FAIL() << "expected RunError";
+  } catch (const ransim::RunError& e) {
+    EXPECT_NE(std::string(e.what()).find("another run is writing it now"), std::string::npos) << e.what();
+  }
+  first.append(id, sample(3).data());
+  first.finish(ransim::RunStatus::Complete);
+  EXPECT_EQ(rows_in(path), 4u);
+  File f(path);
+  EXPECT_EQ(attr_string(f.id, "/", "status"), "complete");
+}
+
+TEST_F(RecorderTest, WithoutOverwriteAnExistingFileIsRefusedUntouched) {
+  const std::string path = file("exists.h5");
+  write_recording(path, 2);
+  try {
+    write_recording(path, 7, false);
+    FAIL() << "expected InputError";
+  } catch (const ransim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("already exists; pass --overwrite"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(rows_in(path), 2u);
+  EXPECT_FALSE(std::filesystem::exists(ransim::partial_path(path)));
+}
+
+TEST_F(RecorderTest, APartFileLeftByAKilledRunIsKeptWithoutOverwrite) {
+  const std::string path = file("stale.h5");
+  make_killed_file(path);
+  EXPECT_THROW(write_recording(path, 1, false), ransim::InputError);
+  EXPECT_EQ(rows_in(ransim::partial_path(path)), 10u);  // the killed run's samples
+  write_recording(path, 1, true);                       // --overwrite takes it over
+  EXPECT_EQ(rows_in(path), 1u);
+}
+
+TEST_F(RecorderTest, ADeviceIsNotARecordingTarget) {
+  EXPECT_THROW(ransim::check_recording_target("/dev/null", true), ransim::RunError);
+  EXPECT_THROW(ransim::check_recording_target(dir_, true), ransim::InputError);
+}
+
+// Another process opens the live file with HDF5's default settings (file locking on), as
+// h5py does: the recorder holds no HDF5 lock. (A forked child would share this process's
+// HDF5 state, so the reader is a fresh python3.)
+TEST_F(RecorderTest, ALiveRecordingOpensInH5py) {
+  if (std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 with h5py is not available";
+  const std::string path = file("live.h5");
+  Recorder rec(RecorderOptions{path});
+  auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
+  for (std::size_t t = 0; t < 6; ++t) rec.append(id, sample(t).data());
+  rec.flush();
+  const std::string cmd =
+      "env -u HDF5_USE_FILE_LOCKING /usr/bin/python3 -c \""
+      "import sys, h5py\n"
+      "f = h5py.File(sys.argv[1], 'r')\n"
+      "print(f['/processing/res/state/data'].shape, f.attrs['status'])\n"
+      "\" '" +
+      ransim::partial_path(path) + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(pclose(p), 0) << out;
+  EXPECT_EQ(out, "(6, 2, 3) running\n");
+  rec.finish(ransim::RunStatus::Complete);
+}
+
+// A full disk, made by a file-size limit (RLIMIT_FSIZE: write() then fails as on a full
+// disk, without a mount): the failed flush is a RunError naming the reason, finish() marks
+// the file "failed" and renames it into place, and the process ends normally (HDF5's exit
+// handlers used to crash on the file left half-flushed).
+TEST_F(RecorderTest, AFullDiskEndsTheRecordingAsFailedWithoutACrash) {
+  const std::string path = file("full_disk.h5");
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    int code = 20;
+    {
+      Recorder rec(RecorderOptions{path, 1e9, 0, 64});  // no compression: the size is the data
+      auto id = rec.add_series(kState, {64, 64}, "a.u.", "state", 1, 1);
+      rec.flush();
+      struct rlimit limit {};
+      limit.rlim_cur = limit.rlim_max =
+          static_cast<rlim_t>(std::filesystem::file_size(ransim::partial_path(path))) + (6 << 20);
+      setrlimit(RLIMIT_FSIZE, &limit);
+      std::vector<double> big(64 * 64, 1.5);
+      try {
+        for (int t = 0; t < 100000; ++t) {
+          rec.append(id, big.data());
+          if (t % 16 == 15) rec.flush();
+        }
+      } catch (const ransim::RunError& e) {
+        code = std::string(e.what()).find("File too large") != std::string::npos ? 0 : 21;
+      }
+      if (!rec.broken()) code = 22;
+      try {
+        rec.write_scalar("/analysis/metrics/x", 1.0);  // refused: nothing after a failed write
+        code = 23;
+      } catch (const ransim::RunError&) {
+      }
+      try {
+        rec.finish(ransim::RunStatus::Failed);
+      } catch (const ransim::RunError&) {
+        code = code ? code : 24;
+      }
+    }
+    std::exit(code);  // runs HDF5's exit handlers
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "21: wrong reason, 22: not broken, 23: wrote after, 24: finish threw";
+  File f(path);
+  ASSERT_GE(f.id, 0);
+  EXPECT_EQ(attr_string(f.id, "/", "status"), "failed");
+  EXPECT_EQ(attr_int(f.id, "/", "complete"), 0);
+  EXPECT_EQ(H5Lexists(f.id, "/analysis", H5P_DEFAULT), 0);
+  EXPECT_GT(rows_in(path), 0u);
 }
 
 }  // namespace
