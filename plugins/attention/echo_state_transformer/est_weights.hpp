@@ -99,7 +99,8 @@ inline arma::mat fan_in_uniform(Rng& rng, std::size_t rows, std::size_t cols, do
 inline void draw_memory(Rng& rng, const Shape& s, const Init& init, Layer& l) {
   const std::size_t M = s.units, R = s.neurons, D = s.dim;
   for (std::size_t m = 0; m < M; ++m) {
-    arma::mat W = random_matrix(rng, R, R, 1.0) % column_mask(rng, R, R, init.connectivity);
+    arma::mat W = random_matrix(rng, R, R, 1.0);     // values first, then the mask (two statements:
+    W %= column_mask(rng, R, R, init.connectivity);  // the order of operands is unspecified)
     const double radius = spectral_radius(W);
     l.W.push_back(radius > 0 ? arma::mat(W / radius) : W);  // the authors scale W to radius 1
   }
