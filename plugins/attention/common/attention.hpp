@@ -20,8 +20,10 @@
 
 namespace ransim::attn {
 
-// q = W_q z, K = Z W_k^T, V = Z W_v^T, a = softmax(K q / (sqrt(D) T)), o = W_o V^T a, for the
-// rows Z of a window. Computed as s_r = Z_r . (W_k^T W_q z) and o = (W_o W_v)(sum_r a_r Z_r),
+// q = W_q z, K = Z W_k^T, V = Z W_v^T, o = W_o V^T a, for the rows Z of a window, with the
+// attention weights a = softmax(beta standardise(K q)) (scores "standardised": over the rows,
+// mean 0 and standard deviation beta, the sharpness) or a = softmax(K q / (sqrt(D) T)) (scores
+// "scaled", the transformer's). Computed as s_r = Z_r . (W_k^T W_q z) and o = (W_o W_v)(sum_r a_r Z_r),
 // with both products formed once: 2 D^2 + 2 n D multiply-adds per unit and lane instead of
 // (2 + 2 n) D^2 + 2 n D; equal to the plain formula up to rounding.
 //
@@ -40,8 +42,12 @@ class Attention {
     wv_ = draw("W_v", "wv_scale");
     wo_ = draw("W_o", "wo_scale");
     wov_ = MatrixSet::product(wo_, false, wv_);  // W_o W_v
+    standardised_ = c.params.string("scores") == "standardised";
+    sharpness_ = c.params.real("sharpness");
     set_temperature(c.params.real("temperature"));
   }
+
+  void set_sharpness(double beta) { sharpness_ = beta; }
 
   // W_k^T W_q / (sqrt(D) T): the softmax scale is folded into the query product.
   void set_temperature(double T) {
@@ -74,6 +80,15 @@ class Attention {
         [&](std::size_t r) { return s + r * L; }, L);
   }
 
+  // a (n x L) = the attention weights over the n rows, from qk (the query side, query()).
+  // tmp holds 2 L doubles.
+  void weights(const double* qk, const double* const* rows, std::size_t n, double* a, double* tmp,
+               std::size_t L) const {
+    scores(qk, rows, n, a, L);
+    if (standardised_) standardise_lanes(a, n, L, sharpness_, tmp);
+    softmax_lanes(a, n, L, tmp);
+  }
+
   // zbar (D x L) = Z^T a = sum_r a_r Z_r: the rows weighted by attention, before W_v.
   void weighted_rows(const double* a, const double* const* rows, std::size_t n, double* zbar,
                      std::size_t L) const {
@@ -97,8 +112,7 @@ class Attention {
     double* zbar = scratch + D_ * L;  // D x L
     double* tmp = zbar + D_ * L;      // 2 L
     query(u, z, qk, L);
-    scores(qk, rows, n, a, L);
-    softmax_lanes(a, n, L, tmp);
+    weights(qk, rows, n, a, tmp, L);
     weighted_rows(a, rows, n, zbar, L);
     output(u, zbar, o, L);
   }
@@ -112,6 +126,8 @@ class Attention {
 
  private:
   std::size_t D_;
+  bool standardised_ = true;
+  double sharpness_ = 1;
   MatrixSet wq_, wk_, wv_, wo_, wkq_, wov_;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // The kernels of the attention models, on lanes-fastest slabs: products with per-unit
 // matrices (matmul_lanes), sums of products over rows (dots_lanes, combine_rows), softmax with
-// the maximum subtracted (softmax_lanes), gelu and the relaxation tau dh/dt = -h + tanh(r).
+// the maximum subtracted (softmax_lanes), scores standardised over the rows (standardise_lanes), gelu and the relaxation tau dh/dt = -h + tanh(r).
 //
 // Layout: a block holds variable v of lane b at data[v * L + b] (ransim/lanes.hpp). Unit u's
 // D values are variables u*D .. u*D+D-1, so unit u owns the contiguous D x L slab starting at
@@ -216,6 +216,31 @@ inline void softmax_lanes(double* s, std::size_t n, std::size_t L, double* tmp) 
   }
   for (std::size_t r = 0; r < n; ++r)
     for (std::size_t b = 0; b < L; ++b) s[r * L + b] /= sum[b];
+}
+
+// s is n x L. For each lane: s[., b] <- beta (s[., b] - mean) / sd over the n rows, so that the
+// scores have standard deviation beta whatever the scale of the rows (the "standardised" scores
+// of the attention units). sd has a floor of 1e-6 of the scores' RMS: rows equal up to
+// rounding stay equal instead of rounding noise being blown up to O(1). tmp holds 2 L doubles.
+inline void standardise_lanes(double* s, std::size_t n, std::size_t L, double beta, double* tmp) {
+  double* mean = tmp;
+  double* var = tmp + L;  // then the factor beta / sd
+  std::fill(mean, mean + 2 * L, 0.0);
+  const double inv_n = 1.0 / static_cast<double>(n);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t b = 0; b < L; ++b) mean[b] += s[r * L + b];
+  for (std::size_t b = 0; b < L; ++b) mean[b] *= inv_n;
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t b = 0; b < L; ++b) {
+      const double d = s[r * L + b] - mean[b];
+      var[b] += d * d;
+    }
+  for (std::size_t b = 0; b < L; ++b) {
+    const double v = var[b] * inv_n, floor2 = 1e-12 * (v + mean[b] * mean[b]);
+    var[b] = beta / std::sqrt(v + floor2 + 1e-300);  // the factor applied below
+  }
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t b = 0; b < L; ++b) s[r * L + b] = (s[r * L + b] - mean[b]) * var[b];
 }
 
 // The exact (erf) form: gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2.

@@ -38,10 +38,20 @@ inline std::vector<ParamSpec> attention_specs() {
   return {
       param::integer("context").range(1, 4096).defaults_to(8).describe(
           "working-memory rows c: the last c-1 token-tick samples of z plus the live z"),
+      param::choice("scores", {"standardised", "scaled"})
+          .describe("attention scores: standardised over the rows attended (mean 0, standard deviation "
+                    "sharpness), a = softmax(beta (s - mean) / sd) with s = K q; or scaled as in a "
+                    "transformer, a = softmax(K q / (sqrt(D) T))"),
+      param::real("sharpness")
+          .greater_than(0)
+          .defaults_to(2.0)
+          .describe("beta: standard deviation of the standardised scores over the rows (scores "
+                    "\"standardised\"); larger is more selective"),
       param::real("temperature")
           .greater_than(0)
           .defaults_to(1.0)
-          .describe("softmax temperature: a = softmax(K q / (sqrt(D) T))"),
+          .describe("softmax temperature T of the scaled scores: a = softmax(K q / (sqrt(D) T)) (scores "
+                    "\"scaled\")"),
       param::real("wq_scale")
           .at_least(0)
           .defaults_to(1.0)
