@@ -21,9 +21,9 @@
 namespace ransim::attn {
 
 // q = W_q z, K = Z W_k^T, V = Z W_v^T, o = W_o V^T a, for the rows Z of a window, with the
-// attention weights a = softmax(beta standardise(K q)) (scores "standardised": over the rows,
-// mean 0 and standard deviation beta, the sharpness) or a = softmax(K q / (sqrt(D) T)) (scores
-// "scaled", the transformer's). Computed as s_r = Z_r . (W_k^T W_q z) and o = (W_o W_v)(sum_r a_r Z_r),
+// attention weights a = softmax(K q / (sqrt(D) T)) (scores "scaled", the transformer's) or
+// a = softmax(beta standardise(K q)) (scores "standardised": over the rows, mean 0 and standard
+// deviation beta, the sharpness). Computed as s_r = Z_r . (W_k^T W_q z) and o = (W_o W_v)(sum_r a_r Z_r),
 // with both products formed once: 2 D^2 + 2 n D multiply-adds per unit and lane instead of
 // (2 + 2 n) D^2 + 2 n D; equal to the plain formula up to rounding.
 //
@@ -126,7 +126,7 @@ class Attention {
 
  private:
   std::size_t D_;
-  bool standardised_ = true;
+  bool standardised_ = false;
   double sharpness_ = 1;
   MatrixSet wq_, wk_, wv_, wo_, wkq_, wov_;
 };

@@ -38,10 +38,10 @@ inline std::vector<ParamSpec> attention_specs() {
   return {
       param::integer("context").range(1, 4096).defaults_to(8).describe(
           "working-memory rows c: the last c-1 token-tick samples of z plus the live z"),
-      param::choice("scores", {"standardised", "scaled"})
-          .describe("attention scores: standardised over the rows attended (mean 0, standard deviation "
-                    "sharpness), a = softmax(beta (s - mean) / sd) with s = K q; or scaled as in a "
-                    "transformer, a = softmax(K q / (sqrt(D) T))"),
+      param::choice("scores", {"scaled", "standardised"})
+          .describe("attention scores: scaled as in a transformer, a = softmax(K q / (sqrt(D) T)); or "
+                    "standardised over the rows attended (mean 0, standard deviation sharpness), "
+                    "a = softmax(beta (s - mean) / sd) with s = K q"),
       param::real("sharpness")
           .greater_than(0)
           .defaults_to(2.0)
