@@ -158,7 +158,7 @@ bool Simulator::integrate_adaptive(double t0, double t1) {
   // As odeint's integrate_adaptive: step while the end is not reached (up to rounding).
   while (odeint::detail::less_with_sign(st.current_time(), t1, st.current_time_step())) {
     if (stop_requested()) return false;
-    if (taken == kMaxAdaptiveStepsPerToken)
+    if (taken == s_.max_adaptive_steps)
       throw RunError("dopri5 took " + std::to_string(taken) + " steps in token " + std::to_string(k_) +
                      " (t = " + std::to_string(st.current_time()) + " s, step " +
                      std::to_string(st.current_time_step()) +

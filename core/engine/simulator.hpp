@@ -25,6 +25,7 @@ struct IntegratorSettings {
   double token_period = 1.0;  // s
   double abs_tol = 1e-8;      // dopri5
   double rel_tol = 1e-8;      // dopri5
+  std::size_t max_adaptive_steps = kMaxAdaptiveStepsPerToken;  // dopri5, per token
 };
 
 class Simulator {

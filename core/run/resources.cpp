@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ransim/error.hpp"
+#include "ransim/registry.hpp"
 #include "tasks/tasks.hpp"
 
 // OpenBLAS's thread control, when OpenBLAS is the BLAS in the process (weak: absent otherwise).
@@ -30,13 +31,22 @@ SingleThreadedBlas::~SingleThreadedBlas() {
 
 namespace {
 
+double integer_or(const Params& p, const char* name, double otherwise) {
+  return p.has(name) ? static_cast<double>(p.integer(name)) : otherwise;
+}
+
+// State values per lane as the parameters say (units x dim), for the features.
 double declared_size(const PopulationDecl& p) {
-  double n = p.params.has("size") ? static_cast<double>(p.params.integer("size")) : 1.0;
-  if (p.params.has("dim")) n *= static_cast<double>(p.params.integer("dim"));
-  return n;
+  return integer_or(p.params, "size", integer_or(p.params, "units", 1.0)) * integer_or(p.params, "dim", 1.0);
 }
 
 }  // namespace
+
+double population_memory_bytes(const PopulationDecl& p, std::size_t lanes, std::size_t tokens) {
+  const PopulationInfo* info = Registry::global().find(p.kind);
+  if (info && info->memory_bytes) return info->memory_bytes(p.params, lanes, tokens);
+  return 8.0 * 12 * declared_size(p) * static_cast<double>(lanes);  // state, stepper stages, drive
+}
 
 double estimate_memory(const Scenario& sc) {
   const TaskInfo* task = find_task(sc.task_kind);
@@ -56,21 +66,31 @@ double estimate_memory(const Scenario& sc) {
       weights += 8.0 * rows;
     }
   }
+  // Every population as its model estimates it, for sequences of `tokens` tokens.
+  auto populations = [&](std::size_t tokens) {
+    double bytes = 0;
+    for (auto& p : sc.populations) bytes += population_memory_bytes(p, sc.lanes, tokens);
+    return bytes;
+  };
   if (task->episodic()) {  // a network per thread, a few waves of features, the normal equations
     const auto ep = task->create_episodes(sc.task);
     const double copies = sc.threads ? static_cast<double>(sc.threads) : std::thread::hardware_concurrency();
+    const double points = static_cast<double>(ep->points.size());
     const double features =
         (state + static_cast<double>(ep->input_dim)) * static_cast<double>(ep->points[0].size()) + 1;
-    const double samples = lanes * static_cast<double>(ep->points.size());
-    return copies * (8.0 * state * lanes * 12 + weights) + 8.0 * features * features * 3 +
-           8.0 * features * (std::max(512.0, samples) + 8 * copies * samples);
+    const double samples = lanes * points;
+    const double batch = 8.0 * static_cast<double>(ep->length) * lanes * static_cast<double>(ep->input_dim);
+    const double test_outputs =
+        8.0 * 4 * static_cast<double>(ep->target_dim) * static_cast<double>(ep->test) * points;
+    return copies * (populations(ep->length) + weights + 2 * batch) + 8.0 * features * features * 3 +
+           8.0 * features * (std::max(512.0, samples) + 8 * copies * samples) + test_outputs;
   }
   const double steps = static_cast<double>(task->create(sc.task)->protocol.total());
   const double features = state + 1;
-  return 8.0 * state * lanes * 12             // state, stepper stages, drive
-         + weights + 8.0 * 4 * steps * lanes  // task input and target (with copies)
-         + 8.0 * steps * lanes * features     // readout features
-         + 8.0 * features * features * 3;     // normal equations
+  return populations(static_cast<std::size_t>(steps)) + weights +
+         8.0 * 4 * steps * lanes           // task input and target (with copies)
+         + 8.0 * steps * lanes * features  // readout features
+         + 8.0 * features * features * 3;  // normal equations
 }
 
 void check_memory(const Scenario& sc) {

@@ -9,6 +9,10 @@ namespace ransim {
 // cannot fit are refused as bad input before anything is allocated.
 double estimate_memory(const Scenario& sc);
 
+// One population's share: its model's PopulationInfo::memory_bytes, or 8 bytes x 12 copies
+// (state, stepper stages, drive) of units x dim per lane when the model declares none.
+double population_memory_bytes(const PopulationDecl& p, std::size_t lanes, std::size_t tokens);
+
 // Refuses (InputError) a scenario whose estimated memory exceeds 80 % of the machine's.
 void check_memory(const Scenario& sc);
 

@@ -17,6 +17,15 @@ WeightDistribution distribution(const std::string& s) {
 
 }  // namespace
 
+std::size_t network_state_size(const Scenario& sc) {
+  std::size_t total = 0;
+  for (auto& p : sc.populations) {
+    PopulationContext ctx{p.name, p.params, sc.seed, sc.integrator.token_period};
+    total += Registry::global().find(p.kind)->create(ctx)->state_size();
+  }
+  return total;
+}
+
 std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size) {
   const std::size_t threads = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
   auto net = std::make_unique<Network>(input_size, sc.lanes, threads);
@@ -64,7 +73,8 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
                  : map == "independent" ? independent_routing(rows, sources, rng)
                                         : random_routing(rows, sources, rng, pj.share);
       } catch (const InputError& e) {
-        throw InputError(sc.path + ": projection '" + pj.name + "' into '" + pj.to + "': " + e.what());
+        throw InputError(sc.path + ": projection." + std::to_string(&pj - sc.projections.data()) + " ('" +
+                         pj.name + "' into '" + pj.to + "'): " + e.what());
       }
       proj = std::make_unique<RoutingProjection>(sources, std::move(routes), pj.params.real("scale"));
     }

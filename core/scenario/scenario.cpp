@@ -228,7 +228,8 @@ void apply_set(toml::table& root, const std::string& flag, Context& cx) {
     const std::size_t dot = key.find('.', start);
     parts.push_back(key.substr(start, dot - start));
     if (parts.back().empty())
-      throw InputError(blame + ": the key has an empty part (expected dotted names, e.g. population.res.tau)");
+      throw InputError(blame +
+                       ": the key has an empty part (expected dotted names, e.g. population.res.tau)");
     if (parts.size() > kMaxTomlNesting)
       throw InputError(blame + ": a key of more than " + std::to_string(kMaxTomlNesting) +
                        " parts (the nesting limit of ransim's TOML reader)");
@@ -255,8 +256,7 @@ void apply_set(toml::table& root, const std::string& flag, Context& cx) {
                          std::to_string(a->size() ? a->size() - 1 : 0) + ")");
       cur = a->get(static_cast<std::size_t>(idx));
     }
-    if (!cur->is_table() && !cur->is_array())
-      throw InputError(blame + ": '" + parts[i] + "' is not a table");
+    if (!cur->is_table() && !cur->is_array()) throw InputError(blame + ": '" + parts[i] + "' is not a table");
   }
   auto* t = cur->as_table();
   if (!t) throw InputError(blame + ": the last key must name a table entry");
@@ -336,7 +336,8 @@ void read_task(Context& cx, const toml::table& root, Scenario& sc) {
   if (!info) {
     std::string known;
     for (auto& ti : tasks()) known += (known.empty() ? "" : ", ") + ti.kind;
-    cx.fail(*t.get("kind"), "task.kind", "unknown task '" + shorten(sc.task_kind) + "' (known: " + known + ")");
+    cx.fail(*t.get("kind"), "task.kind",
+            "unknown task '" + shorten(sc.task_kind) + "' (known: " + known + ")");
   }
   sc.task = read_params(cx, t, info->params, "task", {"kind"});
 }
@@ -366,8 +367,9 @@ void read_populations(Context& cx, const toml::table& root, Scenario& sc) {
     PopulationDecl d{name, read_string(cx, t, "kind", key, node), {}};
     const PopulationInfo* info = Registry::global().find(d.kind);
     if (!info)
-      cx.fail(*t.get("kind"), key + ".kind",
-              "unknown population model '" + shorten(d.kind) + "' (known: " + Registry::global().kinds() + ")");
+      cx.fail(
+          *t.get("kind"), key + ".kind",
+          "unknown population model '" + shorten(d.kind) + "' (known: " + Registry::global().kinds() + ")");
     d.params = read_params(cx, t, info->params, key, {"kind"});
     sc.populations.push_back(std::move(d));
   }
@@ -395,7 +397,8 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
       for (auto& f : d.from)
         if (f != "input" && !has_population(sc, f))
           cx.fail(*from, key + ".from", "no population named '" + shorten(f) + "'");
-      if (!has_population(sc, d.to)) cx.fail(*t.get("to"), key + ".to", "no population named '" + shorten(d.to) + "'");
+      if (!has_population(sc, d.to))
+        cx.fail(*t.get("to"), key + ".to", "no population named '" + shorten(d.to) + "'");
       if (d.kind == "sparse" && d.from.size() != 1)
         cx.fail(*from, key + ".from", "a sparse projection has exactly one source");
       d.name = t.contains("name") ? read_string(cx, t, "name", key, pn) : "";
@@ -451,8 +454,8 @@ void read_compares(Context& cx, const toml::table& root, Scenario& sc) {
       const std::string key = "compare." + std::to_string(i);
       for (auto&& [k, node] : t)
         if (k.str() != "name" && k.str() != "a" && k.str() != "b")
-          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" + shorten(key) +
-                           "." + std::string(k.str()) + "' (known here: name, a, b)");
+          throw InputError(cx.where(k.source(), key + "." + std::string(k.str())) + ": unknown key '" +
+                           shorten(key) + "." + std::string(k.str()) + "' (known here: name, a, b)");
       CompareDecl d{t.contains("name") ? read_string(cx, t, "name", key, cn) : "",
                     read_string(cx, t, "a", key, cn), read_string(cx, t, "b", key, cn)};
       for (const std::string* v : {&d.a, &d.b}) {

@@ -23,7 +23,8 @@ class NestingScanner {
       } else if (c == '.') {
         if (dots_ == 0) run_line_ = line_, run_col_ = col_;
         if (++dots_ + 1 > kMaxTomlNesting)
-          fail(run_line_, run_col_, "a dotted key of more than " + std::to_string(kMaxTomlNesting) + " parts");
+          fail(run_line_, run_col_,
+               "a dotted key of more than " + std::to_string(kMaxTomlNesting) + " parts");
         advance();
       } else if (c == '[' || c == '{') {
         if (++depth_ > kMaxTomlNesting)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "io/layout.hpp"
 #include "io/recorder.hpp"
 #include "ransim/error.hpp"
+#include "run/resources.hpp"
 #include "scenario/build_network.hpp"
 #include "scenario/scenario_table.hpp"
 #include "study/chart.hpp"
@@ -90,7 +92,8 @@ void read_budget(const std::string& path, const toml::table& root, CompareConfig
   }
   if (auto* s = t.get("tolerance")) {
     const auto v = s->value<double>();
-    if (!v || *v < 0 || *v >= 1) fail(path, *s, "budget.tolerance: expected a number in [0, 1)");
+    if (!v || !(*v >= 0 && *v < 1))  // NaN too
+      fail(path, *s, "budget.tolerance: expected a number in [0, 1)");
     cfg.budget_tolerance = *v;
   }
 }
@@ -140,11 +143,18 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
   std::vector<std::string> run_sets;
   if (auto* s = t.get("set")) run_sets = strings(path, *s, "task." + task + ".set");
   if (auto* q = t.get("quick")) {
-    table(path, *q, "task." + task + ".quick");
-    if (quick) merge_into(t, std::move(*q->as_table()));
+    for (auto&& [k, node] : table(path, *q, "task." + task + ".quick"))
+      if (k.str() == "quick" || k.str() == "set")
+        fail(path, node,
+             "task." + task + ".quick." + std::string(k.str()) +
+                 ": a quick table holds the task's own keys (train, test, ...), not another '" +
+                 std::string(k.str()) + "' (docs/compare.md)");
+    // Moved out first: merging it into t replaces t's "quick", the table being read.
+    toml::table q_values = std::move(*q->as_table());
+    t.erase("quick");
+    if (quick) merge_into(t, std::move(q_values));
   }
   t.erase("set");
-  t.erase("quick");
   if (!t.contains("kind")) t.insert("kind", task);
   toml::table sc;
   merge_into(sc, std::move(m));
@@ -169,7 +179,8 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
 // A model's state size against [budget] (every run of a model has the same network size).
 void check_budget(const std::string& path, const toml::table& root, const CompareConfig& cfg,
                   const std::string& model, const Scenario& scenario) {
-  const std::size_t state = build_network(scenario, 1)->state_size();
+  check_memory(scenario);                                  // before any population is built
+  const std::size_t state = network_state_size(scenario);  // no projections: cheap
   const double lo = static_cast<double>(cfg.budget_state) * (1 - cfg.budget_tolerance);
   const double hi = static_cast<double>(cfg.budget_state) * (1 + cfg.budget_tolerance);
   if (static_cast<double>(state) < lo || static_cast<double>(state) > hi)
@@ -182,6 +193,9 @@ void check_budget(const std::string& path, const toml::table& root, const Compar
 }  // namespace
 
 CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": is a directory, not a comparison config (expected a .toml file)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open the comparison config (" + std::strerror(errno) + ")");
   std::stringstream ss;

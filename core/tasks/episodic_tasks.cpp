@@ -1,6 +1,7 @@
 // Episode tasks (docs/tasks.md): sequential Fashion-MNIST, copy, selective copy and
 // in-context linear regression.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -129,8 +130,21 @@ class FashionMnistTask : public EpisodeTask {
  public:
   explicit FashionMnistTask(const Params& p) {
     const std::string dir = p.string("data_dir");
-    train_ = data(dir + "/train-images-idx3-ubyte.gz", dir + "/train-labels-idx1-ubyte.gz");
-    test_ = data(dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz");
+    if (dir.empty())
+      throw InputError(
+          "task.data_dir: empty; expected the directory with the Fashion-MNIST IDX files "
+          "(train-images-idx3-ubyte.gz, ..., gzip or plain)");
+    std::vector<std::string> paths;  // in this order, so that the first missing file is named
+    for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                             "t10k-labels-idx1-ubyte"})
+      paths.push_back(file(dir, name));
+    train_ = data(paths[0], paths[1]);
+    test_ = data(paths[2], paths[3]);
+    if (test_->rows != train_->rows || test_->cols != train_->cols)
+      throw InputError("task.data_dir: the test images in " + dir + " are " + std::to_string(test_->rows) +
+                       " x " + std::to_string(test_->cols) + " pixels, the training images " +
+                       std::to_string(train_->rows) + " x " + std::to_string(train_->cols) +
+                       " (both splits must have the same image size)");
     const bool rows = p.string("mode") == "rows";
     pixels_ = train_->rows * train_->cols;
     input_dim = rows ? train_->cols : 1;
@@ -167,6 +181,16 @@ class FashionMnistTask : public EpisodeTask {
   }
 
  private:
+  // DIR/NAME.gz, else DIR/NAME (either form is read).
+  static std::string file(const std::string& dir, const std::string& name) {
+    std::error_code ec;
+    const std::string gz = dir + "/" + name + ".gz", plain = dir + "/" + name;
+    if (std::filesystem::exists(gz, ec)) return gz;
+    if (std::filesystem::exists(plain, ec)) return plain;
+    throw InputError("task.data_dir: " + dir + " has neither " + name + ".gz nor " + name +
+                     " (the Fashion-MNIST IDX files, gzip or plain)");
+  }
+
   // Each file is read once per process (comparisons run the task many times).
   static std::shared_ptr<const LabelledImages> data(const std::string& images, const std::string& labels) {
     static std::mutex m;

@@ -21,12 +21,18 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+#include <chrono>
+#include <thread>
+
 #include "engine/health.hpp"
 #include "engine/huge_pages.hpp"
 #include "engine/network.hpp"
 #include "engine/projection.hpp"
 #include "engine/simulator.hpp"
 #include "naive/leaky_esn.hpp"
+#include "ransim/error.hpp"
 #include "ransim/thread_pool.hpp"
 #include "run/run.hpp"
 #include "scenario/build_network.hpp"
@@ -516,6 +522,103 @@ TEST(Lanes, TwoThreadsBitwiseEqualOneThread) {
     ASSERT_EQ(one.size(), two.size());
     for (std::size_t k = 0; k < tokens; ++k) ASSERT_EQ(one[k], two[k]) << "token " << k;
   }
+}
+
+// Issue 23: the stop flag was read only between tokens, so a token of 1e7 steps (dt = 1e-7)
+// or an adaptive token that never ends ignored SIGTERM. It is read before every step.
+TEST(Simulator, StopFlagStopsInsideAToken) {
+  for (const std::string method : {"euler", "rk4", "dopri5"}) {
+    Built b = build(decay_scenario(method, 1e-3, 1.0), 1);
+    ransim::Simulator sim(*b.net, b.sc.integrator);
+    std::atomic<int> stop{0};
+    sim.set_stop_flag(&stop);
+    const double u = 0.0;
+    ASSERT_TRUE(sim.step_token(&u)) << method;  // flag down: the token completes
+    const std::size_t steps = sim.steps();
+    EXPECT_GE(steps, method == "dopri5" ? 1u : 1000u);
+    const std::vector<double> before(sim.state().begin(), sim.state().end());
+    stop = 15;
+    EXPECT_FALSE(sim.step_token(&u)) << method;  // raised: not one more step
+    EXPECT_EQ(sim.steps(), steps) << method;
+    EXPECT_EQ(sim.tokens(), 1u) << method;
+    EXPECT_EQ(sim.time(), 1.0) << method;
+    EXPECT_EQ(std::vector<double>(sim.state().begin(), sim.state().end()), before) << method;
+  }
+}
+
+// A flag raised while a long fixed-step token runs stops it after the step in progress:
+// 1e7 Euler steps of dt = 1e-7 would take seconds, the stop comes after far fewer.
+TEST(Simulator, StopFlagRaisedMidTokenStopsWithinASteps) {
+  Built b = build(decay_scenario("euler", 1e-7, 1.0), 1);
+  ransim::Simulator sim(*b.net, b.sc.integrator);
+  std::atomic<int> stop{0};
+  sim.set_stop_flag(&stop);
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stop = 15;
+  });
+  const double u = 0.0;
+  EXPECT_FALSE(sim.step_token(&u));
+  raiser.join();
+  EXPECT_GT(sim.steps(), 0u);
+  EXPECT_LT(sim.steps(), 10'000'000u);
+  EXPECT_EQ(sim.tokens(), 0u);
+}
+
+// dopri5 on a system too stiff for its tolerances: the step guard ends the token with a
+// RunError naming the token and the step size instead of running for ever (issue 23:
+// forget = 1e300 ran over 10 minutes). tau = 1e-12 s over a token of 1 s needs ~1e12 steps.
+TEST(Simulator, AdaptiveStepGuardFailsAStiffToken) {
+  Built b = build(simulation_table("dopri5", 0.1, 1.0, 1e-12) +
+                      "[task]\nkind = \"narma10\"\n[population.p]\nkind = \"leaky\"\nsize = 4\ntau = 1e-12\n"
+                      "initial_state = 1.0\n",
+                  1);
+  ransim::IntegratorSettings s = b.sc.integrator;
+  s.max_adaptive_steps = 2000;
+  ransim::Simulator sim(*b.net, s);
+  const double u = 1.0;
+  try {
+    sim.step_token(&u);
+    ADD_FAILURE() << "no error after " << sim.steps() << " steps";
+  } catch (const ransim::RunError& e) {
+    EXPECT_NE(std::string(e.what()).find("dopri5 took 2000 steps in token 0"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(sim.steps(), 2000u);
+}
+
+// Issue 23: simulation.threads = 1024 under an address-space limit aborted in the pool's
+// constructor (std::terminate). Thread creation failing is a RunError, the threads already
+// started joined.
+TEST(ThreadPool, ThreadsThatCannotStartAreARunError) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizers reserve address space: an address-space limit cannot be set";
+#else
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0;
+  statm >> pages;
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &saved), 0);
+  // Room for a few 8 MiB thread stacks, not for 1024 of them.
+  const rlim_t limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGE_SIZE)) + (64u << 20);
+  if (saved.rlim_cur != RLIM_INFINITY && saved.rlim_cur < limit) GTEST_SKIP() << "already limited";
+  rlimit low = saved;
+  low.rlim_cur = limit;
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &low), 0);
+  std::string message;
+  try {
+    ransim::ThreadPool pool(1024);
+  } catch (const ransim::RunError& e) {
+    message = e.what();
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &saved), 0);
+  EXPECT_NE(message.find("cannot start thread "), std::string::npos) << message;
+  EXPECT_NE(message.find(" of 1024: "), std::string::npos) << message;
+  EXPECT_NE(message.find("lower simulation.threads"), std::string::npos) << message;
+  ransim::ThreadPool fine(2);  // and the process goes on
+  std::atomic<std::size_t> sum{0};
+  fine.parallel_for(100, [&](std::size_t b, std::size_t e) { sum += e - b; });
+  EXPECT_EQ(sum.load(), 100u);
+#endif
 }
 
 }  // namespace

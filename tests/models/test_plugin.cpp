@@ -6,6 +6,7 @@
 
 #include "models/plugin_loader.hpp"
 #include "ransim/error.hpp"
+#include "support/test_support.hpp"
 
 using namespace ransim;
 
@@ -87,7 +88,7 @@ TEST(Plugin, MissingFileNamesFileReasonAndSearchedDirectories) {
 }
 
 TEST(Plugin, NotASharedLibrary) {
-  const std::string bogus = testing::TempDir() + "/bogus.so";
+  const std::string bogus = ransim::test::tmp_path("bogus.so");
   std::ofstream(bogus) << "not an ELF file";
   Registry r;
   PluginLoader loader;
@@ -125,7 +126,7 @@ TEST(Plugin, DuplicateNameIsRejectedAndAddsNothing) {
 }
 
 TEST(Plugin, LoadAllSkipsMissingDirectoriesAndLoadsEachFileOnce) {
-  const std::string dir = testing::TempDir() + "/plugins_once";
+  const std::string dir = ransim::test::tmp_path("plugins_once");
   std::filesystem::create_directories(dir);
   std::filesystem::copy_file(kDir + "/fixture_ok.so", dir + "/fixture_ok.so",
                              std::filesystem::copy_options::overwrite_existing);

@@ -11,6 +11,7 @@
 
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
+#include "support/test_support.hpp"
 
 namespace {
 
@@ -74,7 +75,7 @@ TEST(EpisodeRunner, LanesAndThreadsDoNotChangeTheResult) {
 }
 
 TEST(EpisodeRunner, RecordsReadoutAndStatus) {
-  const std::string file = testing::TempDir() + "/ransim_copy.h5";
+  const std::string file = ransim::test::tmp_path("copy.h5");
   const ransim::RunResult r = run_copy(16, 1, file);
   ASSERT_EQ(r.status, ransim::RunStatus::Complete);
   EXPECT_EQ(r.out, file);
@@ -90,7 +91,7 @@ TEST(EpisodeRunner, DivergenceNamesThePopulationAndTheEpisodes) {
   text.replace(text.find("tau = 1.5"), 9, "tau = 1.0\nactivation = \"identity\"");
   text.replace(text.find("spectral_radius = 0.9"), 21, "spectral_radius = 1000.0");
   text.replace(text.find("delay = 3"), 9, "delay = 200");
-  const std::string file = testing::TempDir() + "/ransim_diverged.h5";
+  const std::string file = ransim::test::tmp_path("diverged.h5");
   ransim::RunOptions opts;
   opts.out = file;
   const ransim::RunResult r = ransim::run(ransim::parse_scenario(text, "<diverge>"), opts);

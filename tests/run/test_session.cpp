@@ -1,9 +1,15 @@
 // Session: the token loop shared by `ransim run` and the GUI.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "ransim/error.hpp"
+#include "run/resources.hpp"
 #include "run/run.hpp"
 #include "run/session.hpp"
+#include "support/test_support.hpp"
 
 using namespace ransim;
 
@@ -86,6 +92,83 @@ TEST(Session, PredictionAvailableOnceTrained) {
   EXPECT_TRUE(s.readout_trained());
   ASSERT_TRUE(s.prediction().has_value());
   EXPECT_EQ(s.prediction()->size(), 1u);
+}
+
+// The seconds `run` takes with the stop flag raised `after` into it.
+double seconds_to_stop(const Scenario& sc, std::chrono::milliseconds after, RunResult& out) {
+  std::atomic<int> stop{0};
+  RunOptions opts;
+  opts.stop = &stop;
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(after);
+    stop = 15;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  out = run(sc, opts);
+  raiser.join();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Issue 23: with simulation.dt = 1e-7 (1e7 steps per token) a run was still going 5 s after
+// SIGTERM: the flag was read between tokens only. It is read before every integrator step.
+// Unstopped, this run would take minutes; the bound of 5 s leaves room for a busy machine.
+TEST(Session, StopFlagEndsARunInsideALongFixedStepToken) {
+  const Scenario sc =
+      parse_scenario(kScenario, "s.toml", {"simulation.integrator=euler", "simulation.dt=1e-7"});
+  RunResult r;
+  EXPECT_LT(seconds_to_stop(sc, std::chrono::milliseconds(200), r), 5.0);
+  EXPECT_EQ(r.status, RunStatus::Interrupted);
+  EXPECT_NE(r.message.find("interrupted by signal 15"), std::string::npos) << r.message;
+}
+
+// Issue 23: forget = 1e300 in the Aaren scenario (dopri5) ran over 10 minutes at 100 % CPU and
+// ignored SIGTERM: adaptive stepping reads the flag before every step too.
+TEST(Session, StopFlagEndsAStiffAdaptiveRun) {
+  test::load_plugins();
+  const Scenario sc =
+      load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/aaren_is_softmax_attention.toml",
+                    {"population.continuous.forget=1e300"});
+  RunResult r;
+  EXPECT_LT(seconds_to_stop(sc, std::chrono::milliseconds(300), r), 5.0);
+  EXPECT_TRUE(r.status == RunStatus::Interrupted || r.status == RunStatus::Failed) << to_string(r.status);
+  EXPECT_FALSE(r.message.empty());
+}
+
+// Issue 23: the memory check missed episode tasks (in_context_regression with test = 1e9 grew
+// until the out-of-memory error) and plugin populations (cortex units = 1e7, hippocampus
+// slots = 1e6, softmax attention over a context of 1e5 tokens). Every population is asked
+// (PopulationInfo::memory_bytes), and the estimates are at least what the data take:
+// the closed forms below count only the largest array of each.
+TEST(Resources, MemoryCheckAsksEveryPopulationAndTheEpisodeTask) {
+  test::load_plugins();
+  const std::string icl = "[task]\nkind = \"in_context_regression\"\n";
+  auto scenario = [&](const std::string& task, const std::string& population) {
+    return parse_scenario(task + "[population.p]\n" + population, "s.toml");
+  };
+  // The test outputs and targets: 1e9 episodes x 1 point x 1 value x 2 matrices x 8 bytes.
+  const Scenario many = scenario(icl + "test = 1000000000\n", "kind = \"leaky\"\nsize = 10\n");
+  EXPECT_GE(estimate_memory(many), 2 * 8 * 1e9);
+  // Cortex: four D x D matrices per unit, 1e7 units of D = 8.
+  const Scenario cortex = scenario(icl, "kind = \"cortex_qkv\"\nunits = 10000000\n");
+  EXPECT_GE(estimate_memory(cortex), 4 * 64 * 8 * 1e7);
+  // Hippocampus: keys and values (S x D each) per unit, 16 units, S = 1e6, D = 8.
+  const Scenario hippo = scenario(icl, "kind = \"hippocampus_memory\"\nslots = 1000000\n");
+  EXPECT_GE(estimate_memory(hippo), 16 * 2 * 1e6 * 8 * 8);
+  // Softmax attention keeps every token: U x lanes x (d + 1) values x (context + 1) tokens.
+  const Scenario history =
+      scenario(icl + "context = 100000\n", "kind = \"softmax_attention\"\nunits = 4\ndim = 4\n");
+  EXPECT_GE(estimate_memory(history), 4 * 1 * 5 * 100001 * 8.0);
+  // A scenario no machine holds is refused before anything is built.
+  const Scenario huge = scenario(icl, "kind = \"cortex_qkv\"\nunits = 10000000\ndim = 4096\n");
+  try {
+    check_memory(huge);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.toml: this scenario needs about "), std::string::npos)
+        << e.what();
+  }
+  // A model without memory_bytes (leaky) is estimated from its size: 12 copies of 8 bytes per value.
+  EXPECT_EQ(population_memory_bytes(many.populations[0], 3, 100), 8.0 * 12 * 10 * 3);
 }
 
 }  // namespace

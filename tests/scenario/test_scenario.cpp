@@ -313,11 +313,108 @@ TEST(Scenario, RoutingShareIsOneNumberPerSource) {
     build_network(parse_scenario(crowded, "s.toml"), 1);
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
-    EXPECT_NE(
-        std::string(e.what()).find("s.toml: projection 'res+input+c_to_b' into 'b': the target has 2 slots "
-                                   "for 3 sources: source 'c' would reach none"),
-        std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(
+                  "s.toml: projection.2 ('res+input+c_to_b' into 'b'): the target has 2 slots "
+                  "for 3 sources: source 'c' would reach none"),
+              std::string::npos)
         << e.what();
+  }
+}
+
+// Issue 23: a header or dotted key of 60 000 parts overflowed the parser's stack (SIGSEGV).
+// The nesting limit (kMaxTomlNesting) is checked before parsing, with file:line:col.
+TEST(Scenario, DeepKeysAndNestingHitALimitNotTheStack) {
+  std::string deep_header = "[a";
+  for (int i = 0; i < 60000; ++i) deep_header += ".a";
+  EXPECT_NE(error_of(kValid + deep_header + "]\n").find("s.toml:24:3: a dotted key of more than 128 parts"),
+            std::string::npos)
+      << error_of(kValid + deep_header + "]\n").substr(0, 300);
+  std::string deep_key = "b";
+  for (int i = 0; i < 60000; ++i) deep_key += ".b";
+  const std::string msg = error_of(deep_key + " = 1\n" + kValid);
+  EXPECT_NE(msg.find("s.toml:1:2:"), std::string::npos) << msg.substr(0, 300);
+  EXPECT_NE(msg.find("nesting limit"), std::string::npos);
+  EXPECT_NE(
+      error_of("v = " + std::string(60000, '[') + "\n" + kValid).find("s.toml:1:133: more than 128 nested"),
+      std::string::npos);
+  // The same check for --set overrides, blamed on the flag.
+  EXPECT_EQ(error_of(kValid, {deep_key + "=1"}).rfind("--set b.b.b", 0), 0u);
+  EXPECT_NE(error_of(kValid, {"seed=" + std::string(60000, '[')}).find("more than 128 nested"),
+            std::string::npos);
+  // Below the limit nothing changes: a dotted key of 100 parts is an ordinary unknown key.
+  std::string fine = "c";
+  for (int i = 0; i < 99; ++i) fine += ".c";
+  EXPECT_NE(error_of(fine + " = 1\n" + kValid).find("unknown key 'c'"), std::string::npos);
+  // Dots inside strings and comments are not key parts.
+  EXPECT_EQ(error_of(kValid + "# " + deep_key + "\n[population.res2]\nkind = \"leaky\"\n"), "");
+}
+
+// Issue 23: `--set 'population.res.=1'` and `--set population..res.tau=1` were blamed on the
+// scenario file at a location not in it.
+TEST(Scenario, SetKeysWithEmptyPartsAreBlamedOnTheFlag) {
+  for (const std::string flag : {"population.res.=1", "population..res.tau=1", ".seed=1"}) {
+    const std::string msg = error_of(kValid, {flag});
+    EXPECT_EQ(msg.rfind("--set " + flag + ": the key has an empty part", 0), 0u) << msg;
+  }
+  // A table a --set creates is blamed on that flag too, not on the file.
+  EXPECT_EQ(error_of(kValid, {"population.x.kind=nope"}).rfind("--set population.x.kind=nope", 0), 0u)
+      << error_of(kValid, {"population.x.kind=nope"});
+}
+
+// Issue 23: an error echoed a 100 kB bad value whole.
+TEST(Scenario, LongBadValuesAreShortenedInMessages) {
+  const std::string huge(100000, 'q');
+  for (const std::string& msg : {error_of(replace(kValid, "kind = \"narma10\"", "kind = \"" + huge + "\"")),
+                                 error_of(replace(kValid, "density = 1.0", "density = \"" + huge + "\"")),
+                                 error_of(kValid, {"population.res.size=" + huge})}) {
+    EXPECT_LT(msg.size(), 1000u) << msg.substr(0, 300);
+    EXPECT_NE(msg.find("(100000 characters)"), std::string::npos) << msg.substr(0, 300);
+  }
+}
+
+// Issue 23: `readout.from = []` silently meant every population; identity routing from no
+// source failed without naming file or key.
+TEST(Scenario, EmptySourceListsAreRefusedWithTheKey) {
+  EXPECT_NE(
+      error_of(kValid + "[readout]\nfrom = []\n").find("s.toml:25:8: readout.from: expected at least one"),
+      std::string::npos)
+      << error_of(kValid + "[readout]\nfrom = []\n");
+  const std::string routed = kValid +
+                             "[population.b]\nkind = \"leaky\"\nsize = 4\n[[projection]]\nfrom = []\nto = "
+                             "\"b\"\nkind = \"identity\"\n";
+  EXPECT_NE(error_of(routed).find("s.toml:28:8: projection.2.from: expected at least one source"),
+            std::string::npos)
+      << error_of(routed);
+}
+
+// Issue 23: token_period = 1e308 (or 2^63-1) with dt = 1 was accepted and never finished a
+// token. token_period / dt is bounded by kMaxStepsPerToken (1e8).
+TEST(Scenario, AbsurdStepsPerTokenAreRefused) {
+  for (const std::string period : {"1e308", "9223372036854775807", "100000001"}) {
+    const std::string msg = error_of(
+        replace(replace(kValid, "dt = 0.5", "dt = 1"), "token_period = 1.0", "token_period = " + period));
+    EXPECT_NE(msg.find("s.toml:2:1: simulation.token_period: token_period / dt = "), std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("integrator steps per token; at most 1e+08"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(error_of(replace(kValid, "token_period = 1.0", "token_period = 5e7")), "");  // 1e8 steps: allowed
+  EXPECT_EQ(
+      error_of(kValid, {"simulation.token_period=1e300"}).rfind("--set simulation.token_period=1e300", 0),
+      0u);
+  // Tiny periods print as numbers, not "0.000000".
+  EXPECT_NE(error_of(replace(kValid, "token_period = 1.0", "token_period = 1e-300"))
+                .find("token_period (1e-300 s)"),
+            std::string::npos);
+}
+
+// Issue 23: a directory given as the scenario said "missing the [task] table".
+TEST(Scenario, ADirectoryIsNotAScenario) {
+  const std::string dir = test::test_dir();
+  try {
+    load_scenario(dir);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), dir + ": is a directory, not a scenario file (expected a .toml file)");
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include "ransim/error.hpp"
 #include "study/chart.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using ransim::Chart;
@@ -44,12 +45,7 @@ Chart sample_chart() {
 // A fresh directory per test, removed afterwards.
 class ChartTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ransim_chart_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = ransim::test::test_dir(); }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };

@@ -16,6 +16,7 @@
 
 #include "ransim/error.hpp"
 #include "study/compare.hpp"
+#include "support/test_support.hpp"
 
 namespace {
 
@@ -64,9 +65,10 @@ to = "res"
 density = 1.0
 )";
 
+// In the test's own folder (tests run in parallel processes; several share a text).
 std::string write_config(const std::string& text) {
   const std::string path =
-      testing::TempDir() + "/ransim_compare_" + std::to_string(std::hash<std::string>{}(text)) + ".toml";
+      ransim::test::tmp_path("compare_" + std::to_string(std::hash<std::string>{}(text)) + ".toml");
   std::ofstream(path) << text;
   return path;
 }
@@ -100,7 +102,7 @@ TEST(Compare, QuickSubsetAndOutputSchema) {
   EXPECT_EQ(cfg.runs[0].seed, 5u);
   EXPECT_EQ(cfg.runs[0].scenario.task.integer("train"), 200);  // the task's quick values
   const auto r = ransim::run_compare(cfg);
-  const std::string prefix = testing::TempDir() + "/ransim_cmp";
+  const std::string prefix = ransim::test::tmp_path("cmp");
   const auto written = ransim::write_compare_outputs(cfg, r, prefix);
   EXPECT_EQ(written.size(), 6u);
   for (auto& f : written) EXPECT_TRUE(std::filesystem::exists(f)) << f;
@@ -152,6 +154,65 @@ TEST(Compare, BadConfigsSayWhereAndWhat) {
   bad.replace(bad.find("[model.small]"), 13, "[model.small]\nbogus = 1");
   EXPECT_THAT(error(bad), HasSubstr("unknown key 'model.small.bogus'"));
   EXPECT_THAT(error("seeds = [1]\n[task.a]\nkind = \"narma10\"\n"), HasSubstr("no [model.NAME] table"));
+}
+
+// The InputError of loading `text` (quick or not); "no error" when there is none.
+std::string load_error(const std::string& text, bool quick) {
+  try {
+    ransim::load_compare(write_config(text), quick);
+  } catch (const ransim::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// Issue 23: `quick = { train = 100, quick = { train = 1 } }` inserted into the table being
+// iterated (heap-use-after-free, SIGSEGV). A quick table inside a quick table is refused.
+TEST(Compare, QuickInsideQuickIsRefusedNamingTheKey) {
+  std::string bad = kCompare;
+  bad.replace(bad.find("quick = { train = 200 }"), 23, "quick = { train = 100, quick = { train = 1 } }");
+  for (bool quick : {true, false})
+    EXPECT_THAT(
+        load_error(bad, quick),
+        AllOf(HasSubstr(".toml:14:32: task.narma.quick.quick: a quick table holds the task's own keys"),
+              HasSubstr("not another 'quick'")));
+  bad = kCompare;
+  bad.replace(bad.find("quick = { train = 200 }"), 23, "quick = { train = 100, set = [\"seed=1\"] }");
+  EXPECT_THAT(load_error(bad, true), HasSubstr("task.narma.quick.set: a quick table"));
+}
+
+// Issue 23: budget.tolerance = nan was accepted, and then no budget was enforced.
+TEST(Compare, NanBudgetToleranceIsRefused) {
+  std::string bad = kCompare;
+  bad.replace(bad.find("tolerance = 0.1"), 15, "tolerance = nan");
+  EXPECT_THAT(load_error(bad, false),
+              AllOf(HasSubstr(".toml:5:13:"), HasSubstr("budget.tolerance: expected a number in [0, 1)")));
+}
+
+// Issue 23: an over-budget model was refused only after its network was built (149 s for
+// a large one). The budget is checked from the populations alone: a projection that could
+// not even be built (spectral_radius on a non-square projection) never is.
+TEST(Compare, OverBudgetModelIsRefusedBeforeItsProjectionsAreBuilt) {
+  std::string bad = kCompare;
+  bad.replace(bad.find("size = 42"), 9, "size = 60");
+  bad += "spectral_radius = 0.9\n";  // on the input projection of model big: not square
+  EXPECT_THAT(load_error(bad, false),
+              HasSubstr("model 'big' has 60 state variables per lane; the budget is 40"));
+}
+
+// Issue 23: a directory given as the config.
+TEST(Compare, ADirectoryIsNotAConfig) {
+  const std::string dir = ransim::test::test_dir();
+  EXPECT_THAT(
+      [&] {
+        try {
+          ransim::load_compare(dir, false);
+        } catch (const ransim::InputError& e) {
+          return std::string(e.what());
+        }
+        return std::string("no error");
+      }(),
+      HasSubstr(": is a directory, not a comparison config"));
 }
 
 }  // namespace

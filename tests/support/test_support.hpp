@@ -3,6 +3,7 @@
 // written back exactly into TOML, relative deviations, a task's parameters, and the small
 // leaky reservoir most run-level tests start from.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -34,9 +35,22 @@ inline void load_plugins() {
 }
 #endif
 
-// A path in the test's temporary directory.
+// A folder of the running test's own: TempDir()/ransim_<suite>.<test>_<pid>, created on first
+// use. ctest runs tests (and other build trees run theirs) in parallel processes: no two
+// of them may share a file.
+inline std::string test_dir() {
+  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "no_test";
+  std::replace(name.begin(), name.end(), '/', '_');  // parameterised names
+  const auto dir = std::filesystem::path(testing::TempDir()) /
+                   ("ransim_" + name + "_" + std::to_string(static_cast<long>(::getpid())));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+// A path in the running test's own temporary folder.
 inline std::string tmp_path(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / name).string();
+  return (std::filesystem::path(test_dir()) / name).string();
 }
 
 inline std::string write_file(const std::string& path, const std::string& text) {

@@ -12,7 +12,8 @@
 // Bumped whenever Population, PopulationInfo, Registry or the types they use change
 // layout or meaning: a plugin built against another version is refused, not run.
 // 2: Recordable::display, PopulationInfo::layout and PopulationInfo::colour.
-#define RANSIM_PLUGIN_ABI_VERSION 2
+// 3: PopulationInfo::memory_bytes.
+#define RANSIM_PLUGIN_ABI_VERSION 3
 
 #define RANSIM_PLUGIN(register_function)                                              \
   extern "C" __attribute__((visibility("default"))) int ransim_plugin_abi_version() { \

@@ -20,6 +20,11 @@ struct PopulationInfo {
   // Optional declarations (plugins written before them still register as they were):
   ModelLayout layout = {};  // state and derived variables, with how the GUI shows them
   std::string colour = {};  // "#rrggbb" of the kind in the GUI's network graph; empty: a palette's
+  // Bytes one instance takes with these parameters for `lanes` lanes over sequences of
+  // `tokens` tokens (weights, state, windows, histories), asked before anything is built so
+  // that a run that cannot fit is refused. Empty: estimated from the integer parameters
+  // "size" or "units" times "dim" (core/run/resources.cpp).
+  std::function<double(const Params& params, std::size_t lanes, std::size_t tokens)> memory_bytes = {};
 };
 
 // How a recordable of a model is shown: the instance's own display where it says more than

@@ -26,7 +26,25 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;  // read / inflate step (fi
 constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 32;
 constexpr std::size_t kMaxBytes = 4 + 4 * 4 + kMaxElements + 1;  // largest valid file, plus one
 
+// What a path is when it is not a regular file (opening a FIFO would block for ever).
+std::string non_regular_kind(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec) return "";  // fopen reports it (missing, permission)
+  switch (st.type()) {
+    case std::filesystem::file_type::regular: return "";
+    case std::filesystem::file_type::directory: return "a directory";
+    case std::filesystem::file_type::fifo: return "a FIFO (named pipe)";
+    case std::filesystem::file_type::socket: return "a socket";
+    case std::filesystem::file_type::character: return "a character device";
+    case std::filesystem::file_type::block: return "a block device";
+    default: return "not a regular file";
+  }
+}
+
 std::vector<std::uint8_t> read_file(const std::string& path) {
+  if (const std::string kind = non_regular_kind(path); !kind.empty())
+    throw InputError(path + ": cannot read an IDX file from " + kind + " (expected a regular file)");
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!f) throw InputError(path + ": cannot open: " + std::strerror(errno));
   std::vector<std::uint8_t> bytes;
@@ -44,7 +62,25 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   return bytes;
 }
 
-std::vector<std::uint8_t> gunzip(const std::string& path, const std::vector<std::uint8_t>& in) {
+// The file size an IDX header at the start of `b` gives (header and data), once the whole
+// header is there and valid; 0 before (or when it is not an IDX header: read_idx says why).
+std::size_t size_from_header(const std::uint8_t* b, std::size_t n) {
+  if (n < 4 || b[0] != 0 || b[1] != 0 || b[3] == 0 || b[3] > 4) return 0;
+  const std::size_t rank = b[3], header = 4 + 4 * rank;
+  if (n < header) return 0;
+  std::uint64_t total = 1;
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::uint8_t* p = b + 4 + 4 * d;
+    total *= std::uint64_t{p[0]} << 24 | std::uint64_t{p[1]} << 16 | std::uint64_t{p[2]} << 8 | p[3];
+    if (total > kMaxElements) return 0;
+  }
+  return header + static_cast<std::size_t>(total);
+}
+
+// Inflates `in`, stopping soon after the size the IDX header gives is passed (a file that
+// inflates to gigabytes of trailing data is refused without inflating it all): `cut` then
+// says the data were cut there.
+std::vector<std::uint8_t> gunzip(const std::string& path, const std::vector<std::uint8_t>& in, bool& cut) {
   auto corrupt = [&](const std::string& why) { return InputError(path + ": corrupt gzip stream: " + why); };
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) throw corrupt("cannot initialise zlib");
@@ -72,6 +108,11 @@ std::vector<std::uint8_t> gunzip(const std::string& path, const std::vector<std:
     zs.avail_out = static_cast<uInt>(kChunk);
     const int ret = inflate(&zs, Z_NO_FLUSH);
     out_pos += kChunk - zs.avail_out;
+    const std::size_t expected = size_from_header(out.data(), out_pos);
+    if (ret != Z_STREAM_END && expected && out_pos > expected) {  // more is coming: enough seen
+      cut = true;
+      break;
+    }
     const bool input_done = zs.avail_in == 0 && in_pos == in.size();
     if (ret == Z_STREAM_END) {
       if (input_done) break;
@@ -104,9 +145,10 @@ std::string dims_text(const std::vector<std::size_t>& shape) { return shape_text
 
 }  // namespace
 
-IdxArray read_idx(const std::string& path) {
+IdxArray read_idx(const std::string& path, std::size_t expected_rank) {
   std::vector<std::uint8_t> bytes = read_file(path);
-  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = gunzip(path, bytes);
+  bool cut = false;
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = gunzip(path, bytes, cut);
   auto fail = [&](const std::string& why) { return InputError(path + ": " + why); };
 
   if (bytes.size() < 4) throw fail("not an IDX file (" + std::to_string(bytes.size()) + " bytes long)");
@@ -118,6 +160,10 @@ IdxArray read_idx(const std::string& path) {
   const std::size_t rank = bytes[3];
   if (rank == 0 || rank > 4)
     throw fail("unsupported IDX dimension count " + std::to_string(rank) + " (expected 1 to 4)");
+  if (expected_rank && rank != expected_rank)
+    throw fail("magic number " + hex(bytes.data(), 4) + " says " + std::to_string(rank) +
+               "-D data, expected 00 00 08 0" + std::to_string(expected_rank) + " (" +
+               std::to_string(expected_rank) + "-D)");
   const std::size_t header = 4 + 4 * rank;
   if (bytes.size() < header)
     throw fail("truncated header: " + std::to_string(rank) + " dimensions need " + std::to_string(header) +
@@ -140,8 +186,9 @@ IdxArray read_idx(const std::string& path) {
       "header says " + dims_text(a.shape) + " = " + std::to_string(total) + " bytes of data";
   if (found < total) throw fail("truncated: " + says + ", found " + std::to_string(found));
   if (found > total)
-    throw fail("trailing data after the data (" + says + ", found " + std::to_string(found) + ": " +
-               std::to_string(found - total) + " extra bytes)");
+    throw fail("trailing data after the data (" + says + ", found " + (cut ? "more than " : "") +
+               std::to_string(found) + ": " + std::to_string(found - total) + (cut ? " or more" : "") +
+               " extra bytes)");
   bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));
   a.data = std::move(bytes);
   return a;
@@ -149,7 +196,7 @@ IdxArray read_idx(const std::string& path) {
 
 LabelledImages read_idx_images(const std::string& images_path, const std::string& labels_path,
                                std::size_t classes) {
-  IdxArray images = read_idx(images_path), labels = read_idx(labels_path);
+  IdxArray images = read_idx(images_path, 3), labels = read_idx(labels_path, 1);
   if (images.shape.size() != 3)
     throw InputError(images_path + ": expected a 3-D images array (count x rows x cols), found " +
                      std::to_string(images.shape.size()) + "-D " + dims_text(images.shape));

@@ -18,7 +18,10 @@ struct IdxArray {
 // Reads the whole file. Throws InputError "PATH: what is wrong" when it cannot be opened, is
 // not a valid gzip stream, is not an unsigned-byte IDX file of 1 to 4 non-zero dimensions
 // (at most 2^32 elements), or holds fewer or more data bytes than its header says.
-IdxArray read_idx(const std::string& path);
+// `expected_rank` (when not 0): a magic number giving another dimension count is refused
+// as such. A path that is not a regular file (a FIFO, a directory) is refused unopened; a
+// gzip stream is inflated only a little past the size its header gives.
+IdxArray read_idx(const std::string& path, std::size_t expected_rank = 0);
 
 // Images and labels of one split, checked against each other (same count; labels < classes).
 struct LabelledImages {

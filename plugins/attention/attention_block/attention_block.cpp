@@ -13,6 +13,7 @@
 #include "common/declared_variables.hpp"
 #include "common/key_value_memory.hpp"
 #include "common/param_specs.hpp"
+#include "common/memory_estimate.hpp"
 #include "common/unit_population.hpp"
 
 namespace {
@@ -82,10 +83,11 @@ class AttentionBlock : public UnitPopulation {
     else sample_rows(attention ? c_ : S, L, rows_of, out);
   }
 
-  // tau and the softmax temperature may change during a run.
-  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
+  // tau, the sharpness and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
     if (name == "temperature") att_.set_temperature(as_real(v));
+    else if (name == "sharpness") att_.set_sharpness(as_real(v));
     else UnitPopulation::set_live_parameter(name, v);
   }
 
@@ -135,6 +137,9 @@ void register_models(Registry& r) {
   info.layout = {.state = {attn::unit_state()},
                  .derived = {attn::attention_map(), attn::memory_map(), attn::attention_entropy()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<AttentionBlock>(c); };
+  info.memory_bytes = [](const Params& p, std::size_t L, std::size_t) {
+    return attn::attention_memory_bytes(p, L, true, true);
+  };
   r.add(std::move(info));
 }
 

@@ -13,6 +13,7 @@
 #include "common/declared_variables.hpp"
 #include "common/param_specs.hpp"
 #include "common/presynaptic.hpp"
+#include "common/memory_estimate.hpp"
 #include "common/unit_population.hpp"
 
 namespace {
@@ -75,10 +76,11 @@ class CortexQkv : public attn::UnitPopulation {
     else sample_entropy(L, weights, out);
   }
 
-  // tau and the softmax temperature may change during a run.
-  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
+  // tau, the sharpness and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
     if (name == "temperature") att_.set_temperature(as_real(v));
+    else if (name == "sharpness") att_.set_sharpness(as_real(v));
     else UnitPopulation::set_live_parameter(name, v);
   }
 
@@ -112,8 +114,7 @@ class CortexQkv : public attn::UnitPopulation {
     double* zbar = scratch + slab;  // Z^T a, so that V^T a = W_v zbar      (D x L)
     double* tmp = zbar + slab;      // 2 L
     att_.query(u, z, qk, L);
-    att_.scores(qk, Z, n, a, L);        // K q / (sqrt(D) T)
-    attn::softmax_lanes(a, n, L, tmp);  // a
+    att_.weights(qk, Z, n, a, tmp, L);  // a
     att_.weighted_rows(a, Z, n, zbar, L);
     att_.output(u, zbar, r, L);  // W_o V^T a
     return n;
@@ -144,6 +145,9 @@ void register_models(Registry& r) {
   info.layout = {.state = {attn::unit_state()},
                  .derived = {attn::attention_map(), attn::attention_entropy()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<CortexQkv>(c); };
+  info.memory_bytes = [](const Params& p, std::size_t L, std::size_t) {
+    return attn::attention_memory_bytes(p, L, true, false);
+  };
   r.add(std::move(info));
 }
 

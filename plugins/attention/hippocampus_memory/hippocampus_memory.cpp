@@ -9,6 +9,7 @@
 #include "common/declared_variables.hpp"
 #include "common/key_value_memory.hpp"
 #include "common/param_specs.hpp"
+#include "common/memory_estimate.hpp"
 #include "common/unit_population.hpp"
 
 namespace {
@@ -82,6 +83,9 @@ void register_models(Registry& r) {
   info.colour = attn::kHippocampusColour;
   info.layout = {.state = {attn::unit_state()}, .derived = {attn::memory_map()}};
   info.create = [](const PopulationContext& c) { return std::make_unique<HippocampusMemory>(c); };
+  info.memory_bytes = [](const Params& p, std::size_t L, std::size_t) {
+    return attn::attention_memory_bytes(p, L, false, true);
+  };
   r.add(std::move(info));
 }
 

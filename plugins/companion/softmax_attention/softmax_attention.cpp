@@ -131,6 +131,10 @@ void register_models(Registry& r) {
       "to it, direct softmax attention computed at every token (O(t) per token, memory grows)";
   info.params = cm::query_specs();
   info.create = [](const PopulationContext& c) { return std::make_unique<SoftmaxAttention>(c); };
+  info.memory_bytes = [](const Params& p, std::size_t lanes, std::size_t tokens) {  // the history grows
+    const double U = static_cast<double>(p.integer("units")), d = static_cast<double>(p.integer("dim"));
+    return 8.0 * U * static_cast<double>(lanes) * ((d + 1) * static_cast<double>(tokens) + 14 * d);
+  };
   r.add(std::move(info));
 }
 

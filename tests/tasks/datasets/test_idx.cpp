@@ -16,7 +16,11 @@
 #include <vector>
 
 #include "ransim/error.hpp"
+#include "support/test_support.hpp"
 #include "tasks/datasets/idx.hpp"
+#include "tasks/tasks.hpp"
+
+#include <sys/stat.h>
 
 using ransim::read_idx;
 using ransim::read_idx_images;
@@ -214,12 +218,12 @@ TEST_F(IdxTest, RefusesImagesAndLabelsThatDoNotMatch) {
   const std::string bad_label = write_plain("bad_label", idx_bytes({3}, {1, 10, 2}));
   EXPECT_THAT(error_of([&] { read_idx_images(images, bad_label); }),
               AllOf(HasSubstr(bad_label), HasSubstr("label 10 at index 1"), HasSubstr("class count 10")));
-  // Swapped arguments: the ranks are wrong.
+  // Swapped arguments: the ranks are wrong, said by the magic numbers.
   const std::string good_labels = write_plain("good_labels", idx_bytes({3}, {1, 2, 3}));
-  EXPECT_THAT(error_of([&] { read_idx_images(good_labels, images); }),
-              AllOf(HasSubstr(good_labels), HasSubstr("expected a 3-D images array"), HasSubstr("1-D")));
-  EXPECT_THAT(error_of([&] { read_idx_images(images, images); }),
-              AllOf(HasSubstr(images), HasSubstr("expected a 1-D labels array"), HasSubstr("3-D 3 x 2 x 2")));
+  EXPECT_EQ(error_of([&] { read_idx_images(good_labels, images); }),
+            good_labels + ": magic number 00 00 08 01 says 1-D data, expected 00 00 08 03 (3-D)");
+  EXPECT_EQ(error_of([&] { read_idx_images(images, images); }),
+            images + ": magic number 00 00 08 03 says 3-D data, expected 00 00 08 01 (1-D)");
 }
 
 TEST(IdxFashionMnist, TestSplitHas1000ImagesPerClass) {
@@ -235,6 +239,73 @@ TEST(IdxFashionMnist, TestSplitHas1000ImagesPerClass) {
   std::vector<std::size_t> per_class(10, 0);
   for (std::uint8_t l : s.labels) ++per_class.at(l);
   EXPECT_EQ(per_class, std::vector<std::size_t>(10, 1000));  // the published test split is balanced
+}
+
+// Issue 23: a FIFO in data_dir blocked open() for ever. Non-regular files are refused unopened.
+TEST_F(IdxTest, AFifoOrADirectoryIsRefusedWithoutOpening) {
+  const std::string fifo = dir_ + "/train-images-idx3-ubyte";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of([&] { read_idx(fifo); }),
+            fifo + ": cannot read an IDX file from a FIFO (named pipe) (expected a regular file)");
+  EXPECT_THAT(error_of([&] { read_idx(dir_); }), HasSubstr("from a directory"));
+}
+
+// Issue 23: a small gzip file inflating to gigabytes was inflated whole before "trailing
+// data" was reported. Inflation stops about a chunk (1 MiB) past the size the header gives:
+// 64 MiB of zeros after a 2 x 2 array is reported as more than 4 bytes, never inflated whole.
+TEST_F(IdxTest, GzipInflationStopsAtTheHeadersSize) {
+  const std::string path = write_gz("bomb.gz", idx_bytes({2, 2}, Bytes(std::size_t{64} << 20, 0)));
+  EXPECT_LT(std::filesystem::file_size(path), std::uintmax_t{1} << 20);  // the bomb is small
+  const std::string msg = error_of([&] { read_idx(path); });
+  EXPECT_THAT(
+      msg, HasSubstr("trailing data after the data (header says 2 x 2 = 4 bytes of data, found more than "));
+  const std::size_t found = std::stoull(msg.substr(msg.find("found more than ") + 16));
+  EXPECT_GT(found, 4u);
+  EXPECT_LE(found, std::size_t{2} << 20);  // at most two inflate chunks, not 64 MiB
+}
+
+// Issue 23: a changed magic number (the dimension count) was reported as "trailing data".
+TEST_F(IdxTest, AChangedDimensionCountIsReportedAsTheMagicNumber) {
+  Bytes images = idx_bytes({2, 2, 2}, iota_bytes(8));
+  images[3] = 1;  // "1-D": the remaining header bytes would be read as data
+  const std::string img = write_plain("images", images), lab = write_plain("labels", idx_bytes({2}, {0, 1}));
+  EXPECT_EQ(error_of([&] { read_idx_images(img, lab); }),
+            img + ": magic number 00 00 08 01 says 1-D data, expected 00 00 08 03 (3-D)");
+}
+
+// fashion_mnist's data_dir: plain files are found as well as .gz ones; an empty data_dir names
+// the key; test images of another size than the training images are refused (issue 23).
+TEST_F(IdxTest, FashionMnistDataDirIsCheckedWholly) {
+  const ransim::TaskInfo* fm = ransim::find_task("fashion_mnist");
+  auto create = [&](const std::string& dir) {
+    return fm->create_episodes(ransim::test::task_params(
+        "fashion_mnist", {{"data_dir", dir}, {"train", std::int64_t{2}}, {"test", std::int64_t{2}}}));
+  };
+  EXPECT_EQ(error_of([&] { create(""); }),
+            "task.data_dir: empty; expected the directory with the Fashion-MNIST IDX files "
+            "(train-images-idx3-ubyte.gz, ..., gzip or plain)");
+  EXPECT_EQ(error_of([&] { create(dir_); }),
+            "task.data_dir: " + dir_ +
+                " has neither train-images-idx3-ubyte.gz nor "
+                "train-images-idx3-ubyte (the Fashion-MNIST IDX files, gzip or plain)");
+  write_plain("train-images-idx3-ubyte", idx_bytes({2, 28, 28}, Bytes(2 * 784, 255)));
+  write_gz("train-labels-idx1-ubyte.gz", idx_bytes({2}, {3, 4}));
+  write_plain("t10k-labels-idx1-ubyte", idx_bytes({2}, {5, 6}));
+  write_plain("t10k-images-idx3-ubyte", idx_bytes({2, 14, 56}, Bytes(2 * 784, 0)));
+  EXPECT_EQ(
+      error_of([&] { create(dir_); }),
+      "task.data_dir: the test images in " + dir_ +
+          " are 14 x 56 pixels, the training images 28 x 28 (both splits must have the same image size)");
+  // Right-sized test images in a folder of their own (the task keeps what it read per path).
+  const std::string other = dir_ + "/other";
+  std::filesystem::create_directories(other);
+  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte"})
+    std::filesystem::copy_file(dir_ + "/" + f, other + "/" + f);
+  write_plain("other/t10k-images-idx3-ubyte", idx_bytes({2, 28, 28}, Bytes(2 * 784, 0)));
+  const auto task = create(other);  // plain and gzip files side by side
+  const ransim::EpisodeBatch b = task->episodes(ransim::Split::Train, 0, 2, 0);
+  EXPECT_EQ(b.input[0], 1.0);   // pixel 255 / 255
+  EXPECT_EQ(b.target[3], 1.0);  // label 3 of episode 0
 }
 
 }  // namespace
