@@ -83,11 +83,10 @@ class AttentionBlock : public UnitPopulation {
     else sample_rows(attention ? c_ : S, L, rows_of, out);
   }
 
-  // tau, the sharpness and the softmax temperature may change during a run.
-  std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
+  // tau and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
     if (name == "temperature") att_.set_temperature(as_real(v));
-    else if (name == "sharpness") att_.set_sharpness(as_real(v));
     else UnitPopulation::set_live_parameter(name, v);
   }
 

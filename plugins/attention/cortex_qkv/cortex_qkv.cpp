@@ -76,11 +76,10 @@ class CortexQkv : public attn::UnitPopulation {
     else sample_entropy(L, weights, out);
   }
 
-  // tau, the sharpness and the softmax temperature may change during a run.
-  std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
+  // tau and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
     if (name == "temperature") att_.set_temperature(as_real(v));
-    else if (name == "sharpness") att_.set_sharpness(as_real(v));
     else UnitPopulation::set_live_parameter(name, v);
   }
 
@@ -114,7 +113,8 @@ class CortexQkv : public attn::UnitPopulation {
     double* zbar = scratch + slab;  // Z^T a, so that V^T a = W_v zbar      (D x L)
     double* tmp = zbar + slab;      // 2 L
     att_.query(u, z, qk, L);
-    att_.weights(qk, Z, n, a, tmp, L);  // a
+    att_.scores(qk, Z, n, a, L);        // K q / (sqrt(D) T)
+    attn::softmax_lanes(a, n, L, tmp);  // a
     att_.weighted_rows(a, Z, n, zbar, L);
     att_.output(u, zbar, r, L);  // W_o V^T a
     return n;
