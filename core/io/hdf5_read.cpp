@@ -2,10 +2,11 @@
 // failure to read an array is an InputError "FILE: dataset 'NAME': reason".
 #include "ransim/hdf5_read.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -22,11 +23,13 @@ namespace {
 template <class Fail> Hdf5Handle open_read_only(const std::string& file, const Fail& fail) {
   // Errors are reported through our exceptions, not printed by the library.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) throw fail("cannot open the file: no such file");
-  if (std::filesystem::is_directory(file, ec)) throw fail("cannot open the file: it is a directory");
   // The system's reason first (e.g. "Permission denied"): H5Fis_hdf5 would call any file it
   // cannot read "not an HDF5 file".
+  struct stat st {};
+  if (stat(file.c_str(), &st) != 0)
+    throw fail(std::string("cannot open the file: ") +
+               (errno == ENOENT ? "no such file" : std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) throw fail("cannot open the file: it is a directory");
   if (std::FILE* probe = std::fopen(file.c_str(), "rb")) std::fclose(probe);
   else throw fail(std::string("cannot open the file: ") + std::strerror(errno));
   if (H5Fis_hdf5(file.c_str()) <= 0) throw fail("cannot open the file: not an HDF5 file");

@@ -515,8 +515,9 @@ void Recorder::maybe_flush() {
   const bool full = std::any_of(im.series.begin(), im.series.end(), [&](const Impl::Series& s) {
     return s.buffer.size() * sizeof(double) >= opts_.flush_bytes;
   });
-  // The first samples go to disk soon, so that even a run killed within a second keeps some.
-  const double interval = im.wrote_samples ? opts_.flush_interval : std::min(opts_.flush_interval, 0.25);
+  // The first samples go to disk at once (a small, quick flush), so that even a run killed
+  // within a second keeps some and a reader sees the series fill.
+  const double interval = im.wrote_samples ? opts_.flush_interval : 0.0;
   if (full || since.count() >= interval) flush();
 }
 

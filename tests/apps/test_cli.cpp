@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -309,4 +311,176 @@ TEST(Cli, SaturationNamesPopulationAndTimeAndKeepsTheRecording) {
   EXPECT_EQ(root_string_attribute(dir + "/sat.h5", "status"), "saturated");
   // Saturated from the first token on: the 100th saturated token ends the run unrecorded.
   EXPECT_EQ(rows_of(dir + "/sat.h5", "/processing/res/state/data"), 99);
+}
+
+// ---- recordings are never damaged; I/O failures exit 1 (issue: data loss) -----------------
+
+namespace {
+
+// Runs the CLI with stdout to `stdout_path`, `setup` called in the child before exec.
+Result cli_with(const std::vector<std::string>& args, const std::string& stdout_path,
+                const std::function<void()>& setup = {}) {
+  const std::string dir = temp_dir();
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (setup) setup();
+    freopen(stdout_path.empty() ? (dir + "/out").c_str() : stdout_path.c_str(), "w", stdout);
+    freopen((dir + "/err").c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(kCli.c_str())};
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kCli.c_str(), argv.data());
+    _exit(127);
+  }
+  return finish(pid, dir);
+}
+
+// A scenario whose run lasts long enough to be caught mid-way (stopped by the test).
+std::string long_scenario(const std::string& dir, const std::string& record = "") {
+  ransim::test::SmallReservoir r;
+  r.train = 1000000;
+  return write_file(dir + "/long.toml", ransim::test::small_reservoir(r) + record);
+}
+
+bool has_object(const std::string& file, const char* object) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return false;
+  const bool found = H5Lexists(f, object, H5P_DEFAULT) > 0;
+  H5Fclose(f);
+  return found;
+}
+
+}  // namespace
+
+// Issue reproducer: a second run with the same --out truncated the first run's file.
+TEST(CliRecording, ASecondRunWithTheSameOutIsRefusedAndTheFirstStaysWhole) {
+  const std::string dir = temp_dir(), out = dir + "/run.h5";
+  const std::string s = long_scenario(dir, "[record]\nflush_interval = 0.1\n");
+  const pid_t first = spawn({"run", s, "--out", out}, dir);
+  for (int i = 0; i < 100 && rows_of(out + ".part", "/processing/res/state/data") <= 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const Result second = cli({"run", s, "--out", out, "--overwrite"});
+  EXPECT_EQ(second.code, 1) << second.err;
+  EXPECT_NE(second.err.find("another run is writing it now"), std::string::npos) << second.err;
+  kill(first, SIGINT);
+  EXPECT_EQ(finish(first, dir).code, 1);
+  EXPECT_EQ(root_string_attribute(out, "status"), "interrupted");
+  const long long rows = rows_of(out, "/processing/res/state/data");
+  EXPECT_GT(rows, 0);
+  // Once it exists, the recording is replaced only with --overwrite.
+  const std::string small = write_file(dir + "/small.toml", kSmall);
+  Result r = cli({"run", small, "--out", out});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("already exists; pass --overwrite to replace it"), std::string::npos) << r.err;
+  EXPECT_EQ(rows_of(out, "/processing/res/state/data"), rows);
+  r = cli({"run", small, "--out", out, "--overwrite", "--quiet"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(root_string_attribute(out, "status"), "complete");
+  EXPECT_FALSE(std::ifstream(out + ".part").good());
+}
+
+TEST(CliRecording, OutNamingAnInputIsRefusedEvenWithOverwrite) {
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir + "/s.toml", kSmall);
+  Result r = cli({"run", s, "--out", s, "--overwrite"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("is the scenario file (a recording never replaces an input)"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(slurp(s), kSmall);
+  // The same file through record.file, and through another spelling of the path.
+  const std::string t = write_file(dir + "/t.toml", kSmall + "[record]\nfile = \"" + dir + "/./t.toml\"\n");
+  r = cli({"run", t, "--overwrite"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("record.file"), std::string::npos) << r.err;
+  EXPECT_NE(slurp(t).find("[record]"), std::string::npos);
+}
+
+// A live recording opens with HDF5's default file locking (as h5py opens it), and a run
+// killed with SIGKILL after about a second keeps samples (the first flush comes early).
+TEST(CliRecording, ALiveRecordingIsReadableAndKillNineAfterOneSecondKeepsData) {
+  unsetenv("HDF5_USE_FILE_LOCKING");  // this test process only: read as a user would
+  const std::string dir = temp_dir(), out = dir + "/live.h5";
+  const pid_t pid = spawn({"run", long_scenario(dir), "--out", out}, dir);  // flush_interval 2 s
+  // Setup done (the series exist), then one second of simulation, then SIGKILL.
+  for (int i = 0; i < 200 && rows_of(out + ".part", "/processing/res/state/data") < 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const long long live_rows = rows_of(out + ".part", "/processing/res/state/data");
+  EXPECT_GE(live_rows, 1) << "the live file did not open, or holds no samples after 1 s";
+  EXPECT_EQ(root_string_attribute(out + ".part", "status"), "running");
+  kill(pid, SIGKILL);
+  EXPECT_EQ(finish(pid, dir).code, 128 + SIGKILL);
+  EXPECT_GE(rows_of(out + ".part", "/processing/res/state/data"), live_rows);
+  EXPECT_FALSE(std::ifstream(out).good());  // never renamed: it did not end
+}
+
+TEST(CliRecording, AMisspelledRecordVariableNamesThePopulationsVariables) {
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir + "/s.toml", kSmall + "[record]\nvariables = [\"res.nope\"]\n");
+  const Result r = cli({"run", s, "--out", dir + "/r.h5"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("record.variables: population 'res' records no variable 'nope' (it records: state"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::ifstream(dir + "/r.h5").good());
+}
+
+TEST(CliRecording, OutputThatCannotBeWrittenFailsEarlyOrExitsOne) {
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir + "/s.toml", kSmall);
+  // compare: the output folder is checked before any run (the config would take minutes).
+  const std::string cfg = write_file(dir + "/c.toml",
+                                     "seeds = [1]\n[task.a]\nkind = \"narma10\"\ntrain = 1000000\n"
+                                     "[model.m]\npopulation.r = { kind = \"leaky\", size = 5 }\n");
+  const auto start = std::chrono::steady_clock::now();
+  Result r = cli({"compare", cfg, "--out", "/nonexistent/dir/p"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--out /nonexistent/dir/p: no folder '/nonexistent/dir/'"), std::string::npos)
+      << r.err;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+  // The metrics could not be printed: the run failed.
+  r = cli_with({"run", s, "--json"}, "/dev/full");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot write the results to standard output: No space left on device"),
+            std::string::npos)
+      << r.err;
+  // A device cannot take a recording: an I/O error, exit 1.
+  r = cli({"run", s, "--out", "/dev/full", "--overwrite"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("'/dev/full': not a regular file"), std::string::npos) << r.err;
+}
+
+// A full disk while recording (a file-size limit makes write() fail as a full disk does,
+// without a mount): exit 1 naming the reason, status "failed", no metrics, no crash (the
+// issue saw SIGSEGV in HDF5's exit handlers and status "running").
+TEST(CliRecording, AFullDiskEndsTheRunAsFailedWithoutACrash) {
+  const std::string dir = temp_dir(), out = dir + "/full.h5";
+  // Frequent small flushes, so that some fit before the limit.
+  const std::string s = long_scenario(dir, "[record]\nflush_interval = 0.01\n");
+  const Result r = cli_with({"run", s, "--out", out, "--quiet"}, "", [] {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit {};
+    limit.rlim_cur = limit.rlim_max = 4 << 20;
+    setrlimit(RLIMIT_FSIZE, &limit);
+  });
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+  EXPECT_EQ(root_string_attribute(out, "status"), "failed");
+  EXPECT_FALSE(has_object(out, "/analysis/metrics"));  // nothing written after the failure
+  EXPECT_GT(rows_of(out, "/processing/res/state/data"), 0);
+}
+
+TEST(CliRecording, PluginDirThatIsMissingIsAnErrorNamingIt) {
+  const Result r = cli({"info", "--plugin-dir", "/no/such/plugins"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--plugin-dir /no/such/plugins: no such directory"), std::string::npos) << r.err;
+}
+
+TEST(CliRecording, ATinyTokenPeriodIsPrintedAsItIs) {
+  const std::string dir = temp_dir();
+  const std::string s = write_file(dir + "/s.toml", kSmall);
+  const Result r = cli({"run", s, "--set", "simulation.token_period=1e-300"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("token_period (1e-300 s)"), std::string::npos) << r.err;
 }

@@ -16,6 +16,7 @@
 
 #include "io/recorder.hpp"
 #include "ransim/error.hpp"
+#include "ransim/hdf5_read.hpp"
 
 using ransim::Recorder;
 using ransim::RecorderOptions;
@@ -439,15 +440,16 @@ TEST_F(RecorderTest, MaybeFlushHonoursTheInterval) {
 }
 
 TEST_F(RecorderTest, MaybeFlushWritesOnceABufferHoldsFlushBytes) {
-  // flush_bytes = 3 samples of 2 x 3 doubles, interval 1e9 s: only a full buffer flushes.
-  // Flushed at 2 samples (too early), the file would hold 2; never flushed, 0.
+  // flush_bytes = 3 samples of 2 x 3 doubles, interval 1e9 s: after the first sample (which
+  // is flushed at once), only a full buffer flushes. Flushed at 2 more samples (too early),
+  // the file would hold 3; never flushed again, 1.
   const std::string path = file("full.h5");
   run_and_kill([&] {
     Recorder rec(RecorderOptions{path, 1e9, 4, 256, 3 * 6 * sizeof(double)});  // 4: gzip level
     auto id = rec.add_series(kState, {2, 3}, "a.u.", "state", 1, 1);
-    for (std::size_t t = 0; t < 4; ++t) {
+    for (std::size_t t = 0; t < 5; ++t) {
       rec.append(id, sample(t).data());
-      rec.maybe_flush();  // full after the third sample
+      rec.maybe_flush();  // the first sample at once, then full after the fourth
     }
     raise(SIGKILL);
   });
@@ -455,8 +457,8 @@ TEST_F(RecorderTest, MaybeFlushWritesOnceABufferHoldsFlushBytes) {
   ASSERT_GE(f.id, 0);
   std::vector<hsize_t> dims;
   auto v = read_doubles(f.id, std::string(kState) + "/data", &dims);
-  ASSERT_EQ(dims, (std::vector<hsize_t>{3, 2, 3}));
-  EXPECT_EQ(v[2 * 6 + 5], value(2, 1, 2));
+  ASSERT_EQ(dims, (std::vector<hsize_t>{4, 2, 3}));
+  EXPECT_EQ(v[3 * 6 + 5], value(3, 1, 2));
 }
 
 TEST_F(RecorderTest, KilledRunKeepsEverythingUpToTheLastFlush) {
@@ -686,6 +688,36 @@ TEST_F(RecorderTest, AFullDiskEndsTheRecordingAsFailedWithoutACrash) {
   EXPECT_EQ(attr_int(f.id, "/", "complete"), 0);
   EXPECT_EQ(H5Lexists(f.id, "/analysis", H5P_DEFAULT), 0);
   EXPECT_GT(rows_in(path), 0u);
+}
+
+// Issue reproducer: an unreadable weights file was "not an HDF5 file". The read runs in a
+// child that is not root (root reads every file).
+TEST_F(RecorderTest, AnUnreadableFileSaysPermissionDenied) {
+  const std::string path = file("weights.h5");
+  write_recording(path, 1);
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all | std::filesystem::perms::others_exec);
+  std::filesystem::permissions(path, std::filesystem::perms::none);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (geteuid() == 0 && setuid(65534) != 0) _exit(3);
+    try {
+      ransim::read_hdf5_array(path, std::string(kState) + "/data");
+    } catch (const ransim::InputError& e) {
+      const std::string msg = e.what();
+      std::fprintf(stderr, "%s\n", msg.c_str());
+      _exit(msg.rfind(path + ": ", 0) == 0 &&
+                    msg.find("cannot open the file: Permission denied") != std::string::npos
+                ? 0
+                : 2);
+    }
+    _exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: read it, 2: another message, 3: setuid failed";
 }
 
 }  // namespace

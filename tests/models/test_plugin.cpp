@@ -1,5 +1,7 @@
 // Plugin loading: each failure gives its documented message (plugins/example_unit/README.md).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -146,6 +148,72 @@ TEST(Plugin, SearchPathOrder) {
   EXPECT_EQ(dirs[1], "/env/one");
   EXPECT_EQ(dirs[2], "/env/two");
   EXPECT_EQ(dirs[3], default_plugin_dir());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Plugin, ARegistrationThatThrowsNamesThePluginFile) {
+  Registry r;
+  const std::string msg = load_error("fixture_throws.so", r);
+  EXPECT_NE(msg.find("plugin '" + kDir + "/fixture_throws.so': its registration failed: boom from plugin"),
+            std::string::npos)
+      << msg;
+}
+
+// A second copy of a plugin further along the search path (an installed one beside a
+// build's): the first found wins, a warning names both files, and nothing fails.
+TEST(Plugin, ASecondCopyOnTheSearchPathIsSkippedWithAWarning) {
+  const std::string first = ransim::test::tmp_path("plugins_first"),
+                    second = ransim::test::tmp_path("plugins_second");
+  for (const auto& d : {first, second}) {
+    std::filesystem::create_directories(d);
+    std::filesystem::copy_file(kDir + "/fixture_ok.so", d + "/fixture_ok.so",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  Registry r;
+  PluginLoader loader;
+  loader.load_all({first, second}, r);
+  ASSERT_EQ(loader.loaded().size(), 1u);
+  EXPECT_EQ(r.find("fixture_unit")->origin, first + "/fixture_ok.so");
+  ASSERT_EQ(loader.warnings().size(), 1u);
+  const std::string& w = loader.warnings()[0];
+  EXPECT_NE(w.find("plugin '" + second +
+                   "/fixture_ok.so': skipped: population model 'fixture_unit' is "
+                   "already registered by " +
+                   first + "/fixture_ok.so"),
+            std::string::npos)
+      << w;
+}
+
+TEST(Plugin, AnUnreadablePluginDirectoryIsAnErrorNamingIt) {
+  const std::string dir = ransim::test::tmp_path("plugins_unreadable");
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::none);
+  // Root reads every directory: the check runs in a child that is not root.
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (geteuid() == 0 && setuid(65534) != 0) _exit(3);
+    Registry r;
+    PluginLoader loader;
+    try {
+      loader.load_all({dir}, r);
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      _exit(msg.find("plugin directory '" + dir + "': cannot read it: Permission denied") != std::string::npos
+                ? 0
+                : 2);
+    }
+    _exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no error, 2: another message, 3: setuid failed";
 }
 
 }  // namespace
