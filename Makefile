@@ -8,8 +8,9 @@ OUT ?= run.h5
 build:
 	scripts/setup.sh $(BUILD)
 
+# --overwrite: `make run` twice replaces the first run.h5 (only once the new one is whole).
 run: build
-	$(BUILD)/bin/ransim run $(SCENARIO) --out $(OUT)
+	$(BUILD)/bin/ransim run $(SCENARIO) --out $(OUT) --overwrite
 
 # Fast suite (slow tests are labelled "slow" and run with `make test-all`).
 test: build
