@@ -1,7 +1,8 @@
 #pragma once
 // The attention population models (cortex_qkv, hippocampus_memory, attention_block) written
 // with plain loops over std::vector, straight from the equations of their READMEs
-// (q = W_q z, K = Z W_k^T, V = Z W_v^T, softmax, W_o V^T a, the memory sum), with their own
+// (q = W_q z + b_q, K = Z W_k^T + b_k, V = Z W_v^T + b_v per head, the scaled or standardised
+// scores, softmax, W_o [V_i^T a_i] + b_o, the feed-forward, the memory sum), with their own
 // working-memory bookkeeping (a list of every tick sample), their own drive (dense copies of
 // the projections' weights) and their own Euler and RK4 steps: the independent reference for
 // tests/plugins/attention/test_attention.cpp. The plugins compute the attention in a
@@ -45,16 +46,39 @@ inline Vec slice(const Vec& v, std::size_t first, std::size_t n) {
              v.begin() + static_cast<std::ptrdiff_t>(first + n));
 }
 
+// Scores standardised over the rows: beta (s - mean) / sd with sd^2 = var + 1e-12 mean(s^2)
+// (the floor of 1e-6 of the scores' RMS).
+inline Vec standardise(const Vec& s, double beta) {
+  double mean = 0, sq = 0, var = 0;
+  for (double v : s) {
+    mean += v;
+    sq += v * v;
+  }
+  mean /= static_cast<double>(s.size());
+  sq /= static_cast<double>(s.size());
+  for (double v : s) var += (v - mean) * (v - mean);
+  var /= static_cast<double>(s.size());
+  const double sd = std::sqrt(var + 1e-12 * sq);
+  Vec out(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) out[i] = beta * (s[i] - mean) / sd;
+  return out;
+}
+
+inline double activation(const std::string& f, double x) {
+  if (f == "gelu") return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  return x > 0 ? x : 0.0;  // relu
+}
+
 // The weights of one population, per unit (shared ones repeated), as the test reads them from
-// the plugin's recorded weights.
+// the plugin's recorded weights. Biases left empty are 0.
 struct RefModel {
   std::string kind;
-  std::size_t U = 0, D = 0, c = 1, k = 0, S = 0;
-  double tau = 1, temperature = 1;
-  bool units_mode = false;
-  std::string activation;
-  std::vector<Mat> Wq, Wk, Wv, Wo, Km, Vm;  // per unit (shared ones repeated)
-  std::vector<Vec> bm;
+  std::size_t U = 0, D = 0, c = 1, k = 0, S = 0, heads = 1;
+  double tau = 1, temperature = 1, sharpness = 2;
+  bool units_mode = false, standardised = false, feed_forward = false;
+  std::string activation, ff_activation;
+  std::vector<Mat> Wq, Wk, Wv, Wo, Km, Vm, W1, W2;  // per unit (shared ones repeated)
+  std::vector<Vec> bq, bk, bv, bo, bm, b1, b2;
   std::vector<std::vector<std::size_t>> pre;
 
   bool attention() const { return kind != "hippocampus_memory"; }
@@ -63,38 +87,81 @@ struct RefModel {
 };
 
 struct UnitOut {
-  Vec phi, attention, memory;
+  Vec phi, attention, memory;  // attention: per head, the masked rows (0) first, then the rows
 };
 
-// Attention of unit u: query from z, keys/values from the rows Z (oldest first).
-inline Vec naive_attention(const RefModel& m, std::size_t u, const Vec& z, const Mat& Z, Vec& a) {
-  const Vec q = matvec(m.Wq[u], z);
-  Vec s(Z.size());
-  Mat V(Z.size());
+inline Vec plus_bias(Vec v, const std::vector<Vec>& b, std::size_t u) {
+  if (!b.empty())
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] += b[u][i];
+  return v;
+}
+
+// Multi-head attention of unit u: query from z, keys/values from the rows Z (oldest first);
+// head i on components i*D/h .. (i+1)*D/h - 1 of q, K, V. a[i] gets head i's weights.
+inline Vec naive_attention(const RefModel& m, std::size_t u, const Vec& z, const Mat& Z,
+                           std::vector<Vec>& a) {
+  const std::size_t Dh = m.D / m.heads;
+  const Vec q = plus_bias(matvec(m.Wq[u], z), m.bq, u);
+  Mat K(Z.size()), V(Z.size());
   for (std::size_t r = 0; r < Z.size(); ++r) {
-    const Vec k = matvec(m.Wk[u], Z[r]);  // row r of K = Z W_k^T
-    V[r] = matvec(m.Wv[u], Z[r]);         // row r of V = Z W_v^T
-    s[r] = dot(k, q) / (std::sqrt(static_cast<double>(m.D)) * m.temperature);
+    K[r] = plus_bias(matvec(m.Wk[u], Z[r]), m.bk, u);  // row r of K = Z W_k^T + b_k
+    V[r] = plus_bias(matvec(m.Wv[u], Z[r]), m.bv, u);  // row r of V = Z W_v^T + b_v
   }
-  a = softmax(s);
-  Vec vta(m.D, 0.0);  // V^T a
-  for (std::size_t r = 0; r < Z.size(); ++r)
-    for (std::size_t d = 0; d < m.D; ++d) vta[d] += V[r][d] * a[r];
-  return matvec(m.Wo[u], vta);
+  a.assign(m.heads, Vec{});
+  Vec heads_out(m.D, 0.0);  // [V_1^T a_1; ...; V_h^T a_h]
+  for (std::size_t i = 0; i < m.heads; ++i) {
+    Vec s(Z.size(), 0.0);
+    for (std::size_t r = 0; r < Z.size(); ++r)
+      for (std::size_t j = i * Dh; j < (i + 1) * Dh; ++j) s[r] += K[r][j] * q[j];
+    if (m.standardised) s = standardise(s, m.sharpness);
+    else
+      for (auto& v : s) v /= std::sqrt(static_cast<double>(Dh)) * m.temperature;
+    a[i] = softmax(s);
+    for (std::size_t r = 0; r < Z.size(); ++r)
+      for (std::size_t j = i * Dh; j < (i + 1) * Dh; ++j) heads_out[j] += V[r][j] * a[i][r];
+  }
+  return plus_bias(matvec(m.Wo[u], heads_out), m.bo, u);
 }
 
 // Memory read of unit u: sum_s f(k_s . y + b_s) v_s; the activations go to `mem`.
 inline Vec naive_memory(const RefModel& m, std::size_t u, const Vec& y, Vec& mem) {
   mem.assign(m.S, 0.0);
   for (std::size_t s = 0; s < m.S; ++s) mem[s] = dot(m.Km[u][s], y) + m.bm[u][s];
-  if (m.activation == "relu")
-    for (auto& v : mem) v = v > 0 ? v : 0.0;
-  else if (m.activation == "gelu")
-    for (auto& v : mem) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-  else mem = softmax(mem);
+  if (m.activation == "softmax") mem = softmax(mem);
+  else
+    for (auto& v : mem) v = activation(m.activation, v);
   Vec r(m.D, 0.0);
   for (std::size_t s = 0; s < m.S; ++s)
     for (std::size_t d = 0; d < m.D; ++d) r[d] += mem[s] * m.Vm[u][s][d];
+  return r;
+}
+
+// The feed-forward of a cortex unit: W_2 f(W_1 o + b_1) + b_2.
+inline Vec naive_feed_forward(const RefModel& m, std::size_t u, const Vec& o) {
+  Vec hidden = plus_bias(matvec(m.W1[u], o), m.b1, u);
+  for (auto& v : hidden) v = activation(m.ff_activation, v);
+  return plus_bias(matvec(m.W2[u], hidden), m.b2, u);
+}
+
+// r of unit u (phi = tanh(r)) for its query z and rows Z (attention models; the recorded
+// attention and memory go to `out`): the attention read o, then o + FF(o) (cortex_qkv with
+// feed_forward) or o + the memory read (attention_block).
+inline Vec naive_r(const RefModel& m, std::size_t u, const Vec& z, const Mat& Z, UnitOut& out) {
+  std::vector<Vec> a;
+  Vec r = naive_attention(m, u, z, Z, a);
+  out.attention.clear();
+  for (const Vec& ai : a) {
+    out.attention.insert(out.attention.end(), m.att_rows() - ai.size(), 0.0);  // masked rows first
+    out.attention.insert(out.attention.end(), ai.begin(), ai.end());
+  }
+  if (m.feed_forward) {
+    const Vec f = naive_feed_forward(m, u, r);
+    for (std::size_t d = 0; d < m.D; ++d) r[d] += f[d];  // residual
+  }
+  if (m.memory()) {
+    const Vec read = naive_memory(m, u, r, out.memory);
+    for (std::size_t d = 0; d < m.D; ++d) r[d] += read[d];  // residual
+  }
   return r;
 }
 
@@ -114,14 +181,7 @@ inline UnitOut naive_unit(const RefModel& m, std::size_t u, const Vec& z, const 
       for (std::size_t i = past.size() - n; i < past.size(); ++i) Z.push_back(slice(past[i], u * m.D, m.D));
       Z.push_back(z);
     }
-    Vec a;
-    r = naive_attention(m, u, z, Z, a);
-    out.attention.assign(m.att_rows() - a.size(), 0.0);  // masked rows first
-    out.attention.insert(out.attention.end(), a.begin(), a.end());
-    if (m.memory()) {
-      const Vec read = naive_memory(m, u, r, out.memory);
-      for (std::size_t d = 0; d < m.D; ++d) r[d] += read[d];  // residual
-    }
+    r = naive_r(m, u, z, Z, out);
   } else {
     r = naive_memory(m, u, z, out.memory);
   }

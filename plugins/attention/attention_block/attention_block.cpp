@@ -4,16 +4,19 @@
 // README.md; the attention (Attention, TokenWindow) is shared with cortex_qkv and the memory
 // (KeyValueMemory) with hippocampus_memory, in ../common/.
 //
-//   o   = W_o V^T a,  a = softmax(K q / (sqrt(D) T))   (as cortex_qkv, context_mode "time")
+//   o   = W_o V^T a,  a = softmax(K q / (sqrt(D) T))   (as cortex_qkv, context_mode "time";
+//                                                       heads = h: per head, concatenated)
 //   r   = o + sum_s f(k_s . o + b_s) v_s
 //   phi = tanh(r),    tau dh/dt = -h + phi
+#include <string>
+
 #include <ransim/plugin.hpp>
 
 #include "common/attention.hpp"
 #include "common/declared_variables.hpp"
 #include "common/key_value_memory.hpp"
-#include "common/param_specs.hpp"
 #include "common/memory_estimate.hpp"
+#include "common/param_specs.hpp"
 #include "common/unit_population.hpp"
 
 namespace {
@@ -32,8 +35,9 @@ class AttentionBlock : public UnitPopulation {
   void set_lanes(std::size_t lanes) override {
     lanes_ = lanes;
     window_.reset(c_, D_, U_ * D_, lanes);
-    allocate_scratch(
-        std::max(att_.scratch_size(lanes), mem_.scratch_size(lanes)) + c_ * lanes + mem_.slots() * lanes, c_);
+    allocate_scratch(std::max(att_.scratch_size(lanes), mem_.scratch_size(lanes)) +
+                         (att_.heads() * c_ + mem_.slots()) * lanes,
+                     c_);
   }
 
   void restart() const override { window_.restart(); }
@@ -53,9 +57,10 @@ class AttentionBlock : public UnitPopulation {
     return {state_recordable(),
             {"attention",
              "1",
-             "attention weights a over the working memory, oldest to newest (the last is the live "
-             "input); rows not yet filled are 0; rows sum to 1",
-             {U_, c_},
+             std::string("attention weights a over the working memory, oldest to newest (the last is the "
+                         "live input); rows not yet filled are 0; rows sum to 1") +
+                 (att_.heads() > 1 ? "; head i's rows at columns i*context .. (i+1)*context - 1" : ""),
+             {U_, att_.heads() * c_},
              true},
             {"memory",
              "1",
@@ -72,21 +77,23 @@ class AttentionBlock : public UnitPopulation {
     const std::size_t L = x.lanes, S = mem_.slots();
     const bool attention = name != "memory";
     const std::size_t kernel = std::max(att_.scratch_size(L), mem_.scratch_size(L));
-    std::vector<double> r(D_ * L), scratch(kernel + c_ * L + S * L);
+    std::vector<double> r(D_ * L), scratch(kernel + (att_.heads() * c_ + S) * L);
     std::vector<const double*> ptrs(c_);
     const auto rows_of = [&](std::size_t u) {
       const std::size_t used = unit(u, drive, r.data(), scratch.data(), ptrs.data(), L);
       const double* a = scratch.data() + kernel;  // then the memory activations m
-      return attention ? std::pair{a, used} : std::pair{a + c_ * L, S};
+      return attention ? std::pair{a, used} : std::pair{a + att_.heads() * c_ * L, S};
     };
-    if (entropy) sample_entropy(L, rows_of, out);
-    else sample_rows(attention ? c_ : S, L, rows_of, out);
+    if (entropy) sample_entropy(L, rows_of, out, att_.heads());
+    else if (attention) sample_rows(c_, L, rows_of, out, att_.heads());
+    else sample_rows(S, L, rows_of, out);
   }
 
-  // tau and the softmax temperature may change during a run.
-  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
+  // tau, the sharpness and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
     if (name == "temperature") att_.set_temperature(as_real(v));
+    else if (name == "sharpness") att_.set_sharpness(as_real(v));
     else UnitPopulation::set_live_parameter(name, v);
   }
 
@@ -100,14 +107,14 @@ class AttentionBlock : public UnitPopulation {
 
  private:
   // Unit u: r (D x L) = o + V^T f(K o + b) with o the attention read. Scratch layout: kernel
-  // scratch, then the attention weights (c x L), then the memory activations (S x L).
+  // scratch, then the attention weights (heads x c x L), then the memory activations (S x L).
   // Returns the number of window rows used. Flattened, as cortex_qkv's unit(): every kernel
   // inlined here.
   [[gnu::flatten]] std::size_t unit(std::size_t u, ConstBlock drive, double* r, double* scratch,
                                     const double** ptrs, std::size_t L) const {
     const std::size_t slab = D_ * L;
     double* a = scratch + std::max(att_.scratch_size(L), mem_.scratch_size(L));
-    double* m = a + c_ * L;
+    double* m = a + att_.heads() * c_ * L;
     const std::size_t used = window_.rows(u, drive.data + u * slab, ptrs);
     att_.attend(u, drive.data + u * slab, ptrs, used, r, a, scratch, L);
     mem_.read(u, r, r, true, m, scratch, L);  // r = o + sum_s m_s v_s

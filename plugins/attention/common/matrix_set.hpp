@@ -1,6 +1,7 @@
 #pragma once
 // Per-unit weight matrices of the attention models: MatrixSet holds one matrix per unit (or
-// one shared by all), column-major for the kernels, and weight_matrices draws or loads one.
+// one shared by all), column-major for the kernels, and weight_matrices draws or loads one;
+// BiasSet holds one bias vector per unit (or one shared).
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -38,6 +39,25 @@ struct MatrixSet {
   }
   // The per-block product scale op(A_b) B_b, op(A) = A^T or A, with plain loops in a fixed
   // order (no BLAS: the same bits on every machine, and no BLAS threads woken at construction).
+  // The per-block transpose times scale: W_b^T, column-major (the rows of W_b become columns,
+  // so that a run of rows of W_b is a contiguous block of columns).
+  MatrixSet transposed(double scale = 1.0) const {
+    MatrixSet t{blocks, cols, rows, std::vector<double>(cm.size())};
+    for (std::size_t b = 0; b < blocks; ++b)
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j)
+          t.cm[b * rows * cols + i * cols + j] = scale * cm[b * rows * cols + j * rows + i];
+    return t;
+  }
+  // Rows first .. first+n-1 of every block, as a MatrixSet of n x cols blocks.
+  MatrixSet row_range(std::size_t first, std::size_t n) const {
+    MatrixSet s{blocks, n, cols, std::vector<double>(blocks * n * cols)};
+    for (std::size_t b = 0; b < blocks; ++b)
+      for (std::size_t j = 0; j < cols; ++j)
+        for (std::size_t i = 0; i < n; ++i)
+          s.cm[b * n * cols + j * n + i] = cm[b * rows * cols + j * rows + first + i];
+    return s;
+  }
   static MatrixSet product(const MatrixSet& a, bool transpose_a, const MatrixSet& b, double scale = 1.0) {
     const std::size_t n = transpose_a ? a.cols : a.rows, inner = transpose_a ? a.rows : a.cols;
     MatrixSet out{a.blocks, n, b.cols, std::vector<double>(a.blocks * n * b.cols)};
@@ -75,6 +95,44 @@ inline MatrixSet weight_matrices(const WeightFile& wf, Rng& rng, const std::stri
       wf.used() ? wf.load_stacked(name, blocks, rows, cols, per_what(blocks, rows, cols, label))
                 : random_normal(rng, blocks * rows * cols, sd);
   return MatrixSet::from_row_major(blocks, rows, cols, rm);
+}
+
+// `blocks` bias vectors of n values (one per unit, or a single one shared by all units).
+struct BiasSet {
+  std::size_t blocks = 0, n = 0;
+  std::vector<double> values;  // block b's vector at values[b * n]
+
+  const double* block(std::size_t u) const { return values.data() + (blocks == 1 ? 0 : u) * n; }
+  // [blocks, n]: row b holds block b's vector (the recorded layout).
+  arma::mat stacked() const {
+    arma::mat m(blocks, n);
+    for (std::size_t b = 0; b < blocks; ++b)
+      for (std::size_t i = 0; i < n; ++i) m(b, i) = values[b * n + i];
+    return m;
+  }
+};
+
+// A bias: `blocks` vectors of n values ~ U(-scale, scale) drawn from rng in order, or dataset
+// `name` of the weights file, [blocks, n].
+inline BiasSet bias_vectors(const WeightFile& wf, Rng& rng, const std::string& name, std::size_t blocks,
+                            std::size_t n, double scale) {
+  BiasSet b{blocks, n, {}};
+  if (wf.used()) {
+    const std::string values = std::to_string(n) + " values";
+    b.values =
+        wf.load_stacked(name, blocks, 1, n,
+                        blocks == 1 ? "one shared row of " + values : "one row of " + values + " per unit");
+  } else {
+    b.values.resize(blocks * n);
+    for (auto& v : b.values) v = uniform(rng, -scale, scale);
+  }
+  return b;
+}
+
+// out (n x L) += bias (n values), the same in every lane.
+inline void add_bias_lanes(double* out, const double* bias, std::size_t n, std::size_t L) {
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < L; ++b) out[i * L + b] += bias[i];
 }
 
 }  // namespace ransim::attn

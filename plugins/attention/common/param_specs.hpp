@@ -38,8 +38,11 @@ inline std::vector<ParamSpec> attention_specs() {
   return {
       param::integer("context").range(1, 4096).defaults_to(8).describe(
           "working-memory rows c: the last c-1 token-tick samples of z plus the live z"),
+      param::integer("heads").range(1, 4096).defaults_to(1).describe(
+          "attention heads h per unit, each on dim / h values (must divide dim): head i uses rows "
+          "i*dim/h .. (i+1)*dim/h - 1 of W_q, W_k, W_v; the heads' reads are concatenated, then W_o"),
       param::choice("scores", {"scaled", "standardised"})
-          .describe("attention scores: scaled as in a transformer, a = softmax(K q / (sqrt(D) T)); or "
+          .describe("attention scores: scaled as in a transformer, a = softmax(K q / (sqrt(D/h) T)); or "
                     "standardised over the rows attended (mean 0, standard deviation sharpness), "
                     "a = softmax(beta (s - mean) / sd) with s = K q"),
       param::real("sharpness")
@@ -50,7 +53,7 @@ inline std::vector<ParamSpec> attention_specs() {
       param::real("temperature")
           .greater_than(0)
           .defaults_to(1.0)
-          .describe("softmax temperature T of the scaled scores: a = softmax(K q / (sqrt(D) T)) (scores "
+          .describe("softmax temperature T of the scaled scores: a = softmax(K q / (sqrt(D/h) T)) (scores "
                     "\"scaled\")"),
       param::real("wq_scale")
           .at_least(0)
@@ -66,6 +69,30 @@ inline std::vector<ParamSpec> attention_specs() {
           .defaults_to(0.15)
           .describe("output matrix W_o entries ~ N(0, s^2 / D) (the default keeps a reservoir with a default "
                     "recurrent projection contracting: echo state property)"),
+  };
+}
+
+// The rest of the seed's unit inside a cortex unit (cortex_qkv): biases and the feed-forward.
+inline std::vector<ParamSpec> cortex_unit_specs() {
+  return {
+      param::boolean("bias").describe(
+          "biases b_q, b_k, b_v, b_o of the attention (and b_1, b_2 of the feed-forward), each ~ U(-s, s) "
+          "with s = bias_scale"),
+      param::real("bias_scale").at_least(0).defaults_to(0.1).describe("s of the biases (bias = true)"),
+      param::boolean("feed_forward")
+          .describe("after the attention read o: r = o + W_2 f(W_1 o + b_1) + b_2 (dim -> 4 dim -> dim), "
+                    "then tau dh/dt = -h + tanh(r)"),
+      param::choice("activation", {"relu", "gelu"})
+          .describe("feed-forward activation f (gelu: the exact erf form)"),
+      param::real("ff_in_scale")
+          .at_least(0)
+          .defaults_to(1.0)
+          .describe("feed-forward W_1 (4 dim x dim) entries ~ N(0, s^2 / dim)"),
+      param::real("ff_out_scale")
+          .at_least(0)
+          .defaults_to(0.25)
+          .describe("feed-forward W_2 (dim x 4 dim) entries ~ N(0, s^2 / (4 dim)) (the default keeps a "
+                    "reservoir with a default recurrent projection contracting: echo state property)"),
   };
 }
 

@@ -127,38 +127,45 @@ class UnitPopulation : public Population {
         for (std::size_t r = 0; r < n; ++r) out.push_back(vals[(u * n + r) * L + b]);
   }
 
-  // Lane-major samples [lanes, U, n] of a per-unit quantity: unit_rows(u) computes unit u's and
-  // returns {first, count}, its last `count` rows (count x L, lanes fastest); the first
-  // n - count rows (not yet filled) are recorded as 0.
+  // Lane-major samples [lanes, U, groups * n] of a per-unit quantity in `groups` groups of n
+  // rows (the heads of the attention): unit_rows(u) computes unit u's and returns {first,
+  // count}, its last `count` rows of each group (group g's count x L block, lanes fastest, at
+  // first + g count L); the first n - count rows of a group (not yet filled) are recorded as 0.
   template <class UnitRows>
-  void sample_rows(std::size_t n, std::size_t L, const UnitRows& unit_rows, std::vector<double>& out) const {
-    std::vector<double> vals(U_ * n * L, 0.0);
+  void sample_rows(std::size_t n, std::size_t L, const UnitRows& unit_rows, std::vector<double>& out,
+                   std::size_t groups = 1) const {
+    std::vector<double> vals(U_ * groups * n * L, 0.0);
     for (std::size_t u = 0; u < U_; ++u) {
       const auto [first, count] = unit_rows(u);
-      const auto to = static_cast<std::ptrdiff_t>((u * n + n - count) * L);
-      std::copy(first, first + count * L, vals.begin() + to);
+      for (std::size_t g = 0; g < groups; ++g) {
+        const auto to = static_cast<std::ptrdiff_t>(((u * groups + g) * n + n - count) * L);
+        std::copy(first + g * count * L, first + (g + 1) * count * L, vals.begin() + to);
+      }
     }
-    append_lane_major(vals, U_, n, L, out);
+    append_lane_major(vals, U_, groups * n, L, out);
   }
 
   // Lane-major samples [lanes, U] of each unit's attention entropy over the log of the rows
   // it attends: 1 for uniform weights (the window as a moving average), near 0 when one row
-  // dominates; 0 while a single row is filled. unit_rows as for sample_rows.
+  // dominates; 0 while a single row is filled. With several heads (`groups`), the mean of the
+  // heads' entropies. unit_rows as for sample_rows.
   template <class UnitRows>
-  void sample_entropy(std::size_t L, const UnitRows& unit_rows, std::vector<double>& out) const {
+  void sample_entropy(std::size_t L, const UnitRows& unit_rows, std::vector<double>& out,
+                      std::size_t groups = 1) const {
     std::vector<double> vals(U_ * L, 0.0);
     for (std::size_t u = 0; u < U_; ++u) {
       const auto [a, count] = unit_rows(u);
       if (count < 2) continue;
-      const double norm = 1.0 / std::log(static_cast<double>(count));
-      for (std::size_t b = 0; b < L; ++b) {
-        double h = 0;
-        for (std::size_t r = 0; r < count; ++r) {
-          const double p = a[r * L + b];
-          if (p > 0) h -= p * std::log(p);
+      const double norm = 1.0 / (std::log(static_cast<double>(count)) * static_cast<double>(groups));
+      for (std::size_t g = 0; g < groups; ++g)
+        for (std::size_t b = 0; b < L; ++b) {
+          double h = 0;
+          for (std::size_t r = 0; r < count; ++r) {
+            const double p = a[(g * count + r) * L + b];
+            if (p > 0) h -= p * std::log(p);
+          }
+          vals[u * L + b] += h * norm;
         }
-        vals[u * L + b] = h * norm;
-      }
     }
     append_lane_major(vals, U_, 1, L, out);
   }
@@ -166,8 +173,9 @@ class UnitPopulation : public Population {
   Recordable entropy_recordable() const {
     return {"attention_entropy",
             "1",
-            "entropy of each unit's attention weights divided by log(rows attended): 1 uniform (a "
-            "moving average of the window), near 0 one row; 0 while one row is filled",
+            "entropy of each unit's attention weights divided by log(rows attended) (the mean over "
+            "heads): 1 uniform (a moving average of the window), near 0 one row; 0 while one row is "
+            "filled",
             {U_},
             true};
   }

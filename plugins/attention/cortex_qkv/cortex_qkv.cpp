@@ -5,15 +5,21 @@
 //   time mode:  Z = [z(t_{k-c+1}); ...; z(t_{k-1}); z(t)],  q = W_q z(t)
 //   units mode: Z = [h_{j_1}; ...; h_{j_k}; z(t)] (current states of k presynaptic units, then
 //               the unit's own live input, so that the unit is driven even from h = 0), q = W_q z
-//   K = Z W_k^T, V = Z W_v^T, a = softmax(K q / (sqrt(D) T)), phi = tanh(W_o V^T a)
-//   tau dh/dt = -h + phi
+//   K = Z W_k^T, V = Z W_v^T, a = softmax(K q / (sqrt(D) T)), o = W_o V^T a
+//   (heads = h: per head on D/h values, concatenated, then W_o; bias = true: b_q, b_k, b_v, b_o)
+//   r = o, or with feed_forward = true r = o + W_2 f(W_1 o + b_1) + b_2
+//   phi = tanh(r), tau dh/dt = -h + phi
+#include <optional>
+#include <string>
+
 #include <ransim/plugin.hpp>
 
 #include "common/attention.hpp"
 #include "common/declared_variables.hpp"
+#include "common/feed_forward.hpp"
+#include "common/memory_estimate.hpp"
 #include "common/param_specs.hpp"
 #include "common/presynaptic.hpp"
-#include "common/memory_estimate.hpp"
 #include "common/unit_population.hpp"
 
 namespace {
@@ -29,57 +35,63 @@ class CortexQkv : public attn::UnitPopulation {
         k_(static_cast<std::size_t>(c.params.integer("k"))),
         att_(c, U_, D_, rng_, wf_),  // W_q, W_k, W_v, W_o; then the presynaptic units
         presyn_(units_mode_ ? attn::presynaptic_units(c.name, wf_, rng_, U_, k_)
-                            : std::vector<std::uint32_t>{}) {}
+                            : std::vector<std::uint32_t>{}) {
+    if (c.params.boolean("feed_forward")) ff_.emplace(c, U_, D_, rng_, wf_);  // after the presynaptic units
+  }
 
   void set_lanes(std::size_t lanes) override {
     lanes_ = lanes;
     if (!units_mode_) window_.reset(c_, D_, U_ * D_, lanes);
-    allocate_scratch(att_.scratch_size(lanes) + rows() * lanes, rows());
+    allocate_scratch(kernel_scratch(lanes) + att_.heads() * rows() * lanes, rows());
   }
   void restart() const override { window_.restart(); }
   bool uses_ticks() const override { return !units_mode_; }
   void on_tick(ConstBlock /*x*/, ConstBlock drive) override { window_.push(drive.data); }
 
-  // r = W_o V^T a per unit, into dxdt; for_units then relaxes: dxdt = (tanh(r) - h) / tau.
+  // r per unit, into dxdt; for_units then relaxes: dxdt = (tanh(r) - h) / tau.
   void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double /*t*/, ThreadPool& pool) const override {
     const std::size_t L = x.lanes, n = units_mode_ ? k_ + 1 : window_.past() + 1;
-    for_units(x, dxdt, pool, att_.work(n), [&](std::size_t u, double* scratch, const double** rows) {
-      double* a = scratch + att_.scratch_size(L);
+    const double work = att_.work(n) + (ff_ ? ff_->work() : 0.0);
+    for_units(x, dxdt, pool, work, [&](std::size_t u, double* scratch, const double** rows) {
+      double* a = scratch + kernel_scratch(L);
       unit(u, x, drive, dxdt.data + u * D_ * L, a, scratch, rows);
     });
   }
 
   std::vector<Recordable> recordables() const override {
-    return {state_recordable(),
-            {"attention",
-             "1",
-             units_mode_ ? "attention weights a over the k presynaptic units (in the order of the weight "
-                           "'presynaptic') and, last, the unit's own input; rows sum to 1"
-                         : "attention weights a over the working memory, oldest to newest (the last is the "
-                           "live input); rows not yet filled are 0; rows sum to 1",
-             {U_, rows()},
-             true},
-            entropy_recordable()};
+    return {
+        state_recordable(),
+        {"attention",
+         "1",
+         std::string(units_mode_ ? "attention weights a over the k presynaptic units (in the order of the "
+                                   "weight 'presynaptic') and, last, the unit's own input; rows sum to 1"
+                                 : "attention weights a over the working memory, oldest to newest (the "
+                                   "last is the live input); rows not yet filled are 0; rows sum to 1") +
+             (att_.heads() > 1 ? "; head i's rows at columns i*rows .. (i+1)*rows - 1" : ""),
+         {U_, att_.heads() * rows()},
+         true},
+        entropy_recordable()};
   }
 
   void sample(const std::string& name, ConstBlock x, ConstBlock drive,
               std::vector<double>& out) const override {
     if (name != "attention" && name != "attention_entropy") return Population::sample(name, x, drive, out);
     const std::size_t L = x.lanes;
-    std::vector<double> scratch(att_.scratch_size(L)), r(D_ * L), a(rows() * L);
+    std::vector<double> scratch(kernel_scratch(L)), r(D_ * L), a(att_.heads() * rows() * L);
     std::vector<const double*> Z(rows());
     const auto weights = [&](std::size_t u) {
       const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
       return std::pair{static_cast<const double*>(a.data()), n};
     };
-    if (name == "attention") sample_rows(rows(), L, weights, out);
-    else sample_entropy(L, weights, out);
+    if (name == "attention") sample_rows(rows(), L, weights, out, att_.heads());
+    else sample_entropy(L, weights, out, att_.heads());
   }
 
-  // tau and the softmax temperature may change during a run.
-  std::vector<std::string> live_parameters() const override { return {"tau", "temperature"}; }
+  // tau, the sharpness and the softmax temperature may change during a run.
+  std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
     if (name == "temperature") att_.set_temperature(as_real(v));
+    else if (name == "sharpness") att_.set_sharpness(as_real(v));
     else UnitPopulation::set_live_parameter(name, v);
   }
 
@@ -88,16 +100,21 @@ class CortexQkv : public attn::UnitPopulation {
     add_x0(w);
     att_.add_weights(w);
     if (units_mode_) w["presynaptic"] = attn::presynaptic_matrix(presyn_, U_, k_);
+    if (ff_) ff_->add_weights(w);
     return w;
   }
 
  private:
   std::size_t rows() const { return units_mode_ ? k_ + 1 : c_; }
+  // Scratch of the attention, then the feed-forward's hidden layer.
+  std::size_t kernel_scratch(std::size_t L) const {
+    return att_.scratch_size(L) + (ff_ ? ff_->scratch_size(L) : 0);
+  }
 
-  // Unit u: r (D x L) = W_o V^T a and the attention weights a (n x L) over its n rows Z (D x L
-  // slabs, oldest first: the window, or the presynaptic states then the unit's own input).
-  // Returns n. Flattened (every kernel inlined here): left to itself GCC calls the blocks of
-  // dots_lanes out of line, and the token is measurably slower (bench BM_CortexToken).
+  // Unit u: r (D x L) = W_o V^T a (+ the feed-forward) and the attention weights a (heads x n x
+  // L) over its n rows Z (D x L slabs, oldest first: the window, or the presynaptic states then
+  // the unit's own input). Returns n. Flattened (every kernel inlined here): left to itself GCC calls the
+  // blocks of dots_lanes out of line, and the token is measurably slower (bench BM_CortexToken).
   [[gnu::flatten]] std::size_t unit(std::size_t u, ConstBlock x, ConstBlock drive, double* r, double* a,
                                     double* scratch, const double** Z) const {
     const std::size_t L = x.lanes, slab = D_ * L;
@@ -109,14 +126,8 @@ class CortexQkv : public attn::UnitPopulation {
     } else {
       n = window_.rows(u, z, Z);
     }
-    double* qk = scratch;           // W_k^T q / (sqrt(D) T), q = W_q z    (D x L)
-    double* zbar = scratch + slab;  // Z^T a, so that V^T a = W_v zbar      (D x L)
-    double* tmp = zbar + slab;      // 2 L
-    att_.query(u, z, qk, L);
-    att_.scores(qk, Z, n, a, L);        // K q / (sqrt(D) T)
-    attn::softmax_lanes(a, n, L, tmp);  // a
-    att_.weighted_rows(a, Z, n, zbar, L);
-    att_.output(u, zbar, r, L);  // W_o V^T a
+    att_.attend(u, z, Z, n, r, a, scratch, L);                        // r = o = W_o V^T a
+    if (ff_) ff_->apply(u, r, r, scratch + att_.scratch_size(L), L);  // r = o + FF(o)
     return n;
   }
 
@@ -124,6 +135,7 @@ class CortexQkv : public attn::UnitPopulation {
   std::size_t c_, k_;
   attn::Attention att_;
   std::vector<std::uint32_t> presyn_;  // U x k
+  std::optional<attn::FeedForward> ff_;
   attn::TokenWindow window_;
 };
 
@@ -133,8 +145,9 @@ void register_models(Registry& r) {
   info.description =
       "QKV attention units (cortex): phi = tanh(W_o V^T softmax(K q / (sqrt(D) T))) over a working "
       "memory of the last c token samples of the input (or the states of k presynaptic units), "
-      "tau dh/dt = -h + phi";
-  info.params = attn::concat(attn::unit_specs(), attn::attention_specs());
+      "tau dh/dt = -h + phi; options: heads, biases, a feed-forward D -> 4D -> D";
+  info.params =
+      attn::concat(attn::concat(attn::unit_specs(), attn::attention_specs()), attn::cortex_unit_specs());
   info.params.push_back(
       param::choice("context_mode", {"time", "units"})
           .describe("keys and values from the last c token samples of the unit's input (time) or from the "

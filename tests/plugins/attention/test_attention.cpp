@@ -50,9 +50,9 @@ namespace {
 using Vec = std::vector<double>;
 using Mat = std::vector<Vec>;  // row-major: Mat[i][j]
 
-using naive::naive_attention;
 using naive::naive_dhdt;
 using naive::naive_memory;
+using naive::naive_r;
 using naive::NaiveLane;
 using naive::RefModel;
 using naive::RefNet;
@@ -69,7 +69,10 @@ using ransim::test::tmp_path;  // names start with attn_, apart from other suite
 struct Config {
   std::string name, kind, params;  // params: extra TOML lines of [population.p]
   std::uint64_t seed = 3;
+  std::string unit_params = "units = 5\ndim = 3\ntau = 1.5\n";
 };
+
+const std::string kDim4 = "units = 5\ndim = 4\ntau = 1.5\n";
 
 // Every model, per-unit and shared weights, every activation, both context modes.
 const std::vector<Config>& configs() {
@@ -92,6 +95,25 @@ const std::vector<Config>& configs() {
       {"block_shared_softmax", "attention_block",
        "context = 3\nslots = 5\nshared_weights = true\nshared_store = true\nactivation = \"softmax\"\n"},
       {"block_gelu", "attention_block", "context = 2\nslots = 4\nactivation = \"gelu\"\nwo_scale = 1.5\n"},
+      // The options of the seed's unit: standardised scores (fused path), heads, biases, the
+      // feed-forward (each head alone), in both context modes and in the block.
+      {"cortex_standardised", "cortex_qkv", "context = 4\nscores = \"standardised\"\nsharpness = 3.0\n"},
+      {"cortex_heads", "cortex_qkv", "context = 5\nheads = 3\ntemperature = 0.5\nwq_scale = 2.0\n", 3,
+       "units = 5\ndim = 6\ntau = 1.5\n"},
+      {"cortex_heads_bias_ff", "cortex_qkv",
+       "context = 4\nheads = 2\nbias = true\nbias_scale = 0.4\nfeed_forward = true\nff_out_scale = 1.0\n"
+       "scores = \"standardised\"\n",
+       3, kDim4},
+      {"cortex_bias_ff_shared", "cortex_qkv",
+       "context = 3\nshared_weights = true\nbias = true\nbias_scale = 0.5\nfeed_forward = true\n"
+       "activation = \"gelu\"\nff_out_scale = 1.5\n"},
+      {"cortex_units_full", "cortex_qkv",
+       "context_mode = \"units\"\nk = 3\nheads = 2\nbias = true\nfeed_forward = true\ninitial_state = 0.9\n"
+       "wo_scale = 2.0\nscores = \"standardised\"\nsharpness = 1.5\n",
+       3, kDim4},
+      {"block_heads_standardised", "attention_block",
+       "context = 4\nslots = 5\nheads = 2\nscores = \"standardised\"\nbias_scale = 0.2\nwo_scale = 1.0\n", 3,
+       kDim4},
   };
   return c;
 }
@@ -131,6 +153,7 @@ struct Built {
 ScenarioSpec spec_of(const Config& c) {
   ScenarioSpec s{c.kind, c.params};
   s.seed = c.seed;
+  s.unit_params = c.unit_params;
   return s;
 }
 
@@ -177,13 +200,36 @@ RefModel reference(const Population& p, const std::string& kind, const Params& p
     EXPECT_TRUE(blocks == 1 || blocks == m.U) << name;
     for (std::size_t u = 0; u < m.U; ++u) out.push_back(block_of(a, blocks == 1 ? 0 : u, rows));
   };
+  // A bias [blocks, n]: one row per unit or one shared (absent: 0).
+  auto biases = [&](const std::string& name, std::vector<Vec>& out) {
+    if (!w.count(name)) return;
+    const arma::mat& b = w.at(name);
+    for (std::size_t u = 0; u < m.U; ++u) out.push_back(block_of(b, b.n_rows == 1 ? 0 : u, 1)[0]);
+  };
   if (m.attention()) {
     m.c = static_cast<std::size_t>(params.integer("context"));
     m.temperature = params.real("temperature");
+    m.heads = static_cast<std::size_t>(params.integer("heads"));
+    m.standardised = params.string("scores") == "standardised";
+    m.sharpness = params.real("sharpness");
     per_unit("W_q", m.D, m.Wq);
     per_unit("W_k", m.D, m.Wk);
     per_unit("W_v", m.D, m.Wv);
     per_unit("W_o", m.D, m.Wo);
+    for (const char* b : {"b_q", "b_k", "b_v", "b_o"})
+      EXPECT_EQ(w.count(b), kind == "cortex_qkv" && params.boolean("bias") ? 1u : 0u) << b;
+    biases("b_q", m.bq);
+    biases("b_k", m.bk);
+    biases("b_v", m.bv);
+    biases("b_o", m.bo);
+    if (kind == "cortex_qkv" && params.boolean("feed_forward")) {
+      m.feed_forward = true;
+      m.ff_activation = params.string("activation");
+      per_unit("W_1", 4 * m.D, m.W1);
+      per_unit("W_2", m.D, m.W2);
+      biases("b_1", m.b1);
+      biases("b_2", m.b2);
+    }
     if (kind == "cortex_qkv" && params.string("context_mode") == "units") {
       m.units_mode = true;
       m.k = static_cast<std::size_t>(params.integer("k"));
@@ -268,8 +314,8 @@ std::unique_ptr<Population> create(const std::string& kind, const std::string& n
 
 // The Config's TOML lines as parameter values (the few types used above).
 std::map<std::string, Value> values_of(const Config& c) {
-  std::map<std::string, Value> v{{"units", std::int64_t{5}}, {"dim", std::int64_t{3}}, {"tau", 1.5}};
-  std::istringstream in(c.params);
+  std::map<std::string, Value> v;
+  std::istringstream in(c.unit_params + c.params);
   std::string line;
   while (std::getline(in, line)) {
     const auto eq = line.find(" = ");
@@ -352,12 +398,12 @@ void check_trajectory(const Config& c, std::size_t lanes, const std::string& met
       for (std::size_t unit = 0; unit < ref.m.U; ++unit) {
         const UnitOut o = naive[l].unit_after(unit, ul);
         if (ref.m.attention()) {
-          const std::size_t R = ref.m.att_rows();
+          const std::size_t R = ref.m.att_rows() * ref.m.heads;
           const Vec got = slice(att, (l * ref.m.U + unit) * R, R);
           worst = std::max(worst, max_abs_diff(got, o.attention));
           double sum = 0;
           for (double a : got) sum += a;
-          EXPECT_NEAR(sum, 1.0, 1e-14);
+          EXPECT_NEAR(sum, static_cast<double>(ref.m.heads), 1e-14);  // each head's rows sum to 1
         }
         if (ref.m.memory())
           worst =
@@ -497,16 +543,10 @@ TEST(Attention, EulerWithTokenPeriodIsTheDiscreteUpdate) {
             for (std::size_t j = k + 1 - std::min(k + 1, m.c); j <= k; ++j)
               Z.push_back(slice(zs[j], i * m.D, m.D));
           const Vec z = slice(zs[k], i * m.D, m.D);
-          Vec r, mem, att;
-          if (m.attention()) {
-            r = naive_attention(m, i, z, Z, att);
-            if (m.memory()) {
-              const Vec read = naive_memory(m, i, r, mem);
-              for (std::size_t d = 0; d < m.D; ++d) r[d] += read[d];
-            }
-          } else {
-            r = naive_memory(m, i, z, mem);
-          }
+          Vec r, mem;
+          UnitOut recorded;
+          if (m.attention()) r = naive_r(m, i, z, Z, recorded);
+          else r = naive_memory(m, i, z, mem);
           for (std::size_t d = 0; d < m.D; ++d)
             next[i * m.D + d] = (1 - a) * h[i * m.D + d] + a * std::tanh(r[d]);
         }
@@ -573,9 +613,12 @@ TEST(Attention, WeightsRoundTripThroughHdf5) {
         // Stacked per-unit matrices as [blocks, rows, cols] (as h5py users would write them).
         const Params& p = a.sc.populations[0].params;
         for (auto& [name, m] : w) {
+          const auto dim = static_cast<hsize_t>(p.integer("dim"));
           const hsize_t rows = name == "presynaptic" || name == "memory_bias" || name == "x0" ? 1
+                               : name.rfind("b_", 0) == 0                                     ? 1
+                               : name == "W_1"                                                ? 4 * dim
                                : name.rfind("memory_", 0) == 0 ? static_cast<hsize_t>(p.integer("slots"))
-                                                               : static_cast<hsize_t>(p.integer("dim"));
+                                                               : dim;
           h5_write(file, "/weights/" + name, {m.n_rows / rows, rows, m.n_cols}, row_major(m));
         }
       }
@@ -747,10 +790,15 @@ TEST(Attention, EchoStatePropertyWithDefaults) {
   // Two initial states, the same input: the distance between the trajectories must shrink by
   // >= 1e3. Default unit parameters (only the shape is set), a recurrent sparse projection with
   // the scenario defaults (density 0.1, N(0, 1) weights, scale 1), rk4 with dt = T / 2.
-  for (const std::string kind : {"cortex_qkv", "cortex_qkv units", "hippocampus_memory", "attention_block"}) {
+  // "full": the seed's whole unit (2 heads, biases, the feed-forward) at its default scales.
+  for (const std::string kind :
+       {"cortex_qkv", "cortex_qkv units", "cortex_qkv full", "hippocampus_memory", "attention_block"}) {
     SCOPED_TRACE(kind);
-    const bool units = kind == "cortex_qkv units";
-    ScenarioSpec s{units ? "cortex_qkv" : kind, units ? "context_mode = \"units\"\n" : ""};
+    const bool units = kind == "cortex_qkv units", full = kind == "cortex_qkv full";
+    ScenarioSpec s{units || full ? "cortex_qkv" : kind, units ? "context_mode = \"units\"\n"
+                                                        : full
+                                                            ? "heads = 2\nbias = true\nfeed_forward = true\n"
+                                                            : ""};
     s.unit_params = "units = 16\ndim = 4\n";
     s.recurrent_params = "";
     s.dt = 0.5;
@@ -885,6 +933,54 @@ TEST(Attention, ParameterErrors) {
     return std::string();
   }();
   EXPECT_NE(msg.find("expected one of \"relu\" | \"gelu\" | \"softmax\""), std::string::npos) << msg;
+  // Heads split dim: they must divide it (dim = 3 here).
+  for (const std::string kind : {"cortex_qkv", "attention_block"}) {
+    s = {kind, "heads = 2\n"};
+    EXPECT_NE(build_error(s).find("population 'p': heads (2) must divide dim (3)"), std::string::npos)
+        << build_error(s);
+    s.params = "heads = 3\n";
+    EXPECT_EQ(build_error(s), "");
+  }
+}
+
+// standardise_lanes against closed forms. Two rows (x, y): the mean is (x + y) / 2 and the
+// standard deviation |x - y| / 2, so the standardised scores are +-beta and the weights
+// softmax(+-beta) = 1 / (1 + exp(-+2 beta)), whatever x and y. Three rows (m - d, m, m + d):
+// sd = d sqrt(2/3), scores beta (-1, 0, 1) / sqrt(2/3). Rows equal in a lane stay equal
+// (the floor of 1e-6 of the RMS: no division by 0), so the weights are uniform.
+TEST(Attention, StandardisedScoresClosedForm) {
+  const double beta = 1.7;
+  Vec two = {0.3, -1e-9, 5.0, 1e8 + 1, 7.0, 1e-9, -2.0, 1e8};  // 2 rows x 4 lanes
+  Vec tmp(8);
+  attn::standardise_lanes(two.data(), 2, 4, beta, tmp.data());
+  const double high = 1 / (1 + std::exp(-2 * beta)), low = 1 - high;
+  for (std::size_t b = 0; b < 3; ++b) {
+    const double sign = b == 2 ? 1.0 : -1.0;  // lanes 0 and 1: the first row is the smaller
+    EXPECT_NEAR(two[b], sign * beta, 1e-9) << b;
+    EXPECT_NEAR(two[4 + b], -sign * beta, 1e-9) << b;
+  }
+  // Lane 3: the deviations (+-0.5) are below the floor 1e-6 RMS (= 100): sd^2 = 0.25 + 1e-12 RMS^2.
+  const double rms2 = (std::pow(1e8 + 1, 2) + 1e16) / 2, sd = std::sqrt(0.25 + 1e-12 * rms2);
+  EXPECT_NEAR(two[3], beta * 0.5 / sd, 1e-9);
+  EXPECT_NEAR(two[7], -beta * 0.5 / sd, 1e-9);
+  attn::softmax_lanes(two.data(), 2, 4, tmp.data());
+  EXPECT_NEAR(two[0], low, 1e-9);
+  EXPECT_NEAR(two[1], low, 1e-9);
+  EXPECT_NEAR(two[2], high, 1e-9);
+  EXPECT_NEAR(two[4], high, 1e-9);
+  // Three rows around 2: the floor shifts sd by a relative 1e-12 RMS^2 / var / 2 = 3e-10.
+  Vec three = {2.0 - 0.1, 2.0, 2.0 + 0.1};
+  attn::standardise_lanes(three.data(), 3, 1, beta, tmp.data());
+  const double var = 0.02 / 3, sd3 = std::sqrt(var + 1e-12 * (4.0 + var));
+  for (std::size_t r = 0; r < 3; ++r) {
+    EXPECT_NEAR(three[r], beta * 0.1 * (static_cast<double>(r) - 1.0) / sd3, 1e-13) << r;
+    EXPECT_NEAR(three[r], beta * (static_cast<double>(r) - 1.0) / std::sqrt(2.0 / 3.0), 1e-9) << r;
+  }
+  Vec equal = {0.5, 0.0, 0.5, 0.0};  // 2 rows x 2 lanes, both lanes constant (one of them all 0)
+  attn::standardise_lanes(equal.data(), 2, 2, beta, tmp.data());
+  for (double v : equal) EXPECT_EQ(v, 0.0);
+  attn::softmax_lanes(equal.data(), 2, 2, tmp.data());
+  for (double v : equal) EXPECT_EQ(v, 0.5);
 }
 
 TEST(Attention, RecordablesAndWeightShapes) {
@@ -915,6 +1011,38 @@ TEST(Attention, RecordablesAndWeightShapes) {
         {"memory_keys", {30, 3}},
         {"memory_values", {30, 3}},
         {"memory_bias", {5, 6}}}},
+      // Two heads: [U, heads * rows]; biases [U, D]; the feed-forward D -> 4D -> D.
+      {{"", "cortex_qkv", "context = 3\nheads = 2\nbias = true\nfeed_forward = true\n", 3, kDim4},
+       {{"state", {5, 4}}, {"attention", {5, 6}}, {"attention_entropy", {5}}},
+       {{"W_q", {20, 4}},
+        {"W_k", {20, 4}},
+        {"W_v", {20, 4}},
+        {"W_o", {20, 4}},
+        {"b_q", {5, 4}},
+        {"b_k", {5, 4}},
+        {"b_v", {5, 4}},
+        {"b_o", {5, 4}},
+        {"W_1", {80, 4}},
+        {"b_1", {5, 16}},
+        {"W_2", {20, 16}},
+        {"b_2", {5, 4}}}},
+      {{"", "cortex_qkv", "feed_forward = true\nshared_weights = true\n"},  // no biases: none recorded
+       {{"state", {5, 3}}, {"attention", {5, 8}}, {"attention_entropy", {5}}},
+       {{"W_q", {3, 3}},
+        {"W_k", {3, 3}},
+        {"W_v", {3, 3}},
+        {"W_o", {3, 3}},
+        {"W_1", {12, 3}},
+        {"W_2", {3, 12}}}},
+      {{"", "attention_block", "context = 3\nslots = 2\nheads = 4\n", 3, kDim4},
+       {{"state", {5, 4}}, {"attention", {5, 12}}, {"memory", {5, 2}}, {"attention_entropy", {5}}},
+       {{"W_q", {20, 4}},
+        {"W_k", {20, 4}},
+        {"W_v", {20, 4}},
+        {"W_o", {20, 4}},
+        {"memory_keys", {10, 4}},
+        {"memory_values", {10, 4}},
+        {"memory_bias", {5, 2}}}},
   };
   for (const auto& cs : cases) {
     SCOPED_TRACE(cs.c.kind + " " + cs.c.params);
@@ -948,8 +1076,9 @@ TEST(Attention, RecordablesAndWeightShapes) {
 }
 
 // The attention entropy recordable against its definition, computed here from the recorded
-// attention weights: -sum_r a_r log a_r / log(rows attended), per unit and lane; the rows
-// attended are the filled ones (time mode: min(tokens + 1, c); units mode: k + 1).
+// attention weights: -sum_r a_r log a_r / log(rows attended), per unit and lane, the mean over
+// the heads; the rows attended are the filled ones (time mode: min(tokens + 1, c); units
+// mode: k + 1).
 TEST(Attention, EntropyIsTheNormalisedEntropyOfTheWeights) {
   for (const Config& c : configs()) {
     if (c.kind == "hippocampus_memory") continue;
@@ -959,24 +1088,28 @@ TEST(Attention, EntropyIsTheNormalisedEntropyOfTheWeights) {
     Built b = build(spec, kInputs);
     Simulator sim(*b.net, b.sc.integrator);
     const auto inputs = make_inputs(6, kInputs, spec.lanes, 11);
-    const std::size_t U = 5;
+    const std::size_t U = 5, heads = static_cast<std::size_t>(b.sc.populations[0].params.integer("heads"));
     for (std::size_t k = 0; k < inputs.size(); ++k) {
       sim.step_token(inputs[k].data());
       const Vec a = sample(*b.net, sim, inputs[k], "attention");
       const Vec h = sample(*b.net, sim, inputs[k], "attention_entropy");
       ASSERT_EQ(h.size(), spec.lanes * U);
-      const std::size_t n = a.size() / (spec.lanes * U);  // rows per unit
+      const std::size_t n = a.size() / (spec.lanes * U * heads);  // rows per unit and head
       for (std::size_t lane = 0; lane < spec.lanes; ++lane)
         for (std::size_t u = 0; u < U; ++u) {
-          const double* row = &a[(lane * U + u) * n];
-          std::size_t filled = 0;
-          double e = 0;
-          for (std::size_t r = 0; r < n; ++r)
-            if (row[r] > 0) {
-              ++filled;
-              e -= row[r] * std::log(row[r]);
-            }
-          const double expected = filled < 2 ? 0.0 : e / std::log(static_cast<double>(filled));
+          double expected = 0;
+          for (std::size_t head = 0; head < heads; ++head) {
+            const double* row = &a[((lane * U + u) * heads + head) * n];
+            std::size_t filled = 0;
+            double e = 0;
+            for (std::size_t r = 0; r < n; ++r)
+              if (row[r] > 0) {
+                ++filled;
+                e -= row[r] * std::log(row[r]);
+              }
+            if (filled >= 2)
+              expected += e / std::log(static_cast<double>(filled)) / static_cast<double>(heads);
+          }
           EXPECT_NEAR(h[lane * U + u], expected, 1e-12)
               << "token " << k << ", lane " << lane << ", unit " << u;
           EXPECT_GE(h[lane * U + u], 0.0);
@@ -1013,43 +1146,57 @@ TEST(Attention, RunsReportTheMeanAttentionEntropy) {
 }
 
 TEST(Attention, LiveParametersEqualAFreshPopulation) {
-  // tau (all models) and temperature (attention) change between steps: the derivative must
-  // then equal that of a population created with the new values (same name, same weights).
+  // tau (all models), temperature and sharpness (attention) change between steps: the
+  // derivative must then equal that of a population created with the new values (same name,
+  // same weights), and differ from the one before the change (the edit takes effect).
+  // Temperature acts on the scaled scores, sharpness on the standardised ones.
   std::mt19937_64 g(19);
   std::uniform_real_distribution<double> d(-1, 1);
   ThreadPool pool(1);
   for (const std::string kind : {"cortex_qkv", "hippocampus_memory", "attention_block"}) {
-    SCOPED_TRACE(kind);
     const bool attention = kind != "hippocampus_memory";
-    std::map<std::string, Value> v{{"units", std::int64_t{4}}, {"dim", std::int64_t{3}}, {"tau", 1.5}};
-    auto live = create(kind, "p", v);
-    const auto names = live->live_parameters();
-    EXPECT_EQ(names, attention ? std::vector<std::string>({"tau", "temperature"})
-                               : std::vector<std::string>({"tau"}));
-    live->set_live_parameter("tau", 0.7);
-    v["tau"] = 0.7;
-    if (attention) {
-      live->set_live_parameter("temperature", 0.4);
-      v["temperature"] = 0.4;
-    }
-    auto fresh = create(kind, "p", v);
-    const std::size_t N = live->state_size(), L = 2;
-    live->set_lanes(L);
-    fresh->set_lanes(L);
-    Vec x(N * L), z(N * L), f1(N * L), f2(N * L);
-    for (int t = 0; t < 3; ++t) {
-      for (auto& e : z) e = d(g);
+    for (const std::string scores : {"scaled", "standardised"}) {
+      if (!attention && scores != "scaled") continue;
+      SCOPED_TRACE(kind + " " + scores);
+      std::map<std::string, Value> v{{"units", std::int64_t{4}}, {"dim", std::int64_t{4}}, {"tau", 1.5}};
       if (attention) {
-        live->on_tick({x.data(), N, L}, {z.data(), N, L});
-        fresh->on_tick({x.data(), N, L}, {z.data(), N, L});
+        v["scores"] = scores;
+        v["heads"] = std::int64_t{scores == "scaled" ? 1 : 2};
       }
+      auto live = create(kind, "p", v), before = create(kind, "p", v);
+      const auto names = live->live_parameters();
+      EXPECT_EQ(names, attention ? std::vector<std::string>({"tau", "sharpness", "temperature"})
+                                 : std::vector<std::string>({"tau"}));
+      const std::string edited = !attention ? "tau" : scores == "scaled" ? "temperature" : "sharpness";
+      live->set_live_parameter(edited, 0.4);
+      v[edited] = 0.4;
+      if (edited != "tau") {
+        live->set_live_parameter("tau", 0.7);
+        v["tau"] = 0.7;
+      }
+      auto fresh = create(kind, "p", v);
+      const std::size_t N = live->state_size(), L = 2;
+      for (auto* p : {live.get(), fresh.get(), before.get()}) p->set_lanes(L);
+      Vec x(N * L), z(N * L), f1(N * L), f2(N * L), f0(N * L);
+      for (int t = 0; t < 3; ++t) {
+        for (auto& e : z) e = d(g);
+        if (attention)
+          for (auto* p : {live.get(), fresh.get(), before.get()})
+            p->on_tick({x.data(), N, L}, {z.data(), N, L});
+      }
+      for (auto& e : x) e = d(g);
+      live->derivative({x.data(), N, L}, {z.data(), N, L}, {f1.data(), N, L}, 0, pool);
+      fresh->derivative({x.data(), N, L}, {z.data(), N, L}, {f2.data(), N, L}, 0, pool);
+      before->derivative({x.data(), N, L}, {z.data(), N, L}, {f0.data(), N, L}, 0, pool);
+      EXPECT_EQ(f1, f2);
+      if (attention) {  // the edit itself changed the derivative (tau alone would too)
+        before->set_live_parameter("tau", 0.7);
+        before->derivative({x.data(), N, L}, {z.data(), N, L}, {f0.data(), N, L}, 0, pool);
+      }
+      EXPECT_GT(max_abs_diff(f1, f0), 1e-6);
+      EXPECT_THROW(live->set_live_parameter(attention ? "context" : "slots", std::int64_t{2}),
+                   std::logic_error);
     }
-    for (auto& e : x) e = d(g);
-    live->derivative({x.data(), N, L}, {z.data(), N, L}, {f1.data(), N, L}, 0, pool);
-    fresh->derivative({x.data(), N, L}, {z.data(), N, L}, {f2.data(), N, L}, 0, pool);
-    EXPECT_EQ(f1, f2);
-    EXPECT_THROW(live->set_live_parameter(attention ? "context" : "slots", std::int64_t{2}),
-                 std::logic_error);
   }
 }
 
