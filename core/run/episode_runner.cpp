@@ -19,6 +19,7 @@
 #include "ransim/error.hpp"
 #include "readout/features.hpp"
 #include "readout/ridge.hpp"
+#include "run/attention_regime.hpp"
 #include "run/resources.hpp"
 #include "scenario/build_network.hpp"
 #include "tasks/tasks.hpp"
@@ -69,9 +70,11 @@ struct Worker {
   std::vector<double> u;
 };
 
-// A batch's readout samples (one column per (episode, point)) and how its run ended.
+// A batch's readout samples (one column per (episode, point)), its attention entropies and how
+// its run ended.
 struct Batch {
   arma::mat x, y;
+  std::optional<AttentionRegime> regime;
   RunStatus status = RunStatus::Complete;
   std::string message;
   std::size_t steps = 0;
@@ -108,6 +111,7 @@ class EpisodeRunner {
   std::size_t B_ = 0, L_ = 0, P_ = 0, D_ = 0, F_ = 0;
   std::size_t threads_ = 1, wave_ = 1, total_ = 0;
   std::vector<Worker> workers_;
+  std::optional<AttentionRegime> regime_;  // every batch's, merged in order
   RunResult res_;
   std::unique_ptr<Recorder> rec_;
   double last_report_ = 0;
@@ -146,6 +150,7 @@ EpisodeRunner::EpisodeRunner(const Scenario& sc, const RunOptions& opts) : sc_(s
     w.u.assign(task_->input_dim * B_, 0.0);
   }
   F_ = workers_[0].features->size();
+  regime_.emplace(*workers_[0].net);
 
   res_.state_size = workers_[0].net->state_size();
   res_.fixed_weights = fixed_weights(*workers_[0].net);
@@ -184,6 +189,7 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
   out.x.set_size(F_, n * P_);
   out.y.set_size(D_, n * P_);
   wk.sim->reset();
+  out.regime.emplace(*wk.net);
   std::fill(wk.u.begin(), wk.u.end(), 0.0);  // lanes beyond n stay silent
   for (std::size_t k = 0; k < L_; ++k) {
     if (opts_.stop && opts_.stop->load()) {
@@ -205,6 +211,9 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
       return;
     }
     wk.features->take(k, wk.sim->state().data(), wk.u.data(), n, out.x, 0);
+    // Every kStride-th token and the last, so that short episodes count too.
+    if (!out.regime->empty() && ((k + 1) % AttentionRegime::kStride == 0 || k + 1 == L_))
+      out.regime->observe(*wk.net, wk.sim->state().data(), wk.u.data(), n);
   }
   for (std::size_t e = 0; e < n; ++e)
     for (std::size_t p = 0; p < P_; ++p)
@@ -243,6 +252,7 @@ bool EpisodeRunner::drain_wave(std::size_t count, std::size_t b0, std::vector<Ba
     const std::size_t first = (b0 + i) * B_;
     res_.tokens += std::min(B_, count - first) * L_;
     res_.steps += bt.steps;
+    regime_->merge(*bt.regime);
     consume(first, bt);
   }
   if (opts_.progress && elapsed() - last_report_ > 0.2) {
@@ -335,6 +345,7 @@ RunResult EpisodeRunner::run() {
   if (ok)
     res_.metrics[std::string(metric_name(task_->metric)) + "_test"] =
         score(task_->metric, test_y_.t(), test_yhat_.t());
+  regime_->add_metrics(*workers_[0].net, res_.metrics);
   res_.wall_seconds = elapsed();
   if (rec_) record(ok);
   return res_;

@@ -11,6 +11,7 @@
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
 #include "readout/ridge.hpp"
+#include "run/attention_regime.hpp"
 #include "run/resources.hpp"
 #include "run/run.hpp"
 #include "scenario/build_network.hpp"
@@ -21,16 +22,6 @@ struct Session::Recorded {
   std::size_t pop;
   std::string name;
   std::size_t id;
-};
-
-// Which regime an attention population is in: the mean of its "attention_entropy" recordable
-// (1: uniform weights, a moving average; near 0: one row) over the tokens after warm-up,
-// sampled every kStride tokens so that the extra attention pass costs little.
-struct Session::Regime {
-  static constexpr std::size_t kStride = 8;
-  std::size_t pop;
-  double sum = 0;
-  std::size_t count = 0;
 };
 
 // max |a - b| and max |b| of two recordables over a run.
@@ -135,9 +126,7 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   }
   check_record_variables(sc_, *net_);
   health_ = std::make_unique<Health>(net_->populations().size());
-  for (std::size_t p = 0; p < net_->populations().size(); ++p)
-    for (auto& r : net_->populations()[p].model->recordables())
-      if (r.name == "attention_entropy") regimes_.push_back({p});
+  regime_ = std::make_unique<AttentionRegime>(*net_);
 
   const std::string out = opts_.out.empty() ? sc_.record.string("file") : opts_.out;
   if (!out.empty()) start_recording(out);
@@ -266,24 +255,12 @@ bool Session::step() {
     if (compare_needs_drive_) net_->compute_drive(x.data(), u_.data());
     for (auto& c : compares_) c.update(*net_, x.data());
   }
-  if (!regimes_.empty() && k >= protocol_.warmup && (k - protocol_.warmup) % Regime::kStride == 0)
-    observe_regime();
+  if (!regime_->empty() && k >= protocol_.warmup && (k - protocol_.warmup) % AttentionRegime::kStride == 0)
+    regime_->observe(*net_, sim_->state().data(), u_.data(), sc_.lanes);
   if (has_readout_ && k + 1 == fit_at) fit();
   if (has_readout_ && protocol_.free_run && k + 1 >= fit_at) prediction();  // the next input
   if (k_ == seq_.steps) status_ = RunStatus::Complete;
   return true;
-}
-
-void Session::observe_regime() {
-  const auto& x = sim_->state();
-  net_->compute_drive(x.data(), u_.data());
-  for (auto& r : regimes_) {
-    sample_.clear();
-    net_->populations()[r.pop].model->sample("attention_entropy", net_->block(x.data(), r.pop),
-                                             net_->drive(r.pop), sample_);
-    for (double h : sample_) r.sum += h;
-    r.count += sample_.size();
-  }
 }
 
 void Session::record_token() {
@@ -341,8 +318,7 @@ std::optional<std::vector<double>> Session::prediction() {
 void Session::finish() {
   if (finished_) return;
   finished_ = true;
-  for (auto& r : regimes_)
-    if (r.count > 0) metrics_["attention_entropy_" + net_->populations()[r.pop].name] = r.sum / r.count;
+  regime_->add_metrics(*net_, metrics_);
   for (auto& c : compares_) {
     metrics_["max_abs_dev_" + c.name] = c.max_diff;
     metrics_["max_rel_dev_" + c.name] = c.max_diff / c.max_b;

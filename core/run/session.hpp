@@ -23,6 +23,7 @@ namespace ransim {
 
 class Recorder;
 class Health;
+class AttentionRegime;
 
 struct SessionOptions {
   std::string out;           // HDF5 path; empty: the scenario's record.file (may be empty)
@@ -84,8 +85,6 @@ class Session {
  private:
   struct Recorded;
   struct Comparison;
-  struct Regime;
-  void observe_regime();
   void fit();
   void record_token();
   void record_readout(const arma::mat& predictions);
@@ -110,7 +109,7 @@ class Session {
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits
   std::vector<Comparison> compares_;
-  std::vector<Regime> regimes_;  // populations whose attention entropy is a metric
+  std::unique_ptr<AttentionRegime> regime_;  // the attention entropy metrics
   std::unique_ptr<Health> health_;
   bool compare_needs_drive_ = false;
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -226,6 +228,23 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
   return cfg;
 }
 
+namespace {
+
+// The mean of a run's attention_entropy_<population> metrics, if it has any.
+std::optional<double> mean_attention_entropy(const std::map<std::string, double>& metrics) {
+  double sum = 0;
+  std::size_t n = 0;
+  for (auto& [name, v] : metrics)
+    if (name.rfind("attention_entropy_", 0) == 0) {
+      sum += v;
+      ++n;
+    }
+  if (n == 0) return std::nullopt;
+  return sum / static_cast<double>(n);
+}
+
+}  // namespace
+
 CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop,
                           const std::function<void(const CompareOutcome&, std::size_t)>& on_run) {
   CompareResult r;
@@ -249,6 +268,8 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
       row.model = model;
       row.task = task;
       std::vector<double> values;
+      double entropy_sum = 0;
+      std::size_t entropy_runs = 0;
       for (auto& o : r.outcomes) {
         if (o.run->model != model || o.run->task != task) continue;
         ++row.runs;
@@ -259,9 +280,14 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
         row.metric = std::string(metric_name(o.result.metric)) + "_test";
         row.higher_is_better = higher_is_better(o.result.metric);
         auto it = o.result.metrics.find(row.metric);
-        if (o.result.status == RunStatus::Complete && it != o.result.metrics.end())
-          values.push_back(it->second);
+        if (o.result.status != RunStatus::Complete || it == o.result.metrics.end()) continue;
+        values.push_back(it->second);
+        if (const auto h = mean_attention_entropy(o.result.metrics)) {
+          entropy_sum += *h;
+          ++entropy_runs;
+        }
       }
+      if (entropy_runs) row.attention_entropy = entropy_sum / static_cast<double>(entropy_runs);
       if (row.runs == 0) continue;
       row.completed = values.size();
       row.wall_seconds /= static_cast<double>(row.runs);
@@ -290,8 +316,9 @@ std::string fmt(double v) {
 
 std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
   std::ostringstream out;
-  out << "| task | metric | model | mean ± std | seeds | state | fixed weights | trained weights | wall s |\n"
-      << "|---|---|---|---|---|---|---|---|---|\n";
+  out << "| task | metric | model | mean ± std | seeds | state | fixed weights | trained weights | attention "
+         "entropy | wall s |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (auto& task : cfg.tasks) {
     // The best mean of the task in bold.
     const CompareRow* best = nullptr;
@@ -305,7 +332,8 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
       out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | "
           << row.model << " | " << (&row == best ? "**" + cell + "**" : cell) << " | " << row.completed << "/"
           << row.runs << " | " << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights
-          << " | " << fmt(row.wall_seconds) << " |\n";
+          << " | " << (std::isfinite(row.attention_entropy) ? fmt(row.attention_entropy) : "-") << " | "
+          << fmt(row.wall_seconds) << " |\n";
     }
   }
   for (auto& o : r.outcomes)
@@ -319,12 +347,12 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
 std::string compare_csv(const CompareResult& r) {
   std::ostringstream out;
   out << "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,readout_"
-         "weights,wall_seconds\n";
+         "weights,attention_entropy,wall_seconds\n";
   for (auto& row : r.rows)
     out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << ","
         << row.model << "," << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed
         << "," << row.runs << "," << row.state_size << "," << row.fixed_weights << "," << row.readout_weights
-        << "," << json_number(row.wall_seconds) << "\n";
+        << "," << json_number(row.attention_entropy) << "," << json_number(row.wall_seconds) << "\n";
   return out.str();
 }
 
@@ -344,7 +372,7 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
         << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
         << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
         << ", \"readout_weights\": " << row.readout_weights
-        << ", \"wall_seconds\": " << json_number(row.wall_seconds) << "}";
+        << ", \"attention_entropy\": " << json_number(row.attention_entropy) << ", \"wall_seconds\": " << json_number(row.wall_seconds) << "}";
   }
   out << "],\n \"runs\": [";
   for (std::size_t i = 0; i < r.outcomes.size(); ++i) {

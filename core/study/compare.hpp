@@ -2,6 +2,7 @@
 // `ransim compare` (docs/compare.md): model variants x tasks x seeds at a stated budget, from
 // one TOML config. Every run's scenario is assembled and validated before the first run
 // starts, so a typo in the last model fails at once.
+#include <cmath>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -47,6 +48,9 @@ struct CompareRow {
   std::size_t completed = 0, runs = 0;
   std::size_t state_size = 0, fixed_weights = 0, readout_weights = 0;
   double wall_seconds = 0;  // mean per run
+  // The attention regime: the mean over completed seeds of the run's attention_entropy_*
+  // metrics (averaged over its attention populations); NaN for a model without attention.
+  double attention_entropy = NAN;
 };
 
 struct CompareResult {

@@ -74,6 +74,49 @@ TEST(EpisodeRunner, LanesAndThreadsDoNotChangeTheResult) {
   EXPECT_EQ(one.readout_weights, (60u + 1u) * 8u);
 }
 
+// Episode runs report the attention regime as sessions do (attention_entropy_<population>):
+// the mean over the episodes' sampled tokens, so the lane count, which only groups the
+// episodes, changes it by rounding at most. Its range and definition are checked on sessions
+// (tests/plugins/attention).
+TEST(EpisodeRunner, ReportsTheAttentionEntropy) {
+  ransim::test::load_plugins();
+  auto entropy = [](int lanes) {
+    std::string text = R"(
+seed = 3
+[simulation]
+lanes = LANES
+[task]
+kind = "copy"
+symbols = 2
+delay = 3
+train = 40
+test = 10
+[population.c]
+kind = "cortex_qkv"
+units = 5
+dim = 4
+context = 4
+scores = "standardised"
+[[projection]]
+from = "input"
+to = "c"
+density = 1.0
+[[projection]]
+from = "c"
+to = "c"
+kind = "identity"
+)";
+    text.replace(text.find("LANES"), 5, std::to_string(lanes));
+    const auto r = ransim::run(ransim::parse_scenario(text, "<attention copy>"), {});
+    EXPECT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
+    return r.metrics.at("attention_entropy_c");
+  };
+  const double one = entropy(1), many = entropy(8);
+  EXPECT_GT(one, 0.0);
+  EXPECT_LT(one, 1.0);
+  EXPECT_NEAR(many, one, 1e-12);
+}
+
 TEST(EpisodeRunner, RecordsReadoutAndStatus) {
   const std::string file = ransim::test::tmp_path("copy.h5");
   const ransim::RunResult r = run_copy(16, 1, file);

@@ -111,13 +111,67 @@ TEST(Compare, QuickSubsetAndOutputSchema) {
   std::getline(csv, header);
   EXPECT_EQ(header,
             "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
-            "readout_weights,wall_seconds");
+            "readout_weights,attention_entropy,wall_seconds");
   std::getline(csv, line);
   EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,small,"));
   const std::string json = ransim::compare_json(cfg, r);
   for (const char* key : {"\"rows\"", "\"runs\"", "\"mean\"", "\"std\"", "\"seed\": 5", "\"quick\": true"})
     EXPECT_THAT(json, HasSubstr(key));
   EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("| narma | nrmse_test ↓ | small |"));
+}
+
+// The attention regime of each model: the mean over seeds of its runs' attention_entropy_*
+// metrics, in a stream task and an episode task; "-" for a model without attention.
+TEST(Compare, ReportsTheAttentionEntropyOfAttentionModels) {
+  ransim::test::load_plugins();
+  const auto cfg = ransim::load_compare(write_config(R"(seeds = [1, 2]
+[task.narma]
+kind = "narma10"
+warmup = 20
+train = 200
+test = 50
+[task.recall]
+kind = "copy"
+symbols = 2
+delay = 2
+train = 100
+test = 20
+set = ["simulation.lanes=8"]
+[model.cortex]
+population.c = { kind = "cortex_qkv", units = 6, dim = 4, context = 4, scores = "standardised" }
+[[model.cortex.projection]]
+from = "input"
+to = "c"
+density = 1.0
+[[model.cortex.projection]]
+from = "c"
+to = "c"
+kind = "identity"
+[model.leaky]
+population.res = { kind = "leaky", size = 24 }
+[[model.leaky.projection]]
+from = "input"
+to = "res"
+density = 1.0
+)"),
+                                        false);
+  const auto r = ransim::run_compare(cfg);
+  ASSERT_EQ(r.rows.size(), 4u);
+  for (const auto& row : r.rows) {
+    if (row.model == "leaky") {
+      EXPECT_TRUE(std::isnan(row.attention_entropy)) << row.task;
+      continue;
+    }
+    double mean = 0;
+    for (auto& o : r.outcomes)
+      if (o.run->model == row.model && o.run->task == row.task) mean += o.result.metrics.at("attention_entropy_c") / 2;
+    EXPECT_DOUBLE_EQ(row.attention_entropy, mean) << row.task;
+    EXPECT_GT(row.attention_entropy, 0.0);
+    EXPECT_LT(row.attention_entropy, 1.0);  // sharpness 2: selective, not uniform
+  }
+  const std::string table = ransim::compare_markdown(cfg, r);
+  EXPECT_THAT(table, HasSubstr("attention entropy"));
+  EXPECT_THAT(table, testing::ContainsRegex("\\| narma \\| nrmse_test ↓ \\| leaky \\|.*\\| - \\| [0-9.e-]+ \\|"));
 }
 
 TEST(Compare, SameSeedsGiveTheSameTable) {
