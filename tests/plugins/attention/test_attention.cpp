@@ -98,6 +98,10 @@ const std::vector<Config>& configs() {
       // The options of the seed's unit: standardised scores (fused path), heads, biases, the
       // feed-forward (each head alone), in both context modes and in the block.
       {"cortex_standardised", "cortex_qkv", "context = 4\nscores = \"standardised\"\nsharpness = 3.0\n"},
+      {"cortex_units_standardised", "cortex_qkv",
+       "context_mode = \"units\"\nk = 3\ninitial_state = 0.9\nwo_scale = 2.0\nscores = \"standardised\"\n"},
+      {"block_standardised", "attention_block",
+       "context = 3\nslots = 4\nscores = \"standardised\"\nsharpness = 2.5\nwo_scale = 1.0\n"},
       {"cortex_heads", "cortex_qkv", "context = 5\nheads = 3\ntemperature = 0.5\nwq_scale = 2.0\n", 3,
        "units = 5\ndim = 6\ntau = 1.5\n"},
       {"cortex_heads_bias_ff", "cortex_qkv",
@@ -109,7 +113,7 @@ const std::vector<Config>& configs() {
        "activation = \"gelu\"\nff_out_scale = 1.5\n"},
       {"cortex_units_full", "cortex_qkv",
        "context_mode = \"units\"\nk = 3\nheads = 2\nbias = true\nfeed_forward = true\ninitial_state = 0.9\n"
-       "wo_scale = 2.0\nscores = \"standardised\"\nsharpness = 1.5\n",
+       "wo_scale = 1.5\nscores = \"standardised\"\nsharpness = 1.5\n",
        3, kDim4},
       {"block_heads_standardised", "attention_block",
        "context = 4\nslots = 5\nheads = 2\nscores = \"standardised\"\nbias_scale = 0.2\nwo_scale = 1.0\n", 3,
