@@ -410,6 +410,33 @@ class TestGuiViews : public QObject {
     QVERIFY(!w.map("attention")->current()->image().isNull());
     QVERIFY(!w.map("memory")->current()->image().isNull());
     QVERIFY(colours(w.map("attention")->grab().toImage()) > 20);
+    // The attention regime: each cortex unit's attention entropy, one heatmap row per unit.
+    QVERIFY(w.heatmap()->selectVariable("cortex", "attention_entropy"));
+    w.heatmap()->refresh();
+    QCOMPARE(w.heatmap()->buffer().rows(), std::size_t(24));
+    QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
+  }
+  // The bundled Echo State Transformer scenario opens, steps and draws what the model declares:
+  // its two attention maps and the leak rates as a heatmap.
+  void echoStateTransformerShowsItsViews() {
+    if (!gui_test::attention_plugins() || !Registry::global().find("echo_state_transformer"))
+      QSKIP("the attention plugins are not built in this tree");
+    MainWindow w;
+    show(w, {1400, 900});
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(w.openScenario(QString(RANSIM_SOURCE_DIR "/scenarios/est_mackey_glass.toml")));
+    QVERIFY(ready.wait(5000));
+    QVERIFY(w.dock("dock-map-previous_attention")->isVisible());
+    QVERIFY(w.dock("dock-map-current_attention")->isVisible());
+    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+    w.controller()->step(20);
+    QVERIFY(steps.wait(5000));
+    w.pullFrames();
+    QVERIFY(!w.map("previous_attention")->current()->image().isNull());
+    QVERIFY(!w.map("current_attention")->current()->image().isNull());
+    QVERIFY(w.heatmap()->selectVariable("est", "leak_rate"));
+    w.heatmap()->refresh();
+    QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
   }
   // Views come from what a model declares: no GUI code names "glow", "echo" or "glow_unit".
   void declaredVariablesGetTheirViews() {
