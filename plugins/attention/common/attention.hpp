@@ -176,9 +176,11 @@ class Attention {
   }
 
   // Heads or biases: each head on its own (see the class comment). Scratch: q, W_k^iT q_i,
-  // sum_r a_r,i Z_r and the heads' reads (D x L each), then 3 L.
-  void attend_heads(std::size_t u, const double* z, const double* const* rows, std::size_t n, double* o,
-                    double* a, double* scratch, std::size_t L) const {
+  // sum_r a_r,i Z_r and the heads' reads (D x L each), then 3 L. Not inlined: the callers
+  // flatten the default (fused) path, which stays as small as it was without the options.
+  [[gnu::noinline]] void attend_heads(std::size_t u, const double* z, const double* const* rows,
+                                      std::size_t n, double* o, double* a, double* scratch,
+                                      std::size_t L) const {
     double* q = scratch;
     double* qk = q + D_ * L;
     double* zbar = qk + D_ * L;

@@ -40,8 +40,10 @@ class FeedForward {
   std::size_t scratch_size(std::size_t L) const { return F_ * L; }
   double work() const { return 2.0 * F_ * D_ + 10.0 * F_; }
 
-  // Unit u: out (D x L) += W_2 f(W_1 o + b_1) + b_2 (the residual: out may be o itself).
-  void apply(std::size_t u, const double* o, double* out, double* hidden, std::size_t L) const {
+  // Unit u: out (D x L) += W_2 f(W_1 o + b_1) + b_2 (the residual: out may be o itself). Not
+  // inlined into the flattened unit() of cortex_qkv, whose default path stays small.
+  [[gnu::noinline]] void apply(std::size_t u, const double* o, double* out, double* hidden,
+                               std::size_t L) const {
     matmul_lanes(w1_.block(u), F_, D_, o, hidden, L, false);
     const double* b1 = b1_.block(u);
     for (std::size_t j = 0; j < F_; ++j) {
