@@ -416,6 +416,32 @@ class TestGuiViews : public QObject {
     QCOMPARE(w.heatmap()->buffer().rows(), std::size_t(24));
     QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
   }
+  // With heads the attention map holds every head's weights side by side: [units, heads x rows].
+  void attentionHeadsShareOneMap() {
+    if (!gui_test::attention_plugins()) QSKIP("the attention plugins are not built in this tree");
+    QFile in(QString::fromStdString(gui_test::kMixed));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QString text = QString::fromUtf8(in.readAll());
+    QVERIFY(text.contains("context = 8\n"));
+    text.replace("context = 8\n", "context = 8\nheads = 2\n");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("heads.toml");
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(text.toUtf8());
+    out.close();
+    MainWindow w;
+    show(w, {1400, 900});
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(w.openScenario(path));
+    QVERIFY(ready.wait(5000));
+    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+    w.controller()->step(20);
+    QVERIFY(steps.wait(5000));
+    w.pullFrames();
+    w.map("attention")->refresh();
+    QCOMPARE(w.map("attention")->current()->image().size(), QSize(16, 24));  // 2 heads x 8 rows, 24 units
+  }
   // The bundled Echo State Transformer scenario opens, steps and draws what the model declares:
   // its two attention maps and the leak rates as a heatmap.
   void echoStateTransformerShowsItsViews() {
