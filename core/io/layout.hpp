@@ -110,6 +110,12 @@ inline constexpr const char* kWarmup = "warmup";
 inline constexpr const char* kTrain = "train";
 inline constexpr const char* kValidation = "validation";
 inline constexpr const char* kTest = "test";
+// readout.ridge = "auto" or [..]: every candidate lambda and its score on the validation split
+// (the task's metric; NaN where the fit failed); the chosen lambda is the metric
+// ridge_selected and the attribute kRidge of /network/readout.
+inline constexpr const char* kRidgeSelection = "/analysis/ridge_selection";
+inline constexpr const char* kRidgeCandidates = "/analysis/ridge_selection/lambda";
+inline constexpr const char* kRidgeScores = "/analysis/ridge_selection/validation_score";
 }  // namespace analysis
 
 // `ransim compare`'s PREFIX.h5: the config, then one group per run.

@@ -96,6 +96,68 @@ arma::mat RidgeAccumulator::solve(double lambda) const {
   return w;
 }
 
+const std::vector<double>& ridge_auto_grid() {
+  static const std::vector<double> grid = [] {
+    std::vector<double> g;
+    for (int k = 0; k <= 24; ++k) g.push_back(std::pow(10.0, -10.0 + 0.5 * k));
+    return g;
+  }();
+  return grid;
+}
+
+RidgeSelection RidgeAccumulator::select(const std::vector<double>& candidates, const arma::mat& xt_val,
+                                        const arma::mat& yt_val, Metric metric) const {
+  if (n_ == 0) throw RunError("ridge readout: no training samples");
+  if (xt_val.n_rows != gram_.n_rows || yt_val.n_rows != xty_.n_cols || xt_val.n_cols != yt_val.n_cols)
+    throw std::logic_error("RidgeAccumulator::select: shape mismatch");
+  if (xt_val.n_cols == 0) throw RunError("ridge readout: no validation samples to choose lambda on");
+  // The unpenalised bias is the same as centring: with the training means m and ybar,
+  // C = X^T X - n m m^T and R = X^T Y - n m ybar^T, W(lambda) = (C + lambda I)^-1 R and
+  // b = ybar - W^T m. With C = V diag(d) V^T, the validation predictions are
+  // (X_val - m) V diag(1 / (d + lambda)) V^T R + ybar: V^T R and (X_val - m) V are computed
+  // once, each candidate then costs one product of validation samples x features x outputs.
+  const std::size_t f = gram_.n_rows;
+  const double n = static_cast<double>(n_);
+  const arma::vec mean = sum_ / n;
+  arma::mat centred_gram = arma::symmatu(gram_);
+  centred_gram -= sum_ * mean.t();
+  const arma::rowvec ybar = xty_.row(f) / n;
+  arma::vec d;
+  arma::mat v;
+  if (!arma::eig_sym(d, v, centred_gram, "dc"))
+    throw RunError("ridge readout: the eigendecomposition of X^T X failed (non-finite features?)");
+  centred_gram.reset();
+  const arma::mat q = v.t() * (xty_.rows(0, f - 1) - sum_ * ybar);  // features x outputs
+  arma::mat projected = xt_val;
+  projected.each_col() -= mean;
+  projected = v.t() * projected;  // features x validation samples
+  const arma::mat y_val = yt_val.t();
+
+  RidgeSelection sel;
+  sel.candidates = candidates;
+  bool found = false;
+  const bool higher = higher_is_better(metric);
+  for (double lambda : candidates) {
+    arma::mat z = q;
+    z.each_col() /= d + lambda;
+    arma::mat yhat = projected.t() * z;  // validation samples x outputs
+    yhat.each_row() += ybar;
+    double s = score(metric, y_val, yhat);
+    if (!std::isfinite(s)) s = NAN;
+    sel.scores.push_back(s);
+    if (std::isnan(s)) continue;
+    const bool better = !found || (higher ? s > sel.score : s < sel.score) || (s == sel.score && lambda > sel.lambda);
+    if (better) {
+      sel.lambda = lambda;
+      sel.score = s;
+      found = true;
+    }
+  }
+  if (!found)
+    throw RunError("ridge readout: no candidate lambda gave a finite validation score (diverged states?)");
+  return sel;
+}
+
 arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda) {
   RidgeAccumulator acc(x.n_cols, y.n_cols);
   acc.add(x, y);

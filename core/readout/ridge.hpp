@@ -3,10 +3,21 @@
 // The bias (last row of W) is not regularised. Statistics accumulate block by block, so
 // the states of a long run never need to be held at once.
 #include <armadillo>
+#include <vector>
 
 #include "tasks/metrics.hpp"
 
 namespace ransim {
+
+// readout.ridge = "auto": lambda = 10^(-10 + k / 2), k = 0..24, from 1e-10 to 1e2.
+const std::vector<double>& ridge_auto_grid();
+
+// The lambda a grid chose on the validation samples, and every candidate's score there.
+struct RidgeSelection {
+  double lambda = 0;
+  double score = 0;                     // the task's metric on the validation samples at lambda
+  std::vector<double> candidates, scores;  // in the order given; NaN where a fit failed
+};
 
 class RidgeAccumulator {
  public:
@@ -21,6 +32,12 @@ class RidgeAccumulator {
   // (features + 1) x outputs; the last row is the bias. Throws RunError without samples.
   arma::mat solve(double lambda) const;
   std::size_t samples() const { return n_; }
+  // Scores every candidate lambda by `metric` on validation samples (one per column:
+  // xt_val features x samples, yt_val outputs x samples) and returns the best; ties go to the
+  // larger lambda. One eigendecomposition of the centred X^T X serves all candidates.
+  // Throws RunError without samples or when no candidate gives a finite score.
+  RidgeSelection select(const std::vector<double>& candidates, const arma::mat& xt_val, const arma::mat& yt_val,
+                        Metric metric) const;
 
  private:
   // X^T X += the samples' products, read in place: a transposed copy of a large X costs a

@@ -1,8 +1,9 @@
 // The episode runner (docs/tasks.md): episodes go through the network B at a time, one per
 // lane, each batch starting from the initial state; with several threads, each runs whole
 // batches on its own copy of the network. Training batches add their features to
-// the ridge statistics and are dropped; once all training episodes are in, the readout is
-// solved and the test episodes are scored with it. No run ever holds all states.
+// the ridge statistics and are dropped; the validation episodes (the last task.validation
+// training episodes) are kept to choose readout.ridge on; then the readout is solved and the
+// test episodes are scored with it. No run ever holds all training states.
 #include "run/episode_runner.hpp"
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include "readout/ridge.hpp"
 #include "run/attention_regime.hpp"
 #include "run/resources.hpp"
+#include "run/session.hpp"
 #include "scenario/build_network.hpp"
 #include "tasks/tasks.hpp"
 
@@ -94,11 +96,13 @@ class EpisodeRunner {
   }
   void open_recording();
   void run_batch(Worker& wk, Split split, std::size_t first, std::size_t n, Batch& out) const;
-  bool run_split(Split split, std::size_t count, const Consume& consume);
-  void simulate_wave(Split split, std::size_t count, std::size_t b0, std::vector<Batch>& out,
+  // Episodes [offset, offset + count) of a split; consume() sees them numbered from 0.
+  bool run_split(Split split, std::size_t offset, std::size_t count, const Consume& consume);
+  void simulate_wave(Split split, std::size_t offset, std::size_t count, std::size_t b0, std::vector<Batch>& out,
                      std::atomic<std::size_t>& next, Worker& wk) const;
   bool drain_wave(std::size_t count, std::size_t b0, std::vector<Batch>& in, const Consume& consume);
   bool train();
+  bool validate();
   void fit();
   bool test();
   void record(bool ok);
@@ -122,6 +126,9 @@ class EpisodeRunner {
   arma::mat x_, y_;
   std::optional<RidgeAccumulator> acc_;
   arma::mat w_, test_y_, test_yhat_;
+  arma::mat val_x_, val_y_;  // the validation episodes' samples, one column each
+  double lambda_ = 0;
+  std::optional<RidgeSelection> selection_;
 };
 
 EpisodeRunner::EpisodeRunner(const Scenario& sc, const RunOptions& opts) : sc_(sc), opts_(opts) {
@@ -135,6 +142,10 @@ EpisodeRunner::EpisodeRunner(const Scenario& sc, const RunOptions& opts) : sc_(s
   threads_ = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
   wave_ = threads_ > 1 ? 4 * threads_ : 1;
   total_ = (task_->train + task_->test) * L_;
+  if (!sc.readout_ridge_candidates.empty() && task_->validation == 0)
+    throw InputError(sc.path + ": readout.ridge: a list or \"auto\" chooses lambda on the validation split, "
+                     "but task.validation = 0 (set task.validation, training episodes held out of the fit, e.g. " +
+                     std::to_string(std::max<std::size_t>(1, task_->train / 5)) + ")");
 
   // Threads work on different batches, each with its own copy of the network (the same
   // seed builds the same weights); inside a batch the network runs on one thread.
@@ -176,7 +187,12 @@ void EpisodeRunner::open_recording() {
   namespace a = layout::analysis;
   rec_->set_attribute(a::kSplit, a::kSplitUnit, std::string("episode"));
   auto episodes = [](std::size_t n) { return std::vector<std::int64_t>{0, static_cast<std::int64_t>(n)}; };
-  rec_->set_attribute(a::kSplit, a::kTrain, episodes(task_->train));
+  // The validation episodes are training episodes: the split's numbering runs on.
+  rec_->set_attribute(a::kSplit, a::kTrain, episodes(task_->fit_episodes()));
+  if (task_->validation)
+    rec_->set_attribute(a::kSplit, a::kValidation,
+                        std::vector<std::int64_t>{static_cast<std::int64_t>(task_->fit_episodes()),
+                                                  static_cast<std::int64_t>(task_->train)});
   rec_->set_attribute(a::kSplit, a::kTest, episodes(task_->test));
   rec_->flush();
   res_.out = out;
@@ -222,14 +238,14 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
 }
 
 // A worker's share of the wave of batches from b0: it takes the next batch not yet taken.
-void EpisodeRunner::simulate_wave(Split split, std::size_t count, std::size_t b0, std::vector<Batch>& out,
-                                  std::atomic<std::size_t>& next, Worker& wk) const {
+void EpisodeRunner::simulate_wave(Split split, std::size_t offset, std::size_t count, std::size_t b0,
+                                  std::vector<Batch>& out, std::atomic<std::size_t>& next, Worker& wk) const {
   const std::size_t batches = (count + B_ - 1) / B_, nb = std::min(wave_, batches - b0);
   for (std::size_t i = next++; i < nb; i = next++) {
     out[i] = Batch{};
     const std::size_t first = (b0 + i) * B_;
     try {  // an exception must not leave a worker thread (std::terminate)
-      run_batch(wk, split, first, std::min(B_, count - first), out[i]);
+      run_batch(wk, split, offset + first, std::min(B_, count - first), out[i]);
     } catch (const std::exception& e) {
       out[i].status = RunStatus::Failed;
       out[i].message = e.what();
@@ -266,7 +282,7 @@ bool EpisodeRunner::drain_wave(std::size_t count, std::size_t b0, std::vector<Ba
 // one wave, this thread drains the previous one. Batches are consumed in order whatever
 // thread ran them, so the result does not depend on the thread count. Returns false when
 // the run must stop.
-bool EpisodeRunner::run_split(Split split, std::size_t count, const Consume& consume) {
+bool EpisodeRunner::run_split(Split split, std::size_t offset, std::size_t count, const Consume& consume) {
   const std::size_t batches = (count + B_ - 1) / B_;
   std::vector<Batch> slots[2] = {std::vector<Batch>(wave_), std::vector<Batch>(wave_)};
   bool fine = true;
@@ -274,11 +290,11 @@ bool EpisodeRunner::run_split(Split split, std::size_t count, const Consume& con
     std::atomic<std::size_t> next{0};
     std::vector<Batch>& out = slots[w % 2];
     if (threads_ == 1) {
-      simulate_wave(split, count, b0, out, next, workers_[0]);
+      simulate_wave(split, offset, count, b0, out, next, workers_[0]);
     } else {
       std::vector<std::jthread> threads;
       for (std::size_t t = 0; t < threads_; ++t)
-        threads.emplace_back([&, t] { simulate_wave(split, count, b0, out, next, workers_[t]); });
+        threads.emplace_back([&, t] { simulate_wave(split, offset, count, b0, out, next, workers_[t]); });
       if (w > 0) fine = drain_wave(count, b0 - wave_, slots[(w - 1) % 2], consume);
     }  // the threads join here
     if (threads_ == 1) fine = drain_wave(count, b0, out, consume);
@@ -293,7 +309,7 @@ bool EpisodeRunner::train() {
                       arma::mat(y_.memptr(), D_, filled_, false, true), threads_);
     filled_ = 0;
   };
-  const bool ok = run_split(Split::Train, task_->train, [&](std::size_t, Batch& bt) {
+  const bool ok = run_split(Split::Train, 0, task_->fit_episodes(), [&](std::size_t, Batch& bt) {
     if (filled_ + bt.x.n_cols > block_) add_filled();
     x_.cols(filled_, filled_ + bt.x.n_cols - 1) = bt.x;
     y_.cols(filled_, filled_ + bt.y.n_cols - 1) = bt.y;
@@ -303,9 +319,25 @@ bool EpisodeRunner::train() {
   return ok;
 }
 
+// The held-out training episodes, kept whole: every candidate lambda is scored on them.
+bool EpisodeRunner::validate() {
+  val_x_.set_size(F_, task_->validation * P_);
+  val_y_.set_size(D_, task_->validation * P_);
+  return run_split(Split::Train, task_->fit_episodes(), task_->validation, [&](std::size_t first, Batch& bt) {
+    val_x_.cols(first * P_, first * P_ + bt.x.n_cols - 1) = bt.x;
+    val_y_.cols(first * P_, first * P_ + bt.y.n_cols - 1) = bt.y;
+  });
+}
+
 void EpisodeRunner::fit() {
   try {
-    w_ = acc_->solve(sc_.readout.real("ridge"));
+    lambda_ = sc_.readout.real("ridge");
+    if (!sc_.readout_ridge_candidates.empty()) {
+      selection_ = acc_->select(sc_.readout_ridge_candidates, val_x_, val_y_, task_->metric);
+      lambda_ = selection_->lambda;
+      res_.metrics["ridge_selected"] = lambda_;
+    }
+    w_ = acc_->solve(lambda_);
   } catch (...) {
     if (rec_) rec_->finish(RunStatus::Failed);  // the recording says why it has no readout
     throw;
@@ -314,7 +346,7 @@ void EpisodeRunner::fit() {
 }
 
 bool EpisodeRunner::test() {
-  return run_split(Split::Test, task_->test, [&](std::size_t first, Batch& bt) {
+  return run_split(Split::Test, 0, task_->test, [&](std::size_t first, Batch& bt) {
     test_y_.cols(first * P_, first * P_ + bt.y.n_cols - 1) = bt.y;
     test_yhat_.cols(first * P_, first * P_ + bt.x.n_cols - 1) = ridge_predict(w_, bt.x.t()).t();
   });
@@ -325,7 +357,8 @@ void EpisodeRunner::record(bool ok) {
     namespace nw = layout::network;
     namespace a = layout::analysis;
     rec_->write_matrix(nw::kReadoutWeights, w_, "1", "[features + 1, outputs]; the last row is the bias");
-    rec_->set_attribute(nw::kReadout, nw::kRidge, sc_.readout.real("ridge"));
+    rec_->set_attribute(nw::kReadout, nw::kRidge, lambda_);
+    if (selection_) record_ridge_selection(*rec_, *selection_, task_->metric);
     rec_->write_string(nw::kReadoutFeatures, workers_[0].features->selection().names(*workers_[0].net));
     rec_->write_matrix(a::kTestOutput, test_yhat_.t(), "1",
                        "readout output per (test episode, readout point), episode-major");
@@ -336,15 +369,16 @@ void EpisodeRunner::record(bool ok) {
 }
 
 RunResult EpisodeRunner::run() {
-  bool ok = train();
+  bool ok = train() && validate();
   if (ok) {
     fit();
     ok = test();
   }
   if (opts_.progress) opts_.progress({res_.tokens, total_, res_.steps, elapsed()});
-  if (ok)
-    res_.metrics[std::string(metric_name(task_->metric)) + "_test"] =
-        score(task_->metric, test_y_.t(), test_yhat_.t());
+  const std::string name = metric_name(task_->metric);
+  if (ok && task_->validation)
+    res_.metrics[name + "_validation"] = score(task_->metric, val_y_.t(), ridge_predict(w_, val_x_.t()));
+  if (ok) res_.metrics[name + "_test"] = score(task_->metric, test_y_.t(), test_yhat_.t());
   regime_->add_metrics(*workers_[0].net, res_.metrics);
   res_.wall_seconds = elapsed();
   if (rec_) record(ok);

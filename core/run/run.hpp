@@ -31,7 +31,9 @@ struct RunResult {
   RunStatus status = RunStatus::Complete;
   std::string message;  // why it did not complete
   std::map<std::string, double> metrics;
-  Metric metric = Metric::Nrmse;  // the task's; metrics holds <name>_test (and _train)
+  // The task's; metrics holds <name>_test (and _train, _validation when the task has a
+  // validation split, and ridge_selected, the lambda chosen when readout.ridge is "auto" or a list).
+  Metric metric = Metric::Nrmse;
   std::size_t tokens = 0, steps = 0, state_size = 0, lanes = 1;
   std::size_t fixed_weights = 0;    // projection and population weights (not trained)
   std::size_t readout_weights = 0;  // trained: (features + 1) x outputs

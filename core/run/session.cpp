@@ -91,6 +91,15 @@ static void check_record_variables(const Scenario& sc, const Network& net) {
   }
 }
 
+void record_ridge_selection(Recorder& rec, const RidgeSelection& selection, Metric metric) {
+  namespace a = layout::analysis;
+  rec.write_vector(a::kRidgeCandidates, selection.candidates, "1", "candidate ridge penalties lambda");
+  rec.write_vector(a::kRidgeScores, selection.scores, "1",
+                   std::string(metric_name(metric)) + " on the validation split for each lambda (NaN: failed)");
+  rec.set_attribute(a::kRidgeSelection, "metric", std::string(metric_name(metric)));
+  rec.set_attribute(a::kRidgeSelection, "selected", selection.lambda);
+}
+
 Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts_(opts) {
   check_memory(sc_);
 
@@ -115,6 +124,10 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   // Readout features: the chosen populations' states (and the input, if asked). Tasks
   // without a target (random_sequence) train no readout.
   has_readout_ = seq_.target_dim > 0 && protocol_.train > 0;
+  if (has_readout_ && !sc_.readout_ridge_candidates.empty() && protocol_.validation == 0)
+    throw InputError(sc_.path + ": readout.ridge: a list or \"auto\" chooses lambda on the validation split, "
+                     "but task.validation = 0 (set task.validation, tokens between train and test, e.g. " +
+                     std::to_string(std::max<std::size_t>(1, protocol_.train / 4)) + ")");
   if (has_readout_) readout_features_ = FeatureSelection(sc_, *net_, seq_.input_dim);
   features_.set_size(readout_features_.size(), has_readout_ ? seq_.steps * lanes : 0);  // token by token
   prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
@@ -158,10 +171,11 @@ void Session::start_recording(const std::string& path) {
     auto range = [](std::size_t first, std::size_t end) {
       return std::vector<std::int64_t>{static_cast<std::int64_t>(first), static_cast<std::int64_t>(end)};
     };
-    const std::size_t fit_at = protocol_.warmup + protocol_.train;
+    const std::size_t train_end = protocol_.warmup + protocol_.train, fit_at = protocol_.fit_at();
     rec->set_attribute(a::kSplit, a::kSplitUnit, std::string("token"));
     rec->set_attribute(a::kSplit, a::kWarmup, range(0, protocol_.warmup));
-    rec->set_attribute(a::kSplit, a::kTrain, range(protocol_.warmup, fit_at));
+    rec->set_attribute(a::kSplit, a::kTrain, range(protocol_.warmup, train_end));
+    if (protocol_.validation) rec->set_attribute(a::kSplit, a::kValidation, range(train_end, fit_at));
     rec->set_attribute(a::kSplit, a::kTest, range(fit_at, seq_.steps));
   }
   recorded_.clear();
@@ -226,7 +240,7 @@ bool Session::step() {
   pending_.clear();
 
   const std::size_t lanes = sc_.lanes, k = k_;
-  const std::size_t fit_at = protocol_.warmup + protocol_.train;  // W is trained after this many tokens
+  const std::size_t fit_at = protocol_.fit_at();  // W is trained after this many tokens
   const bool closed_loop = has_readout_ && protocol_.free_run && k >= fit_at;
   for (std::size_t b = 0; b < lanes; ++b)
     for (std::size_t i = 0; i < seq_.input_dim; ++i)
@@ -290,19 +304,34 @@ std::vector<double> Session::sample(std::size_t population, const std::string& v
   return out;
 }
 
+// The readout's samples of tokens [k0, k1), one column per (token, lane), and their targets.
+arma::mat Session::targets(std::size_t k0, std::size_t k1) const {
+  const std::size_t lanes = sc_.lanes;
+  arma::mat yt(seq_.target_dim, (k1 - k0) * lanes);
+  for (std::size_t k = k0; k < k1; ++k)
+    for (std::size_t b = 0; b < lanes; ++b)
+      for (std::size_t o = 0; o < seq_.target_dim; ++o) yt(o, (k - k0) * lanes + b) = seq_.target_at(k, b)[o];
+  return yt;
+}
+
 void Session::fit() {
   const std::size_t lanes = sc_.lanes, samples = protocol_.train * lanes;
-  arma::mat yt(seq_.target_dim, samples);
-  for (std::size_t k = 0; k < protocol_.train; ++k)
-    for (std::size_t b = 0; b < lanes; ++b)
-      for (std::size_t o = 0; o < seq_.target_dim; ++o)
-        yt(o, k * lanes + b) = seq_.target_at(protocol_.warmup + k, b)[o];
+  const std::size_t train_end = protocol_.warmup + protocol_.train;
   // The training columns of features_ in place (one sample per column); a copy or a transpose
   // of a long run's states would page in as much fresh memory again.
   RidgeAccumulator acc(features_.n_rows, seq_.target_dim);
   const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples, false, true);
-  acc.add_columns(train, yt);
-  w_ = acc.solve(sc_.readout.real("ridge"));
+  acc.add_columns(train, targets(protocol_.warmup, train_end));
+  lambda_ = sc_.readout.real("ridge");
+  if (!sc_.readout_ridge_candidates.empty()) {  // chosen on the validation tokens, never the test's
+    const arma::mat validation(features_.colptr(train_end * lanes), features_.n_rows,
+                               protocol_.validation * lanes, false, true);
+    selection_ = acc.select(sc_.readout_ridge_candidates, validation, targets(train_end, protocol_.fit_at()),
+                            metric_);
+    lambda_ = selection_->lambda;
+    metrics_["ridge_selected"] = lambda_;
+  }
+  w_ = acc.solve(lambda_);
 }
 
 std::optional<std::vector<double>> Session::prediction() {
@@ -336,9 +365,11 @@ void Session::finish() {
           }
       metrics_[name] = score(metric_, y, yh);
     };
-    const std::size_t fit_at = protocol_.warmup + protocol_.train;
-    segment(protocol_.warmup, fit_at, std::string(metric_name(metric_)) + "_train");
-    segment(fit_at, T, std::string(metric_name(metric_)) + "_test");
+    const std::size_t train_end = protocol_.warmup + protocol_.train, fit_at = protocol_.fit_at();
+    const std::string name = metric_name(metric_);
+    segment(protocol_.warmup, train_end, name + "_train");
+    if (protocol_.validation) segment(train_end, fit_at, name + "_validation");
+    segment(fit_at, T, name + "_test");
     if (rec_) record_readout(Yhat);
   }
   if (rec_) {
@@ -362,8 +393,9 @@ void Session::record_readout(const arma::mat& predictions) {
   }
   namespace nw = layout::network;
   rec_->write_matrix(nw::kReadoutWeights, w_, "1", "[features + 1, outputs]; the last row is the bias");
-  rec_->set_attribute(nw::kReadout, nw::kRidge, sc_.readout.real("ridge"));
+  rec_->set_attribute(nw::kReadout, nw::kRidge, lambda_);
   rec_->write_string(nw::kReadoutFeatures, readout_features_.names(*net_));
+  if (selection_) record_ridge_selection(*rec_, *selection_, metric_);
 }
 
 }  // namespace ransim

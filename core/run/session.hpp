@@ -15,6 +15,7 @@
 #include "engine/network.hpp"
 #include "engine/simulator.hpp"
 #include "readout/features.hpp"
+#include "readout/ridge.hpp"
 #include "run/status.hpp"
 #include "scenario/scenario.hpp"
 #include "tasks/tasks.hpp"
@@ -32,6 +33,9 @@ struct SessionOptions {
   // interrupted half-way is not counted (status Interrupted); null: only stop() stops it.
   const std::atomic<int>* stop = nullptr;
 };
+
+// /analysis/ridge_selection: the candidates and their validation scores (docs/file-format.md).
+void record_ridge_selection(Recorder& rec, const RidgeSelection& selection, Metric metric);
 
 class Session {
  public:
@@ -86,6 +90,7 @@ class Session {
   struct Recorded;
   struct Comparison;
   void fit();
+  arma::mat targets(std::size_t k0, std::size_t k1) const;
   void record_token();
   void record_readout(const arma::mat& predictions);
 
@@ -106,6 +111,8 @@ class Session {
   bool has_readout_ = false;
   FeatureSelection readout_features_;
   arma::mat features_, w_;
+  double lambda_ = 0;  // the ridge the readout was fitted with
+  std::optional<RidgeSelection> selection_;  // readout.ridge = "auto" or [..]
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits
   std::vector<Comparison> compares_;

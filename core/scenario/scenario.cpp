@@ -10,6 +10,7 @@
 
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
+#include "readout/ridge.hpp"
 #include "scenario/scenario_table.hpp"
 #include "scenario/toml_nesting.hpp"
 #include "tasks/tasks.hpp"
@@ -39,7 +40,8 @@ const std::vector<ParamSpec>& simulation_specs() {
 const std::vector<ParamSpec>& readout_specs() {
   static const std::vector<ParamSpec> s = {
       param::real("ridge").at_least(0).defaults_to(1e-8).describe(
-          "ridge penalty lambda (the bias is not penalised)"),
+          "ridge penalty lambda (the bias is not penalised); \"auto\" or [a, b, ...]: chosen on the "
+          "validation split (task.validation)"),
       param::boolean("include_input").describe("append the input to the features"),
   };
   return s;
@@ -417,9 +419,33 @@ void read_projections(Context& cx, const toml::table& root, Scenario& sc) {
   }
 }
 
+std::vector<double> ridge_candidates(const Context& cx, const toml::node& n) {
+  const std::string key = "readout.ridge";
+  if (n.is_string()) {
+    if (n.as_string()->get() != "auto")
+      cx.fail(n, key, "expected a number >= 0, \"auto\" or an array of numbers >= 0, found " + found(n));
+    return ridge_auto_grid();
+  }
+  const toml::array& a = *n.as_array();
+  if (a.empty()) cx.fail(n, key, "expected at least one candidate lambda, found an empty array");
+  std::vector<double> out;
+  for (auto& e : a) {
+    const auto v = e.value<double>();
+    if (!e.is_number() || !v || !(*v >= 0) || !std::isfinite(*v))
+      cx.fail(e, key, "expected an array of numbers >= 0, found an element " + found(e));
+    out.push_back(*v);
+  }
+  return out;
+}
+
 void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
   const toml::table& t = optional_table(cx, root, "readout");
-  sc.readout = read_params(cx, t, readout_specs(), "readout", {"from"});
+  // readout.ridge = "auto" or [a, b, ...]: candidates chosen on the task's validation split.
+  const toml::node* ridge = t.get("ridge");
+  const bool candidates = ridge && (ridge->is_string() || ridge->is_array());
+  sc.readout = read_params(cx, t, readout_specs(), "readout",
+                           candidates ? std::vector<std::string>{"from", "ridge"} : std::vector<std::string>{"from"});
+  if (candidates) sc.readout_ridge_candidates = ridge_candidates(cx, *ridge);
   if (const toml::node* f = t.get("from")) {
     sc.readout_from = string_list(cx, *f, "readout.from", false);
     if (sc.readout_from.empty())

@@ -47,6 +47,9 @@ struct Scenario {
   std::vector<PopulationDecl> populations;
   std::vector<ProjectionDecl> projections;
   Params readout;                             // ridge, include_input
+  // readout.ridge = "auto" or [a, b, ...]: the lambdas chosen from on the validation split;
+  // empty: readout.ridge is the lambda.
+  std::vector<double> readout_ridge_candidates;
   std::vector<std::string> readout_from;      // population names; empty: all
   Params record;                              // file, flush_interval, compression
   std::vector<std::string> record_variables;  // "pop" or "pop.variable"; empty: all

@@ -20,12 +20,27 @@ std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
           .range(1, 1e9)
           .defaults_to(train)
           .describe("episodes the readout is fitted on"),
+      param::integer("validation")
+          .unit("episodes")
+          .range(0, 1e9)
+          .defaults_to(0)
+          .describe("the last of the train episodes, held out of the fit to choose readout.ridge on"),
       param::integer("test")
           .unit("episodes")
           .range(1, 1e9)
           .defaults_to(test)
           .describe("episodes it is evaluated on"),
   };
+}
+
+void read_split(const Params& p, EpisodeTask& task) {
+  task.train = static_cast<std::size_t>(p.integer("train"));
+  task.validation = static_cast<std::size_t>(p.integer("validation"));
+  task.test = static_cast<std::size_t>(p.integer("test"));
+  if (task.validation >= task.train)
+    throw InputError("task.validation (" + std::to_string(task.validation) +
+                     " episodes) must be less than task.train (" + std::to_string(task.train) +
+                     "): the validation episodes are held out of the training episodes");
 }
 
 // Every episode draws from its own stream, so the data do not depend on the batch size.
@@ -46,8 +61,7 @@ class SymbolTask : public EpisodeTask {
     length = length_;
     input_dim = M_ + 2;
     target_dim = M_;
-    train = static_cast<std::size_t>(p.integer("train"));
-    test = static_cast<std::size_t>(p.integer("test"));
+    read_split(p, *this);
     for (std::size_t j = 0; j < recall; ++j) points.push_back({length - recall + j});
   }
 
@@ -150,8 +164,7 @@ class FashionMnistTask : public EpisodeTask {
     input_dim = rows ? train_->cols : 1;
     length = pixels_ / input_dim;
     target_dim = 10;
-    train = static_cast<std::size_t>(p.integer("train"));
-    test = static_cast<std::size_t>(p.integer("test"));
+    read_split(p, *this);
     if (train > train_->count || test > test_->count)
       throw InputError("fashion_mnist: asked for " + std::to_string(train) + " training and " +
                        std::to_string(test) + " test images, the data have " + std::to_string(train_->count) +
@@ -214,8 +227,7 @@ class InContextRegressionTask : public EpisodeTask {
     length = static_cast<std::size_t>(p.integer("context")) + 1;
     input_dim = d_ + 1;
     target_dim = 1;
-    train = static_cast<std::size_t>(p.integer("train"));
-    test = static_cast<std::size_t>(p.integer("test"));
+    read_split(p, *this);
     metric = Metric::Mse;
     points = {{length - 1}};
   }

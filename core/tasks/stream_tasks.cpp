@@ -99,6 +99,8 @@ std::vector<ParamSpec> protocol_specs(std::int64_t warmup, std::int64_t train, s
           "initial tokens discarded"),
       param::integer("train").unit("tokens").range(1, 1e9).defaults_to(train).describe(
           "tokens used to fit the readout"),
+      param::integer("validation").unit("tokens").range(0, 1e9).defaults_to(0).describe(
+          "tokens between train and test on which readout.ridge = \"auto\" or [..] chooses lambda"),
       param::integer("test").unit("tokens").range(1, 1e9).defaults_to(test).describe(
           "tokens used to evaluate"),
   };
@@ -108,6 +110,7 @@ Protocol read_protocol(const Params& p) {
   Protocol pr;
   pr.warmup = static_cast<std::size_t>(p.integer("warmup"));
   pr.train = static_cast<std::size_t>(p.integer("train"));
+  pr.validation = static_cast<std::size_t>(p.integer("validation"));
   pr.test = static_cast<std::size_t>(p.integer("test"));
   return pr;
 }

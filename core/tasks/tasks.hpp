@@ -2,7 +2,8 @@
 // Tasks generate inputs and targets and name their protocol and metric (docs/tasks.md).
 // Two kinds:
 // - stream tasks: one long sequence per lane, split in time into warm-up, train and test
-//   (Mackey-Glass, NARMA-10, Lorenz, memory capacity, delayed recall);
+//   (Mackey-Glass, NARMA-10, Lorenz, memory capacity, delayed recall), with an optional
+//   validation part between train and test;
 // - episode tasks: many independent sequences of equal length, the network restarting from
 //   its initial state for each; the readout reads the states after chosen tokens and the
 //   split is over episodes (sequential Fashion-MNIST, copy, selective copy, in-context
@@ -33,12 +34,15 @@ struct Sequences {
   }
 };
 
+// Tokens in order: warm-up (discarded), train (the fit), validation (readout.ridge chosen on it;
+// 0: none) and test (scored once, with the chosen lambda).
 struct Protocol {
-  std::size_t warmup = 100, train = 1000, test = 1000;
+  std::size_t warmup = 100, train = 1000, validation = 0, test = 1000;
   // Free-running test: after training, the input of each test step is the readout's
   // previous output (the task's input and target must be the same signal one step apart).
   bool free_run = false;
-  std::size_t total() const { return warmup + train + test; }
+  std::size_t fit_at() const { return warmup + train + validation; }  // the readout is trained here
+  std::size_t total() const { return warmup + train + validation + test; }
 };
 
 class Task {
@@ -70,7 +74,10 @@ class EpisodeTask {
   virtual EpisodeBatch episodes(Split split, std::size_t first, std::size_t count,
                                 std::uint64_t seed) const = 0;
   std::size_t length = 0, input_dim = 1, target_dim = 1;
-  std::size_t train = 0, test = 0;  // episodes
+  // Episodes: the readout is fitted on train episodes 0 .. train - validation - 1; the last
+  // `validation` train episodes are held out to choose readout.ridge on.
+  std::size_t train = 0, validation = 0, test = 0;
+  std::size_t fit_episodes() const { return train - validation; }
   // Readout points: each concatenates the states after the listed tokens (0-based) into one
   // feature vector; every (episode, point) pair is one readout sample. All points list the
   // same number of tokens.
