@@ -146,7 +146,8 @@ RidgeSelection RidgeAccumulator::select(const std::vector<double>& candidates, c
     if (!std::isfinite(s)) s = NAN;
     sel.scores.push_back(s);
     if (std::isnan(s)) continue;
-    const bool better = !found || (higher ? s > sel.score : s < sel.score) || (s == sel.score && lambda > sel.lambda);
+    const bool better =
+        !found || (higher ? s > sel.score : s < sel.score) || (s == sel.score && lambda > sel.lambda);
     if (better) {
       sel.lambda = lambda;
       sel.score = s;

@@ -15,7 +15,7 @@ const std::vector<double>& ridge_auto_grid();
 // The lambda a grid chose on the validation samples, and every candidate's score there.
 struct RidgeSelection {
   double lambda = 0;
-  double score = 0;                     // the task's metric on the validation samples at lambda
+  double score = 0;                        // the task's metric on the validation samples at lambda
   std::vector<double> candidates, scores;  // in the order given; NaN where a fit failed
 };
 
@@ -36,8 +36,8 @@ class RidgeAccumulator {
   // xt_val features x samples, yt_val outputs x samples) and returns the best; ties go to the
   // larger lambda. One eigendecomposition of the centred X^T X serves all candidates.
   // Throws RunError without samples or when no candidate gives a finite score.
-  RidgeSelection select(const std::vector<double>& candidates, const arma::mat& xt_val, const arma::mat& yt_val,
-                        Metric metric) const;
+  RidgeSelection select(const std::vector<double>& candidates, const arma::mat& xt_val,
+                        const arma::mat& yt_val, Metric metric) const;
 
  private:
   // X^T X += the samples' products, read in place: a transposed copy of a large X costs a

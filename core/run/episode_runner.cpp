@@ -98,8 +98,8 @@ class EpisodeRunner {
   void run_batch(Worker& wk, Split split, std::size_t first, std::size_t n, Batch& out) const;
   // Episodes [offset, offset + count) of a split; consume() sees them numbered from 0.
   bool run_split(Split split, std::size_t offset, std::size_t count, const Consume& consume);
-  void simulate_wave(Split split, std::size_t offset, std::size_t count, std::size_t b0, std::vector<Batch>& out,
-                     std::atomic<std::size_t>& next, Worker& wk) const;
+  void simulate_wave(Split split, std::size_t offset, std::size_t count, std::size_t b0,
+                     std::vector<Batch>& out, std::atomic<std::size_t>& next, Worker& wk) const;
   bool drain_wave(std::size_t count, std::size_t b0, std::vector<Batch>& in, const Consume& consume);
   bool train();
   bool validate();
@@ -143,9 +143,11 @@ EpisodeRunner::EpisodeRunner(const Scenario& sc, const RunOptions& opts) : sc_(s
   wave_ = threads_ > 1 ? 4 * threads_ : 1;
   total_ = (task_->train + task_->test) * L_;
   if (!sc.readout_ridge_candidates.empty() && task_->validation == 0)
-    throw InputError(sc.path + ": readout.ridge: a list or \"auto\" chooses lambda on the validation split, "
-                     "but task.validation = 0 (set task.validation, training episodes held out of the fit, e.g. " +
-                     std::to_string(std::max<std::size_t>(1, task_->train / 5)) + ")");
+    throw InputError(
+        sc.path +
+        ": readout.ridge: a list or \"auto\" chooses lambda on the validation split, "
+        "but task.validation = 0 (set task.validation, training episodes held out of the fit, e.g. " +
+        std::to_string(std::max<std::size_t>(1, task_->train / 5)) + ")");
 
   // Threads work on different batches, each with its own copy of the network (the same
   // seed builds the same weights); inside a batch the network runs on one thread.

@@ -94,8 +94,9 @@ static void check_record_variables(const Scenario& sc, const Network& net) {
 void record_ridge_selection(Recorder& rec, const RidgeSelection& selection, Metric metric) {
   namespace a = layout::analysis;
   rec.write_vector(a::kRidgeCandidates, selection.candidates, "1", "candidate ridge penalties lambda");
-  rec.write_vector(a::kRidgeScores, selection.scores, "1",
-                   std::string(metric_name(metric)) + " on the validation split for each lambda (NaN: failed)");
+  rec.write_vector(
+      a::kRidgeScores, selection.scores, "1",
+      std::string(metric_name(metric)) + " on the validation split for each lambda (NaN: failed)");
   rec.set_attribute(a::kRidgeSelection, "metric", std::string(metric_name(metric)));
   rec.set_attribute(a::kRidgeSelection, "selected", selection.lambda);
 }
@@ -125,7 +126,8 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   // without a target (random_sequence) train no readout.
   has_readout_ = seq_.target_dim > 0 && protocol_.train > 0;
   if (has_readout_ && !sc_.readout_ridge_candidates.empty() && protocol_.validation == 0)
-    throw InputError(sc_.path + ": readout.ridge: a list or \"auto\" chooses lambda on the validation split, "
+    throw InputError(sc_.path +
+                     ": readout.ridge: a list or \"auto\" chooses lambda on the validation split, "
                      "but task.validation = 0 (set task.validation, tokens between train and test, e.g. " +
                      std::to_string(std::max<std::size_t>(1, protocol_.train / 4)) + ")");
   if (has_readout_) readout_features_ = FeatureSelection(sc_, *net_, seq_.input_dim);
@@ -326,8 +328,8 @@ void Session::fit() {
   if (!sc_.readout_ridge_candidates.empty()) {  // chosen on the validation tokens, never the test's
     const arma::mat validation(features_.colptr(train_end * lanes), features_.n_rows,
                                protocol_.validation * lanes, false, true);
-    selection_ = acc.select(sc_.readout_ridge_candidates, validation, targets(train_end, protocol_.fit_at()),
-                            metric_);
+    selection_ =
+        acc.select(sc_.readout_ridge_candidates, validation, targets(train_end, protocol_.fit_at()), metric_);
     lambda_ = selection_->lambda;
     metrics_["ridge_selected"] = lambda_;
   }

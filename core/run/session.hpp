@@ -111,7 +111,7 @@ class Session {
   bool has_readout_ = false;
   FeatureSelection readout_features_;
   arma::mat features_, w_;
-  double lambda_ = 0;  // the ridge the readout was fitted with
+  double lambda_ = 0;                        // the ridge the readout was fitted with
   std::optional<RidgeSelection> selection_;  // readout.ridge = "auto" or [..]
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits

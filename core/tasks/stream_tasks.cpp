@@ -99,8 +99,11 @@ std::vector<ParamSpec> protocol_specs(std::int64_t warmup, std::int64_t train, s
           "initial tokens discarded"),
       param::integer("train").unit("tokens").range(1, 1e9).defaults_to(train).describe(
           "tokens used to fit the readout"),
-      param::integer("validation").unit("tokens").range(0, 1e9).defaults_to(0).describe(
-          "tokens between train and test on which readout.ridge = \"auto\" or [..] chooses lambda"),
+      param::integer("validation")
+          .unit("tokens")
+          .range(0, 1e9)
+          .defaults_to(0)
+          .describe("tokens between train and test on which readout.ridge = \"auto\" or [..] chooses lambda"),
       param::integer("test").unit("tokens").range(1, 1e9).defaults_to(test).describe(
           "tokens used to evaluate"),
   };

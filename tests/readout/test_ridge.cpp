@@ -173,4 +173,107 @@ TEST(Ridge, ErrorsWithoutSamplesOrOnShapeMismatch) {
                std::logic_error);
 }
 
+// ---------------------------------------------------------------------------------------
+// Choosing lambda on validation samples.
+// ---------------------------------------------------------------------------------------
+
+// The validation score of one separate fit per lambda: the (features + 1) normal equations with
+// the bias unpenalised, built and solved here by arma::solve (not through RidgeAccumulator).
+double naive_validation_score(const arma::mat& x, const arma::mat& y, const arma::mat& xv,
+                              const arma::mat& yv, double lambda, ransim::Metric metric) {
+  arma::mat xa = arma::join_horiz(x, arma::ones(x.n_rows, 1));
+  arma::mat a = xa.t() * xa;
+  for (arma::uword i = 0; i < x.n_cols; ++i) a(i, i) += lambda;
+  const arma::mat w = arma::solve(a, xa.t() * y);
+  const arma::mat yhat = arma::join_horiz(xv, arma::ones(xv.n_rows, 1)) * w;
+  return ransim::score(metric, yv, yhat);
+}
+
+struct SelectionData {
+  arma::mat x, y, xv, yv;
+};
+
+// Noisy linear targets of correlated features, so that the validation score has an interior
+// optimum over lambda.
+SelectionData selection_data(std::size_t train, std::size_t validation, std::size_t features,
+                             std::size_t outputs, double noise) {
+  std::mt19937_64 gen(7);
+  std::normal_distribution<double> nd(0.0, 1.0);
+  arma::mat mix(features, features), a(features, outputs);
+  for (auto& v : mix) v = nd(gen);
+  for (auto& v : a) v = nd(gen);
+  auto draw = [&](std::size_t n, arma::mat& x, arma::mat& y) {
+    x.set_size(n, features);
+    for (auto& v : x) v = nd(gen);
+    x = x * mix + 0.5;  // correlated, not centred
+    y.set_size(n, outputs);
+    for (auto& v : y) v = noise * nd(gen);
+    y += x * a + 1.5;
+  };
+  SelectionData d;
+  draw(train, d.x, d.y);
+  draw(validation, d.xv, d.yv);
+  return d;
+}
+
+TEST(RidgeSelection, EveryCandidateScoresAsASeparateFitDoes) {
+  const SelectionData d = selection_data(60, 40, 20, 2, 3.0);
+  ransim::RidgeAccumulator acc(20, 2);
+  acc.add(d.x.rows(0, 24), d.y.rows(0, 24));  // in two blocks, as a run adds them
+  acc.add(d.x.rows(25, 59), d.y.rows(25, 59));
+  const std::vector<double>& grid = ransim::ridge_auto_grid();
+  for (ransim::Metric metric : {ransim::Metric::Nrmse, ransim::Metric::Mse, ransim::Metric::MemoryCapacity}) {
+    const ransim::RidgeSelection sel = acc.select(grid, d.xv.t(), d.yv.t(), metric);
+    ASSERT_EQ(sel.scores.size(), grid.size());
+    std::vector<double> naive;
+    for (double lambda : grid) naive.push_back(naive_validation_score(d.x, d.y, d.xv, d.yv, lambda, metric));
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      EXPECT_NEAR(sel.scores[i], naive[i], 1e-10 * std::abs(naive[i]))
+          << ransim::metric_name(metric) << " " << grid[i];
+      if (ransim::higher_is_better(metric) ? naive[i] > naive[best] : naive[i] < naive[best]) best = i;
+    }
+    EXPECT_EQ(sel.lambda, grid[best]) << ransim::metric_name(metric);
+    EXPECT_EQ(sel.score, sel.scores[best]);
+    // Not at the end of the grid: the noise makes a real choice of it.
+    EXPECT_GT(best, 0u);
+    EXPECT_LT(best, grid.size() - 1);
+  }
+}
+
+TEST(RidgeSelection, TiesGoToTheLargerLambdaAndTheGridIsTheDocumentedOne) {
+  const std::vector<double>& grid = ransim::ridge_auto_grid();
+  ASSERT_EQ(grid.size(), 25u);
+  EXPECT_DOUBLE_EQ(grid.front(), 1e-10);
+  EXPECT_DOUBLE_EQ(grid.back(), 1e2);
+  EXPECT_NEAR(grid[1] / grid[0], std::sqrt(10.0), 1e-12);
+  // Two well separated classes: every small lambda classifies all validation samples.
+  arma::mat x(40, 2), y(40, 2, arma::fill::zeros);
+  for (arma::uword i = 0; i < 40; ++i) {
+    const bool one = i % 2;
+    x(i, 0) = (one ? 3.0 : -3.0) + 0.01 * static_cast<double>(i);
+    x(i, 1) = 0.1 * static_cast<double>(i % 5);
+    y(i, one ? 1 : 0) = 1;
+  }
+  ransim::RidgeAccumulator acc(2, 2);
+  acc.add(x.rows(0, 29), y.rows(0, 29));
+  const auto sel =
+      acc.select({1e-6, 1e-3, 1e-4}, x.rows(30, 39).t(), y.rows(30, 39).t(), ransim::Metric::Accuracy);
+  EXPECT_EQ(sel.score, 1.0);
+  EXPECT_EQ(sel.lambda, 1e-3);
+}
+
+TEST(RidgeSelection, ErrorsWithoutValidationSamplesOrFiniteScores) {
+  const SelectionData d = selection_data(30, 10, 4, 1, 0.1);
+  ransim::RidgeAccumulator empty(4, 1);
+  EXPECT_THROW(empty.select({1.0}, d.xv.t(), d.yv.t(), ransim::Metric::Nrmse), ransim::RunError);
+  ransim::RidgeAccumulator acc(4, 1);
+  acc.add(d.x, d.y);
+  EXPECT_THROW(acc.select({1.0}, arma::mat(4, 0), arma::mat(1, 0), ransim::Metric::Nrmse), ransim::RunError);
+  EXPECT_THROW(acc.select({1.0}, arma::mat(3, 5), arma::mat(1, 5), ransim::Metric::Nrmse), std::logic_error);
+  arma::mat bad = d.xv.t();
+  bad(0, 0) = NAN;  // a diverged validation state: no finite score
+  EXPECT_THROW(acc.select({1e-3, 1.0}, bad, d.yv.t(), ransim::Metric::Nrmse), ransim::RunError);
+}
+
 }  // namespace

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ransim/error.hpp"
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
 #include "support/test_support.hpp"
@@ -142,6 +143,60 @@ TEST(EpisodeRunner, DivergenceNamesThePopulationAndTheEpisodes) {
   EXPECT_THAT(r.message, AllOf(HasSubstr("population 'res'"), HasSubstr("in training episode 0..3")));
   EXPECT_TRUE(r.metrics.empty());
   EXPECT_TRUE(std::filesystem::exists(file));  // finished with the status "diverged"
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation episodes: the last task.validation training episodes, held out of the fit
+// ---------------------------------------------------------------------------------------
+
+ransim::RunResult run_copy_with(const std::vector<std::string>& sets, int lanes = 7) {
+  std::string text = kCopyScenario;
+  text.replace(text.find("LANES"), 5, std::to_string(lanes));
+  text.replace(text.find("THREADS"), 7, "1");
+  return ransim::run(ransim::parse_scenario(text, "<copy>", sets), {});
+}
+
+// Train 300 with 60 held out fits on episodes 0..239: the same readout as train = 240 with
+// none held out (the same test score, bitwise), and the validation score is that readout's
+// accuracy on training episodes 240..299. Episodes derive from (seed, split, index) alone.
+TEST(EpisodeRunner, ValidationEpisodesAreHeldOutOfTheFit) {
+  const auto held = run_copy_with({"task.validation=60", "readout.ridge=[1e-6]"});
+  const auto fewer = run_copy_with({"task.train=240"});
+  ASSERT_EQ(held.status, ransim::RunStatus::Complete) << held.message;
+  EXPECT_EQ(held.tokens, 400u * 7u);  // every episode simulated once
+  EXPECT_EQ(held.metrics.at("accuracy_test"), fewer.metrics.at("accuracy_test"));
+  EXPECT_EQ(held.metrics.at("ridge_selected"), 1e-6);
+  // The validation score is an accuracy over 60 episodes x 2 points; lanes only group them.
+  const double v = held.metrics.at("accuracy_validation");
+  EXPECT_GT(v, 0.3);
+  EXPECT_LE(v, 1.0);
+  EXPECT_EQ(
+      run_copy_with({"task.validation=60", "readout.ridge=[1e-6]"}, 64).metrics.at("accuracy_validation"), v);
+}
+
+// The chosen lambda and the validation score depend on the training and validation episodes
+// only: another test split (its size, so its episodes) leaves them bitwise unchanged.
+TEST(EpisodeRunner, TheSelectionDoesNotDependOnTheTestSplit) {
+  const auto a = run_copy_with({"task.validation=60", "readout.ridge=auto"});
+  const auto b = run_copy_with({"task.validation=60", "readout.ridge=auto", "task.test=13"});
+  ASSERT_EQ(a.status, ransim::RunStatus::Complete) << a.message;
+  EXPECT_EQ(a.metrics.at("ridge_selected"), b.metrics.at("ridge_selected"));
+  EXPECT_EQ(a.metrics.at("accuracy_validation"), b.metrics.at("accuracy_validation"));
+}
+
+TEST(EpisodeRunner, ValidationTooLargeOrMissingIsNamed) {
+  auto error = [](const std::vector<std::string>& sets) {
+    try {
+      run_copy_with(sets);
+    } catch (const ransim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error({"task.validation=300"}),
+              AllOf(HasSubstr("task.validation (300 episodes)"), HasSubstr("less than task.train (300)")));
+  EXPECT_THAT(error({"readout.ridge=auto"}),
+              AllOf(HasSubstr("<copy>: readout.ridge"), HasSubstr("task.validation = 0")));
 }
 
 }  // namespace

@@ -1,11 +1,18 @@
 // Session: the token loop shared by `ransim run` and the GUI.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <thread>
 
+#include "io/layout.hpp"
 #include "ransim/error.hpp"
+#include "ransim/hdf5_read.hpp"
+#include "readout/ridge.hpp"
 #include "run/resources.hpp"
 #include "run/run.hpp"
 #include "run/session.hpp"
@@ -169,6 +176,121 @@ TEST(Resources, MemoryCheckAsksEveryPopulationAndTheEpisodeTask) {
   }
   // A model without memory_bytes (leaky) is estimated from its size: 12 copies of 8 bytes per value.
   EXPECT_EQ(population_memory_bytes(many.populations[0], 3, 100), 8.0 * 12 * 10 * 3);
+}
+
+// ---------------------------------------------------------------------------------------
+// The validation split and readout.ridge = "auto" / [..] (docs/tasks.md, docs/scenarios.md)
+// ---------------------------------------------------------------------------------------
+
+RunResult run_with(const std::vector<std::string>& sets, const std::string& out = "") {
+  RunOptions opts;
+  opts.out = out;
+  return run(parse_scenario(kScenario, "s.toml", sets), opts);
+}
+
+// Tokens: warmup 10, train 100, validation 30, test 40. The same run with no validation and
+// 30 test tokens has the same first 140 tokens (NARMA-10 is drawn token after token) and the
+// same fit: its test is exactly this run's validation part. So the validation tokens come
+// after the training ones, the fit does not see them, and they are scored with its W.
+TEST(ReadoutSelection, ValidationTokensLieBetweenTrainAndTestAndStayOutOfTheFit) {
+  const Scenario sc = parse_scenario(kScenario, "s.toml", {"task.validation=30"});
+  Session s(sc);
+  EXPECT_EQ(s.protocol().fit_at(), 140u);
+  EXPECT_EQ(s.total(), 180u);
+  for (int i = 0; i < 139; ++i) s.step();
+  EXPECT_FALSE(s.readout_trained());  // not after train: after the validation tokens
+  s.step();
+  EXPECT_TRUE(s.readout_trained());
+  const RunResult with = run_with({"task.validation=30"});
+  const RunResult without = run_with({"task.test=30"});
+  ASSERT_EQ(with.status, RunStatus::Complete) << with.message;
+  EXPECT_EQ(with.tokens, 180u);
+  EXPECT_EQ(with.metrics.at("nrmse_train"), without.metrics.at("nrmse_train"));
+  EXPECT_EQ(with.metrics.at("nrmse_validation"), without.metrics.at("nrmse_test"));
+  EXPECT_NE(with.metrics.at("nrmse_test"), without.metrics.at("nrmse_test"));
+  EXPECT_EQ(without.metrics.count("nrmse_validation"), 0u);
+  EXPECT_EQ(with.metrics.count("ridge_selected"), 0u);  // a fixed lambda: nothing selected
+}
+
+// The selection reads no test token: test targets of NaN and 1e300 leave the chosen lambda
+// and the validation score bitwise where they were (and spoil the test score, which shows the
+// poison was there). The test reaches into the generated data: a Session generates its task
+// in the constructor and nothing else changes the test targets alone.
+TEST(ReadoutSelection, TheSelectionNeverReadsTheTestTargets) {
+  const Scenario sc = parse_scenario(kScenario, "s.toml", {"task.validation=30", "readout.ridge=auto"});
+  auto selected = [&](double poison) {
+    Session s(sc);
+    auto& seq = const_cast<Sequences&>(s.sequences());
+    for (std::size_t k = s.protocol().fit_at(); k < seq.steps; ++k)
+      seq.target[k] = k % 2 ? poison : std::nan("");
+    while (s.step()) {
+    }
+    s.finish();
+    return s.metrics();
+  };
+  const auto clean = selected(0.5), poisoned = selected(1e300);
+  ASSERT_EQ(clean.count("ridge_selected"), 1u);
+  EXPECT_EQ(clean.at("ridge_selected"), poisoned.at("ridge_selected"));
+  EXPECT_EQ(clean.at("nrmse_validation"), poisoned.at("nrmse_validation"));
+  EXPECT_TRUE(std::isnan(poisoned.at("nrmse_test")));
+  const auto& grid = ridge_auto_grid();
+  EXPECT_NE(std::find(grid.begin(), grid.end(), clean.at("ridge_selected")), grid.end());
+}
+
+// A list of one candidate fits with that lambda: the same run as the plain number. A list
+// chooses by the validation score, recorded for every candidate in /analysis/ridge_selection.
+TEST(ReadoutSelection, AListChoosesTheBestValidationScoreAndIsRecorded) {
+  const RunResult fixed = run_with({"task.validation=30", "readout.ridge=1e-3"});
+  const RunResult one = run_with({"task.validation=30", "readout.ridge=[1e-3]"});
+  EXPECT_EQ(one.metrics.at("nrmse_test"), fixed.metrics.at("nrmse_test"));
+  EXPECT_EQ(one.metrics.at("ridge_selected"), 1e-3);
+  const std::vector<double> candidates = {1e-9, 1e-3, 10.0, 1e4};
+  std::vector<double> validation;  // each candidate as its own run with a fixed lambda
+  for (double lambda : candidates) {
+    std::ostringstream set;
+    set << "readout.ridge=" << std::setprecision(17) << lambda;
+    validation.push_back(run_with({"task.validation=30", set.str()}).metrics.at("nrmse_validation"));
+  }
+  const std::size_t at =
+      static_cast<std::size_t>(std::min_element(validation.begin(), validation.end()) - validation.begin());
+  const double best = candidates[at];
+  EXPECT_NE(at, 0u);  // not simply the smallest lambda
+  const std::string file = test::tmp_path("selection.h5");
+  const RunResult chosen = run_with({"task.validation=30", "readout.ridge=[1e-9, 1e-3, 10.0, 1e4]"}, file);
+  EXPECT_EQ(chosen.metrics.at("ridge_selected"), best);
+  const Array lambdas = read_hdf5_array(file, layout::analysis::kRidgeCandidates);
+  const Array scores = read_hdf5_array(file, layout::analysis::kRidgeScores);
+  EXPECT_EQ(lambdas.values, candidates);
+  ASSERT_EQ(scores.values.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(scores.values[i], validation[i], 1e-9 * validation[i]);
+  EXPECT_EQ(read_hdf5_array(file, layout::analysis::metric("ridge_selected")).values.at(0), best);
+}
+
+// Bad values name the key and say what is expected.
+TEST(ReadoutSelection, BadValuesGiveErrorsNamingTheKey) {
+  auto error = [](const std::vector<std::string>& sets) {
+    try {
+      run(parse_scenario(kScenario, "s.toml", sets));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto has = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
+  std::string e = error({"readout.ridge=foo"});
+  EXPECT_TRUE(has(e, "readout.ridge") && has(e, "\"auto\"") && has(e, "foo")) << e;
+  e = error({"readout.ridge=[]"});
+  EXPECT_TRUE(has(e, "readout.ridge") && has(e, "empty array")) << e;
+  e = error({"readout.ridge=[1e-3, -1.0]"});
+  EXPECT_TRUE(has(e, "readout.ridge") && has(e, ">= 0") && has(e, "-1")) << e;
+  e = error({"readout.ridge=-1"});
+  EXPECT_TRUE(has(e, "readout.ridge") && has(e, ">= 0")) << e;
+  e = error({"readout.ridge=auto"});  // no validation part to choose on
+  EXPECT_TRUE(has(e, "s.toml") && has(e, "readout.ridge") && has(e, "task.validation = 0")) << e;
+  e = error({"task.validation=-5"});
+  EXPECT_TRUE(has(e, "task.validation")) << e;
 }
 
 }  // namespace
