@@ -268,8 +268,8 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
       row.model = model;
       row.task = task;
       std::vector<double> values;
-      double entropy_sum = 0;
-      std::size_t entropy_runs = 0;
+      double entropy_sum = 0, validation_sum = 0;
+      std::size_t entropy_runs = 0, validation_runs = 0;
       for (auto& o : r.outcomes) {
         if (o.run->model != model || o.run->task != task) continue;
         ++row.runs;
@@ -286,8 +286,18 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
           entropy_sum += *h;
           ++entropy_runs;
         }
+        const std::string base = std::string(metric_name(o.result.metric));
+        if (auto v = o.result.metrics.find(base + "_validation"); v != o.result.metrics.end()) {
+          validation_sum += v->second;
+          ++validation_runs;
+        }
+        if (auto l = o.result.metrics.find("ridge_selected"); l != o.result.metrics.end()) {
+          row.ridge_min = std::isnan(row.ridge_min) ? l->second : std::min(row.ridge_min, l->second);
+          row.ridge_max = std::isnan(row.ridge_max) ? l->second : std::max(row.ridge_max, l->second);
+        }
       }
       if (entropy_runs) row.attention_entropy = entropy_sum / static_cast<double>(entropy_runs);
+      if (validation_runs) row.validation = validation_sum / static_cast<double>(validation_runs);
       if (row.runs == 0) continue;
       row.completed = values.size();
       row.wall_seconds /= static_cast<double>(row.runs);
@@ -312,13 +322,22 @@ std::string fmt(double v) {
   return buf;
 }
 
+// The lambdas chosen over the seeds: one value, or the range; "-" for a fixed lambda.
+std::string ridge_cell(const CompareRow& row) {
+  if (std::isnan(row.ridge_min)) return "-";
+  char buf[64];
+  if (row.ridge_min == row.ridge_max) std::snprintf(buf, sizeof buf, "%.2g", row.ridge_min);
+  else std::snprintf(buf, sizeof buf, "%.2g..%.2g", row.ridge_min, row.ridge_max);
+  return buf;
+}
+
 }  // namespace
 
 std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
   std::ostringstream out;
-  out << "| task | metric | model | mean ± std | seeds | state | fixed weights | trained weights | attention "
-         "entropy | wall s |\n"
-      << "|---|---|---|---|---|---|---|---|---|---|\n";
+  out << "| task | metric | model | mean ± std | validation | ridge chosen | seeds | state | fixed weights | "
+         "trained weights | attention entropy | wall s |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (auto& task : cfg.tasks) {
     // The best mean of the task in bold.
     const CompareRow* best = nullptr;
@@ -330,7 +349,9 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
       if (row.task != task) continue;
       const std::string cell = fmt(row.mean) + " ± " + fmt(row.std);
       out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | "
-          << row.model << " | " << (&row == best ? "**" + cell + "**" : cell) << " | " << row.completed << "/"
+          << row.model << " | " << (&row == best ? "**" + cell + "**" : cell) << " | "
+          << (std::isfinite(row.validation) ? fmt(row.validation) : "-") << " | " << ridge_cell(row) << " | "
+          << row.completed << "/"
           << row.runs << " | " << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights
           << " | " << (std::isfinite(row.attention_entropy) ? fmt(row.attention_entropy) : "-") << " | "
           << fmt(row.wall_seconds) << " |\n";
@@ -347,12 +368,14 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
 std::string compare_csv(const CompareResult& r) {
   std::ostringstream out;
   out << "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,readout_"
-         "weights,attention_entropy,wall_seconds\n";
+         "weights,attention_entropy,validation,ridge_min,ridge_max,wall_seconds\n";
   for (auto& row : r.rows)
     out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << ","
         << row.model << "," << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed
         << "," << row.runs << "," << row.state_size << "," << row.fixed_weights << "," << row.readout_weights
-        << "," << json_number(row.attention_entropy) << "," << json_number(row.wall_seconds) << "\n";
+        << "," << json_number(row.attention_entropy) << "," << json_number(row.validation) << ","
+        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << "," << json_number(row.wall_seconds)
+        << "\n";
   return out.str();
 }
 
@@ -372,7 +395,10 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
         << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
         << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
         << ", \"readout_weights\": " << row.readout_weights
-        << ", \"attention_entropy\": " << json_number(row.attention_entropy) << ", \"wall_seconds\": " << json_number(row.wall_seconds) << "}";
+        << ", \"attention_entropy\": " << json_number(row.attention_entropy)
+        << ", \"validation\": " << json_number(row.validation) << ", \"ridge_min\": " << json_number(row.ridge_min)
+        << ", \"ridge_max\": " << json_number(row.ridge_max) << ", \"wall_seconds\": " << json_number(row.wall_seconds)
+        << "}";
   }
   out << "],\n \"runs\": [";
   for (std::size_t i = 0; i < r.outcomes.size(); ++i) {

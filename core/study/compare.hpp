@@ -51,6 +51,11 @@ struct CompareRow {
   // The attention regime: the mean over completed seeds of the run's attention_entropy_*
   // metrics (averaged over its attention populations); NaN for a model without attention.
   double attention_entropy = NAN;
+  // Readout selection (readout.ridge = "auto" or a list): the mean over completed seeds of the
+  // validation score (<metric>_validation; NaN without a validation split) and the range of
+  // the chosen lambdas (NaN with a fixed lambda).
+  double validation = NAN;
+  double ridge_min = NAN, ridge_max = NAN;
 };
 
 struct CompareResult {

@@ -111,7 +111,7 @@ TEST(Compare, QuickSubsetAndOutputSchema) {
   std::getline(csv, header);
   EXPECT_EQ(header,
             "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
-            "readout_weights,attention_entropy,wall_seconds");
+            "readout_weights,attention_entropy,validation,ridge_min,ridge_max,wall_seconds");
   std::getline(csv, line);
   EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,small,"));
   const std::string json = ransim::compare_json(cfg, r);
@@ -267,6 +267,53 @@ TEST(Compare, ADirectoryIsNotAConfig) {
         return std::string("no error");
       }(),
       HasSubstr(": is a directory, not a comparison config"));
+}
+
+// Readout selection in the table: the validation score is the mean of the runs'
+// <metric>_validation, the chosen lambdas their range; "-" where a model fixes lambda.
+TEST(Compare, ReportsTheValidationScoreAndTheChosenRidge) {
+  const auto cfg = ransim::load_compare(write_config(R"(seeds = [1, 2]
+[task.narma]
+kind = "narma10"
+warmup = 20
+train = 200
+validation = 60
+test = 50
+[model.auto]
+population.res = { kind = "leaky", size = 24 }
+readout = { ridge = "auto" }
+[[model.auto.projection]]
+from = "input"
+to = "res"
+density = 1.0
+[model.fixed]
+population.res = { kind = "leaky", size = 24 }
+readout = { ridge = 1e-8 }
+[[model.fixed.projection]]
+from = "input"
+to = "res"
+density = 1.0
+)"),
+                                        false);
+  const auto r = ransim::run_compare(cfg);
+  ASSERT_EQ(r.rows.size(), 2u);
+  double mean = 0, lo = INFINITY, hi = 0;
+  for (auto& o : r.outcomes)
+    if (o.run->model == "auto") {
+      mean += o.result.metrics.at("nrmse_validation") / 2;
+      lo = std::min(lo, o.result.metrics.at("ridge_selected"));
+      hi = std::max(hi, o.result.metrics.at("ridge_selected"));
+    }
+  EXPECT_DOUBLE_EQ(r.rows[0].validation, mean);
+  EXPECT_EQ(r.rows[0].ridge_min, lo);
+  EXPECT_EQ(r.rows[0].ridge_max, hi);
+  EXPECT_TRUE(std::isnan(r.rows[1].ridge_min));
+  EXPECT_TRUE(std::isfinite(r.rows[1].validation));  // a fixed lambda is still scored on validation
+  const std::string table = ransim::compare_markdown(cfg, r);
+  EXPECT_THAT(table, HasSubstr("| validation | ridge chosen |"));
+  EXPECT_THAT(table, testing::ContainsRegex(
+                         "\\| narma \\| nrmse_test ↓ \\| fixed \\| [^|]+ \\| [0-9.e-]+ \\| - \\|"));
+  EXPECT_THAT(ransim::compare_json(cfg, r), HasSubstr("\"ridge_min\": "));
 }
 
 }  // namespace
