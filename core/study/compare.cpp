@@ -74,7 +74,9 @@ void check_keys(const std::string& path, const toml::table& t, const std::string
 // Moves the nodes of `from` into `to`, replacing keys present in both (nodes keep their
 // file:line:col when moved, not when copied).
 void merge_into(toml::table& to, toml::table&& from) {
-  for (auto&& [k, node] : from) node.visit([&](auto&& n) { to.insert_or_assign(k.str(), std::move(n)); });
+  // The key is captured by value: clang before 16 cannot capture a structured binding.
+  for (auto&& [k, node] : from)
+    node.visit([&to, key = k.str()](auto&& n) { to.insert_or_assign(key, std::move(n)); });
 }
 
 const char* const kModelKeys[] = {"description", "simulation", "population",
