@@ -105,6 +105,68 @@ const std::vector<double>& ridge_auto_grid() {
   return grid;
 }
 
+namespace {
+
+// LAPACK routines Armadillo does not wrap: the Householder reduction of a symmetric matrix to
+// tridiagonal form, and the application of its orthogonal factor Q.
+extern "C" {
+void dsytrd_(const char* uplo, const arma::blas_int* n, double* a, const arma::blas_int* lda, double* d,
+             double* e, double* tau, double* work, const arma::blas_int* lwork, arma::blas_int* info,
+             arma::blas_len uplo_len);
+void dormtr_(const char* side, const char* uplo, const char* trans, const arma::blas_int* m,
+             const arma::blas_int* n, const double* a, const arma::blas_int* lda, const double* tau,
+             double* c, const arma::blas_int* ldc, double* work, const arma::blas_int* lwork,
+             arma::blas_int* info, arma::blas_len side_len, arma::blas_len uplo_len,
+             arma::blas_len trans_len);
+}
+
+// C = Q T Q^T with T tridiagonal (diagonal d, off-diagonal e): Q is kept as reflectors in the
+// upper triangle of `a` and `tau`.
+struct Tridiagonal {
+  arma::mat a;
+  arma::vec d, e, tau;
+
+  explicit Tridiagonal(arma::mat c) : a(std::move(c)), d(a.n_rows), e(a.n_rows), tau(a.n_rows) {
+    const arma::blas_int n = static_cast<arma::blas_int>(a.n_rows), query = -1;
+    arma::blas_int info = 0;
+    double size = 0;
+    dsytrd_("U", &n, a.memptr(), &n, d.memptr(), e.memptr(), tau.memptr(), &size, &query, &info, 1);
+    arma::vec work(std::max<arma::uword>(1, static_cast<arma::uword>(size)));
+    const arma::blas_int lwork = static_cast<arma::blas_int>(work.n_elem);
+    dsytrd_("U", &n, a.memptr(), &n, d.memptr(), e.memptr(), tau.memptr(), work.memptr(), &lwork, &info, 1);
+    if (info != 0)
+      throw RunError("ridge readout: the reduction of X^T X failed (LAPACK dsytrd info " +
+                     std::to_string(info) + ")");
+  }
+  // m := Q^T m ("T") or Q m ("N"), m with a.n_rows rows.
+  void apply(const char* trans, arma::mat& m) const {
+    if (m.n_cols == 0) return;
+    const arma::blas_int rows = static_cast<arma::blas_int>(m.n_rows),
+                         cols = static_cast<arma::blas_int>(m.n_cols);
+    const arma::blas_int query = -1;
+    arma::blas_int info = 0;
+    double size = 0;
+    dormtr_("L", "U", trans, &rows, &cols, a.memptr(), &rows, tau.memptr(), m.memptr(), &rows, &size, &query,
+            &info, 1, 1, 1);
+    arma::vec work(std::max<arma::uword>(1, static_cast<arma::uword>(size)));
+    const arma::blas_int lwork = static_cast<arma::blas_int>(work.n_elem);
+    dormtr_("L", "U", trans, &rows, &cols, a.memptr(), &rows, tau.memptr(), m.memptr(), &rows, work.memptr(),
+            &lwork, &info, 1, 1, 1);
+    if (info != 0) throw RunError("ridge readout: LAPACK dormtr info " + std::to_string(info));
+  }
+  // (T + lambda I)^-1 b, by Gaussian elimination with partial pivoting (T + lambda I may be
+  // indefinite by rounding when lambda is tiny); empty when it is singular.
+  arma::mat solve(double lambda, arma::mat b) const {
+    arma::blas_int n = static_cast<arma::blas_int>(d.n_elem), nrhs = static_cast<arma::blas_int>(b.n_cols);
+    arma::vec diag = d + lambda, lower = e, upper = e;  // e[0..n-2] is the off-diagonal
+    arma::blas_int info = 0;
+    arma::lapack::gtsv(&n, &nrhs, lower.memptr(), diag.memptr(), upper.memptr(), b.memptr(), &n, &info);
+    return info == 0 ? b : arma::mat();
+  }
+};
+
+}  // namespace
+
 RidgeSelection RidgeAccumulator::select(const std::vector<double>& candidates, const arma::mat& xt_val,
                                         const arma::mat& yt_val, Metric metric) const {
   if (n_ == 0) throw RunError("ridge readout: no training samples");
@@ -113,24 +175,27 @@ RidgeSelection RidgeAccumulator::select(const std::vector<double>& candidates, c
   if (xt_val.n_cols == 0) throw RunError("ridge readout: no validation samples to choose lambda on");
   // The unpenalised bias is the same as centring: with the training means m and ybar,
   // C = X^T X - n m m^T and R = X^T Y - n m ybar^T, W(lambda) = (C + lambda I)^-1 R and
-  // b = ybar - W^T m. With C = V diag(d) V^T, the validation predictions are
-  // (X_val - m) V diag(1 / (d + lambda)) V^T R + ybar: V^T R and (X_val - m) V are computed
-  // once, each candidate then costs one product of validation samples x features x outputs.
+  // b = ybar - W^T m. One reduction C = Q T Q^T (T tridiagonal, a third of an eigen-
+  // decomposition's work) serves every lambda: W = Q (T + lambda I)^-1 Q^T R, a tridiagonal
+  // solve and, with few outputs, one application of Q per candidate; with many outputs the
+  // validation samples are rotated by Q once instead.
   const std::size_t f = gram_.n_rows;
   const double n = static_cast<double>(n_);
   const arma::vec mean = sum_ / n;
-  arma::mat centred_gram = arma::symmatu(gram_);
-  centred_gram -= sum_ * mean.t();
   const arma::rowvec ybar = xty_.row(f) / n;
-  arma::vec d;
-  arma::mat v;
-  if (!arma::eig_sym(d, v, centred_gram, "dc"))
-    throw RunError("ridge readout: the eigendecomposition of X^T X failed (non-finite features?)");
-  centred_gram.reset();
-  const arma::mat q = v.t() * (xty_.rows(0, f - 1) - sum_ * ybar);  // features x outputs
-  arma::mat projected = xt_val;
-  projected.each_col() -= mean;
-  projected = v.t() * projected;  // features x validation samples
+  arma::mat centred = gram_;
+  centred -= sum_ * mean.t();  // only the upper triangle is read
+  const Tridiagonal tri(std::move(centred));
+  arma::mat q = xty_.rows(0, f - 1) - sum_ * ybar;  // R, then Q^T R
+  tri.apply("T", q);
+  const std::size_t outputs = q.n_cols, samples = xt_val.n_cols;
+  const bool rotate_samples = outputs * candidates.size() > samples;
+  arma::mat rotated;  // Q^T (X_val - m), when the samples are rotated
+  if (rotate_samples) {
+    rotated = xt_val;
+    rotated.each_col() -= mean;
+    tri.apply("T", rotated);
+  }
   const arma::mat y_val = yt_val.t();
 
   RidgeSelection sel;
@@ -138,11 +203,20 @@ RidgeSelection RidgeAccumulator::select(const std::vector<double>& candidates, c
   bool found = false;
   const bool higher = higher_is_better(metric);
   for (double lambda : candidates) {
-    arma::mat z = q;
-    z.each_col() /= d + lambda;
-    arma::mat yhat = projected.t() * z;  // validation samples x outputs
-    yhat.each_row() += ybar;
-    double s = score(metric, y_val, yhat);
+    arma::mat z = tri.solve(lambda, q);  // (T + lambda I)^-1 Q^T R
+    double s = NAN;
+    if (!z.empty()) {
+      arma::mat yhat;  // validation samples x outputs
+      if (rotate_samples) {
+        yhat = rotated.t() * z;
+      } else {
+        tri.apply("N", z);  // W
+        yhat = xt_val.t() * z;
+        yhat.each_row() -= mean.t() * z;
+      }
+      yhat.each_row() += ybar;
+      s = score(metric, y_val, yhat);
+    }
     if (!std::isfinite(s)) s = NAN;
     sel.scores.push_back(s);
     if (std::isnan(s)) continue;

@@ -195,6 +195,8 @@ struct SelectionData {
 
 // Noisy linear targets of correlated features, so that the validation score has an interior
 // optimum over lambda.
+void check_selection_against_naive_fits(std::size_t outputs);
+
 SelectionData selection_data(std::size_t train, std::size_t validation, std::size_t features,
                              std::size_t outputs, double noise) {
   std::mt19937_64 gen(7);
@@ -216,9 +218,10 @@ SelectionData selection_data(std::size_t train, std::size_t validation, std::siz
   return d;
 }
 
-TEST(RidgeSelection, EveryCandidateScoresAsASeparateFitDoes) {
-  const SelectionData d = selection_data(60, 40, 20, 2, 3.0);
-  ransim::RidgeAccumulator acc(20, 2);
+void check_selection_against_naive_fits(std::size_t outputs) {
+  SCOPED_TRACE(std::to_string(outputs) + " outputs");
+  const SelectionData d = selection_data(60, 40, 20, outputs, 3.0);
+  ransim::RidgeAccumulator acc(20, outputs);
   acc.add(d.x.rows(0, 24), d.y.rows(0, 24));  // in two blocks, as a run adds them
   acc.add(d.x.rows(25, 59), d.y.rows(25, 59));
   const std::vector<double>& grid = ransim::ridge_auto_grid();
@@ -239,6 +242,12 @@ TEST(RidgeSelection, EveryCandidateScoresAsASeparateFitDoes) {
     EXPECT_GT(best, 0u);
     EXPECT_LT(best, grid.size() - 1);
   }
+}
+
+// One output scores each candidate's weights on the samples; three (x 25 candidates > 40
+// samples) rotate the samples once instead (ridge.cpp): both against the naive fits.
+TEST(RidgeSelection, EveryCandidateScoresAsASeparateFitDoes) {
+  for (std::size_t outputs : {1u, 3u}) check_selection_against_naive_fits(outputs);
 }
 
 TEST(RidgeSelection, TiesGoToTheLargerLambdaAndTheGridIsTheDocumentedOne) {
