@@ -121,4 +121,24 @@ TEST(EpisodeTasks, FashionMnistRowsAndSnapshots) {
       ransim::InputError);
 }
 
+// task.validation episodes are the last training episodes: fewer are fitted, and there must
+// be at least one left.
+TEST(EpisodeSplit, ValidationIsHeldOutOfTrainAndMustLeaveSome) {
+  const ransim::TaskInfo* info = ransim::find_task("copy");
+  const auto task = info->create_episodes(
+      ransim::test::task_params("copy", {{"train", std::int64_t{100}}, {"validation", std::int64_t{30}}}));
+  EXPECT_EQ(task->train, 100u);
+  EXPECT_EQ(task->validation, 30u);
+  EXPECT_EQ(task->fit_episodes(), 70u);
+  try {
+    info->create_episodes(
+        ransim::test::task_params("copy", {{"train", std::int64_t{100}}, {"validation", std::int64_t{100}}}));
+    ADD_FAILURE() << "no error";
+  } catch (const ransim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("task.validation (100 episodes) must be less than task.train (100)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace

@@ -297,4 +297,23 @@ TEST(DelayedRecall, TargetIsTheSymbolDelayTokensEarlier) {
     EXPECT_EQ(argmax(s.target_at(k, 0), 8), argmax(s.input_at(k - 3, 0), 8)) << "token " << k;
 }
 
+// task.validation: tokens between train and test, added to the sequence (train and test keep
+// their length); 0 by default, so the protocol and the data are what they were without it.
+TEST(Protocol, ValidationTokensAreExtraAndDefaultToNone) {
+  const ransim::TaskInfo* info = ransim::find_task("narma10");
+  const auto plain = info->create(task_params("narma10", {}));
+  EXPECT_EQ(plain->protocol.validation, 0u);
+  EXPECT_EQ(plain->protocol.fit_at(), plain->protocol.warmup + plain->protocol.train);
+  const auto with = info->create(task_params("narma10", {{"validation", std::int64_t{300}}}));
+  EXPECT_EQ(with->protocol.train, plain->protocol.train);
+  EXPECT_EQ(with->protocol.test, plain->protocol.test);
+  EXPECT_EQ(with->protocol.fit_at(), plain->protocol.fit_at() + 300);
+  EXPECT_EQ(with->protocol.total(), plain->protocol.total() + 300);
+  ransim::Rng a = ransim::make_rng(4, "task"), b = ransim::make_rng(4, "task");
+  const auto sa = plain->generate(1, a), sb = with->generate(1, b);
+  ASSERT_EQ(sb.steps, sa.steps + 300);
+  for (std::size_t k = 0; k < sa.steps; ++k)
+    ASSERT_EQ(sa.target[k], sb.target[k]) << k;  // drawn token by token
+}
+
 }  // namespace
