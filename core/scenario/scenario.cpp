@@ -443,8 +443,9 @@ void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
   // readout.ridge = "auto" or [a, b, ...]: candidates chosen on the task's validation split.
   const toml::node* ridge = t.get("ridge");
   const bool candidates = ridge && (ridge->is_string() || ridge->is_array());
-  sc.readout = read_params(cx, t, readout_specs(), "readout",
-                           candidates ? std::vector<std::string>{"from", "ridge"} : std::vector<std::string>{"from"});
+  const std::vector<std::string> extra =
+      candidates ? std::vector<std::string>{"from", "ridge"} : std::vector<std::string>{"from"};
+  sc.readout = read_params(cx, t, readout_specs(), "readout", extra);
   if (candidates) sc.readout_ridge_candidates = ridge_candidates(cx, *ridge);
   if (const toml::node* f = t.get("from")) {
     sc.readout_from = string_list(cx, *f, "readout.from", false);

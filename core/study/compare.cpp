@@ -376,7 +376,8 @@ std::string compare_csv(const CompareResult& r) {
         << row.model << "," << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed
         << "," << row.runs << "," << row.state_size << "," << row.fixed_weights << "," << row.readout_weights
         << "," << json_number(row.attention_entropy) << "," << json_number(row.validation) << ","
-        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << "," << json_number(row.wall_seconds)
+        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << ","
+        << json_number(row.wall_seconds)
         << "\n";
   return out.str();
 }
@@ -398,8 +399,9 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
         << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
         << ", \"readout_weights\": " << row.readout_weights
         << ", \"attention_entropy\": " << json_number(row.attention_entropy)
-        << ", \"validation\": " << json_number(row.validation) << ", \"ridge_min\": " << json_number(row.ridge_min)
-        << ", \"ridge_max\": " << json_number(row.ridge_max) << ", \"wall_seconds\": " << json_number(row.wall_seconds)
+        << ", \"validation\": " << json_number(row.validation)
+        << ", \"ridge_min\": " << json_number(row.ridge_min) << ", \"ridge_max\": " << json_number(row.ridge_max)
+        << ", \"wall_seconds\": " << json_number(row.wall_seconds)
         << "}";
   }
   out << "],\n \"runs\": [";
