@@ -176,6 +176,22 @@ void write_hdf5(const fs::path& dir) {
   H5Awrite(lanes, H5T_NATIVE_INT64, &two);
   H5Aclose(lanes);
   H5Dclose(s);
+  // Fixed-length strings and integers, three of each: a reader of one value must refuse them.
+  const hid_t fixed = H5Tcopy(H5T_C_S1);
+  H5Tset_size(fixed, 4);
+  const hsize_t three = 3;
+  const hid_t space3 = H5Screate_simple(1, &three, nullptr);
+  const hid_t s3 = H5Dcreate2(f, "s3", fixed, space3, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(s3, fixed, H5S_ALL, H5S_ALL, H5P_DEFAULT, "abcdefghijkl");
+  const hid_t status3 = H5Acreate2(s3, "status", fixed, space3, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(status3, fixed, "abcdefghijkl");
+  const std::int64_t ints[3] = {1, 2, 3};
+  const hid_t lanes3 = H5Acreate2(s3, "lanes", H5T_STD_I64LE, space3, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(lanes3, H5T_NATIVE_INT64, ints);
+  for (hid_t id : {status3, lanes3}) H5Aclose(id);
+  H5Dclose(s3);
+  H5Sclose(space3);
+  H5Tclose(fixed);
   const hid_t null_space = H5Screate(H5S_NULL);
   H5Dclose(H5Dcreate2(f, "w", H5T_IEEE_F64LE, null_space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   H5Sclose(null_space);

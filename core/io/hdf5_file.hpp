@@ -1,8 +1,8 @@
 #pragma once
 // Read access to an HDF5 file that stays open across reads: what the GUI's replay needs to
 // walk a recording (groups, string and integer attributes, string datasets, shapes, arrays).
-// Missing objects are answers (false, nullopt, empty), not errors; only opening the file
-// and reading an array throw InputError.
+// Missing objects are answers (false, nullopt, empty), not errors, and so is a string or
+// integer of more than one element; only opening the file and reading an array throw InputError.
 #include <cstdint>
 #include <optional>
 #include <string>

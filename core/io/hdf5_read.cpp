@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "io/hdf5_file.hpp"
@@ -61,8 +62,15 @@ bool links_exist(hid_t file, const std::string& path, std::string* missing = nul
   return true;
 }
 
+// True if the dataspace `space` (an id it closes) holds exactly one element: the reads of
+// single values below fill a buffer of one element (a longer array would overflow it).
+bool one_element(hid_t space) {
+  const Hdf5Handle s(space, H5Sclose);
+  return s.valid() && H5Sget_simple_extent_npoints(s.get()) == 1;
+}
+
 // The string a variable- or fixed-length string type holds; `read` fills a buffer of the
-// given memory type.
+// given memory type with the one element of a dataspace checked by one_element.
 template <class Read> std::optional<std::string> read_string(hid_t type, const Read& read) {
   if (H5Tget_class(type) != H5T_STRING) return std::nullopt;
   if (H5Tis_variable_str(type) > 0) {
@@ -118,8 +126,10 @@ Array read_array(hid_t file, const std::string& dataset, const std::function<Inp
 
   Array a;
   std::size_t n = 1;
-  for (hsize_t v : dims) {
-    a.shape.push_back(static_cast<std::size_t>(v));
+  a.shape.assign(dims.begin(), dims.end());
+  for (hsize_t v : dims) {  // the product must not wrap (a smaller buffer than HDF5 fills)
+    if (v != 0 && n > std::numeric_limits<std::size_t>::max() / sizeof(double) / v)
+      throw fail("shape " + shape_text(a.shape) + " has too many values to hold in memory");
     n *= static_cast<std::size_t>(v);
   }
   a.values.resize(n);
@@ -168,7 +178,7 @@ std::optional<std::string> Hdf5File::string_attribute(const std::string& object,
     return std::nullopt;
   const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
                      H5Aclose);
-  if (!a.valid()) return std::nullopt;
+  if (!a.valid() || !one_element(H5Aget_space(a.get()))) return std::nullopt;
   const Hdf5Handle type(H5Aget_type(a.get()), H5Tclose);
   return read_string(type.get(), [&](hid_t mem, void* buf) { return H5Aread(a.get(), mem, buf); });
 }
@@ -180,14 +190,15 @@ std::optional<std::int64_t> Hdf5File::integer_attribute(const std::string& objec
   const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
                      H5Aclose);
   std::int64_t v = 0;
-  if (!a.valid() || H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) return std::nullopt;
+  if (!a.valid() || !one_element(H5Aget_space(a.get())) || H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)
+    return std::nullopt;
   return v;
 }
 
 std::optional<std::string> Hdf5File::string_dataset(const std::string& dataset) const {
   if (!exists(dataset)) return std::nullopt;
   const Hdf5Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d.valid()) return std::nullopt;
+  if (!d.valid() || !one_element(H5Dget_space(d.get()))) return std::nullopt;
   const Hdf5Handle type(H5Dget_type(d.get()), H5Tclose);
   return read_string(type.get(), [&](hid_t mem, void* buf) {
     return H5Dread(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
