@@ -84,7 +84,7 @@ NetworkDesc describe(const Session& s) {
   d.input_dim = s.sequences().input_dim;
   d.target_dim = s.sequences().target_dim;
   d.has_readout = d.target_dim > 0 && s.protocol().train > 0;
-  d.readout_from = s.protocol().warmup + s.protocol().train;
+  d.readout_from = s.protocol().fit_at();
   for (std::size_t i = 0; i < net.populations().size(); ++i) {
     const PopulationSlot& slot = net.populations()[i];
     PopulationDesc p;

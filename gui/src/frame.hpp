@@ -64,7 +64,7 @@ struct NetworkDesc {
   std::size_t total_tokens = 0;
   std::size_t lanes = 1, input_dim = 0, target_dim = 0;
   bool has_readout = false;
-  std::size_t readout_from = 0;  // first token whose prediction counts (warm-up + train)
+  std::size_t readout_from = 0;  // first token whose prediction counts (warm-up + train + validation)
   std::vector<PopulationDesc> populations;
   std::vector<ProjectionDesc> projections;
 

@@ -107,7 +107,7 @@ bool Recording::read_scenario(const Hdf5File& f, Scenario& sc) {
     // Episode runs have no time protocol.
     if (const TaskInfo* t = find_task(sc.task_kind); t && !t->episodic()) {
       const auto task = t->create(sc.task);
-      net_.readout_from = task->protocol.warmup + task->protocol.train;
+      net_.readout_from = task->protocol.fit_at();
     }
     return true;
   } catch (const std::exception& e) {

@@ -39,6 +39,16 @@ class TestGuiController : public QObject {
   Q_OBJECT
 
  private slots:
+  // With a validation part the readout is fitted after it: the prediction counts from there.
+  void readoutCountsFromAfterTheValidationPart() {
+    SimulationController c;
+    auto sets = gui_test::small_sets();
+    sets.push_back("task.validation=30");
+    QVERIFY(ready(c, ransim::load_scenario(gui_test::kQuickstart, sets)));
+    QCOMPARE(c.network()->readout_from, std::size_t(150));  // warm-up 20 + train 100 + validation 30
+    QCOMPARE(c.network()->total_tokens, std::size_t(210));
+  }
+
   void signalsOfARun() {
     SimulationController c;
     QCOMPARE(c.state(), State::Empty);
