@@ -40,8 +40,8 @@ inline std::string write_input(const std::string& name, const std::uint8_t* data
   return path;
 }
 
-// The marker line that ends the TOML text: every line after it is one `--set` override.
-// It is a TOML comment, so a seed's text stays a valid file with or without it.
+// The marker line that ends the TOML text: every line after it is one `--set` override
+// ("population.res.size=30"). A seed is a scenario file with the marker and overrides added.
 inline constexpr std::string_view kSetMarker = "#--set\n";
 
 struct TextWithSets {
