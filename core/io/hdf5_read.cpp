@@ -3,6 +3,7 @@
 #include "ransim/hdf5_read.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -132,6 +133,15 @@ Array read_array(hid_t file, const std::string& dataset, const std::function<Inp
       throw fail("shape " + shape_text(a.shape) + " has too many values to hold in memory");
     n *= static_cast<std::size_t>(v);
   }
+  // A corrupt or crafted header can declare any size; beyond 80 % of the machine's memory (as
+  // run/resources checks scenarios) the values are refused before anything is allocated.
+  const double bytes = static_cast<double>(n) * sizeof(double);
+  const double memory =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (memory > 0 && bytes > 0.8 * memory)
+    throw fail("shape " + shape_text(a.shape) + " needs " + std::to_string(bytes / 1e9) +
+               " GB as double, more than 80 % of this machine's memory (" + std::to_string(memory / 1e9) +
+               " GB)");
   a.values.resize(n);
   if (n > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)
     throw fail("cannot read " + shape_text(a.shape) + " values as double");

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include "ransim/error.hpp"
+#include "ransim/hdf5_read.hpp"
+
 #include "io/hdf5_file.hpp"
 #include "support/test_support.hpp"
 
@@ -50,6 +53,29 @@ TEST(Hdf5Read, SingleValueReadsReadOneElement) {
   EXPECT_EQ(f.string_dataset("s"), "abcdefgh");
   EXPECT_EQ(f.string_attribute("s", "status"), "abcdefgh");
   EXPECT_EQ(f.integer_attribute("s", "lanes"), 4);
+}
+
+// A chunked dataset of 2^40 values never written: the file is a few kB, the values would
+// take 8 TB. Found by fuzz_weights as an out-of-memory in read_hdf5_array (a mutated shape).
+TEST(Hdf5Read, ADatasetLargerThanMemoryIsRefusedBeforeAllocating) {
+  const std::string path = ransim::test::tmp_path("huge.h5");
+  const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t dims = hsize_t{1} << 40, chunk = 1024;
+  const hid_t space = H5Screate_simple(1, &dims, nullptr);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, &chunk);
+  H5Dclose(H5Dcreate2(f, "w", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Fclose(f);
+  try {
+    ransim::read_hdf5_array(path, "w");
+    FAIL() << "no error";
+  } catch (const ransim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("dataset 'w': shape [1099511627776] needs"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("of this machine's memory"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
