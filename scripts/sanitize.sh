@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 
 suites=(test_engine test_projection test_scenario test_stream_tasks test_episodic_tasks test_idx
         test_ridge test_session test_episode_runner test_recorder test_hdf5_read test_compare test_cli)
-if [ "${CI:-}" = true ]; then werror=ON; else werror=OFF; fi
-cmake --preset asan -DRANSIM_WERROR=$werror >&2
+# Warnings stay warnings here: under -fsanitize GCC 12 reports -Wmaybe-uninitialized inside
+# libstdc++'s <regex> (false positives); the release build of CI has -Werror.
+cmake --preset asan -DRANSIM_WERROR=OFF >&2
 cmake --build --preset asan --target ransim_cli "${suites[@]}" >&2
 # The suites not built here are listed by ctest as <suite>_NOT_BUILT; the script tests need
 # the whole build.
