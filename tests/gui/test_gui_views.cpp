@@ -148,6 +148,19 @@ void show(QWidget& w, QSize size = {600, 400}) {
   QVERIFY(QTest::qWaitForWindowExposed(&w));
 }
 
+// Shows the window, opens the scenario, steps it `tokens` tokens and pulls the frames; false if
+// any of it fails or times out.
+bool open_and_step(MainWindow& w, const QString& scenario, int tokens) {
+  show(w, {1400, 900});
+  QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+  if (!w.openScenario(scenario) || !ready.wait(5000)) return false;
+  QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+  w.controller()->step(tokens);
+  if (!steps.wait(5000)) return false;
+  w.pullFrames();
+  return true;
+}
+
 }  // namespace
 
 class TestGuiViews : public QObject {
@@ -431,14 +444,7 @@ class TestGuiViews : public QObject {
     out.write(text.toUtf8());
     out.close();
     MainWindow w;
-    show(w, {1400, 900});
-    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
-    QVERIFY(w.openScenario(path));
-    QVERIFY(ready.wait(5000));
-    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
-    w.controller()->step(20);
-    QVERIFY(steps.wait(5000));
-    w.pullFrames();
+    QVERIFY(open_and_step(w, path, 20));
     w.map("attention")->refresh();
     QCOMPARE(w.map("attention")->current()->image().size(), QSize(16, 24));  // 2 heads x 8 rows, 24 units
   }
@@ -448,16 +454,9 @@ class TestGuiViews : public QObject {
     if (!gui_test::attention_plugins() || !Registry::global().find("echo_state_transformer"))
       QSKIP("the attention plugins are not built in this tree");
     MainWindow w;
-    show(w, {1400, 900});
-    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
-    QVERIFY(w.openScenario(QString(RANSIM_SOURCE_DIR "/scenarios/est_mackey_glass.toml")));
-    QVERIFY(ready.wait(5000));
+    QVERIFY(open_and_step(w, RANSIM_SOURCE_DIR "/scenarios/est_mackey_glass.toml", 20));
     QVERIFY(w.dock("dock-map-previous_attention")->isVisible());
     QVERIFY(w.dock("dock-map-current_attention")->isVisible());
-    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
-    w.controller()->step(20);
-    QVERIFY(steps.wait(5000));
-    w.pullFrames();
     QVERIFY(!w.map("previous_attention")->current()->image().isNull());
     QVERIFY(!w.map("current_attention")->current()->image().isNull());
     QVERIFY(w.heatmap()->selectVariable("est", "leak_rate"));
@@ -477,14 +476,7 @@ class TestGuiViews : public QObject {
         "[[projection]]\nfrom = \"input\"\nto = \"g\"\ndensity = 1.0\n");
     f.close();
     MainWindow w;
-    show(w, {1400, 900});
-    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
-    QVERIFY(w.openScenario(path));
-    QVERIFY(ready.wait(5000));
-    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
-    w.controller()->step(30);
-    QVERIFY(steps.wait(5000));
-    w.pullFrames();
+    QVERIFY(open_and_step(w, path, 30));
     // The frames carry both declared variables, sampled from the model.
     const FramePtr last = w.history().latest();
     QCOMPARE(last->pops[0].values("glow").size(), std::size_t(5));
