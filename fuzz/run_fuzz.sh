@@ -27,10 +27,11 @@ if [ -z "${RANSIM_FUZZ_FOREIGN:-}" ]; then
   exec "$fuzzer" "${flags[@]}" "$@" "$work/corpus" "$seeds"
 fi
 
-# The first frame of a stack (lines "#N 0x... in f (module)") that is not libc or an interceptor.
+# The first frame of a stack (lines "#N 0x... in f (module)") that is not libc, an interceptor
+# or the sanitizer's malloc (operator new stays: its caller's vector is the caller's memory).
 first_own_frame() {
-  { grep -E '^ *#[0-9]+ 0x' | grep -vE '__interceptor_|sysdeps/|libc\.so|/libc-|__asan_|__ubsan_' || true; } |
-    head -1
+  { grep -E '^ *#[0-9]+ 0x' | grep -vE '__interceptor_|sysdeps/|libc\.so|/libc-|__asan_|__ubsan_' |
+      grep -vE ' in (malloc|calloc|realloc) ' || true; } | head -1
 }
 before=$(ls "$work" | grep -cE '^(crash|leak|timeout|oom)-' || true)
 "$fuzzer" "${flags[@]}" -fork=1 -ignore_crashes=1 -ignore_timeouts=0 -ignore_ooms=0 "$@" \
