@@ -8,8 +8,9 @@
 # With RANSIM_FUZZ_FOREIGN=LIB (e.g. libhdf5), crashes inside that library are not ransim's
 # to fix: the fuzzer runs in fork mode and goes on after a crash, and the run fails only for
 # a crash whose innermost frame (below libc and the sanitizer's interceptors) is elsewhere,
-# or that is neither a wild access (SEGV) nor an overrun of memory the library allocated
-# (the library overrunning a buffer ransim passed it is ransim's). Each crash is listed.
+# or that is neither a wild access (SEGV), an allocation the library sized from a corrupt
+# field, nor an overrun of memory the library allocated (the library overrunning a buffer
+# ransim passed it is ransim's). Each crash is listed.
 set -euo pipefail
 if (($# < 4)); then
   echo "usage: $0 FUZZER SEED_DIR SECONDS WORK_DIR [libFuzzer flags...]" >&2
@@ -43,8 +44,12 @@ for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
   crash_frame=$(printf '%s\n' "$report" | sed -n '/ERROR: /,/^$/p' | first_own_frame)
   alloc_frame=$(printf '%s\n' "$report" | sed -n '/allocated by thread/,/^$/p' | first_own_frame)
   lib=$RANSIM_FUZZ_FOREIGN
-  wild_or_own=no  # a wild access, or an overrun of the library's own memory
-  if [[ $report == *"ERROR: AddressSanitizer: SEGV"* || $alloc_frame == *"$lib"* ]]; then wild_or_own=yes; fi
+  wild_or_own=no  # a wild access, an allocation of a corrupt size, or an overrun of the library's memory
+  case $report in
+    *"AddressSanitizer: SEGV"* | *"allocator is out of memory"* | *"requested allocation size"*)
+      wild_or_own=yes ;;
+  esac
+  if [[ $alloc_frame == *"$lib"* ]]; then wild_or_own=yes; fi
   if ! grep -q 'ERROR: ' <<<"$report"; then
     echo "run_fuzz: no longer fails (fixed): $f"
   elif [[ $(basename "$f") == crash-* && $crash_frame == *"$lib"* && $wild_or_own == yes ]]; then
