@@ -165,6 +165,10 @@ TEST(Resources, MemoryCheckAsksEveryPopulationAndTheEpisodeTask) {
   const Scenario history =
       scenario(icl + "context = 100000\n", "kind = \"softmax_attention\"\nunits = 4\ndim = 4\n");
   EXPECT_GE(estimate_memory(history), 4 * 1 * 5 * 100001 * 8.0);
+  // Echo State Transformer: two R x R matrices per memory unit, M = 4 units of R = 1e5 neurons.
+  const Scenario est =
+      scenario(icl, "kind = \"echo_state_transformer\"\nmemory_dim = 100000\n");
+  EXPECT_GE(estimate_memory(est), 4 * 2 * 1e10 * 8);
   // A scenario no machine holds is refused before anything is built.
   const Scenario huge = scenario(icl, "kind = \"cortex_qkv\"\nunits = 10000000\ndim = 4096\n");
   try {

@@ -343,6 +343,18 @@ void register_models(Registry& r) {
            .axes = {"units", "outputs"},
            .description = "output fc_out",
            .display = {.view = ViewKind::Trace}}}};
+  // For the run's memory check: per layer M reservoirs of R x R twice (W and sr W) with their
+  // D x R input and output maps and D x D attention matrices, the layer's shared matrices, an
+  // R x R eigenproblem while drawing; per lane the states with the integrator's copies and the
+  // attention maps.
+  info.memory_bytes = [](const Params& p, std::size_t lanes, std::size_t) {
+    const auto get = [&](const char* k) { return static_cast<double>(p.integer(k)); };
+    const double Ly = get("layers"), M = get("memory_units"), R = get("memory_dim"), D = get("attention_dim");
+    const double fixed = Ly * (M * (2 * R * R + 2 * D * R + 3 * D * D + R + D) + M * D * D + 11 * D * D) +
+                         get("input_dim") * D + D * get("output_dim") + 4 * R * R;
+    const double per_lane = Ly * (12 * M * R + 2 * M * M + 4 * M * D);
+    return 8 * (fixed + per_lane * static_cast<double>(lanes));
+  };
   info.create = [](const PopulationContext& c) { return std::make_unique<EchoStateTransformer>(c); };
   r.add(std::move(info));
 }
