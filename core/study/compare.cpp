@@ -169,7 +169,7 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
   printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
   for (auto& set : run_sets) printed << " --set " << set;
   printed << "\n" << toml::toml_formatter(sc);
-  CompareRun run{model, task, seed, {}};
+  CompareRun run{model, task, seed, {}, {}};
   try {
     run.scenario = scenario_from_table(std::move(sc), printed.str(), path, run_sets);
   } catch (const InputError& e) {  // the scenario's keys, said as the config spells them
@@ -247,71 +247,105 @@ std::optional<double> mean_attention_entropy(const std::map<std::string, double>
 
 }  // namespace
 
+std::string CompareRun::id() const {
+  std::string id = model + "/" + task + "/seed_" + std::to_string(seed);
+  for (auto& v : point) id += "/" + v.key + "=" + v.value;
+  return id;
+}
+
+CompareOutcome run_one(const CompareRun& run, const std::atomic<int>* stop) {
+  CompareOutcome o{&run, {}};
+  RunOptions opts;
+  opts.stop = stop;
+  try {
+    o.result = ransim::run(run.scenario, opts);
+  } catch (const std::exception& e) {  // e.g. a data file that cannot be read: the other runs go on
+    o.result.status = RunStatus::Failed;
+    o.result.message = e.what();
+  }
+  return o;
+}
+
+namespace {
+
+// The row of one (model, point, task) from its completed runs.
+CompareRow summarise_row(const std::vector<const CompareOutcome*>& outcomes) {
+  CompareRow row;
+  row.model = outcomes.front()->run->model;
+  row.task = outcomes.front()->run->task;
+  row.point = outcomes.front()->run->point;
+  std::vector<double> values;
+  double entropy_sum = 0, validation_sum = 0;
+  std::size_t entropy_runs = 0, validation_runs = 0;
+  for (const CompareOutcome* o : outcomes) {
+    ++row.runs;
+    row.state_size = o->result.state_size;
+    row.fixed_weights = o->result.fixed_weights;
+    row.readout_weights = std::max(row.readout_weights, o->result.readout_weights);
+    row.wall_seconds += o->result.wall_seconds;
+    row.metric = std::string(metric_name(o->result.metric)) + "_test";
+    row.higher_is_better = higher_is_better(o->result.metric);
+    auto it = o->result.metrics.find(row.metric);
+    if (o->result.status != RunStatus::Complete || it == o->result.metrics.end()) continue;
+    values.push_back(it->second);
+    if (const auto h = mean_attention_entropy(o->result.metrics)) {
+      entropy_sum += *h;
+      ++entropy_runs;
+    }
+    const std::string base = std::string(metric_name(o->result.metric));
+    if (auto v = o->result.metrics.find(base + "_validation"); v != o->result.metrics.end()) {
+      validation_sum += v->second;
+      ++validation_runs;
+    }
+    if (auto l = o->result.metrics.find("ridge_selected"); l != o->result.metrics.end()) {
+      row.ridge_min = std::isnan(row.ridge_min) ? l->second : std::min(row.ridge_min, l->second);
+      row.ridge_max = std::isnan(row.ridge_max) ? l->second : std::max(row.ridge_max, l->second);
+    }
+  }
+  if (entropy_runs) row.attention_entropy = entropy_sum / static_cast<double>(entropy_runs);
+  if (validation_runs) row.validation = validation_sum / static_cast<double>(validation_runs);
+  row.completed = values.size();
+  row.wall_seconds /= static_cast<double>(row.runs);
+  double mean = 0, var = 0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+  for (double v : values) var += (v - mean) * (v - mean);
+  row.mean = values.empty() ? NAN : mean;
+  row.std = values.size() > 1 ? std::sqrt(var / static_cast<double>(values.size() - 1)) : 0.0;
+  return row;
+}
+
+}  // namespace
+
+std::vector<CompareRow> summarise(const CompareConfig& cfg, const std::vector<CompareOutcome>& outcomes) {
+  // Rows task-major, then models and their sweep points in config order.
+  std::vector<CompareRow> rows;
+  for (auto& task : cfg.tasks)
+    for (auto& model : cfg.models) {
+      std::vector<std::vector<SweepValue>> points;
+      for (auto& run : cfg.runs)
+        if (run.model == model && run.task == task &&
+            std::find(points.begin(), points.end(), run.point) == points.end())
+          points.push_back(run.point);
+      for (auto& point : points) {
+        std::vector<const CompareOutcome*> done;
+        for (auto& o : outcomes)
+          if (o.run->model == model && o.run->task == task && o.run->point == point) done.push_back(&o);
+        if (!done.empty()) rows.push_back(summarise_row(done));
+      }
+    }
+  return rows;
+}
+
 CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop,
                           const std::function<void(const CompareOutcome&, std::size_t)>& on_run) {
   CompareResult r;
   for (std::size_t i = 0; i < cfg.runs.size(); ++i) {
     if (stop && stop->load()) break;
-    CompareOutcome o{&cfg.runs[i], {}};
-    RunOptions opts;
-    opts.stop = stop;
-    try {
-      o.result = run(cfg.runs[i].scenario, opts);
-    } catch (const std::exception& e) {  // e.g. a data file that cannot be read: the other runs go on
-      o.result.status = RunStatus::Failed;
-      o.result.message = e.what();
-    }
-    r.outcomes.push_back(std::move(o));
+    r.outcomes.push_back(run_one(cfg.runs[i], stop));
     if (on_run) on_run(r.outcomes.back(), i);
   }
-  for (auto& task : cfg.tasks) {
-    for (auto& model : cfg.models) {
-      CompareRow row;
-      row.model = model;
-      row.task = task;
-      std::vector<double> values;
-      double entropy_sum = 0, validation_sum = 0;
-      std::size_t entropy_runs = 0, validation_runs = 0;
-      for (auto& o : r.outcomes) {
-        if (o.run->model != model || o.run->task != task) continue;
-        ++row.runs;
-        row.state_size = o.result.state_size;
-        row.fixed_weights = o.result.fixed_weights;
-        row.readout_weights = std::max(row.readout_weights, o.result.readout_weights);
-        row.wall_seconds += o.result.wall_seconds;
-        row.metric = std::string(metric_name(o.result.metric)) + "_test";
-        row.higher_is_better = higher_is_better(o.result.metric);
-        auto it = o.result.metrics.find(row.metric);
-        if (o.result.status != RunStatus::Complete || it == o.result.metrics.end()) continue;
-        values.push_back(it->second);
-        if (const auto h = mean_attention_entropy(o.result.metrics)) {
-          entropy_sum += *h;
-          ++entropy_runs;
-        }
-        const std::string base = std::string(metric_name(o.result.metric));
-        if (auto v = o.result.metrics.find(base + "_validation"); v != o.result.metrics.end()) {
-          validation_sum += v->second;
-          ++validation_runs;
-        }
-        if (auto l = o.result.metrics.find("ridge_selected"); l != o.result.metrics.end()) {
-          row.ridge_min = std::isnan(row.ridge_min) ? l->second : std::min(row.ridge_min, l->second);
-          row.ridge_max = std::isnan(row.ridge_max) ? l->second : std::max(row.ridge_max, l->second);
-        }
-      }
-      if (entropy_runs) row.attention_entropy = entropy_sum / static_cast<double>(entropy_runs);
-      if (validation_runs) row.validation = validation_sum / static_cast<double>(validation_runs);
-      if (row.runs == 0) continue;
-      row.completed = values.size();
-      row.wall_seconds /= static_cast<double>(row.runs);
-      double mean = 0, var = 0;
-      for (double v : values) mean += v;
-      mean /= static_cast<double>(values.size());
-      for (double v : values) var += (v - mean) * (v - mean);
-      row.mean = values.empty() ? NAN : mean;
-      row.std = values.size() > 1 ? std::sqrt(var / static_cast<double>(values.size() - 1)) : 0.0;
-      r.rows.push_back(row);
-    }
-  }
+  r.rows = summarise(cfg, r.outcomes);
   return r;
 }
 

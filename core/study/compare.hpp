@@ -15,10 +15,21 @@
 
 namespace ransim {
 
+// One swept key's value in a run (docs/compare.md, "Sweeps"): the dotted scenario key and the
+// value as TOML text.
+struct SweepValue {
+  std::string key, value;
+  bool operator==(const SweepValue&) const = default;
+};
+
 struct CompareRun {
   std::string model, task;
   std::uint64_t seed = 0;
+  std::vector<SweepValue> point;  // the sweep's values of this run; empty without a sweep
   Scenario scenario;
+  // "model/task/seed_N" plus "/key=value" per swept key: names the run in every output and
+  // across processes (shards, resume).
+  std::string id() const;
 };
 
 struct CompareConfig {
@@ -40,9 +51,14 @@ struct CompareOutcome {
   RunResult result;
 };
 
-// One row per (model, task): the task's main metric over seeds.
+// One run; a run that cannot be done at all (e.g. a data file that cannot be read) comes back
+// with status Failed and the message.
+CompareOutcome run_one(const CompareRun& run, const std::atomic<int>* stop = nullptr);
+
+// One row per (model, sweep point, task): the task's main metric over seeds.
 struct CompareRow {
   std::string model, task, metric;
+  std::vector<SweepValue> point;
   bool higher_is_better = false;
   double mean = 0, std = 0;  // over the seeds that completed (NaN if none)
   std::size_t completed = 0, runs = 0;
@@ -62,6 +78,9 @@ struct CompareResult {
   std::vector<CompareOutcome> outcomes;
   std::vector<CompareRow> rows;  // task-major, models in config order
 };
+
+// The rows of the outcomes done so far (in any order, any subset of cfg.runs).
+std::vector<CompareRow> summarise(const CompareConfig& cfg, const std::vector<CompareOutcome>& outcomes);
 
 // Runs everything in order; `on_run` is called after each run. A run that fails (diverged,
 // saturated, a RunError) is recorded with its status and the comparison goes on.
