@@ -74,7 +74,8 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static v
 
 // Many lanes: each nonzero is an axpy over contiguous lanes. A chunk of up to kMaxVectors
 // vectors of lanes is kept in registers, with two accumulator sets so that consecutive
-// nonzeros do not wait on each other's FMA latency. With AVX-512 a chunk is 64 doubles (or
+// nonzeros do not wait on each other's FMA latency (four sets for a one-vector chunk, whose
+// two would leave the core waiting on that latency). With AVX-512 a chunk is 64 doubles (or
 // 128 floats) in 8 of its 32 registers, so a row's nonzeros are read once for 64 lanes; on
 // line-aligned x (ransim/lanes.hpp) that made the 64-lane double product 1.4x faster than 16-lane
 // chunks of 32-byte vectors. Reading x whole, it is then bound by filling L1 from L2 (eight
@@ -82,66 +83,104 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static v
 // A chunk takes a quarter of the registers per accumulator set: 8 of AVX-512's 32, 4 of 16.
 constexpr std::size_t kMaxVectors = simd::kRegisters / 4;
 
+// Lane counts that do not fill whole vectors: x is copied with its lanes padded (with zeros) to
+// a whole number of vectors, so that every lane runs in a vector kernel and every variable's
+// lanes start a vector; only the lanes that exist are added onto y. Fewer lanes than a
+// register take the narrowest vector that holds them (16 or 32 bytes). A lane left to a
+// scalar loop made 2-7 lanes cost twice one lane per sequence, and 9 lanes twice 8.
+template <class T> static std::size_t lane_vector_bytes(std::size_t lanes) {
+  std::size_t bytes = 16;
+  while (bytes < kRegisterBytes && bytes < lanes * sizeof(T)) bytes *= 2;
+  return bytes;
+}
+template <class T> static std::size_t padded_lanes(std::size_t lanes) {
+  if (lanes == 1) return 1;  // the dot-product kernel reads x as it is
+  const std::size_t width = lane_vector_bytes<T>(lanes) / sizeof(T);
+  return (lanes + width - 1) / width * width;
+}
+// Lanes per lane block of the panels: one chunk of kMaxVectors registers (64 doubles with
+// AVX-512). More lanes run block by block, each block panel by panel, so that a panel's x
+// stays within L1 at any lane count (256 lanes in whole rows of x left one column a panel).
+template <class T> constexpr std::size_t kBlockLanes = kMaxVectors* kRegisterBytes / sizeof(T);
+
 namespace {
-template <class T> struct Lanes {
-  using Vec = simd::Vector<T, kRegisterBytes>;
-  static constexpr std::size_t kWidth = kRegisterBytes / sizeof(T);
-  // One register's worth at p (returned by value: no wider than a register, so the ABI holds).
+template <class T, std::size_t Bytes> struct Lanes {
+  using Vec = simd::Vector<T, Bytes>;
+  static constexpr std::size_t kWidth = Bytes / sizeof(T);
+  // One vector at p (returned by value: no wider than a register, so the ABI holds).
   static Vec load(const T* p) {
     Vec v;
     simd::load(v, p);
     return v;
   }
-  // y[0..V kWidth) += sum_k val[k] * x[col[k] * lanes + 0..V kWidth): one chunk of one row.
-  // Kept small so that the compiler holds everything in registers, and inlined: with panels a
-  // call per piece of a row (~13 nonzeros) made the product 1.8x slower.
+  // y[0..valid) += sum_k val[k] * x[col[k] * stride + 0..valid): one chunk of V vectors of one
+  // row; x holds V kWidth lanes (padded), y the `valid` that exist. Kept small so that the
+  // compiler holds everything in registers, and inlined: with panels a call per piece of a row
+  // (~13 nonzeros) made the product 1.8x slower.
   template <std::size_t V>
   [[gnu::always_inline]] static void chunk(const std::uint32_t* __restrict col, const T* __restrict val,
-                                           std::size_t n, const T* __restrict x, std::size_t lanes,
-                                           double* __restrict y) {
-    Vec a[V] = {}, b[V] = {};
+                                           std::size_t n, const T* __restrict x, std::size_t stride,
+                                           double* __restrict y, std::size_t valid) {
+    constexpr std::size_t kSets = V >= 2 ? 2 : 4;
+    Vec acc[kSets][V] = {};
     std::size_t k = 0;
-    for (; k + 2 <= n; k += 2) {
-      const T* p = x + col[k] * lanes;
-      const T* q = x + col[k + 1] * lanes;
-      for (std::size_t v = 0; v < V; ++v) a[v] += val[k] * load(p + v * kWidth);
-      for (std::size_t v = 0; v < V; ++v) b[v] += val[k + 1] * load(q + v * kWidth);
+    for (; k + kSets <= n; k += kSets)
+      for (std::size_t s = 0; s < kSets; ++s) {
+        const T* p = x + col[k + s] * stride;
+        for (std::size_t v = 0; v < V; ++v) acc[s][v] += val[k + s] * load(p + v * kWidth);
+      }
+    for (; k < n; ++k)
+      for (std::size_t v = 0; v < V; ++v) acc[0][v] += val[k] * load(x + col[k] * stride + v * kWidth);
+    for (std::size_t s = 1; s < kSets; ++s)
+      for (std::size_t v = 0; v < V; ++v) acc[0][v] += acc[s][v];
+    T sum[V * kWidth];
+    for (std::size_t v = 0; v < V; ++v) simd::store(sum + v * kWidth, acc[0][v]);
+    if (valid == V * kWidth) {
+      for (std::size_t l = 0; l < V * kWidth; ++l) y[l] += sum[l];
+    } else {
+      for (std::size_t l = 0; l < valid; ++l) y[l] += sum[l];
     }
-    if (k < n)
-      for (std::size_t v = 0; v < V; ++v) a[v] += val[k] * load(x + col[k] * lanes + v * kWidth);
-    for (std::size_t v = 0; v < V; ++v) a[v] += b[v];
-    T s[V * kWidth];
-    for (std::size_t v = 0; v < V; ++v) simd::store(s + v * kWidth, a[v]);
-    for (std::size_t l = 0; l < V * kWidth; ++l) y[l] += s[l];
   }
-  // The lanes from b0 on, in chunks of V vectors while they fit, then of V/2, ..., 1 vector;
-  // the lanes that do not fill a vector one by one.
+  // The lanes b0..b1 (whole vectors of x's stride), in chunks of V vectors while they fit, then
+  // of V/2, ..., 1 vector; y has `lanes` lanes.
   template <std::size_t V>
   [[gnu::always_inline]] static void row(const std::uint32_t* col, const T* val, std::size_t n, const T* x,
-                                         std::size_t lanes, double* y, std::size_t b0) {
-    for (; b0 + V * kWidth <= lanes; b0 += V * kWidth) chunk<V>(col, val, n, x + b0, lanes, y + b0);
-    if constexpr (V > 1) {
-      row<V / 2>(col, val, n, x, lanes, y, b0);
-    } else {
-      for (; b0 < lanes; ++b0) {
-        T s = 0;
-        for (std::size_t k = 0; k < n; ++k) s += val[k] * x[col[k] * lanes + b0];
-        y[b0] += s;
-      }
-    }
+                                         std::size_t stride, double* y, std::size_t lanes, std::size_t b0,
+                                         std::size_t b1) {
+    for (; b0 + V * kWidth <= b1; b0 += V * kWidth)
+      chunk<V>(col, val, n, x + b0, stride, y + b0, std::min(V * kWidth, lanes - b0));
+    if constexpr (V > 1) row<V / 2>(col, val, n, x, stride, y, lanes, b0, b1);
   }
 };
-}  // namespace
 
-// Segments s0..s1 of nonzeros, segment s added to the lanes of row row_of(s): the rows of a
-// Csr whole, or the rows' pieces within one panel of columns.
-template <class T, class RowOf>
-static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std::uint32_t* col, const T* val,
-                           BasicBlock<const T> x, Block y, std::size_t s0, std::size_t s1) {
+// Segments s0..s1 of nonzeros, segment s added to the lanes b0..b1 of row row_of(s): the rows
+// of a Csr whole, or the rows' pieces within one panel of columns. x.lanes is the padded
+// stride, `lanes` those of y.
+template <class T, std::size_t Bytes, std::size_t V, class RowOf>
+void segments_of_width(const std::uint32_t* seg_ptr, RowOf row_of, const std::uint32_t* col, const T* val,
+                       BasicBlock<const T> x, Block y, std::size_t s0, std::size_t s1, std::size_t b0,
+                       std::size_t b1) {
   for (std::size_t s = s0; s < s1; ++s) {
     const std::size_t k0 = seg_ptr[s];
-    Lanes<T>::template row<kMaxVectors>(col + k0, val + k0, seg_ptr[s + 1] - k0, x.data, x.lanes,
-                                        y.var(row_of(s)), 0);
+    Lanes<T, Bytes>::template row<V>(col + k0, val + k0, seg_ptr[s + 1] - k0, x.data, x.lanes,
+                                     y.var(row_of(s)), y.lanes, b0, b1);
+  }
+}
+}  // namespace
+
+template <class T, class RowOf>
+static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std::uint32_t* col, const T* val,
+                           BasicBlock<const T> x, Block y, std::size_t s0, std::size_t s1, std::size_t b0,
+                           std::size_t b1) {
+  // A stride narrower than a register is one vector of 16 or 32 bytes (padded_lanes).
+  const std::size_t bytes = x.lanes * sizeof(T);
+  if (bytes % kRegisterBytes == 0)
+    segments_of_width<T, kRegisterBytes, kMaxVectors>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
+  else if constexpr (kRegisterBytes > 32) {
+    if (bytes == 32) segments_of_width<T, 32, 1>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
+    else segments_of_width<T, 16, 1>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
+  } else {
+    segments_of_width<T, 16, 1>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
   }
 }
 
@@ -192,21 +231,25 @@ struct CsrProduct::Panels {
     }
   }
 
-  // Rows r0..r1, panel by panel: a thread's rows keep their split, and each panel's x is
-  // read into the thread's L1 once.
+  // Rows r0..r1, lane block by lane block and, in each, panel by panel: a thread's rows keep
+  // their split, and each panel's x is read into the thread's L1 once.
   template <class T>
   void multiply_add(const T* v, BasicBlock<const T> x, Block y, std::size_t r0, std::size_t r1) const {
     const auto row_of = [this](std::size_t s) { return row[s]; };
-    for (std::size_t p = 0; p + 1 < panel_ptr.size(); ++p) {
-      const auto first = row.begin() + panel_ptr[p], last = row.begin() + panel_ptr[p + 1];
-      const auto segment = [&](std::size_t r) {
-        return static_cast<std::size_t>(std::lower_bound(first, last, r) - row.begin());
-      };
-      segments_lanes(seg_ptr.data(), row_of, col.data(), v, x, y, segment(r0), segment(r1));
+    for (std::size_t b0 = 0; b0 < x.lanes; b0 += kBlockLanes<T>) {
+      const std::size_t b1 = std::min(x.lanes, b0 + kBlockLanes<T>);
+      for (std::size_t p = 0; p + 1 < panel_ptr.size(); ++p) {
+        const auto first = row.begin() + panel_ptr[p], last = row.begin() + panel_ptr[p + 1];
+        const auto segment = [&](std::size_t r) {
+          return static_cast<std::size_t>(std::lower_bound(first, last, r) - row.begin());
+        };
+        segments_lanes(seg_ptr.data(), row_of, col.data(), v, x, y, segment(r0), segment(r1), b0, b1);
+      }
     }
   }
 };
 
+// x.lanes is the padded stride of x (padded_lanes), y.lanes the lanes themselves.
 template <class T, class Panels>
 static void multiply_add(const Csr& a, const T* val, const Panels* panels, const T* panel_val,
                          BasicBlock<const T> x, Block y, ThreadPool& pool) {
@@ -219,9 +262,25 @@ static void multiply_add(const Csr& a, const T* val, const Panels* panels, const
       [&](std::size_t r0, std::size_t r1) {
         if (x.lanes == 1) rows_one_lane(a, val, x.data, y.data, r0, r1);
         else if (panels) panels->multiply_add(panel_val, x, y, r0, r1);
-        else segments_lanes(a.row_ptr.data(), itself, a.col.data(), val, x, y, r0, r1);
+        else segments_lanes(a.row_ptr.data(), itself, a.col.data(), val, x, y, r0, r1, 0, x.lanes);
       },
       min_rows);
+}
+
+// out = x with each variable's lanes padded with zeros to `stride` (and rounded to T).
+template <class T>
+static void copy_padded(ConstBlock x, LaneVector<T>& out, std::size_t stride, ThreadPool& pool) {
+  out.resize(x.vars * stride);
+  T* o = out.data();
+  pool.parallel_for(  // a copy is worth a synchronisation only when large
+      x.vars,
+      [&](std::size_t v0, std::size_t v1) {
+        for (std::size_t v = v0; v < v1; ++v) {
+          std::copy(x.var(v), x.var(v) + x.lanes, o + v * stride);
+          std::fill(o + v * stride + x.lanes, o + (v + 1) * stride, T(0));
+        }
+      },
+      40000 / stride + 1);
 }
 
 CsrProduct::CsrProduct(Csr a, Precision precision, std::size_t cache_bytes)
@@ -246,14 +305,18 @@ std::size_t CsrProduct::l1_data_cache_bytes() {
 std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   // One lane reads 8 bytes of x per column, and panels would only cut its dot products short.
   if (lanes == 1) return 0;
-  const std::size_t row_bytes = lanes * (precision_ == Precision::Single ? sizeof(float) : sizeof(double));
-  // A panel's x fills 4/3 of L1: with 64 lanes, 64 KB of x a panel beat 48 KB (this machine's
-  // L1: more pieces of rows, each reading and writing y) and 80-192 KB, in double and single.
+  const bool single = precision_ == Precision::Single;
+  const std::size_t stride = single ? padded_lanes<float>(lanes) : padded_lanes<double>(lanes);
+  const std::size_t value_bytes = single ? sizeof(float) : sizeof(double);
+  // A panel's x fills 4/3 of L1: with 64 lanes, 64 KB of x a panel beat 48 KB (more pieces of
+  // rows, each reading and writing y) and 80-192 KB, in double and single.
   const std::size_t panel_bytes = cache_bytes_ * 4 / 3;
   // Worth it only when x is well beyond a panel (N = 100 and 64 lanes: 51 KB of x, panels no
   // faster).
-  if (a_.cols * row_bytes <= 2 * panel_bytes) return 0;
-  return std::max<std::size_t>(1, panel_bytes / row_bytes);
+  if (a_.cols * stride * value_bytes <= 2 * panel_bytes) return 0;
+  // A panel holds the x of one lane block.
+  const std::size_t block = std::min(stride, single ? kBlockLanes<float> : kBlockLanes<double>);
+  return std::max<std::size_t>(1, panel_bytes / (block * value_bytes));
 }
 
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
@@ -263,15 +326,18 @@ void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
     panels_ = std::make_unique<Panels>(a_, single_val_, x.lanes, width);
   const Panels* panels = panels_.get();
   if (precision_ == Precision::Double) {
+    const std::size_t stride = padded_lanes<double>(x.lanes);
+    if (stride != x.lanes) {
+      copy_padded(x, x_padded_, stride, pool);
+      x = {x_padded_.data(), x.vars, stride};
+    }
     ransim::multiply_add(a_, a_.val.data(), panels, panels ? panels->val.data() : nullptr, x, y, pool);
     return;
   }
-  x_single_.resize(x.size());
-  float* xs = x_single_.data();
-  pool.parallel_for(  // a copy is worth a synchronisation only when large
-      x.size(), [&](std::size_t b, std::size_t e) { std::copy(x.data + b, x.data + e, xs + b); }, 40000);
+  const std::size_t stride = padded_lanes<float>(x.lanes);
+  copy_padded(x, x_single_, stride, pool);
   ransim::multiply_add(a_, single_val_.data(), panels, panels ? panels->single_val.data() : nullptr,
-                       BasicBlock<const float>{xs, x.vars, x.lanes}, y, pool);
+                       BasicBlock<const float>{x_single_.data(), x.vars, stride}, y, pool);
 }
 
 }  // namespace ransim

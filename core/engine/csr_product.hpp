@@ -37,7 +37,9 @@ enum class Precision { Double, Single };
 // - Many lanes: when x is more than two panels, the nonzeros are regrouped (on the first
 //   product with that many lanes) into panels of columns whose x fills 4/3 of the L1 data
 //   cache, and the product runs panel by panel: x is then read mostly from L1, not L2.
-// docs/performance.md has the measurements behind both.
+// - Lane counts that do not fill whole vectors: x is copied with its lanes padded to whole
+//   vectors, so that every lane runs in the vector kernels.
+// docs/performance.md has the measurements behind each.
 class CsrProduct {
  public:
   // `cache_bytes`: the L1 data cache a panel's x is sized for (tests pass other sizes).
@@ -57,7 +59,8 @@ class CsrProduct {
   Precision precision_;
   std::size_t cache_bytes_;
   std::vector<float> single_val_;   // a_.val as float, in single precision
-  LaneVector<float> x_single_;      // x rounded to float, per product
+  LaneVector<float> x_single_;      // x rounded to float (lanes padded), per product
+  LaneVector<double> x_padded_;     // x with its lanes padded to whole vectors, per product
   std::unique_ptr<Panels> panels_;  // for the lanes of the last product, if it used panels
 };
 

@@ -378,10 +378,10 @@ TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
   const Csr a = ragged_matrix(100, 500, 41);
   const ransim::CsrProduct small(a, ransim::Precision::Double, 1536);  // panels of 2048 bytes
   EXPECT_EQ(small.panel_width(1), 0u);                                 // one lane never
-  EXPECT_EQ(small.panel_width(3), 85u);                                // 2048 / (3 lanes x 8 bytes)
-  EXPECT_EQ(small.panel_width(300), 1u);  // a row of x beyond a panel: one column a panel
+  EXPECT_EQ(small.panel_width(3), 64u);   // 2048 / (3 lanes padded to 4 x 8 bytes)
+  EXPECT_EQ(small.panel_width(300), 4u);  // a panel holds a block of 64 lanes: 2048 / (64 x 8)
   const ransim::CsrProduct single(a, ransim::Precision::Single, 1536);
-  EXPECT_EQ(single.panel_width(3), 170u);  // 2048 / (3 lanes x 4 bytes)
+  EXPECT_EQ(single.panel_width(3), 128u);  // 2048 / (3 lanes padded to 4 x 4 bytes)
   const ransim::CsrProduct l1(a, ransim::Precision::Double, 48 * 1024);
   EXPECT_EQ(l1.panel_width(64), 128u);  // x: 500 x 512 bytes, beyond 2 x 64 KiB
   EXPECT_EQ(l1.panel_width(32), 0u);    // x: 500 x 256 bytes, within 2 x 64 KiB
