@@ -46,6 +46,12 @@ class Features {
   std::size_t size() const { return selection_.size() * task_.points[0].size(); }
   const FeatureSelection& selection() const { return selection_; }
 
+  // Tasks that choose each episode's tokens (EpisodeBatch::tokens): the snapshot of episode e
+  // into column `column` of x.
+  void take_one(const double* state, const double* u, std::size_t e, arma::mat& x, std::size_t column) const {
+    selection_.copy(net_, state, u, e, x.colptr(column));
+  }
+
   // After token k of a batch of n episodes: copy the snapshots taken at k into columns
   // first + e * points + p of x.
   void take(std::size_t k, const double* state, const double* u, std::size_t n, arma::mat& x,
@@ -206,6 +212,13 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
   const std::size_t input_dim = task_->input_dim;
   out.x.set_size(F_, n * P_);
   out.y.set_size(D_, n * P_);
+  // Per-episode readout tokens: which (episode, point) pairs are read after each token.
+  std::vector<std::vector<std::size_t>> read_at;
+  if (!eb.tokens.empty()) {
+    if (eb.tokens.size() != n * P_) throw std::logic_error("episode task: one token per (episode, point)");
+    read_at.resize(L_);
+    for (std::size_t c = 0; c < eb.tokens.size(); ++c) read_at.at(eb.tokens[c]).push_back(c);
+  }
   wk.sim->reset();
   out.regime.emplace(*wk.net);
   std::fill(wk.u.begin(), wk.u.end(), 0.0);  // lanes beyond n stay silent
@@ -228,7 +241,10 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
                     std::to_string(first) + ".." + std::to_string(first + n - 1);
       return;
     }
-    wk.features->take(k, wk.sim->state().data(), wk.u.data(), n, out.x, 0);
+    if (read_at.empty()) wk.features->take(k, wk.sim->state().data(), wk.u.data(), n, out.x, 0);
+    else
+      for (std::size_t c : read_at[k])
+        wk.features->take_one(wk.sim->state().data(), wk.u.data(), c / P_, out.x, c);
     // Every kStride-th token and the last, so that short episodes count too.
     if (!out.regime->empty() && ((k + 1) % AttentionRegime::kStride == 0 || k + 1 == L_))
       out.regime->observe(*wk.net, wk.sim->state().data(), wk.u.data(), n);

@@ -10,6 +10,8 @@ const char* metric_name(Metric m) {
     case Metric::MemoryCapacity: return "memory_capacity";
     case Metric::Accuracy: return "accuracy";
     case Metric::Mse: return "mse";
+    case Metric::ErrorRate: return "error_rate";
+    case Metric::LabelError: return "label_error";
   }
   return "?";
 }
@@ -30,6 +32,13 @@ double score(Metric m, const arma::mat& y, const arma::mat& yhat) {
     case Metric::Accuracy: {
       const arma::uvec a = arma::index_max(y, 1), b = arma::index_max(yhat, 1);
       return static_cast<double>(arma::accu(a == b)) / static_cast<double>(y.n_rows);
+    }
+    case Metric::ErrorRate: return 1.0 - score(Metric::Accuracy, y, yhat);
+    case Metric::LabelError: {
+      // STREAM's multi-label score thresholds sigmoid(logit) at 0.5; a least-squares readout
+      // fitted to 0/1 targets has its midpoint at 0.5 instead.
+      const arma::umat wrong = (yhat >= 0.5) != (y >= 0.5);
+      return static_cast<double>(arma::accu(wrong)) / static_cast<double>(y.n_elem);
     }
     case Metric::MemoryCapacity: {
       // Jaeger (2001): MC = sum_d cov(u(k-d), yhat_d)^2 / (var u var yhat_d).

@@ -10,9 +10,12 @@ enum class Metric {
   MemoryCapacity,  // sum over output columns (delays) of the squared correlation
   Accuracy,        // share of rows whose largest output is the target's largest entry
   Mse,             // mean (y - yhat)^2
+  ErrorRate,       // 1 - Accuracy: the STREAM benchmark's score of its classification tasks
+  LabelError,      // share of (row, column) entries where (yhat >= 0.5) != (y >= 0.5): multi-label
 };
 
-const char* metric_name(Metric m);  // "nrmse", "memory_capacity", "accuracy", "mse"
+// "nrmse", "memory_capacity", "accuracy", "mse", "error_rate", "label_error"
+const char* metric_name(Metric m);
 bool higher_is_better(Metric m);
 double nrmse(const arma::mat& y, const arma::mat& yhat);
 double score(Metric m, const arma::mat& y, const arma::mat& yhat);

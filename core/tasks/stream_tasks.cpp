@@ -6,7 +6,9 @@
 #include <numeric>
 
 #include "ransim/error.hpp"
+#include "tasks/csl.hpp"
 #include "tasks/episodic_tasks.hpp"
+#include "tasks/stream_benchmark.hpp"
 
 namespace ransim {
 
@@ -490,6 +492,8 @@ std::vector<TaskInfo> make_tasks() {
   std::vector<TaskInfo> all{mackey_glass_info(),    narma10_info(),        lorenz_info(),
                             memory_capacity_info(), delayed_recall_info(), random_sequence_info()};
   for (auto& t : episode_tasks()) all.push_back(std::move(t));
+  for (auto& t : stream_benchmark_tasks()) all.push_back(std::move(t));
+  all.push_back(csl_task());
   return all;
 }
 

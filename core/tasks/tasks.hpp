@@ -64,6 +64,10 @@ enum class Split { Train, Test };
 struct EpisodeBatch {
   std::size_t count = 0;
   std::vector<double> input, target;
+  // Tasks whose scored tokens differ between episodes (a random mask): the token read for
+  // (episode e, point p) at [e * points + p], overriding the task's `points` (which then each
+  // list one token, a placeholder). Empty: every episode uses `points`.
+  std::vector<std::size_t> tokens;
 };
 
 class EpisodeTask {
