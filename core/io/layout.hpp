@@ -123,9 +123,13 @@ namespace comparison {
 inline constexpr const char* kConfig = "/general/config";
 inline constexpr const char* kDescription = "/general/description";
 inline constexpr const char* kQuick = "/general/quick";
-inline std::string run(const std::string& model, const std::string& task, std::uint64_t seed) {
-  return "/runs/" + model + "/" + task + "/seed_" + std::to_string(seed);
+// A run of a sweep sits under its model's point: /runs/<model>/point_<k>/<task>/seed_<n>.
+inline std::string run(const std::string& model, const std::string& task, std::uint64_t seed,
+                       const std::string& point = "") {
+  return "/runs/" + model + (point.empty() ? "" : "/" + point) + "/" + task + "/seed_" + std::to_string(seed);
 }
+inline std::string point(std::size_t index) { return "point_" + std::to_string(index); }
+inline constexpr const char* kRunSweep = "sweep";  // one string per swept key: its value
 // Members of a run's group (kMetrics holds one scalar per metric).
 inline constexpr const char* kRunScenario = "scenario";
 inline constexpr const char* kRunStatus = "status";

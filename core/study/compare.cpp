@@ -18,6 +18,7 @@
 #include "scenario/build_network.hpp"
 #include "scenario/scenario_table.hpp"
 #include "study/chart.hpp"
+#include "study/sweep.hpp"
 #include "tasks/tasks.hpp"
 
 namespace ransim {
@@ -79,26 +80,49 @@ void merge_into(toml::table& to, toml::table&& from) {
     node.visit([&to, key = k.str()](auto&& n) { to.insert_or_assign(key, std::move(n)); });
 }
 
-const char* const kModelKeys[] = {"description", "simulation", "population",
-                                  "projection",  "readout",    "record"};
+const char* const kModelKeys[] = {"description", "simulation", "population", "projection",
+                                  "readout",     "record",     "sweep"};
 
 // The steps of load_compare.
 
+// Each limit: a number N (N +- tolerance) or a table { min = a, max = b } (either optional).
 void read_budget(const std::string& path, const toml::table& root, CompareConfig& cfg) {
   auto* b = root.get("budget");
   if (!b) return;
   const toml::table& t = table(path, *b, "budget");
-  check_keys(path, t, "budget", {"state", "tolerance"});
-  if (auto* s = t.get("state")) {
-    if (!s->is_integer() || s->as_integer()->get() < 1)
-      fail(path, *s, "budget.state: expected an integer >= 1");
-    cfg.budget_state = static_cast<std::size_t>(s->as_integer()->get());
-  }
+  check_keys(path, t, "budget", {"state", "fixed", "trained", "parameters", "tolerance", "outside"});
+  double tolerance = 0.05;
   if (auto* s = t.get("tolerance")) {
     const auto v = s->value<double>();
     if (!v || !(*v >= 0 && *v < 1))  // NaN too
       fail(path, *s, "budget.tolerance: expected a number in [0, 1)");
-    cfg.budget_tolerance = *v;
+    tolerance = *v;
+  }
+  if (auto* s = t.get("outside")) {
+    const auto v = s->value<std::string>();
+    if (!v || (*v != "error" && *v != "skip")) fail(path, *s, "budget.outside: expected \"error\" or \"skip\"");
+    cfg.budget.skip = *v == "skip";
+  }
+  Budget& budget = cfg.budget;
+  for (BudgetLimit* limit : {&budget.state, &budget.fixed, &budget.trained, &budget.parameters}) {
+    const toml::node* n = t.get(limit->key);
+    if (!n) continue;
+    const std::string key = std::string("budget.") + limit->key;
+    auto positive = [&](const toml::node& v, const std::string& name) {
+      const auto x = v.value<double>();
+      if (!x || !(*x >= 1)) fail(path, v, name + ": expected a number >= 1");
+      return *x;
+    };
+    if (auto* range = n->as_table()) {
+      check_keys(path, *range, key, {"min", "max"});
+      limit->min = range->get("min") ? positive(*range->get("min"), key + ".min") : 0;
+      limit->max = range->get("max") ? positive(*range->get("max"), key + ".max") : HUGE_VAL;
+      if (limit->min > limit->max) fail(path, *n, key + ": min is above max");
+    } else {
+      const double target = positive(*n, key);
+      limit->min = target * (1 - tolerance);
+      limit->max = target * (1 + tolerance);
+    }
   }
 }
 
@@ -139,7 +163,8 @@ void apply_quick(const std::string& path, const toml::table& root, CompareConfig
 // --quick) and the seed. Parsing the file afresh per run lets the nodes move, keeping their
 // locations for error messages.
 CompareRun make_run(const std::string& path, const std::string& text, bool quick, const std::string& model,
-                    const std::string& task, std::uint64_t seed, const std::vector<std::string>& sets) {
+                    const std::string& task, std::uint64_t seed, const std::vector<std::string>& sets,
+                    const std::vector<SweepValue>& point) {
   toml::table fresh = parse_toml(text, path);
   toml::table& m = *fresh.get("model")->as_table()->get(model)->as_table();
   toml::table& t = *fresh.get("task")->as_table()->get(task)->as_table();
@@ -159,6 +184,7 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
     if (quick) merge_into(t, std::move(q_values));
   }
   t.erase("set");
+  m.erase("sweep");
   if (!t.contains("kind")) t.insert("kind", task);
   toml::table sc;
   merge_into(sc, std::move(m));
@@ -166,32 +192,64 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
   sc.insert_or_assign("seed", static_cast<std::int64_t>(seed));
   std::ostringstream printed;
   run_sets.insert(run_sets.end(), sets.begin(), sets.end());
+  for (auto& v : point) run_sets.push_back(v.key + "=" + v.value);  // last: the run is labelled with it
   printed << "# " << path << ": model " << model << ", task " << task << ", seed " << seed;
   for (auto& set : run_sets) printed << " --set " << set;
   printed << "\n" << toml::toml_formatter(sc);
-  CompareRun run{model, task, seed, {}, {}};
+  CompareRun run;
+  run.model = model;
+  run.task = task;
+  run.seed = seed;
+  run.point = point;
   try {
     run.scenario = scenario_from_table(std::move(sc), printed.str(), path, run_sets);
   } catch (const InputError& e) {  // the scenario's keys, said as the config spells them
-    throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task +
-                     "': its [task] is [task." + task + "], its other tables are under [model." + model +
+    std::string swept;
+    for (auto& v : point) swept += (swept.empty() ? ", sweep point " : ", ") + v.key + " = " + v.value;
+    throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task + "'" +
+                     swept + 
+                     ": its [task] is [task." + task + "], its other tables are under [model." + model +
                      "])");
   }
   return run;
 }
 
-// A model's state size against [budget] (every run of a model has the same network size).
-void check_budget(const std::string& path, const toml::table& root, const CompareConfig& cfg,
-                  const std::string& model, const Scenario& scenario) {
-  check_memory(scenario);                                  // before any population is built
-  const std::size_t state = network_state_size(scenario);  // no projections: cheap
-  const double lo = static_cast<double>(cfg.budget_state) * (1 - cfg.budget_tolerance);
-  const double hi = static_cast<double>(cfg.budget_state) * (1 + cfg.budget_tolerance);
-  if (static_cast<double>(state) < lo || static_cast<double>(state) > hi)
-    fail(path, *root.get("model")->as_table()->get(model),
-         "model '" + model + "' has " + std::to_string(state) + " state variables per lane; the budget is " +
-             std::to_string(cfg.budget_state) + " +- " +
-             std::to_string(static_cast<int>(100 * cfg.budget_tolerance)) + " %");
+// Why a run is outside the budget ("" when it is inside).
+std::string outside_budget(const Budget& budget, const RunSizes& sizes) {
+  const std::pair<const BudgetLimit*, std::size_t> checks[] = {{&budget.state, sizes.state},
+                                                               {&budget.fixed, sizes.fixed_weights},
+                                                               {&budget.trained, sizes.trained_weights},
+                                                               {&budget.parameters, sizes.seed_parameters}};
+  for (auto [limit, value] : checks) {
+    if (limit->max == 0) continue;
+    const double v = static_cast<double>(value);
+    if (v < limit->min || v > limit->max) {
+      char range[96];
+      if (std::isinf(limit->max)) std::snprintf(range, sizeof range, "at least %.6g", std::ceil(limit->min));
+      else std::snprintf(range, sizeof range, "%.6g to %.6g", std::ceil(limit->min), std::floor(limit->max));
+      return "it has " + std::to_string(value) + " " + limit->what + "; the budget (budget." + limit->key +
+             ") allows " + range;
+    }
+  }
+  return "";
+}
+
+// The run's sizes, and whether it is within the budget: a run outside is an input error naming
+// the model, or left out (outside = "skip").
+bool within_budget(const std::string& path, const toml::table& root, CompareConfig& cfg, CompareRun& run) {
+  check_memory(run.scenario);  // before any population is built
+  const Budget& b = cfg.budget;
+  run.sizes = run_sizes(run.scenario, b.fixed.max != 0);
+  const std::string why = outside_budget(b, run.sizes);
+  if (why.empty()) return true;
+  const std::string name = run.id().substr(0, run.id().find("/seed_"));
+  if (b.skip) {
+    cfg.skipped.push_back(name + ": " + why);
+    return false;
+  }
+  fail(path, *root.get("model")->as_table()->get(run.model), "model '" + run.model + "' on task '" + run.task +
+                                                                  "'" + (run.point.empty() ? "" : " (" + name + ")") +
+                                                                  ": " + why);
 }
 
 }  // namespace
@@ -206,7 +264,7 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
   ss << in.rdbuf();
   const std::string text = ss.str();
   const toml::table root = parse_toml(text, path);
-  check_keys(path, root, "", {"description", "seeds", "budget", "quick", "task", "model"});
+  check_keys(path, root, "", {"description", "seeds", "budget", "quick", "sweep", "task", "model"});
 
   CompareConfig cfg;
   cfg.path = path;
@@ -217,15 +275,34 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
   read_budget(path, root, cfg);
   read_names(path, root, cfg);
   if (quick) apply_quick(path, root, cfg);
+  Sweep common;
+  if (auto* sw = root.get("sweep")) common = read_sweep(path, table(path, *sw, "sweep"), "sweep");
   for (auto& model : cfg.models) {
-    bool checked = false;
-    for (auto& task : cfg.tasks)
-      for (auto seed : cfg.seeds) {
-        CompareRun run = make_run(path, text, quick, model, task, seed, sets);
-        if (cfg.budget_state && !checked) check_budget(path, root, cfg, model, run.scenario);
-        checked = true;
-        cfg.runs.push_back(std::move(run));
+    Sweep sweep = common;
+    const toml::table& m = *root.get("model")->as_table()->get(model)->as_table();
+    if (auto* sw = m.get("sweep")) {
+      const toml::table& own = table(path, *sw, "model." + model + ".sweep");
+      sweep = merge_sweeps(common, read_sweep(path, own, "model." + model + ".sweep"), own.contains("mode"));
+    }
+    const auto points = expand(sweep);
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      const auto& point = points[k];
+      for (auto& task : cfg.tasks) {
+        // The sizes of the point on the task, from its first seed's scenario (seeds change
+        // weights, not sizes).
+        std::optional<RunSizes> sizes;
+        for (auto seed : cfg.seeds) {
+          CompareRun run = make_run(path, text, quick, model, task, seed, sets, point);
+          run.point_index = k;
+          if (!sizes) {
+            if (!within_budget(path, root, cfg, run)) break;
+            sizes = run.sizes;
+          }
+          run.sizes = *sizes;
+          cfg.runs.push_back(std::move(run));
+        }
       }
+    }
   }
   return cfg;
 }
@@ -282,6 +359,7 @@ CompareRow summarise_row(const std::vector<const CompareOutcome*>& outcomes) {
     row.state_size = o->result.state_size;
     row.fixed_weights = o->result.fixed_weights;
     row.readout_weights = std::max(row.readout_weights, o->result.readout_weights);
+    row.seed_parameters = o->run->sizes.seed_parameters;
     row.wall_seconds += o->result.wall_seconds;
     row.metric = std::string(metric_name(o->result.metric)) + "_test";
     row.higher_is_better = higher_is_better(o->result.metric);
@@ -367,13 +445,54 @@ std::string ridge_cell(const CompareRow& row) {
   return buf;
 }
 
+// Every swept key of the comparison, in the order they first appear.
+std::vector<std::string> swept_keys(const CompareConfig& cfg) {
+  std::vector<std::string> keys;
+  for (auto& run : cfg.runs)
+    for (auto& v : run.point)
+      if (std::find(keys.begin(), keys.end(), v.key) == keys.end()) keys.push_back(v.key);
+  return keys;
+}
+
+// The row's value of a swept key as shown ("" when its model does not sweep it).
+std::string point_value(const std::vector<SweepValue>& point, const std::string& key) {
+  for (auto& v : point)
+    if (v.key == key) return shown(v.value);
+  return "";
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// {"key": value, ...}: numbers and booleans as they are, everything else a JSON string.
+std::string point_json(const std::vector<SweepValue>& point) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < point.size(); ++i) {
+    const std::string& v = point[i].value;
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    const bool plain = v == "true" || v == "false" || (!v.empty() && *end == '\0' && std::isfinite(x));
+    out += (i ? ", \"" : "\"") + json_escape(point[i].key) + "\": " +
+           (plain ? v : "\"" + json_escape(shown(v)) + "\"");
+  }
+  return out + "}";
+}
+
 }  // namespace
 
 std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
   std::ostringstream out;
-  out << "| task | metric | model | mean ± std | validation | ridge chosen | seeds | state | fixed weights | "
-         "trained weights | attention entropy | wall s |\n"
-      << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  const auto keys = swept_keys(cfg);
+  out << "| task | metric | model | ";
+  for (auto& k : keys) out << k << " | ";
+  out << "mean ± std | validation | ridge chosen | seeds | state | fixed weights | "
+         "trained weights | parameters (seed) | attention entropy | wall s |\n|---|---|---|";
+  for (std::size_t i = 0; i < keys.size(); ++i) out << "---|";
+  out << "---|---|---|---|---|---|---|---|---|---|\n";
   for (auto& task : cfg.tasks) {
     // The best mean of the task in bold.
     const CompareRow* best = nullptr;
@@ -385,34 +504,46 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
       if (row.task != task) continue;
       const std::string cell = fmt(row.mean) + " ± " + fmt(row.std);
       out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | "
-          << row.model << " | " << (&row == best ? "**" + cell + "**" : cell) << " | "
+          << row.model << " | ";
+      for (auto& k : keys) out << point_value(row.point, k) << " | ";
+      out << (&row == best ? "**" + cell + "**" : cell) << " | "
           << (std::isfinite(row.validation) ? fmt(row.validation) : "-") << " | " << ridge_cell(row) << " | "
           << row.completed << "/"
           << row.runs << " | " << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights
-          << " | " << (std::isfinite(row.attention_entropy) ? fmt(row.attention_entropy) : "-") << " | "
+          << " | " << (row.seed_parameters ? std::to_string(row.seed_parameters) : "-") << " | "
+          << (std::isfinite(row.attention_entropy) ? fmt(row.attention_entropy) : "-") << " | "
           << fmt(row.wall_seconds) << " |\n";
     }
   }
   for (auto& o : r.outcomes)
     if (o.result.status != RunStatus::Complete)
       out << "\n"
-          << o.run->model << " x " << o.run->task << " seed " << o.run->seed << ": " << o.result.status
+          << o.run->id() << ": " << o.result.status
           << (o.result.message.empty() ? "" : " — " + o.result.message) << "\n";
+  if (!cfg.skipped.empty()) {
+    out << "\nLeft out, outside the budget:\n";
+    for (auto& s : cfg.skipped) out << "- " << s << "\n";
+  }
   return out.str();
 }
 
-std::string compare_csv(const CompareResult& r) {
+std::string compare_csv(const CompareConfig& cfg, const CompareResult& r) {
   std::ostringstream out;
-  out << "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,readout_"
-         "weights,attention_entropy,validation,ridge_min,ridge_max,wall_seconds\n";
-  for (auto& row : r.rows)
+  const auto keys = swept_keys(cfg);
+  out << "task,metric,higher_is_better,model,";
+  for (auto& k : keys) out << csv_field(k) << ",";
+  out << "mean,std,completed,runs,state_size,fixed_weights,readout_"
+         "weights,seed_parameters,attention_entropy,validation,ridge_min,ridge_max,wall_seconds\n";
+  for (auto& row : r.rows) {
     out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << ","
-        << row.model << "," << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed
-        << "," << row.runs << "," << row.state_size << "," << row.fixed_weights << "," << row.readout_weights
-        << "," << json_number(row.attention_entropy) << "," << json_number(row.validation) << ","
-        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << ","
-        << json_number(row.wall_seconds)
+        << row.model << ",";
+    for (auto& k : keys) out << csv_field(point_value(row.point, k)) << ",";
+    out << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed << "," << row.runs << ","
+        << row.state_size << "," << row.fixed_weights << "," << row.readout_weights << ","
+        << row.seed_parameters << "," << json_number(row.attention_entropy) << "," << json_number(row.validation) << ","
+        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << "," << json_number(row.wall_seconds)
         << "\n";
+  }
   return out.str();
 }
 
@@ -420,18 +551,20 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
   std::ostringstream out;
   out << "{\"config\": \"" << json_escape(cfg.path) << "\", \"description\": \""
       << json_escape(cfg.description) << "\", \"quick\": " << (cfg.quick ? "true" : "false")
-      << ", \"budget_state\": " << cfg.budget_state << ", \"seeds\": [";
+      << ", \"seeds\": [";
   for (std::size_t i = 0; i < cfg.seeds.size(); ++i) out << (i ? ", " : "") << cfg.seeds[i];
+  out << "], \"skipped\": [";
+  for (std::size_t i = 0; i < cfg.skipped.size(); ++i) out << (i ? ", " : "") << "\"" << json_escape(cfg.skipped[i]) << "\"";
   out << "],\n \"rows\": [";
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     const auto& row = r.rows[i];
     out << (i ? ",\n  " : "\n  ") << "{\"task\": \"" << json_escape(row.task) << "\", \"model\": \""
-        << json_escape(row.model) << "\", \"metric\": \"" << row.metric
+        << json_escape(row.model) << "\", \"sweep\": " << point_json(row.point) << ", \"metric\": \"" << row.metric
         << "\", \"higher_is_better\": " << (row.higher_is_better ? "true" : "false")
         << ", \"mean\": " << json_number(row.mean) << ", \"std\": " << json_number(row.std)
         << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
         << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
-        << ", \"readout_weights\": " << row.readout_weights
+        << ", \"readout_weights\": " << row.readout_weights << ", \"seed_parameters\": " << row.seed_parameters
         << ", \"attention_entropy\": " << json_number(row.attention_entropy)
         << ", \"validation\": " << json_number(row.validation)
         << ", \"ridge_min\": " << json_number(row.ridge_min) << ", \"ridge_max\": " << json_number(row.ridge_max)
@@ -442,7 +575,8 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
   for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
     const auto& o = r.outcomes[i];
     out << (i ? ",\n  " : "\n  ") << "{\"model\": \"" << json_escape(o.run->model) << "\", \"task\": \""
-        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"status\": \""
+        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"sweep\": " << point_json(o.run->point)
+        << ", \"status\": \""
         << to_string(o.result.status) << "\", \"message\": \"" << json_escape(o.result.message)
         << "\", \"wall_seconds\": " << json_number(o.result.wall_seconds) << ", \"metrics\": {";
     bool first = true;
@@ -466,7 +600,10 @@ void write_compare_recording(const CompareConfig& cfg, const CompareResult& r, c
   rec.write_string(c::kDescription, cfg.description);
   rec.write_integer(c::kQuick, cfg.quick);
   for (auto& o : r.outcomes) {
-    const std::string g = c::run(o.run->model, o.run->task, o.run->seed) + "/";
+    const std::string g =
+        c::run(o.run->model, o.run->task, o.run->seed, o.run->point.empty() ? "" : c::point(o.run->point_index)) +
+        "/";
+    for (auto& v : o.run->point) rec.write_string(g + c::kRunSweep + "/" + v.key, v.value);
     rec.write_string(g + c::kRunScenario, o.run->scenario.text);
     rec.write_string(g + c::kRunStatus, to_string(o.result.status));
     rec.write_string(g + c::kRunMessage, o.result.message);
@@ -495,7 +632,7 @@ std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const C
     written.push_back(p);
   };
   text_file(".md", compare_markdown(cfg, r));
-  text_file(".csv", compare_csv(r));
+  text_file(".csv", compare_csv(cfg, r));
   text_file(".json", compare_json(cfg, r));
 
   write_compare_recording(cfg, r, prefix + ".h5");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "run/run.hpp"
+#include "run/sizes.hpp"
 #include "scenario/scenario.hpp"
 
 namespace ransim {
@@ -26,10 +27,27 @@ struct CompareRun {
   std::string model, task;
   std::uint64_t seed = 0;
   std::vector<SweepValue> point;  // the sweep's values of this run; empty without a sweep
+  std::size_t point_index = 0;    // its index among its model's points
   Scenario scenario;
+  RunSizes sizes;  // state, trained weights and the seed's parameter count, known before it runs
   // "model/task/seed_N" plus "/key=value" per swept key: names the run in every output and
   // across processes (shards, resume).
   std::string id() const;
+};
+
+// [budget] (docs/compare.md, "Budgets"): each quantity a target (+- tolerance) or a range.
+struct BudgetLimit {
+  const char* key = "";     // as the config spells it
+  const char* what = "";    // as messages say it
+  double min = 0, max = 0;  // inclusive; max = 0: unchecked
+};
+
+struct Budget {
+  BudgetLimit state{"state", "state variables per lane"};
+  BudgetLimit fixed{"fixed", "fixed weights"};
+  BudgetLimit trained{"trained", "trained weights"};
+  BudgetLimit parameters{"parameters", "parameters by the seed's formula"};
+  bool skip = false;  // outside = "skip": a run outside the budget is left out, not an error
 };
 
 struct CompareConfig {
@@ -37,8 +55,9 @@ struct CompareConfig {
   bool quick = false;
   std::vector<std::string> models, tasks;  // in file order (after --quick's selection)
   std::vector<std::uint64_t> seeds;
-  std::size_t budget_state = 0;  // state variables per lane (0: unchecked)
-  double budget_tolerance = 0.05;
+  Budget budget;
+  // Runs left out because they are outside the budget (budget.outside = "skip"): id and why.
+  std::vector<std::string> skipped;
   std::vector<CompareRun> runs;  // model-major, then task, then seed
 };
 
@@ -63,6 +82,7 @@ struct CompareRow {
   double mean = 0, std = 0;  // over the seeds that completed (NaN if none)
   std::size_t completed = 0, runs = 0;
   std::size_t state_size = 0, fixed_weights = 0, readout_weights = 0;
+  std::size_t seed_parameters = 0;  // RunSizes::seed_parameters (0: no attention units)
   double wall_seconds = 0;  // mean per run
   // The attention regime: the mean over completed seeds of the run's attention_entropy_*
   // metrics (averaged over its attention populations); NaN for a model without attention.
@@ -88,7 +108,7 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
                           const std::function<void(const CompareOutcome&, std::size_t index)>& on_run = {});
 
 std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r);
-std::string compare_csv(const CompareResult& r);
+std::string compare_csv(const CompareConfig& cfg, const CompareResult& r);
 std::string compare_json(const CompareConfig& cfg, const CompareResult& r);
 // PREFIX.md, .csv, .json, .h5 (every run: scenario, metrics, sizes, status) and the chart
 // PREFIX.png and PREFIX.svg. Returns the paths written.

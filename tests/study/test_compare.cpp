@@ -106,12 +106,12 @@ TEST(Compare, QuickSubsetAndOutputSchema) {
   const auto written = ransim::write_compare_outputs(cfg, r, prefix);
   EXPECT_EQ(written.size(), 6u);
   for (auto& f : written) EXPECT_TRUE(std::filesystem::exists(f)) << f;
-  std::istringstream csv(ransim::compare_csv(r));
+  std::istringstream csv(ransim::compare_csv(cfg, r));
   std::string header, line;
   std::getline(csv, header);
   EXPECT_EQ(header,
             "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
-            "readout_weights,attention_entropy,validation,ridge_min,ridge_max,wall_seconds");
+            "readout_weights,seed_parameters,attention_entropy,validation,ridge_min,ridge_max,wall_seconds");
   std::getline(csv, line);
   EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,small,"));
   const std::string json = ransim::compare_json(cfg, r);
@@ -195,8 +195,9 @@ TEST(Compare, BadConfigsSayWhereAndWhat) {
   };
   std::string bad = kCompare;
   bad.replace(bad.find("size = 42"), 9, "size = 60");
-  EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:32:1:"), HasSubstr("model 'big' has 60 state variables"),
-                                HasSubstr("budget is 40")));
+  EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:32:1:"), HasSubstr("model 'big' on task 'narma': it has 60 state "
+                                                                    "variables per lane; the budget (budget.state) "
+                                                                    "allows 36 to 44")));
   bad = kCompare;
   bad.replace(bad.find("train = 300"), 11, "trian = 300");
   EXPECT_THAT(error(bad), AllOf(HasSubstr(".toml:12:1:"), HasSubstr("unknown key 'task.trian'"),
@@ -251,7 +252,7 @@ TEST(Compare, OverBudgetModelIsRefusedBeforeItsProjectionsAreBuilt) {
   bad.replace(bad.find("size = 42"), 9, "size = 60");
   bad += "spectral_radius = 0.9\n";  // on the input projection of model big: not square
   EXPECT_THAT(load_error(bad, false),
-              HasSubstr("model 'big' has 60 state variables per lane; the budget is 40"));
+              HasSubstr("model 'big' on task 'narma': it has 60 state variables per lane"));
 }
 
 // Issue 23: a directory given as the config.

@@ -1,0 +1,174 @@
+// Sweeps in `ransim compare` (docs/compare.md, "Sweeps"): expansion as a grid or zipped,
+// derived values, the swept columns of the outputs, and the errors of a bad sweep.
+//
+// Expected points are written out by hand from the definitions (grid: every combination,
+// the first key slowest; zip: the i-th values together); derived values are the arithmetic
+// done by hand.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ransim/error.hpp"
+#include "study/compare.hpp"
+#include "study/sweep.hpp"
+#include "support/test_support.hpp"
+
+namespace {
+
+using ransim::SweepValue;
+using testing::HasSubstr;
+
+ransim::Sweep sweep_of(const std::string& text) {
+  const toml::table t = ransim::parse_toml(text, "sweep.toml");
+  return ransim::read_sweep("sweep.toml", *t.get("sweep")->as_table(), "sweep");
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ransim::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Sweep, GridIsEveryCombinationFirstKeySlowest) {
+  const auto points = ransim::expand(sweep_of(R"([sweep]
+"a.units" = [1, 2, 3]
+"a.scores" = ["scaled", "standardised"]
+)"));
+  ASSERT_EQ(points.size(), 6u);
+  EXPECT_EQ(points[0], (std::vector<SweepValue>{{"a.units", "1"}, {"a.scores", "\"scaled\""}}));
+  EXPECT_EQ(points[1], (std::vector<SweepValue>{{"a.units", "1"}, {"a.scores", "\"standardised\""}}));
+  EXPECT_EQ(points[5], (std::vector<SweepValue>{{"a.units", "3"}, {"a.scores", "\"standardised\""}}));
+}
+
+TEST(Sweep, ZipTakesTheIthValuesTogether) {
+  const auto points = ransim::expand(sweep_of(R"([sweep]
+mode = "zip"
+"a.units" = [2, 4]
+"a.dim" = [16, 8]
+)"));
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[1], (std::vector<SweepValue>{{"a.units", "4"}, {"a.dim", "8"}}));
+}
+
+TEST(Sweep, DerivedValuesSplitAFixedTotal) {
+  // Listed before the key it uses: derived values see every swept key.
+  const auto points = ransim::expand(sweep_of(R"([sweep]
+"h.units" = "32 - c.units"
+"c.units" = [8, 24]
+"h.tau" = "(c.units + 2) / 4"
+)"));
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0], (std::vector<SweepValue>{{"h.units", "24"}, {"c.units", "8"}, {"h.tau", "2.5"}}));
+  EXPECT_EQ(points[1], (std::vector<SweepValue>{{"h.units", "8"}, {"c.units", "24"}, {"h.tau", "6.5"}}));
+}
+
+TEST(Sweep, ArithmeticKeepsIntegersWholeAndFloatsFloat) {
+  const std::vector<SweepValue> p{{"u", "6"}, {"x", "0.5"}};
+  EXPECT_EQ(ransim::evaluate("u / 2", p, "here"), "3");
+  EXPECT_EQ(ransim::evaluate("u / 4", p, "here"), "1.5");
+  EXPECT_EQ(ransim::evaluate("2 * x", p, "here"), "1.0");  // a float stays a TOML float
+  EXPECT_EQ(ransim::evaluate("-(u - 10) * 2", p, "here"), "8");
+  EXPECT_EQ(ransim::evaluate("1e-3 * u", p, "here"), "0.006");
+}
+
+TEST(Sweep, BadSweepsSayWhereAndWhat) {
+  EXPECT_THAT(error_of([] { sweep_of("[sweep]\nmode = \"diagonal\"\n"); }),
+              HasSubstr("sweep.toml:2:8: sweep.mode: expected \"grid\" or \"zip\""));
+  EXPECT_THAT(error_of([] { sweep_of("[sweep]\n\"a.units\" = []\n"); }), HasSubstr("expected at least one value"));
+  EXPECT_THAT(error_of([] { sweep_of("[sweep]\n\"a.units\" = 3\n"); }), HasSubstr("expected an array of values"));
+  EXPECT_THAT(error_of([] { sweep_of("[sweep]\n\"a.units\" = [[1]]\n"); }),
+              HasSubstr("values must be numbers, strings or booleans"));
+  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\nmode = \"zip\"\n\"a\" = [1, 2]\n\"b\" = [1]\n")); }),
+              HasSubstr("'b' has 1 values, 'a' has 2"));
+  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"32 - c.units\"\n")); }),
+              HasSubstr("sweep.toml:3:7: derived value '32 - c.units': 'c.units' is not a swept key"));
+  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [\"x\"]\n\"b\" = \"a + 1\"\n")); }),
+              HasSubstr("'a' is \"x\", not a number"));
+  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"(a + 1\"\n")); }),
+              HasSubstr("missing ')'"));
+  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [0]\n\"b\" = \"1 / a\"\n")); }),
+              HasSubstr("not a finite number"));
+}
+
+std::string write_config(const std::string& name, const std::string& text) {
+  const std::string path = ransim::test::tmp_path(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+const char* kTask = R"(seeds = [1, 2]
+[task.narma]
+kind = "narma10"
+warmup = 20
+train = 200
+test = 50
+)";
+
+TEST(Sweep, ACommonKeyAModelLacksIsAnErrorNamingThePoint) {
+  const std::string text = std::string(kTask) + R"([sweep]
+"population.res.size" = [20, 30]
+[model.split]
+population.a = { kind = "leaky", size = 10, tau = 2.0 }
+[[model.split.projection]]
+from = "input"
+to = "a"
+density = 1.0
+)";
+  EXPECT_THAT(error_of([&] { ransim::load_compare(write_config("common.toml", text), false); }),
+              HasSubstr("in the run of model 'split' on task 'narma', sweep point population.res.size = 20"));
+}
+
+TEST(Sweep, ACompareConfigRunsEveryPointWithItsValuesAsColumns) {
+  const std::string cfg_text = std::string(kTask) + R"([model.leaky]
+population.res = { kind = "leaky", size = 10, tau = 2.0 }
+sweep = { "population.res.size" = [20, 30] }
+[[model.leaky.projection]]
+from = "input"
+to = "res"
+density = 1.0
+[model.split]
+population.a = { kind = "leaky", size = 10, tau = 2.0 }
+population.b = { kind = "leaky", size = 10, tau = 2.0 }
+[[model.split.projection]]
+from = "input"
+to = "a"
+density = 1.0
+[model.split.sweep]
+mode = "zip"
+"population.a.size" = [4, 12]
+"population.b.size" = "16 - population.a.size"
+)";
+  const auto cfg = ransim::load_compare(write_config("swept.toml", cfg_text), false);
+  ASSERT_EQ(cfg.runs.size(), 8u);  // 2 points x 2 seeds per model
+  EXPECT_EQ(cfg.runs[2].point, (std::vector<SweepValue>{{"population.res.size", "30"}}));
+  EXPECT_EQ(cfg.runs[2].point_index, 1u);
+  EXPECT_EQ(cfg.runs[2].scenario.populations[0].params.integer("size"), 30);
+  EXPECT_EQ(cfg.runs[6].scenario.populations[1].params.integer("size"), 4);  // 16 - 12
+  EXPECT_EQ(cfg.runs[6].id(), "split/narma/seed_1/population.a.size=12/population.b.size=4");
+  const auto r = ransim::run_compare(cfg);
+  ASSERT_EQ(r.rows.size(), 4u);  // one per model and point
+  EXPECT_EQ(r.rows[1].state_size, 30u);
+  EXPECT_EQ(r.rows[3].state_size, 16u);
+  std::istringstream csv(ransim::compare_csv(cfg, r));
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_THAT(header, testing::StartsWith(
+                          "task,metric,higher_is_better,model,population.res.size,population.a.size,"
+                          "population.b.size,mean,"));
+  std::getline(csv, line);
+  EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,leaky,20,,,"));
+  for (int i = 0; i < 3; ++i) std::getline(csv, line);
+  EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,split,,12,4,"));
+  EXPECT_THAT(ransim::compare_json(cfg, r),
+              HasSubstr("\"sweep\": {\"population.a.size\": 12, \"population.b.size\": 4}"));
+  EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("| narma | nrmse_test ↓ | split |  | 12 | 4 | "));
+}
+
+}  // namespace
