@@ -242,7 +242,8 @@ bool within_budget(const std::string& path, const toml::table& root, CompareConf
   run.sizes = run_sizes(run.scenario, b.fixed.max != 0);
   const std::string why = outside_budget(b, run.sizes);
   if (why.empty()) return true;
-  const std::string name = run.id().substr(0, run.id().find("/seed_"));
+  std::string name = run.model + "/" + run.task;  // the run's id without its seed
+  for (auto& v : run.point) name += "/" + v.key + "=" + v.value;
   if (b.skip) {
     cfg.skipped.push_back(name + ": " + why);
     return false;

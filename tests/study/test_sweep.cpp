@@ -171,4 +171,65 @@ mode = "zip"
   EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("| narma | nrmse_test ↓ | split |  | 12 | 4 | "));
 }
 
+// The seed's parameter count, P = 11 D^2 U + U D O + 8 D U + O, worked by hand for U = 8,
+// D = 4, O = 1 (NARMA-10 has one output): 11*16*8 + 8*4*8 + 32 + 1 = 1408 + 256 + 33 = 1697.
+// The trained readout is (32 state values + 1) x 1 = 33.
+const char* kCortexSweep = R"(seeds = [1]
+[task.narma]
+kind = "narma10"
+warmup = 20
+train = 200
+test = 50
+[model.cortex]
+population.c = { kind = "cortex_qkv", units = 8, dim = 4, context = 4 }
+sweep = { "population.c.units" = [2, 4, 8] }
+[[model.cortex.projection]]
+from = "input"
+to = "c"
+density = 1.0
+)";
+
+TEST(Budget, TheSeedsParameterCountOnAWorkedExample) {
+  ransim::test::load_plugins();
+  const auto cfg = ransim::load_compare(write_config("worked.toml", kCortexSweep), false);
+  ASSERT_EQ(cfg.runs.size(), 3u);
+  EXPECT_EQ(cfg.runs[2].sizes.state, 32u);
+  EXPECT_EQ(cfg.runs[2].sizes.trained_weights, 33u);
+  EXPECT_EQ(cfg.runs[2].sizes.seed_parameters, 1697u);
+  EXPECT_EQ(cfg.runs[1].sizes.seed_parameters, 11u * 16 * 4 + 8 * 4 * 4 + 17);  // U = 4: 849
+  const auto r = ransim::run_compare(cfg);
+  EXPECT_EQ(r.rows[2].seed_parameters, 1697u);
+  EXPECT_EQ(r.rows[2].readout_weights, 33u);  // what the run trained agrees with run_sizes
+}
+
+TEST(Budget, OutsideSkipKeepsThePointsWithinIt) {
+  ransim::test::load_plugins();
+  const auto cfg = ransim::load_compare(
+      write_config("skip.toml", std::string(kCortexSweep) + "[budget]\nparameters = { max = 1000 }\noutside = \"skip\"\n"),
+      false);
+  ASSERT_EQ(cfg.runs.size(), 2u);  // U = 2 (449) and U = 4 (849); U = 8 (1697) left out
+  ASSERT_EQ(cfg.skipped.size(), 1u);
+  EXPECT_THAT(cfg.skipped[0], HasSubstr("cortex/narma/population.c.units=8: it has 1697 parameters by the seed's "
+                                        "formula; the budget (budget.parameters) allows 0 to 1000"));
+  const auto r = ransim::run_compare(cfg);
+  EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("Left out, outside the budget:"));
+  EXPECT_THAT(ransim::compare_json(cfg, r), HasSubstr("\"skipped\": [\"cortex/narma/population.c.units=8"));
+}
+
+TEST(Budget, ARunOutsideIsAnInputErrorByDefault) {
+  ransim::test::load_plugins();
+  EXPECT_THAT(error_of([] {
+                ransim::load_compare(
+                    write_config("error.toml", std::string(kCortexSweep) + "[budget]\ntrained = { min = 20 }\n"), false);
+              }),
+              HasSubstr("error.toml:7:1: model 'cortex' on task 'narma' (cortex/narma/population.c.units=2): it has "
+                        "9 trained weights; the budget (budget.trained) allows at least 20"));
+  EXPECT_THAT(error_of([] {
+                ransim::load_compare(write_config("range.toml", std::string(kCortexSweep) +
+                                                                    "[budget]\nfixed = { min = 5, max = 2 }\n"),
+                                     false);
+              }),
+              HasSubstr("budget.fixed: min is above max"));
+}
+
 }  // namespace
