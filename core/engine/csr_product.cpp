@@ -99,9 +99,15 @@ template <class T> static std::size_t padded_lanes(std::size_t lanes) {
   return (lanes + width - 1) / width * width;
 }
 // Lanes per lane block of the panels: one chunk of kMaxVectors registers (64 doubles with
-// AVX-512). More lanes run block by block, each block panel by panel, so that a panel's x
-// stays within L1 at any lane count (256 lanes in whole rows of x left one column a panel).
-template <class T> constexpr std::size_t kBlockLanes = kMaxVectors* kRegisterBytes / sizeof(T);
+// AVX-512). With more lanes, each panel runs block by block, and a panel is sized for one
+// block's x, so that it stays within L1 at any lane count (256 lanes in whole rows of x left
+// panels of 32 columns, each piece of a row reading and writing 2 KB of y).
+template <class T> constexpr std::size_t kBlockLanes = (kMaxVectors * kRegisterBytes) / sizeof(T);
+// The end of the lane block from b0 (of `stride` padded lanes): lanes short of a whole block
+// join the last one, so that they share its pass over the nonzeros.
+template <class T> static std::size_t lane_block_end(std::size_t b0, std::size_t stride) {
+  return stride - b0 < 2 * kBlockLanes<T> ? stride : b0 + kBlockLanes<T>;
+}
 
 namespace {
 template <class T, std::size_t Bytes> struct Lanes {
@@ -231,19 +237,21 @@ struct CsrProduct::Panels {
     }
   }
 
-  // Rows r0..r1, lane block by lane block and, in each, panel by panel: a thread's rows keep
-  // their split, and each panel's x is read into the thread's L1 once.
+  // Rows r0..r1, panel by panel and, in each panel, lane block by lane block: a thread's rows
+  // keep their split, and each block's x in a panel is read into the thread's L1 once.
   template <class T>
   void multiply_add(const T* v, BasicBlock<const T> x, Block y, std::size_t r0, std::size_t r1) const {
     const auto row_of = [this](std::size_t s) { return row[s]; };
-    for (std::size_t b0 = 0; b0 < x.lanes; b0 += kBlockLanes<T>) {
-      const std::size_t b1 = std::min(x.lanes, b0 + kBlockLanes<T>);
-      for (std::size_t p = 0; p + 1 < panel_ptr.size(); ++p) {
-        const auto first = row.begin() + panel_ptr[p], last = row.begin() + panel_ptr[p + 1];
-        const auto segment = [&](std::size_t r) {
-          return static_cast<std::size_t>(std::lower_bound(first, last, r) - row.begin());
-        };
-        segments_lanes(seg_ptr.data(), row_of, col.data(), v, x, y, segment(r0), segment(r1), b0, b1);
+    for (std::size_t p = 0; p + 1 < panel_ptr.size(); ++p) {
+      const auto first = row.begin() + panel_ptr[p], last = row.begin() + panel_ptr[p + 1];
+      const auto segment = [&](std::size_t r) {
+        return static_cast<std::size_t>(std::lower_bound(first, last, r) - row.begin());
+      };
+      const std::size_t s0 = segment(r0), s1 = segment(r1);
+      for (std::size_t b0 = 0; b0 < x.lanes;) {
+        const std::size_t b1 = lane_block_end<T>(b0, x.lanes);
+        segments_lanes(seg_ptr.data(), row_of, col.data(), v, x, y, s0, s1, b0, b1);
+        b0 = b1;
       }
     }
   }
@@ -314,8 +322,9 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   // Worth it only when x is well beyond a panel (N = 100 and 64 lanes: 51 KB of x, panels no
   // faster).
   if (a_.cols * stride * value_bytes <= 2 * panel_bytes) return 0;
-  // A panel holds the x of one lane block.
-  const std::size_t block = std::min(stride, single ? kBlockLanes<float> : kBlockLanes<double>);
+  // A panel holds the x of one lane block (the widest: the last).
+  const std::size_t block_lanes = single ? kBlockLanes<float> : kBlockLanes<double>;
+  const std::size_t block = stride < 2 * block_lanes ? stride : block_lanes + stride % block_lanes;
   return std::max<std::size_t>(1, panel_bytes / (block * value_bytes));
 }
 

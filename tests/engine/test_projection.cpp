@@ -378,8 +378,9 @@ TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
   const Csr a = ragged_matrix(100, 500, 41);
   const ransim::CsrProduct small(a, ransim::Precision::Double, 1536);  // panels of 2048 bytes
   EXPECT_EQ(small.panel_width(1), 0u);                                 // one lane never
-  EXPECT_EQ(small.panel_width(3), 64u);   // 2048 / (3 lanes padded to 4 x 8 bytes)
-  EXPECT_EQ(small.panel_width(300), 4u);  // a panel holds a block of 64 lanes: 2048 / (64 x 8)
+  EXPECT_EQ(small.panel_width(3), 64u);  // 2048 / (3 lanes padded to 4 x 8 bytes)
+  // A panel holds the widest lane block: 300 lanes padded to 304, the last block 64 + 48.
+  EXPECT_EQ(small.panel_width(300), 2u);  // 2048 / (112 x 8)
   const ransim::CsrProduct single(a, ransim::Precision::Single, 1536);
   EXPECT_EQ(single.panel_width(3), 128u);  // 2048 / (3 lanes padded to 4 x 4 bytes)
   const ransim::CsrProduct l1(a, ransim::Precision::Double, 48 * 1024);
