@@ -6,9 +6,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,7 +22,9 @@
 #include "ransim/registry.hpp"
 #include "run/run.hpp"
 #include "scenario/scenario.hpp"
+#include "compare_ranks.hpp"
 #include "study/compare.hpp"
+#include "study/scale_out.hpp"
 #include "tasks/tasks.hpp"
 
 using namespace ransim;
@@ -31,7 +35,8 @@ constexpr const char* kUsage = R"(usage:
   ransim run SCENARIO [--out FILE.h5 [--overwrite]] [--set key=value]... [--seed N] [--json]
                      [--quiet] [--plugin-dir DIR]...
   ransim compare CONFIG [--quick] [--out PREFIX] [--set key=value]... [--json] [--quiet]
-                        [--plugin-dir DIR]...
+                        [--resume] [--shard I/K] [--plugin-dir DIR]...
+  ransim merge CONFIG JOURNAL... [--out PREFIX] [--json] [--quiet] [--plugin-dir DIR]...
   ransim info [--plugin-dir DIR]...
   ransim --help | --version
 
@@ -45,6 +50,13 @@ compare run model variants x tasks x seeds from a comparison config (docs/compar
         write PREFIX.md, .csv, .json, .h5 and the chart PREFIX.png / .svg (PREFIX: the
         config's name without .toml, in the current directory). --quick runs the config's
         [quick] subset; --set applies to every run; --json prints the JSON instead.
+        Each run is appended to the journal PREFIX.runs.toml as it ends; --resume continues
+        a comparison from its journal (an earlier journal is otherwise kept as
+        PREFIX.runs.toml.~N~). --shard I/K runs only the runs whose index modulo K is I and
+        writes PREFIX.shard-I-of-K.runs.toml; `mpirun -np K ransim compare` spreads the runs
+        over K ranks (docs/compare.md, "Scale-out").
+merge   the outputs of `compare` from the journals of its shards (same CONFIG); runs in no
+        journal are named and the exit code is 1.
 info    list integrators, population models, tasks and plugins with their parameters.
 
 plugins are loaded from --plugin-dir, then RANSIM_PLUGIN_PATH (colon-separated), then
@@ -125,7 +137,8 @@ void progress_bar(const Progress& p) {
 struct CommandOptions {
   std::string path, out;
   std::vector<std::string> sets, plugin_dirs;
-  bool json = false, quiet = false, quick = false, overwrite = false;
+  bool json = false, quiet = false, quick = false, overwrite = false, resume = false;
+  Shard shard;  // compare's --shard
 };
 
 CommandOptions parse_options(const std::vector<std::string>& args, const std::string& command,
@@ -147,6 +160,8 @@ CommandOptions parse_options(const std::vector<std::string>& args, const std::st
         throw InputError("--seed: expected a non-negative integer, found '" + v + "'");
       o.sets.push_back("seed=" + v);
     } else if (a == "--quick" && compare) o.quick = true;
+    else if (a == "--resume" && compare) o.resume = true;
+    else if (a == "--shard" && compare) o.shard = parse_shard(value());
     else if (a == "--overwrite" && !compare) o.overwrite = true;
     else if (a == "--plugin-dir") o.plugin_dirs.push_back(value());
     else if (a == "--json") o.json = true;
@@ -223,16 +238,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   return 0;
 }
 
-int cmd_compare(const std::vector<std::string>& args) {
-  const CommandOptions o = parse_options(args, "compare", "CONFIG");
-  const std::string& path = o.path;
-  const bool json = o.json, quiet = o.quiet;
-  std::string prefix = o.out;
+// PREFIX: --out, or the config's name without .toml in the current directory. Its folder must
+// take files before hours of runs are spent.
+std::string output_prefix(const std::string& config, const std::string& out) {
+  std::string prefix = out;
   if (prefix.empty()) {
-    prefix = path.substr(path.find_last_of('/') + 1);
+    prefix = config.substr(config.find_last_of('/') + 1);
     if (prefix.size() > 5 && prefix.substr(prefix.size() - 5) == ".toml") prefix.resize(prefix.size() - 5);
   }
-  // The outputs' folder must take files before hours of runs are spent.
   const std::string folder =
       prefix.find('/') == std::string::npos ? "." : prefix.substr(0, prefix.rfind('/') + 1);
   std::error_code ec;
@@ -240,39 +253,138 @@ int cmd_compare(const std::vector<std::string>& args) {
     throw InputError("--out " + prefix + ": no folder '" + folder + "'");
   if (access(folder.c_str(), W_OK) != 0)
     throw InputError("--out " + prefix + ": cannot write in '" + folder + "': " + std::strerror(errno));
-  const CompareConfig cfg = load_compare(path, o.quick, o.sets);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  const CompareResult r = run_compare(cfg, &g_stop, [&](const CompareOutcome& o, std::size_t i) {
-    if (quiet) return;
-    std::fprintf(stderr, "[%zu/%zu] %s x %s, seed %llu: %s", i + 1, cfg.runs.size(), o.run->model.c_str(),
-                 o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed),
-                 to_string(o.result.status));
-    for (auto& [k, v] : o.result.metrics)
-      if (k.size() > 5 && k.substr(k.size() - 5) == "_test") std::fprintf(stderr, ", %s %.4g", k.c_str(), v);
-    std::fprintf(stderr, " (%.1f s)\n", o.result.wall_seconds);
-  });
-  const auto written = write_compare_outputs(cfg, r, prefix);
-  std::cout << (json ? compare_json(cfg, r) : compare_markdown(cfg, r));
+  return prefix;
+}
+
+// One line per run on stderr: "[3/12] model x task, seed 1: complete, nrmse_test 0.1 (2.1 s)".
+void report_run(const CompareOutcome& o, std::size_t done, std::size_t total, int rank, int ranks) {
+  std::fprintf(stderr, "[%zu/%zu] %s x %s, seed %llu: %s", done, total, o.run->model.c_str(),
+               o.run->task.c_str(), static_cast<unsigned long long>(o.run->seed), to_string(o.result.status));
+  for (auto& [k, v] : o.result.metrics)
+    if (k.size() > 5 && k.substr(k.size() - 5) == "_test") std::fprintf(stderr, ", %s %.4g", k.c_str(), v);
+  std::fprintf(stderr, " (%.1f s", o.result.wall_seconds);
+  if (ranks > 1) std::fprintf(stderr, ", rank %d", rank);
+  std::fprintf(stderr, ")\n");
+}
+
+// The outputs (unless `table_only`) and the table on stdout; the exit code of the comparison:
+// a run that diverged or saturated is a result (its row says so); `expected` runs not all done,
+// or one that could not be done at all, fail.
+int finish_compare(const CompareConfig& cfg, const CompareResult& r, const std::string& prefix,
+                   const CommandOptions& o, std::size_t expected, bool table_only) {
+  std::vector<std::string> written;
+  if (!table_only) written = write_compare_outputs(cfg, r, prefix);
+  std::cout << (o.json ? compare_json(cfg, r) : compare_markdown(cfg, r));
   if (check_stdout() != 0) return 1;
-  if (!quiet) {
+  if (!o.quiet && !written.empty()) {
     std::fprintf(stderr, "wrote");
     for (auto& w : written) std::fprintf(stderr, " %s", w.c_str());
     std::fprintf(stderr, "\n");
   }
-  // A run that diverged or saturated is a result of the comparison (its row says so); an
-  // interrupted comparison, or a run that could not be done at all, fails.
-  if (r.outcomes.size() < cfg.runs.size() || g_stop.load()) {
-    std::cerr << "ransim: interrupted after " << r.outcomes.size() << " of " << cfg.runs.size() << " runs\n";
+  std::size_t done = 0;
+  for (auto& out : r.outcomes) done += out.result.status != RunStatus::Interrupted;
+  if (done < expected || g_stop.load()) {
+    std::cerr << "ransim: interrupted after " << done << " of " << expected << " runs\n";
     return 1;
   }
-  for (auto& o : r.outcomes)
-    if (o.result.status == RunStatus::Failed) {
-      std::cerr << "ransim: " << o.run->model << " x " << o.run->task << " failed: " << o.result.message
+  for (auto& out : r.outcomes)
+    if (out.result.status == RunStatus::Failed) {
+      std::cerr << "ransim: " << out.run->model << " x " << out.run->task << " failed: " << out.result.message
                 << "\n";
       return 1;
     }
   return 0;
+}
+
+// MPI_Finalize however cmd_compare ends.
+struct RanksGuard {
+  Ranks ranks;
+  ~RanksGuard() { leave_ranks(ranks); }
+};
+
+int g_rank = 0;  // under mpirun: only rank 0 prints an input error every rank meets
+
+int cmd_compare(const std::vector<std::string>& args) {
+  const CommandOptions o = parse_options(args, "compare", "CONFIG");
+  const std::string prefix = output_prefix(o.path, o.out);
+  const RanksGuard guard{join_ranks()};
+  const Ranks& ranks = guard.ranks;
+  g_rank = ranks.rank;
+  if (ranks.size > 1 && o.shard.count > 1)
+    throw InputError("--shard " + std::to_string(o.shard.index) + "/" + std::to_string(o.shard.count) +
+                     ": not under mpirun, whose ranks share the runs already");
+  const CompareConfig cfg = load_compare(o.path, o.quick, o.sets);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // Rank 0's journal; the other ranks learn whether it opened (a foreign journal is refused).
+  std::unique_ptr<CompareJournal> journal;
+  std::exception_ptr error;
+  if (ranks.rank == 0) try {
+      journal = std::make_unique<CompareJournal>(cfg, prefix, o.shard, o.resume, o.sets);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  if (!share_outcome_of_root(ranks, !error)) {
+    if (error) std::rethrow_exception(error);
+    return 2;  // rank 0 says why
+  }
+  if (ranks.rank == 0 && !o.quiet) {
+    if (!journal->moved_aside().empty())
+      std::fprintf(stderr, "ransim: the earlier journal is kept as %s (--resume would have continued it)\n",
+                   journal->moved_aside().c_str());
+    if (o.resume)
+      std::fprintf(stderr, "ransim: %zu of %zu runs taken from %s, %zu to run\n", journal->resumed(),
+                   journal->shard_size(), journal->path().c_str(), journal->pending().size());
+  }
+  run_over_ranks(ranks, cfg, journal.get(), &g_stop,
+                 [&](const CompareOutcome& out, std::size_t done, std::size_t total, int rank) {
+                   if (!o.quiet) report_run(out, done, total, rank, ranks.size);
+                 });
+  if (ranks.rank != 0) return 0;
+  const bool shard = o.shard.count > 1;  // a shard's outputs come from `ransim merge`
+  const int code = finish_compare(cfg, journal->result(), prefix, o, journal->shard_size(), shard);
+  if (shard && !o.quiet)
+    std::fprintf(stderr, "ransim: shard %zu/%zu: its runs are in %s (ransim merge %s JOURNAL... writes the "
+                 "outputs)\n", o.shard.index, o.shard.count, journal->path().c_str(), o.path.c_str());
+  return code;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  // `ransim merge CONFIG JOURNAL...`: the options of compare that concern the outputs.
+  std::vector<std::string> rest, journals;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const bool positional = args[i].empty() || args[i][0] != '-';
+    if (positional && rest.empty()) rest.push_back(args[i]);
+    else if (positional) journals.push_back(args[i]);
+    else if (args[i] == "--quick" || args[i] == "--set" || args[i].rfind("--set=", 0) == 0 ||
+             args[i] == "--resume" || args[i] == "--shard")
+      throw InputError("merge: " + args[i] +
+                       " is not an option of merge (the journals say how their runs were made)");
+    else {
+      rest.push_back(args[i]);
+      if (args[i] == "--out" || args[i] == "-o" || args[i] == "--plugin-dir")
+        if (i + 1 < args.size()) rest.push_back(args[++i]);
+    }
+  }
+  if (journals.empty()) throw InputError("merge: no journal given (ransim merge CONFIG JOURNAL...)");
+  const CommandOptions o = parse_options(rest, "merge", "CONFIG");
+  const std::string prefix = output_prefix(o.path, o.out);
+  std::vector<Journal> read;
+  for (auto& j : journals) read.push_back(read_journal(j));
+  // The config as the shards ran it: --quick and --set from the first journal, and every
+  // journal checked against it.
+  const CompareConfig cfg = load_compare(o.path, read.front().quick, read.front().sets);
+  for (auto& j : read) check_journal(j, cfg);
+  const Gathered g = gather_journals(cfg, read);
+  if (!g.missing.empty()) {
+    std::cerr << "ransim: merge: " << g.missing.size() << " of " << cfg.runs.size()
+              << " runs are in none of the journals:";
+    for (std::size_t k = 0; k < g.missing.size() && k < 20; ++k)
+      std::cerr << " " << cfg.runs[g.missing[k]].id();
+    std::cerr << (g.missing.size() > 20 ? " ..." : "") << "\n";
+  }
+  const int code = finish_compare(cfg, g.result, prefix, o, g.result.outcomes.size(), false);
+  return g.missing.empty() ? code : 1;
 }
 
 void print_specs(const std::vector<ParamSpec>& specs, const std::string& indent) {
@@ -364,9 +476,11 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args, command_line);
     if (cmd == "info") return cmd_info(args);
     if (cmd == "compare") return cmd_compare(args);
-    throw InputError("unknown command '" + cmd + "' (expected run | compare | info; see ransim --help)");
+    if (cmd == "merge") return cmd_merge(args);
+    throw InputError("unknown command '" + cmd +
+                     "' (expected run | compare | merge | info; see ransim --help)");
   } catch (const InputError& e) {
-    std::cerr << "ransim: error: " << e.what() << "\n";
+    if (g_rank == 0) std::cerr << "ransim: error: " << e.what() << "\n";
     return 2;
   } catch (const RunError& e) {
     std::cerr << "ransim: run failed: " << e.what() << "\n";

@@ -122,7 +122,9 @@ class Image {
   cairo_surface_t* img_;
 };
 
-bool is_grey(std::uint32_t rgb) { return (rgb >> 16 & 255) == (rgb >> 8 & 255) && (rgb >> 8 & 255) == (rgb & 255); }
+bool is_grey(std::uint32_t rgb) {
+  return (rgb >> 16 & 255) == (rgb >> 8 & 255) && (rgb >> 8 & 255) == (rgb & 255);
+}
 
 // OKLab lightness of an sRGB colour, by the forward transform (Ottosson 2020; the drawing
 // code uses the inverse), so the colour map is checked by an independent path.
@@ -273,7 +275,9 @@ TEST_F(SweepChartTest, LinePointsSitWhereTheirValuesPutThem) {
   const auto L = detail::line_plot_layout(panels);
   expect_png_of_size(path("l.png"), L.width, L.height);
   expect_svg_of_width(path("l.svg"), L.width);
-  auto pt = [&](std::size_t p, std::size_t s, std::size_t i) { return detail::line_point(panels, L, p, s, i); };
+  auto pt = [&](std::size_t p, std::size_t s, std::size_t i) {
+    return detail::line_point(panels, L, p, s, i);
+  };
 
   // Linear x (1, 2, 4 span less than a decade) and y: positions proportional to the values.
   EXPECT_NEAR((pt(0, 0, 1).x - pt(0, 0, 0).x) / (pt(0, 0, 2).x - pt(0, 0, 0).x), 1.0 / 3, 1e-12);
