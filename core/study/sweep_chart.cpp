@@ -150,16 +150,23 @@ void draw_colour_bar(cairo_t* cr, const HeatMapPanel& p, const Rect& bar) {
   cairo_set_line_width(cr, 1);
   cairo_rectangle(cr, std::round(bar.x) + 0.5, std::round(bar.y) + 0.5, std::round(bar.w), std::round(bar.h));
   cairo_stroke(cr);
+  // Round ticks inside the data's range; one value alone (every cell colour_map(0.5)) is
+  // labelled at the middle.
   const auto [lo, hi] = colour_range(p);
-  const Axis axis = linear_axis(lo, hi > lo ? hi : lo + 1);
-  for (const double u : axis.ticks) {
-    if (hi > lo && (u < lo - (hi - lo) * 1e-9 || u > hi + (hi - lo) * 1e-9)) continue;
-    if (hi <= lo && u != lo) continue;
-    const double y = hi > lo ? bar.y + bar.h * (hi - u) / (hi - lo) : bar.y + bar.h / 2;
+  std::vector<std::pair<double, std::string>> ticks;
+  if (hi > lo) {
+    const Axis axis = linear_axis(lo, hi);
+    for (const double u : axis.ticks)
+      if (u >= lo - (hi - lo) * 1e-9 && u <= hi + (hi - lo) * 1e-9)
+        ticks.push_back({bar.y + bar.h * (hi - u) / (hi - lo), axis.label(u)});
+  } else {
+    ticks.push_back({bar.y + bar.h / 2, value_label(lo)});
+  }
+  for (const auto& [y, label] : ticks) {
     set_rgb(cr, 0x333333);
     line(cr, bar.x + bar.w, y, bar.x + bar.w + 4, y);
     cairo_stroke(cr);
-    text(cr, axis.label(u), bar.x + bar.w + 6, y + 4, 0, 10, 0x333333);
+    text(cr, label, bar.x + bar.w + 6, y + 4, 0, 10, 0x333333);
   }
   const double size = fitting_size(cr, p.metric, 11, bar.h + 40);
   vertical_text(cr, p.metric, bar.x + kRight - kBarGap - 6, bar.y + bar.h / 2, size, 0x333333);

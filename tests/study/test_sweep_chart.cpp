@@ -241,7 +241,38 @@ TEST_F(SweepChartTest, ContoursLieOnTheClosedFormIsoParameterLine) {
   EXPECT_EQ(detail::level_label(1e4), "10k");
   EXPECT_EQ(detail::level_label(2.5e6), "2.5M");
   EXPECT_EQ(detail::level_label(500), "500");
-  EXPECT_NO_THROW(ransim::write_heat_maps({contour_heat_map()}, "contours", path("k.png"), path("k.svg")));
+
+  // On the PNG the contour is a white line over the dark cell (3, 0) (value 3 of 0 .. 35).
+  p.iso_levels = {};
+  ransim::write_heat_maps({p}, "contours", path("k.png"), path("k.svg"));
+  const auto L = detail::heat_map_layout({p}, "contours");
+  const auto& plot = L.plots[0];
+  const double x = plot.x + (expected_x + 0.5) * plot.w / 6, y = plot.y + plot.h - 0.5 * plot.h / 4;
+  const Image img(path("k.png"));
+  const std::uint32_t on_line = img.rgb(x, y);
+  for (int shift : {16, 8, 0}) EXPECT_GT(on_line >> shift & 255, 200u) << std::hex << on_line;
+  EXPECT_LT(oklab_lightness(detail::colour_map(3.0 / 35)), 0.4);
+}
+
+TEST_F(SweepChartTest, DegenerateHeatMapsStillRender) {
+  HeatMapPanel one;
+  one.title = "one cell";
+  one.x_ticks = {"8"}, one.y_ticks = {"4"};
+  one.value = {2.5};
+  one.parameters = {1000};  // no square of four cells: no contour
+  EXPECT_TRUE(detail::contour_segments(one).empty());
+  HeatMapPanel flat = plain_heat_map();
+  flat.value.assign(flat.value.size(), 7.0);  // one value: every cell the middle colour
+  flat.parameters.assign(flat.value.size(), 500.0);
+  EXPECT_TRUE(detail::contour_levels(flat).empty());
+  HeatMapPanel outside = contour_heat_map();
+  outside.iso_levels = {10, 1e9};  // beyond the data: no segments
+  EXPECT_TRUE(detail::contour_segments(outside).empty());
+  ransim::write_heat_maps({one, flat, outside}, "edge cases", path("d.png"), path("d.svg"));
+  const auto L = detail::heat_map_layout({one, flat, outside}, "edge cases");
+  const Image img(path("d.png"));
+  const auto r = detail::cell_rect(flat, L.plots[1], 0, 0);
+  EXPECT_EQ(img.rgb(r.x + r.w / 4, r.y + r.h / 4), detail::colour_map(0.5));
 }
 
 TEST(Contours, SaddleGivesTwoSeparateSegments) {
