@@ -20,6 +20,7 @@ namespace ransim {
 // value as TOML text.
 struct SweepValue {
   std::string key, value;
+  bool derived = false;  // computed from the other keys (not an axis of the sweep)
   bool operator==(const SweepValue&) const = default;
 };
 
@@ -110,8 +111,8 @@ CompareResult run_compare(const CompareConfig& cfg, const std::atomic<int>* stop
 std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r);
 std::string compare_csv(const CompareConfig& cfg, const CompareResult& r);
 std::string compare_json(const CompareConfig& cfg, const CompareResult& r);
-// PREFIX.md, .csv, .json, .h5 (every run: scenario, metrics, sizes, status) and the chart
-// PREFIX.png and PREFIX.svg. Returns the paths written.
+// PREFIX.md, .csv, .json, .h5 (every run: scenario, metrics, sizes, status) and the figures
+// (compare_figures.hpp). Returns the paths written.
 std::vector<std::string> write_compare_outputs(const CompareConfig& cfg, const CompareResult& r,
                                                const std::string& prefix);
 

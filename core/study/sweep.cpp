@@ -260,9 +260,9 @@ std::vector<std::vector<SweepValue>> expand(const Sweep& sweep) {
   std::vector<std::vector<SweepValue>> points;
   for (auto& choice : choices) {
     std::vector<SweepValue> known;
-    for (std::size_t s = 0; s < swept.size(); ++s) known.push_back({swept[s]->key, swept[s]->values[choice[s]]});
+    for (std::size_t s = 0; s < swept.size(); ++s) known.push_back({swept[s]->key, swept[s]->values[choice[s]], false});
     for (auto& k : sweep.keys)
-      if (!k.expression.empty()) known.push_back({k.key, evaluate(k.expression, known, k.where)});
+      if (!k.expression.empty()) known.push_back({k.key, evaluate(k.expression, known, k.where), true});
     std::vector<SweepValue> point;
     for (auto& k : sweep.keys)
       point.push_back(*std::find_if(known.begin(), known.end(), [&](const SweepValue& v) { return v.key == k.key; }));

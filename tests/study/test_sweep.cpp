@@ -65,8 +65,10 @@ TEST(Sweep, DerivedValuesSplitAFixedTotal) {
 "h.tau" = "(c.units + 2) / 4"
 )"));
   ASSERT_EQ(points.size(), 2u);
-  EXPECT_EQ(points[0], (std::vector<SweepValue>{{"h.units", "24"}, {"c.units", "8"}, {"h.tau", "2.5"}}));
-  EXPECT_EQ(points[1], (std::vector<SweepValue>{{"h.units", "8"}, {"c.units", "24"}, {"h.tau", "6.5"}}));
+  EXPECT_EQ(points[0],
+            (std::vector<SweepValue>{{"h.units", "24", true}, {"c.units", "8", false}, {"h.tau", "2.5", true}}));
+  EXPECT_EQ(points[1],
+            (std::vector<SweepValue>{{"h.units", "8", true}, {"c.units", "24", false}, {"h.tau", "6.5", true}}));
 }
 
 TEST(Sweep, ArithmeticKeepsIntegersWholeAndFloatsFloat) {
