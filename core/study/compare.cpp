@@ -14,6 +14,7 @@
 #include "run/resources.hpp"
 #include "scenario/build_network.hpp"
 #include "scenario/scenario_table.hpp"
+#include "study/search.hpp"
 #include "study/sweep.hpp"
 #include "tasks/tasks.hpp"
 
@@ -77,7 +78,7 @@ void merge_into(toml::table& to, toml::table&& from) {
 }
 
 const char* const kModelKeys[] = {"description", "simulation", "population", "projection",
-                                  "readout",     "record",     "sweep"};
+                                  "readout",     "record",     "sweep",      "search"};
 
 // The steps of load_compare.
 
@@ -181,6 +182,7 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
   }
   t.erase("set");
   m.erase("sweep");
+  m.erase("search");
   if (!t.contains("kind")) t.insert("kind", task);
   toml::table sc;
   merge_into(sc, std::move(m));
@@ -251,17 +253,63 @@ bool within_budget(const std::string& path, const toml::table& root, CompareConf
 
 }  // namespace
 
-CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets) {
+namespace {
+
+std::string read_config(const std::string& path, const std::string& what) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    throw InputError(path + ": is a directory, not a comparison config (expected a .toml file)");
+    throw InputError(path + ": is a directory, not a " + what + " (expected a .toml file)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the comparison config (" + std::strerror(errno) + ")");
+  if (!in) throw InputError(path + ": cannot open the " + what + " (" + std::strerror(errno) + ")");
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str();
+  return ss.str();
+}
+
+}  // namespace
+
+CompareConfig load_scenario_sweep(const std::string& scenario, const std::string& sweep_path,
+                                  const std::vector<std::string>& sets) {
+  const std::string text = read_config(sweep_path, "sweep file");
+  const toml::table root = parse_toml(text, sweep_path);
+  check_keys(sweep_path, root, "", {"sweep", "seeds"});
+  if (!root.get("sweep")) throw InputError(sweep_path + ": no [sweep] table (docs/compare.md, \"Sweeps\")");
+  const auto points = expand(read_sweep(sweep_path, table(sweep_path, *root.get("sweep"), "sweep"), "sweep"));
+  const Scenario base = load_scenario(scenario, sets);
+  CompareConfig cfg;
+  cfg.path = scenario;
+  cfg.description = base.description;
+  cfg.models = {std::filesystem::path(scenario).stem().string()};
+  cfg.tasks = {base.task_kind};
+  cfg.seeds = root.get("seeds") ? seeds(sweep_path, *root.get("seeds"), "seeds")
+                                : std::vector<std::uint64_t>{base.seed};
+  for (std::size_t k = 0; k < points.size(); ++k)
+    for (auto seed : cfg.seeds) {
+      CompareRun run;
+      run.model = cfg.models[0];
+      run.task = cfg.tasks[0];
+      run.seed = seed;
+      run.point = points[k];
+      run.point_index = k;
+      std::vector<std::string> run_sets = sets;
+      run_sets.push_back("seed=" + std::to_string(seed));
+      for (auto& v : run.point) run_sets.push_back(v.key + "=" + v.value);
+      try {
+        run.scenario = load_scenario(scenario, run_sets);
+      } catch (const InputError& e) {
+        throw InputError(std::string(e.what()) + " (sweep point of " + sweep_path + ": " + run.id() + ")");
+      }
+      check_memory(run.scenario);
+      run.sizes = run_sizes(run.scenario, false);
+      cfg.runs.push_back(std::move(run));
+    }
+  return cfg;
+}
+
+CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets) {
+  const std::string text = read_config(path, "comparison config");
   const toml::table root = parse_toml(text, path);
-  check_keys(path, root, "", {"description", "seeds", "budget", "quick", "sweep", "task", "model"});
+  check_keys(path, root, "", {"description", "seeds", "budget", "quick", "sweep", "search", "task", "model"});
 
   CompareConfig cfg;
   cfg.path = path;
@@ -274,14 +322,31 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
   if (quick) apply_quick(path, root, cfg);
   Sweep common;
   if (auto* sw = root.get("sweep")) common = read_sweep(path, table(path, *sw, "sweep"), "sweep");
+  Search common_search;
+  if (auto* se = root.get("search")) {
+    const toml::table& t = table(path, *se, "search");
+    check_keys(path, t, "search", {"trials", "seed"});  // ranges belong to a model
+    common_search = read_search(path, t, "search", {});
+  }
   for (auto& model : cfg.models) {
-    Sweep sweep = common;
     const toml::table& m = *root.get("model")->as_table()->get(model)->as_table();
+    Sweep sweep = common;
     if (auto* sw = m.get("sweep")) {
       const toml::table& own = table(path, *sw, "model." + model + ".sweep");
       sweep = merge_sweeps(common, read_sweep(path, own, "model." + model + ".sweep"), own.contains("mode"));
     }
-    const auto points = expand(sweep);
+    std::vector<std::vector<SweepValue>> points = expand(sweep);
+    long trials = -1;  // no search
+    if (auto* se = m.get("search")) {
+      const std::string name = "model." + model + ".search";
+      const Search search = read_search(path, table(path, *se, name), name, common_search);
+      if (search.keys.empty()) fail(path, *se, name + ": no key to search (e.g. \"population.res.tau\" = { min = 1, max = 10 })");
+      if (search.trials == 0) fail(path, *se, name + ": how many trials? (trials = N here or in [search])");
+      if (!sweep.keys.empty()) fail(path, *se, name + ": a model is either swept or searched, not both");
+      points.clear();
+      for (std::size_t t = 0; t < search.trials; ++t) points.push_back(draw_trial(search, model, t));
+      trials = 0;
+    }
     for (std::size_t k = 0; k < points.size(); ++k) {
       const auto& point = points[k];
       for (auto& task : cfg.tasks) {
@@ -291,6 +356,13 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
         for (auto seed : cfg.seeds) {
           CompareRun run = make_run(path, text, quick, model, task, seed, sets, point);
           run.point_index = k;
+          if (trials >= 0) {
+            run.trial = static_cast<long>(k);
+            if (!run.scenario.task.has("validation") || run.scenario.task.integer("validation") == 0)
+              fail(path, *m.get("search"),
+                   "model." + model + ".search: the search chooses on the validation split, but task '" + task +
+                       "' has none (set validation in [task." + task + "])");
+          }
           if (!sizes) {
             if (!within_budget(path, root, cfg, run)) break;
             sizes = run.sizes;
@@ -323,6 +395,7 @@ std::optional<double> mean_attention_entropy(const std::map<std::string, double>
 
 std::string CompareRun::id() const {
   std::string id = model + "/" + task + "/seed_" + std::to_string(seed);
+  if (trial >= 0) id += "/trial_" + std::to_string(trial);
   for (auto& v : point) id += "/" + v.key + "=" + v.value;
   return id;
 }
@@ -392,22 +465,46 @@ CompareRow summarise_row(const std::vector<const CompareOutcome*>& outcomes) {
 
 }  // namespace
 
+namespace {
+
+// A searched model's winner among its trials' rows: the best mean validation metric (a trial
+// without one never wins); the rows' test scores play no part.
+CompareRow winning_trial(std::vector<CompareRow> trials) {
+  const CompareRow* best = nullptr;
+  for (auto& row : trials) {
+    if (!std::isfinite(row.validation)) continue;
+    if (!best || (row.higher_is_better ? row.validation > best->validation : row.validation < best->validation))
+      best = &row;
+  }
+  CompareRow out = best ? *best : trials.front();
+  if (!best) out.mean = out.std = NAN, out.completed = 0;  // no trial could be judged
+  out.trials = trials.size();
+  return out;
+}
+
+}  // namespace
+
 std::vector<CompareRow> summarise(const CompareConfig& cfg, const std::vector<CompareOutcome>& outcomes) {
   // Rows task-major, then models and their sweep points in config order.
   std::vector<CompareRow> rows;
   for (auto& task : cfg.tasks)
     for (auto& model : cfg.models) {
-      std::vector<std::vector<SweepValue>> points;
+      std::vector<std::pair<std::vector<SweepValue>, long>> points;  // (values, trial)
       for (auto& run : cfg.runs)
         if (run.model == model && run.task == task &&
-            std::find(points.begin(), points.end(), run.point) == points.end())
-          points.push_back(run.point);
-      for (auto& point : points) {
+            std::find(points.begin(), points.end(), std::pair(run.point, run.trial)) == points.end())
+          points.push_back({run.point, run.trial});
+      std::vector<CompareRow> trials;
+      for (auto& [point, trial] : points) {
         std::vector<const CompareOutcome*> done;
         for (auto& o : outcomes)
-          if (o.run->model == model && o.run->task == task && o.run->point == point) done.push_back(&o);
-        if (!done.empty()) rows.push_back(summarise_row(done));
+          if (o.run->model == model && o.run->task == task && o.run->point == point && o.run->trial == trial)
+            done.push_back(&o);
+        if (done.empty()) continue;
+        if (trial >= 0) trials.push_back(summarise_row(done));
+        else rows.push_back(summarise_row(done));
       }
+      if (!trials.empty()) rows.push_back(winning_trial(std::move(trials)));
     }
   return rows;
 }

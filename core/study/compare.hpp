@@ -28,7 +28,9 @@ struct CompareRun {
   std::string model, task;
   std::uint64_t seed = 0;
   std::vector<SweepValue> point;  // the sweep's values of this run; empty without a sweep
-  std::size_t point_index = 0;    // its index among its model's points
+  std::size_t point_index = 0;    // its index among its model's points (or its trial)
+  // Its trial of a hyper-parameter search (search.hpp), whose values are `point`; -1: none.
+  long trial = -1;
   Scenario scenario;
   RunSizes sizes;  // state, trained weights and the seed's parameter count, known before it runs
   // "model/task/seed_N" plus "/key=value" per swept key: names the run in every output and
@@ -66,6 +68,12 @@ struct CompareConfig {
 // apply to every run. Throws InputError naming file:line:col.
 CompareConfig load_compare(const std::string& path, bool quick, const std::vector<std::string>& sets = {});
 
+// `ransim run SCENARIO --sweep FILE`: one scenario over the points of FILE's [sweep] table
+// (and its optional `seeds`; default: the scenario's seed), as a comparison of one model (the
+// scenario's name) on its task. Throws InputError.
+CompareConfig load_scenario_sweep(const std::string& scenario, const std::string& sweep_path,
+                                  const std::vector<std::string>& sets = {});
+
 struct CompareOutcome {
   const CompareRun* run = nullptr;
   RunResult result;
@@ -84,6 +92,9 @@ struct CompareRow {
   std::size_t completed = 0, runs = 0;
   std::size_t state_size = 0, fixed_weights = 0, readout_weights = 0;
   std::size_t seed_parameters = 0;  // RunSizes::seed_parameters (0: no attention units)
+  // A searched model's row is its winning trial's (best mean validation metric): `point` holds
+  // the winner's values, `trials` how many trials were compared (0: no search).
+  std::size_t trials = 0;
   double wall_seconds = 0;  // mean per run
   // The attention regime: the mean over completed seeds of the run's attention_entropy_*
   // metrics (averaged over its attention populations); NaN for a model without attention.

@@ -24,7 +24,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> axes(const Compare
                                                                    const std::string& model) {
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
   for (auto& run : cfg.runs) {
-    if (run.model != model) continue;
+    if (run.model != model || run.trial >= 0) continue;  // a search's trials are no axes
     for (auto& v : run.point) {
       if (v.derived) continue;
       auto it = std::find_if(out.begin(), out.end(), [&](auto& a) { return a.first == v.key; });
@@ -162,7 +162,8 @@ std::vector<LinePanel> line_plots(const CompareConfig& cfg, const CompareResult&
 std::vector<std::string> write_compare_figures(const CompareConfig& cfg, const CompareResult& r,
                                                const std::string& prefix) {
   const std::string title = cfg.description.empty() ? cfg.path : cfg.description;
-  const bool swept = std::any_of(cfg.runs.begin(), cfg.runs.end(), [](auto& run) { return !run.point.empty(); });
+  const bool swept =
+      std::any_of(cfg.runs.begin(), cfg.runs.end(), [](auto& run) { return !run.point.empty() && run.trial < 0; });
   std::vector<std::string> written;
   if (!swept) {
     bar_chart(cfg, r, prefix);

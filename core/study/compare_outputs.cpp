@@ -96,7 +96,7 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
       if (row.task != task) continue;
       const std::string cell = fmt(row.mean) + " ± " + fmt(row.std);
       out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | "
-          << row.model << " | ";
+          << row.model << (row.trials ? " (best of " + std::to_string(row.trials) + " trials)" : "") << " | ";
       for (auto& k : keys) out << point_value(row.point, k) << " | ";
       out << (&row == best ? "**" + cell + "**" : cell) << " | "
           << (std::isfinite(row.validation) ? fmt(row.validation) : "-") << " | " << ridge_cell(row) << " | "
@@ -125,7 +125,7 @@ std::string compare_csv(const CompareConfig& cfg, const CompareResult& r) {
   out << "task,metric,higher_is_better,model,";
   for (auto& k : keys) out << csv_field(k) << ",";
   out << "mean,std,completed,runs,state_size,fixed_weights,readout_"
-         "weights,seed_parameters,attention_entropy,validation,ridge_min,ridge_max,wall_seconds\n";
+         "weights,seed_parameters,attention_entropy,validation,ridge_min,ridge_max,trials,wall_seconds\n";
   for (auto& row : r.rows) {
     out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << ","
         << row.model << ",";
@@ -133,7 +133,8 @@ std::string compare_csv(const CompareConfig& cfg, const CompareResult& r) {
     out << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed << "," << row.runs << ","
         << row.state_size << "," << row.fixed_weights << "," << row.readout_weights << ","
         << row.seed_parameters << "," << json_number(row.attention_entropy) << "," << json_number(row.validation) << ","
-        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << "," << json_number(row.wall_seconds)
+        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << "," << row.trials << ","
+        << json_number(row.wall_seconds)
         << "\n";
   }
   return out.str();
@@ -160,6 +161,7 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
         << ", \"attention_entropy\": " << json_number(row.attention_entropy)
         << ", \"validation\": " << json_number(row.validation)
         << ", \"ridge_min\": " << json_number(row.ridge_min) << ", \"ridge_max\": " << json_number(row.ridge_max)
+        << ", \"trials\": " << row.trials
         << ", \"wall_seconds\": " << json_number(row.wall_seconds)
         << "}";
   }

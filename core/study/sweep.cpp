@@ -26,7 +26,9 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
-std::string real_text(double v) {
+}  // namespace
+
+std::string toml_real(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   std::string s = buf;
@@ -42,15 +44,15 @@ std::string real_text(double v) {
   return s;
 }
 
-// A swept value as TOML text; only scalars can be swept.
-std::string value_text(const std::string& path, const toml::node& n, const std::string& key) {
+std::string toml_scalar(const std::string& path, const toml::node& n, const std::string& key) {
   if (auto v = n.as_integer()) return std::to_string(v->get());
-  if (auto v = n.as_floating_point()) return real_text(v->get());
+  if (auto v = n.as_floating_point()) return toml_real(v->get());
   if (auto v = n.as_boolean()) return v->get() ? "true" : "false";
   if (auto v = n.as_string()) return quoted(v->get());
-  throw InputError(where(path, n.source()) + ": sweep key '" + key +
-                   "': values must be numbers, strings or booleans");
+  throw InputError(where(path, n.source()) + ": " + key + ": values must be numbers, strings or booleans");
 }
+
+namespace {
 
 // Recursive descent over: expr = term {(+|-) term}; term = factor {(*|/) factor};
 // factor = number | key | (expr) | -factor.
@@ -66,7 +68,7 @@ class Expression {
     if (!std::isfinite(n.v)) fail("the result is not a finite number");
     if (n.integral && n.v == std::round(n.v) && std::fabs(n.v) < 9e15)
       return std::to_string(static_cast<long long>(n.v));
-    return real_text(n.v);
+    return toml_real(n.v);
   }
 
  private:
@@ -209,7 +211,7 @@ Sweep read_sweep(const std::string& path, const toml::table& table, const std::s
     } else if (auto a = node.as_array()) {
       if (a->empty())
         throw InputError(sk.where + ": " + name + ".\"" + key + "\": expected at least one value");
-      for (auto& e : *a) sk.values.push_back(value_text(path, e, key));
+      for (auto& e : *a) sk.values.push_back(toml_scalar(path, e, name + ".\"" + key + "\""));
     } else {
       throw InputError(sk.where + ": " + name + ".\"" + key +
                        "\": expected an array of values, or a string computing the value from other "

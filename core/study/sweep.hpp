@@ -44,6 +44,12 @@ std::vector<std::vector<SweepValue>> expand(const Sweep& sweep);
 std::string evaluate(const std::string& expression, const std::vector<SweepValue>& point,
                      const std::string& where);
 
+// A scalar TOML node (number, string, boolean) as TOML text; anything else is an InputError
+// naming the node and `key`.
+std::string toml_scalar(const std::string& path, const toml::node& n, const std::string& key);
+// The shortest text that reads back as the same double, and reads as a TOML float.
+std::string toml_real(double v);
+
 // A value as shown in tables: strings without their quotes.
 std::string shown(const std::string& toml_value);
 

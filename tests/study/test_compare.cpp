@@ -111,7 +111,7 @@ TEST(Compare, QuickSubsetAndOutputSchema) {
   std::getline(csv, header);
   EXPECT_EQ(header,
             "task,metric,higher_is_better,model,mean,std,completed,runs,state_size,fixed_weights,"
-            "readout_weights,seed_parameters,attention_entropy,validation,ridge_min,ridge_max,wall_seconds");
+            "readout_weights,seed_parameters,attention_entropy,validation,ridge_min,ridge_max,trials,wall_seconds");
   std::getline(csv, line);
   EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,small,"));
   const std::string json = ransim::compare_json(cfg, r);
