@@ -171,7 +171,7 @@ template <class Signal> bool wait_for(SimulationController* obj, Signal signal, 
 }
 
 int screenshot_mode(const Options& o, const QStringList& plugin_errors) {
-  MainWindow w;
+  MainWindow w(nullptr, false);  // the default layout and speed, whatever the user saved
   w.resize(o.width, o.height);
   w.controller()->setFrameRate(o.frame_rate >= 0 ? o.frame_rate : 0);
   w.show();
@@ -224,7 +224,7 @@ int benchmark_mode(const Options& o, const QStringList& plugin_errors) {
   const std::size_t n = o.benchmark;
   std::vector<double> headless, gui, gui_cpu;
 
-  MainWindow w;
+  MainWindow w(nullptr, false);
   w.resize(o.width, o.height);
   if (o.frame_rate >= 0) w.controller()->setFrameRate(o.frame_rate);
   w.show();

@@ -169,4 +169,38 @@ void ScrollingHeatmap::recolor() {
   }
 }
 
+void ColourRange::reset() {
+  seen_ = false;
+  lo_ = start_ == Start::Unit ? 0.0 : -1.0;
+  hi_ = 1;
+  palette_ = start_ == Start::Unit ? Palette::Sequential : Palette::Diverging;
+}
+
+bool ColourRange::update(const Matrix& m) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (double v : m.v)
+    if (std::isfinite(v)) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  if (lo > hi) return false;
+  const double old_lo = lo_, old_hi = hi_;
+  auto pow2 = [](double x) { return std::pow(2.0, std::ceil(std::log2(std::max(x, 1.0 / 64)))); };
+  if (start_ == Start::Symmetric && !seen_) {
+    hi_ = pow2(std::max(std::abs(lo), std::abs(hi)));
+    lo_ = -hi_;
+  }
+  seen_ = true;
+  if (lo < lo_ || hi > hi_) {
+    if (lo < 0 || lo_ < 0) {  // signed: symmetric, diverging
+      hi_ = pow2(std::max({std::abs(lo), std::abs(hi), std::abs(lo_), hi_}));
+      lo_ = -hi_;
+      palette_ = Palette::Diverging;
+    } else {
+      hi_ = pow2(std::max(hi, hi_));
+    }
+  }
+  return lo_ != old_lo || hi_ != old_hi;
+}
+
 }  // namespace ransim::gui

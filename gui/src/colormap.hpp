@@ -22,6 +22,29 @@ QImage render(const Matrix& m, double lo, double hi, Palette p);
 // A vertical colour bar, `height` pixels tall (hi at the top).
 QImage color_bar(Palette p, int width, int height);
 
+// A colour range that holds for a run and only grows, so colours keep their meaning while
+// it runs. Unit: [0, 1] on the sequential palette while every value seen lies in [0, 1]
+// (attention weights, gates); a value above 1 grows it to [0, 2^k]; a negative one makes it
+// symmetric [-2^k, 2^k] on the diverging palette. Symmetric: [-2^k, 2^k] from the first
+// values (at least 1/64), growing the same way (signed activity).
+class ColourRange {
+ public:
+  enum class Start { Unit, Symmetric };
+  explicit ColourRange(Start s = Start::Unit) : start_(s) { reset(); }
+  void reset();
+  // Takes in the finite values of m; true when the range changed.
+  bool update(const Matrix& m);
+  double lo() const { return lo_; }
+  double hi() const { return hi_; }
+  Palette palette() const { return palette_; }
+
+ private:
+  Start start_;
+  bool seen_ = false;
+  double lo_ = 0, hi_ = 1;
+  Palette palette_ = Palette::Sequential;
+};
+
 // Units x time heatmap that scrolls: new columns enter at the right, one per frame. Only
 // the new columns are coloured; the range only grows (then everything is recoloured).
 class ScrollingHeatmap {

@@ -2,11 +2,13 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -14,12 +16,15 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
+#include <QTextCursor>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -31,6 +36,7 @@
 #include "ransim/error.hpp"
 #include "recording.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario_files.hpp"
 #include "simulation_controller.hpp"
 #include "tasks/tasks.hpp"
 #include "views.hpp"
@@ -61,7 +67,8 @@ QString tokens_per_second(double r) {
 }
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
+MainWindow::MainWindow(QWidget* parent, bool persistent)
+    : QMainWindow(parent), history_(600), persist_(persistent) {
   setWindowTitle("ransim");
   setObjectName("ransim-main-window");
   setDockNestingEnabled(true);
@@ -86,15 +93,28 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
 
   connect(ctrl_, &SimulationController::sessionReady, this, [this] {
     setNetwork(ctrl_->network());
+    if (!pending_recent_.isEmpty()) addRecent(std::exchange(pending_recent_, QString()));
     log(tr("built %1: %2 population%3, %4 tokens")
             .arg(QString::fromStdString(net_->source))
             .arg(net_->populations.size())
             .arg(net_->populations.size() == 1 ? "" : "s")
             .arg(net_->total_tokens));
   });
-  connect(ctrl_, &SimulationController::stateChanged, this, [this] {
+  connect(ctrl_, &SimulationController::stateChanged, this, [this](SimulationController::State st) {
     updateControls();
     updateStatus();
+    if (st == SimulationController::State::Failed) {  // the Session was not built: nothing to show
+      pending_recent_.clear();
+      setNetwork(nullptr);
+    }
+    params_->setEditable(
+        !replaying() && st != SimulationController::State::Done,
+        replaying() ? tr("a recording is replayed") : tr("the run has ended (Reset to run again)"));
+    // Paused, done or stopped: the whole history at once (the views may have skipped frames).
+    if (st != SimulationController::State::Running) {
+      next_refresh_ms_ = 0;
+      pullFrames();
+    }
   });
   connect(ctrl_, &SimulationController::progress, this, [this](qulonglong, qulonglong, double r) {
     rate_ = r;
@@ -113,8 +133,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
   connect(ctrl_, &SimulationController::parameterResult, this,
           [this](const QString& pop, const QString& name, bool ok, const QString& msg, qulonglong token) {
             params_->setResult(pop, name, ok, msg, token);
-            log(ok ? tr("%1.%2 changed after token %3").arg(pop, name).arg(token)
-                   : tr("%1.%2 refused: %3").arg(pop, name, msg));
+            const QString text = ok ? tr("%1.%2 changed after token %3").arg(pop, name).arg(token)
+                                    : tr("%1.%2 refused: %3").arg(pop, name, msg);
+            log(text);
+            if (!ok) statusBar()->showMessage(text, 10000);
           });
   connect(ctrl_, &SimulationController::recordingChanged, this, [this](bool on, const QString& path) {
     QSignalBlocker b(record_);
@@ -123,6 +145,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
         on ? tr("<span style='color:#c0392b'>&#9679; recording</span> %1").arg(QFileInfo(path).fileName())
            : QString());
     if (on) log(tr("recording to %1").arg(path));
+    else if (!path.isEmpty()) log(tr("recording stopped: %1").arg(path));
+  });
+  connect(params_, &ParameterModel::editRefused, this, [this](const QString& why) {
+    log(why);
+    statusBar()->showMessage(why, 10000);
   });
   connect(
       params_, &ParameterModel::editRequested, this,
@@ -133,11 +160,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_(600) {
   connect(timer_, &QTimer::timeout, this, &MainWindow::pullFrames);
   timer_->start();
 
-  for (auto& [d, v] : docks_) v->attach(&history_);
+  for (auto& [d, v] : docks_) v->attach(&history_, &tokens_);
   setNetwork(nullptr);
   updateControls();
   updateStatus();
   resize(1500, 950);
+  if (persist_) restoreSettings();
 }
 
 MainWindow::~MainWindow() = default;
@@ -220,7 +248,7 @@ void MainWindow::addMapViews(const NetworkDesc& net) {
         const QString above = QString::fromStdString("dock-map-" + maps_.back()->variable());
         splitDockWidget(dock(above), d, Qt::Vertical);
       }
-      view->attach(&history_);
+      view->attach(&history_, &tokens_);
       docks_.emplace_back(d, view);
       maps_.push_back(view);
       watchVisibility(d, view);
@@ -287,6 +315,8 @@ void MainWindow::buildActions() {
   sim->addSeparator();
   record_ = sim->addAction(recordIcon(), tr("Record to &HDF5"));
   record_->setCheckable(true);
+  record_->setShortcut(Qt::Key_F8);
+  record_->setIconText(tr("Record"));
   connect(run_, &QAction::triggered, ctrl_, &SimulationController::run);
   connect(pause_, &QAction::triggered, ctrl_, &SimulationController::pause);
   connect(step_, &QAction::triggered, this, [this] { ctrl_->step(1); });
@@ -301,6 +331,11 @@ void MainWindow::buildActions() {
   viewMenu_ = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  connect(help->addAction(tr("&Keyboard shortcuts")), &QAction::triggered, this, [this] {
+    QMessageBox box(QMessageBox::NoIcon, tr("Keyboard shortcuts"), shortcutsText(), QMessageBox::Close, this);
+    box.setTextFormat(Qt::RichText);
+    box.exec();
+  });
   connect(help->addAction(tr("&About ransim-gui")), &QAction::triggered, this, [this] {
     QMessageBox::about(this, tr("About ransim-gui"),
                        tr("<b>ransim-gui</b><br>The Qt front end of ransim, a continuous-time simulator of "
@@ -308,6 +343,7 @@ void MainWindow::buildActions() {
   });
 
   QToolBar* tb = addToolBar(tr("Controls"));
+  controls_ = tb;
   tb->setObjectName("toolbar-controls");
   tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
   tb->addAction(open);
@@ -336,6 +372,25 @@ void MainWindow::buildActions() {
   tb->addSeparator();
   tb->addAction(record_);
   if (auto* b = qobject_cast<QToolButton*>(tb->widgetForAction(record_))) b->setCheckable(true);
+  // Icons alone for the actions whose icon says it, so that the bar fits 1024 pixels (D11);
+  // every tooltip names the action and its shortcut (D13).
+  for (QAction* a : {open, step_, stepN_, reset_})
+    if (auto* b = qobject_cast<QToolButton*>(tb->widgetForAction(a)))
+      b->setToolButtonStyle(Qt::ToolButtonIconOnly);
+  for (QMenu* m : {file, sim})
+    for (QAction* a : m->actions())
+      if (!a->isSeparator() && !a->menu()) {
+        QString text = a->text().remove('&').remove("...");
+        if (!a->shortcut().isEmpty())
+          text += QStringLiteral(" (%1)").arg(a->shortcut().toString(QKeySequence::NativeText));
+        a->setToolTip(text);
+      }
+  stepCount_->setToolTip(
+      tr("N for Step N tokens (%1)").arg(stepN_->shortcut().toString(QKeySequence::NativeText)));
+  speed_->setItemText(0, tr("max speed"));
+  speed_->setToolTip(
+      tr("Speed: simulated seconds per wall-clock second (relative to the token period); "
+         "max speed: as fast as possible"));
 
   // Replay bar: a slider over the recorded tokens.
   replayBar_ = new QToolBar(tr("Replay"));
@@ -435,10 +490,30 @@ void MainWindow::updateRecentMenu() {
 void MainWindow::updateBundledMenu() {
   bundledMenu_->clear();
   const QStringList files = bundledScenarios();
+  // Scenarios the GUI runs first; then, marked, what it cannot run (D5).
+  std::vector<std::pair<QString, ScenarioFileInfo>> other;
   for (const QString& f : files) {
+    ScenarioFileInfo info = classify_scenario_file(f.toStdString());
+    if (info.kind != ScenarioFileKind::Runnable) {
+      other.emplace_back(f, std::move(info));
+      continue;
+    }
     QAction* a = bundledMenu_->addAction(QFileInfo(f).completeBaseName());
     a->setStatusTip(f);
+    a->setToolTip(f);
     connect(a, &QAction::triggered, this, [this, f] { openScenario(f); });
+  }
+  if (!other.empty()) bundledMenu_->addSection(tr("Not runnable here"));
+  for (auto& [f, info] : other) {
+    const QString why = info.kind == ScenarioFileKind::Compare    ? tr("compare config: ransim compare")
+                        : info.kind == ScenarioFileKind::Episodes ? tr("episode task: ransim run")
+                                                                  : tr("does not load");
+    QAction* a = bundledMenu_->addAction(tr("%1  (%2)").arg(QFileInfo(f).completeBaseName(), why));
+    a->setStatusTip(QString::fromStdString(info.message));
+    a->setToolTip(QString::fromStdString(info.message));
+    a->setData(static_cast<int>(info.kind));
+    connect(a, &QAction::triggered, this,
+            [this, msg = QString::fromStdString(info.message)] { showError(msg); });
   }
   if (files.isEmpty()) bundledMenu_->addAction(tr("(no scenarios directory found)"))->setEnabled(false);
 }
@@ -446,24 +521,36 @@ void MainWindow::updateBundledMenu() {
 bool MainWindow::openScenario(const QString& path, const QStringList& sets) {
   std::vector<std::string> s;
   for (const QString& x : sets) s.push_back(x.toStdString());
+  // A file that fails to open leaves nothing behind: the old network is closed, so that
+  // what the views show is never mistaken for the file just asked for (D16).
+  auto fail = [this](const QString& why) {
+    if (replaying()) closeRecording();
+    ctrl_->close();
+    scenario_path_.clear();
+    setNetwork(nullptr);
+    setWindowTitle(tr("ransim"));
+    showError(why);
+    return false;
+  };
+  if (looks_binary(path.toStdString()))
+    return fail(tr("%1: not a TOML scenario (the file holds binary data)").arg(path));
   Scenario sc;
   try {
     sc = load_scenario(path.toStdString(), s);
   } catch (const std::exception& e) {
-    showError(QString::fromStdString(e.what()));
-    return false;
+    const ScenarioFileInfo info = classify_scenario_file(path.toStdString());
+    return fail(QString::fromStdString(info.kind == ScenarioFileKind::Compare ? info.message : e.what()));
   }
   if (find_task(sc.task_kind)->episodic()) {
-    showError(tr("%1: task '%2' runs in episodes; `ransim run` and `ransim compare` run it, the GUI steps "
-                 "stream tasks (docs/tasks.md)")
-                  .arg(path, QString::fromStdString(sc.task_kind)));
-    return false;
+    return fail(tr("%1: task '%2' runs in episodes; `ransim run` and `ransim compare` run it, the GUI steps "
+                   "stream tasks (docs/tasks.md)")
+                    .arg(path, QString::fromStdString(sc.task_kind)));
   }
   if (replaying()) closeRecording();
   clearError();
   sets_ = sets;
   scenario_path_ = path;
-  addRecent(path);
+  pending_recent_ = path;  // enters Recent files once its Session is built
   setWindowTitle(tr("ransim - %1").arg(QFileInfo(path).fileName()));
   log(tr("opened %1").arg(path));
   ctrl_->setScenario(sc);
@@ -516,11 +603,17 @@ void MainWindow::closeRecording() {
 
 void MainWindow::seek(int index) {
   if (!recording_ || index < 0 || static_cast<std::size_t>(index) >= recording_->size()) return;
-  history_.reset(recording_->network().session);
+  const NetworkDesc& net = recording_->network();
+  history_.reset(net.session);
+  tokens_.reset(net.session, values_per_token(net));
   const std::size_t end = static_cast<std::size_t>(index) + 1;
   const std::size_t begin = end > history_.capacity() ? end - history_.capacity() : 0;
-  for (std::size_t i = begin; i < end; ++i)
-    history_.append(std::make_shared<const Frame>(recording_->frame(i)));
+  const std::size_t first = end > tokens_.token_capacity() ? end - tokens_.token_capacity() : 0;
+  for (std::size_t i = first; i < end; ++i) {
+    auto f = std::make_shared<const Frame>(recording_->frame(i));
+    tokens_.append(*f);
+    if (i >= begin) history_.append(std::move(f));
+  }
   const FramePtr f = history_.latest();
   replayLabel_->setText(tr(" token %1 of %2 (t = %3 s) ")
                             .arg(f->token)
@@ -534,10 +627,11 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
   net_ = std::move(net);
   const NetworkDesc* n = net_.get();
   history_.reset(n ? n->session : 0);
+  tokens_.reset(n ? n->session : 0, n ? values_per_token(*n) : 1);
   if (n) addMapViews(*n);
   for (auto& [d, v] : docks_) v->setNetwork(n);
   params_->setNetwork(n);
-  params_->setEditable(!replaying());
+  params_->setEditable(!replaying(), tr("a recording is replayed"));
   // Show the map views only when the network has such populations.
   if (n) {
     for (MapView* m : maps_)
@@ -545,6 +639,7 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
     dock("dock-readout")->setVisible(true);
   }
   if (n && !replaying()) {
+    for (const auto& c : ctrl_->tokens().take()) tokens_.append(*c);
     const auto frames = ctrl_->frames().since(0);
     history_.append(frames);
     if (!frames.empty()) last_seq_ = std::max(last_seq_, frames.back()->seq);
@@ -555,13 +650,24 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
 
 void MainWindow::pullFrames() {
   if (replaying()) return;
+  // Token rows first: each chunk is in the channel before the frame showing its last token.
+  for (const auto& c : ctrl_->tokens().take()) tokens_.append(*c);
   const auto frames = ctrl_->frames().since(last_seq_);
-  if (frames.empty()) return;
-  last_seq_ = frames.back()->seq;
-  if (history_.append(frames) > 0) {
-    refreshViews();
-    updateStatus();
+  if (!frames.empty()) {
+    last_seq_ = frames.back()->seq;
+    if (history_.append(frames) > 0) stale_ = true;
   }
+  if (!stale_) return;
+  // While running, the views take at most about a tenth of the time, so that on a shared
+  // machine the simulation keeps its pace; paused or done, everything is drawn at once.
+  const bool running = ctrl_->state() == SimulationController::State::Running;
+  if (running && QDateTime::currentMSecsSinceEpoch() < next_refresh_ms_) return;
+  QElapsedTimer t;
+  t.start();
+  refreshViews();
+  updateStatus();
+  stale_ = false;
+  next_refresh_ms_ = QDateTime::currentMSecsSinceEpoch() + 9 * t.elapsed();
 }
 
 void MainWindow::refreshViews() {
@@ -611,35 +717,75 @@ void MainWindow::chooseRecording(bool on) {
     ctrl_->stopRecording();
     return;
   }
+  // The run pauses while the file is chosen, so that the recording starts at the token at
+  // which Record was pressed (D10); it goes on afterwards.
+  const bool was_running = ctrl_->state() == SimulationController::State::Running;
+  if (was_running) ctrl_->pause();
   QString def = QFileInfo(scenario_path_).completeBaseName();
   if (def.isEmpty()) def = "run";
   def += "-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss") + ".h5";
-  const QString dir = QSettings().value("recordDir", QDir::currentPath()).toString();
-  const QString f = QFileDialog::getSaveFileName(this, tr("Record to HDF5"), QDir(dir).filePath(def),
-                                                 tr("HDF5 recordings (*.h5)"));
+  const QString dir = QSettings().value("recordDir", userDataDir()).toString();
+  const QString suggested = QDir(dir).filePath(def);
+  const QString f = record_chooser_ ? record_chooser_(suggested)
+                                    : QFileDialog::getSaveFileName(this, tr("Record to HDF5"), suggested,
+                                                                   tr("HDF5 recordings (*.h5)"));
   if (f.isEmpty()) {
     QSignalBlocker b(record_);
     record_->setChecked(false);
-    return;
+  } else {
+    QSettings().setValue("recordDir", QFileInfo(f).absolutePath());
+    ctrl_->startRecording(f);
   }
-  QSettings().setValue("recordDir", QFileInfo(f).absolutePath());
-  ctrl_->startRecording(f);
+  if (was_running) ctrl_->run();
+}
+
+QString MainWindow::userDataDir() {
+  const QString docs = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+  const QString base = docs.isEmpty() ? QDir::homePath() : docs;
+  return QDir(base).filePath("ransim");
+}
+
+QString MainWindow::shortcutsText() const {
+  QString t = "<table>";
+  for (QAction* a : findChildren<QAction*>())
+    if (!a->shortcut().isEmpty())
+      t += QStringLiteral("<tr><td><b>%1</b></td><td>&nbsp;&nbsp;%2</td></tr>")
+               .arg(a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
+                    a->text().remove('&').remove("...").toHtmlEscaped());
+  return t + "</table>";
+}
+
+void MainWindow::restoreSettings() {
+  QSettings st;
+  if (st.contains("window/geometry")) restoreGeometry(st.value("window/geometry").toByteArray());
+  if (st.contains("window/state")) restoreState(st.value("window/state").toByteArray());
+  const int speed = st.value("speed", 0).toInt();
+  if (speed >= 0 && speed < speed_->count()) speed_->setCurrentIndex(speed);
+  stepCount_->setValue(st.value("stepCount", stepCount_->value()).toInt());
+}
+
+void MainWindow::saveSettings() const {
+  QSettings st;
+  st.setValue("window/geometry", saveGeometry());
+  st.setValue("window/state", saveState());
+  st.setValue("speed", speed_->currentIndex());
+  st.setValue("stepCount", stepCount_->value());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (persist_) saveSettings();
+  QMainWindow::closeEvent(e);
 }
 
 void MainWindow::saveScreenshotDialog() {
-  const QString f =
-      QFileDialog::getSaveFileName(this, tr("Save screenshot"), "ransim-gui.png", tr("PNG images (*.png)"));
+  const QString f = QFileDialog::getSaveFileName(
+      this, tr("Save screenshot"), QDir(userDataDir()).filePath("ransim-gui.png"), tr("PNG images (*.png)"));
   if (!f.isEmpty() && !grab().save(f)) showError(tr("could not write %1").arg(f));
 }
 
 void MainWindow::showError(const QString& text) {
-  // The banner keeps the last few errors (a bad plugin and then a bad scenario both show).
-  QStringList shown = errorBar_->isHidden() || errorLabel_->text().isEmpty()
-                          ? QStringList()
-                          : errorLabel_->text().split('\n');
-  shown << text.split('\n');
-  while (shown.size() > 6) shown.removeFirst();
-  errorLabel_->setText(shown.join('\n'));
+  // One error at a time: the banner shows the current one, Messages keeps them all.
+  errorLabel_->setText(text);
   errorBar_->show();
   log(tr("error: %1").arg(text));
   statusBar()->showMessage(text.section('\n', 0, 0), 10000);
@@ -654,6 +800,10 @@ QString MainWindow::errorText() const { return errorBar_->isHidden() ? QString()
 
 void MainWindow::log(const QString& text) {
   messages_->appendPlainText(QTime::currentTime().toString("HH:mm:ss  ") + text);
+  // Follow the newest entry, also when the banner or a resize changed the panel's height.
+  messages_->moveCursor(QTextCursor::End);
+  messages_->ensureCursorVisible();
+  if (QScrollBar* bar = messages_->verticalScrollBar()) bar->setValue(bar->maximum());
 }
 
 QString MainWindow::logText() const { return messages_->toPlainText(); }

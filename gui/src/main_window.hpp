@@ -6,11 +6,13 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "frame.hpp"
+#include "token_history.hpp"
 #include "view_data.hpp"
 
 class QAction;
@@ -41,7 +43,25 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  explicit MainWindow(QWidget* parent = nullptr);
+  // persistent: restore the settings below at start and save them on close.
+  explicit MainWindow(QWidget* parent = nullptr, bool persistent = true);
+  // Window geometry, dock layout, speed and step count: restored at start, saved on close
+  // (QSettings). The --screenshot and --benchmark modes neither read nor write them.
+  void restoreSettings();
+  void saveSettings() const;
+  // The default folder of files the GUI writes (recordings, screenshots, exports): a
+  // "ransim" folder in the user's documents, never the source tree.
+  static QString userDataDir();
+  // The shortcut list of Help > Keyboard shortcuts (HTML table).
+  QString shortcutsText() const;
+  // Replaces the Record file dialog (tests): given the suggested path, returns the chosen
+  // one, empty to cancel.
+  void setRecordPathChooser(std::function<QString(const QString&)> f) { record_chooser_ = std::move(f); }
+  QAction* recordAction() const { return record_; }
+  QToolBar* controlsBar() const { return controls_; }
+  QComboBox* speedBox() const { return speed_; }
+  QSpinBox* stepCountBox() const { return stepCount_; }
+  QMenu* bundledMenu() const { return bundledMenu_; }
   ~MainWindow() override;
 
   // Loads and validates the scenario here (errors are shown in the window and false is
@@ -67,6 +87,7 @@ class MainWindow : public QMainWindow {
 
   SimulationController* controller() const { return ctrl_; }
   FrameHistory& history() { return history_; }
+  const TokenHistory& tokenHistory() const { return tokens_; }
   TracesView* traces() const { return traces_; }
   ActivityHeatmapView* heatmap() const { return heatmap_; }
   // The map view of a variable (e.g. "attention"), made when a network first shows it as a
@@ -86,6 +107,9 @@ class MainWindow : public QMainWindow {
   static QStringList bundledScenarios();
   QStringList recentFiles() const;
 
+ protected:
+  void closeEvent(QCloseEvent* e) override;
+
  private:
   void buildActions();
   void buildDocks();
@@ -102,12 +126,20 @@ class MainWindow : public QMainWindow {
 
   SimulationController* ctrl_;
   FrameHistory history_;
+  TokenHistory tokens_;
+  qint64 next_refresh_ms_ = 0;
+  bool stale_ = false;  // frames arrived that the views have not drawn yet  // while running, the views
+                        // refresh no earlier (refreshViews)
   std::shared_ptr<const NetworkDesc> net_;
   std::unique_ptr<Recording> recording_;
   std::uint64_t last_seq_ = 0, replay_session_ = 1ull << 62;
   QTimer* timer_;
   QStringList sets_;
   QString scenario_path_;
+  QString pending_recent_;
+  bool persist_ = true;
+  std::function<QString(const QString&)> record_chooser_;
+  QToolBar* controls_ = nullptr;  // the scenario whose Session is being built
 
   TracesView* traces_;
   ActivityHeatmapView* heatmap_;

@@ -88,7 +88,8 @@ void ParameterModel::setNetwork(const NetworkDesc* net) {
   endResetModel();
 }
 
-void ParameterModel::setEditable(bool on) {
+void ParameterModel::setEditable(bool on, const QString& why) {
+  not_editable_why_ = why;
   if (on == editable_) return;
   beginResetModel();
   editable_ = on;
@@ -171,12 +172,18 @@ bool ParameterModel::setData(const QModelIndex& index, const QVariant& value, in
       !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
     return false;
   Row& row = rows_[static_cast<std::size_t>(index.row())];
-  if (!row.param.live || !editable_) return false;
+  if (!row.param.live) return false;
+  const QString name = QString::fromStdString(row.population + "." + row.param.spec.name);
+  if (!editable_) {
+    emit editRefused(tr("%1 not changed: %2").arg(name, not_editable_why_));
+    return false;
+  }
   auto parsed = parse_value(row.param.spec, value.toString().toStdString());
   if (auto* why = std::get_if<std::string>(&parsed)) {
-    row.status = QString::fromStdString(row.population + "." + row.param.spec.name + ": " + *why);
+    row.status = name + ": " + QString::fromStdString(*why);
     row.error = true;
     emit dataChanged(this->index(index.row(), 0), this->index(index.row(), ColumnCount - 1));
+    emit editRefused(tr("%1 refused: %2").arg(name, QString::fromStdString(*why)));
     return false;
   }
   row.pending = std::get<Value>(parsed);

@@ -30,8 +30,10 @@ class ParameterModel : public QAbstractTableModel {
   explicit ParameterModel(QObject* parent = nullptr);
 
   void setNetwork(const NetworkDesc* net);  // nullptr: empty
-  // Whether live parameters can be edited (false while replaying a recording).
-  void setEditable(bool on);
+  // Whether live parameters can be edited (false while replaying a recording or once the
+  // run has ended); `why` is the reason an edit is refused while they cannot.
+  void setEditable(bool on, const QString& why = {});
+  bool editable() const { return editable_; }
   // The controller's answer to an edit.
   void setResult(const QString& population, const QString& name, bool accepted, const QString& message,
                  qulonglong token);
@@ -47,6 +49,8 @@ class ParameterModel : public QAbstractTableModel {
 
  signals:
   void editRequested(const QString& population, const QString& name, const ransim::Value& value);
+  // An edit refused here (a value that does not parse or is out of range, or no edits now).
+  void editRefused(const QString& message);
 
  private:
   struct Row {
@@ -58,6 +62,7 @@ class ParameterModel : public QAbstractTableModel {
   };
   std::vector<Row> rows_;
   bool editable_ = true;
+  QString not_editable_why_;
 };
 
 }  // namespace ransim::gui

@@ -13,6 +13,7 @@
 #include "describe.hpp"
 #include "ransim/error.hpp"
 #include "run/session.hpp"
+#include "token_history.hpp"
 #include "view_data.hpp"
 
 namespace ransim::gui {
@@ -36,6 +37,7 @@ const char* state_name(SimulationController::State s) {
 struct SimulationController::Worker {
   SimulationController* ctrl;
   FrameRing& ring;
+  TokenChannel& channel;
   QThread* thread = nullptr;
 
   // shared
@@ -56,11 +58,14 @@ struct SimulationController::Worker {
   double frame_interval = 1.0 / 60;  // s; <= 0: every token
   bool derived = true;               // sample the variables beyond the state (setDerivedSampling)
   RunningNrmse nrmse;
+  TokenChunk chunk;                // every token's rows since the last frame (token_history.hpp)
+  std::vector<double> prediction;  // the readout's output for the last token (lane 0), empty: none
+  std::vector<double> scratch;
   Clock::time_point last_publish{}, pace_start{}, rate_t0{}, last_progress{};
   std::size_t pace_token = 0, rate_k0 = 0;
   double rate = 0;
 
-  Worker(SimulationController* c, FrameRing& r) : ctrl(c), ring(r) {}
+  Worker(SimulationController* c, FrameRing& r, TokenChannel& t) : ctrl(c), ring(r), channel(t) {}
 
   template <class F> void post(F&& f) {
     QMetaObject::invokeMethod(ctrl, std::forward<F>(f), Qt::QueuedConnection);
@@ -133,15 +138,20 @@ struct SimulationController::Worker {
     const bool stepped = session->step();
     const std::size_t k = session->token();
     ctrl->token_.store(k, std::memory_order_relaxed);
-    if (stepped && desc.has_readout && k >= 1 && k - 1 >= desc.readout_from) {
+    prediction.clear();
+    if (stepped && desc.has_readout && k >= 1 && session->readout_trained()) {
       if (auto pred = session->prediction()) {
         const Sequences& seq = session->sequences();
         const std::size_t lanes = seq.lanes;
-        for (std::size_t b = 0; b < lanes; ++b)
-          for (std::size_t o = 0; o < seq.target_dim; ++o)
-            nrmse.add(seq.target_at(k - 1, b)[o], (*pred)[o * lanes + b]);
+        prediction.resize(seq.target_dim);
+        for (std::size_t o = 0; o < seq.target_dim; ++o) prediction[o] = (*pred)[o * lanes];
+        if (k - 1 >= desc.readout_from)
+          for (std::size_t b = 0; b < lanes; ++b)
+            for (std::size_t o = 0; o < seq.target_dim; ++o)
+              nrmse.add(seq.target_at(k - 1, b)[o], (*pred)[o * lanes + b]);
       }
     }
+    if (stepped) capture_token();
     const auto now = Clock::now();
     bool batch_end = false;
     if (stepped && steps_left > 0 && --steps_left == 0) batch_end = true;
@@ -182,6 +192,8 @@ struct SimulationController::Worker {
     publish(now);
     report_progress(now);
     std::string metrics;
+    const QString rec_path =
+        session->recording() ? QString::fromStdString(session->recording_path()) : QString();
     try {
       session->finish();
       std::ostringstream s;
@@ -193,16 +205,71 @@ struct SimulationController::Worker {
     const std::size_t k = session->token();
     post([c = ctrl, status = QString::fromUtf8(to_string(session->status())),
           message = QString::fromStdString(session->message()), metrics = QString::fromStdString(metrics), k,
-          batch] {
+          batch, rec_path] {
       c->recording_ = false;
       c->setState(State::Done);
-      emit c->recordingChanged(false, QString());
+      emit c->recordingChanged(false, rec_path);
       emit c->finished(status, message, metrics);
       if (batch) emit c->stepsDone(k);
     });
   }
 
+  // The rows of every shown variable after this token (lane 0) into `chunk`.
+  void capture_token() {
+    const std::size_t k = session->token();
+    const Network& net = session->network();
+    const auto& x = session->simulator().state();
+    if (chunk.tracks.empty()) start_chunk();
+    std::size_t t = 0;
+    std::vector<double>& row = scratch;
+    for (std::size_t p = 0; p < net.populations().size(); ++p) {
+      const ConstBlock blk = net.block(x.data(), p);
+      row.resize(blk.vars);
+      for (std::size_t v = 0; v < blk.vars; ++v) row[v] = blk(v, 0);
+      chunk.tracks[t++].add(k, row.data());
+      const PopulationDesc& pd = desc.populations[p];
+      for (const VariableDesc& var : pd.variables) {
+        if (!sampled_into_frames(pd, var)) continue;
+        TrackRows& tr = chunk.tracks[t++];
+        if (!derived || k == 0) continue;
+        std::vector<double> s = session->sample(p, var.name);
+        if (s.size() >= tr.width) tr.add(k, s.data());
+      }
+    }
+    if (desc.has_readout) {
+      const Sequences& seq = session->sequences();
+      if (k > 0) chunk.tracks[t].add(k, seq.target_at(k - 1, 0));
+      if (prediction.size() == seq.target_dim && k > 0) chunk.tracks[t + 1].add(k, prediction.data());
+    }
+  }
+
+  // An empty chunk with one track per shown variable, in the order capture_token fills them.
+  void start_chunk() {
+    chunk.session = session_id;
+    chunk.tracks.clear();
+    for (std::size_t p = 0; p < desc.populations.size(); ++p) {
+      const PopulationDesc& pd = desc.populations[p];
+      chunk.tracks.push_back({static_cast<int>(p), "state", pd.state_size(), {}, {}});
+      for (const VariableDesc& var : pd.variables)
+        if (sampled_into_frames(pd, var))
+          chunk.tracks.push_back({static_cast<int>(p), var.name, var.size(), {}, {}});
+    }
+    if (desc.has_readout) {
+      chunk.tracks.push_back({kReadoutTrack, "target", desc.target_dim, {}, {}});
+      chunk.tracks.push_back({kReadoutTrack, "prediction", desc.target_dim, {}, {}});
+    }
+  }
+
+  // Hands the rows collected so far to the GUI (before the frame that shows their last token).
+  void flush_tokens() {
+    if (chunk.tracks.empty() || chunk.empty()) return;
+    channel.push(std::make_shared<const TokenChunk>(std::move(chunk)));
+    chunk = TokenChunk();
+    start_chunk();
+  }
+
   void publish(Clock::time_point now) {
+    flush_tokens();
     last_publish = now;
     Frame f;
     f.session = session_id;
@@ -246,8 +313,22 @@ struct SimulationController::Worker {
 
   void destroy_session() {
     if (!session) return;
+    // A recording cut short by Reset, Quit or another scenario is "partial", as when its
+    // toggle stops it (the destructor alone would finish it as the run's status, "failed").
+    const bool was_recording = session->recording();
+    const QString path = QString::fromStdString(session->recording_path());
     try {
-      session.reset();  // the destructor finishes the recording
+      session->stop_recording();
+    } catch (const std::exception& e) {
+      post([c = ctrl, msg = QString::fromStdString(e.what())] { emit c->errorOccurred(msg); });
+    }
+    if (was_recording)
+      post([c = ctrl, path] {
+        c->recording_ = false;
+        emit c->recordingChanged(false, path);
+      });
+    try {
+      session.reset();
     } catch (...) {
     }
   }
@@ -276,6 +357,9 @@ struct SimulationController::Worker {
       return;
     }
     ctrl->token_.store(0);
+    chunk = TokenChunk();
+    prediction.clear();
+    capture_token();
     auto d = std::make_shared<const NetworkDesc>(desc);
     const bool rec = session->recording();
     const QString path = QString::fromStdString(session->recording_path());
@@ -296,7 +380,7 @@ struct SimulationController::Worker {
 };
 
 SimulationController::SimulationController(QObject* parent)
-    : QObject(parent), w_(std::make_unique<Worker>(this, ring_)) {
+    : QObject(parent), w_(std::make_unique<Worker>(this, ring_, tokens_)) {
   w_->thread = QThread::create([w = w_.get()] { w->loop(); });
   w_->thread->setObjectName("ransim-simulation");
   w_->thread->start();
@@ -326,6 +410,21 @@ void SimulationController::setScenario(const Scenario& sc) {
   token_.store(0);
   setState(State::Building);
   w_->command([w = w_.get(), s = scenario_] { w->build(s); });
+}
+
+void SimulationController::close() {
+  scenario_.reset();
+  network_.reset();
+  recording_ = false;
+  token_.store(0);
+  setState(State::Empty);
+  w_->command([w = w_.get()] {
+    w->running = false;
+    w->steps_left = 0;
+    w->destroy_session();
+    w->chunk = TokenChunk();
+    ++w->session_id;  // frames still in flight belong to no session now
+  });
 }
 
 void SimulationController::reset() {
@@ -404,6 +503,12 @@ void SimulationController::setParameter(const QString& population, const QString
       return;
     }
     const std::size_t k = w->session->token();
+    if (w->session->done()) {
+      w->post([c = w->ctrl, qpop, qname, k] {
+        emit c->parameterResult(qpop, qname, false, "the run has ended (Reset to run again)", k);
+      });
+      return;
+    }
     try {
       w->session->set_parameter(pop, n, value);
       w->post([c = w->ctrl, qpop, qname, k] { emit c->parameterResult(qpop, qname, true, QString(), k); });
@@ -437,14 +542,15 @@ void SimulationController::startRecording(const QString& path) {
 void SimulationController::stopRecording() {
   w_->command([w = w_.get()] {
     if (!w->session) return;
+    const QString path = QString::fromStdString(w->session->recording_path());
     try {
       w->session->stop_recording();
     } catch (const std::exception& e) {
       w->post([c = w->ctrl, msg = QString::fromStdString(e.what())] { emit c->errorOccurred(msg); });
     }
-    w->post([c = w->ctrl] {
+    w->post([c = w->ctrl, path] {
       c->recording_ = false;
-      emit c->recordingChanged(false, QString());
+      emit c->recordingChanged(false, path);
     });
   });
 }

@@ -21,6 +21,7 @@
 
 #include "frame_ring.hpp"
 #include "scenario/scenario.hpp"
+#include "token_history.hpp"
 
 namespace ransim::gui {
 
@@ -38,6 +39,7 @@ class SimulationController : public QObject {
   // with the reason (InputError text: file:line:col, what and why).
   void setScenario(const Scenario& sc);
   void reset();  // rebuild the Session from the same scenario
+  void close();  // drop the Session and the scenario (a failed open leaves nothing behind)
   void run();    // step until paused or done
   void pause();
   void step(std::size_t n = 1);      // pause, then exactly n more tokens (fewer if the run ends)
@@ -49,6 +51,9 @@ class SimulationController : public QObject {
   void stopRecording();
 
   FrameRing& frames() { return ring_; }
+  // Every token's rows of the shown variables, in chunks; each chunk is pushed before the
+  // frame that shows its last token, so a frame's history is complete when it arrives.
+  TokenChannel& tokens() { return tokens_; }
   State state() const { return state_; }
   std::shared_ptr<const NetworkDesc> network() const { return network_; }
   bool hasScenario() const { return scenario_ != nullptr; }
@@ -70,6 +75,7 @@ class SimulationController : public QObject {
   // A parameter edit: accepted (applied before the step after `token`) or refused with why.
   void parameterResult(const QString& population, const QString& name, bool accepted, const QString& message,
                        qulonglong token);
+  // Recording started (on) or stopped; `path` is the file (also when stopped, if known).
   void recordingChanged(bool on, const QString& path);
 
  private:
@@ -77,6 +83,7 @@ class SimulationController : public QObject {
   void setState(State s);
   std::unique_ptr<Worker> w_;
   FrameRing ring_;
+  TokenChannel tokens_;
   std::shared_ptr<const Scenario> scenario_;
   std::shared_ptr<const NetworkDesc> network_;
   State state_ = State::Empty;

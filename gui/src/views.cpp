@@ -101,6 +101,29 @@ std::pair<double, double> padded(std::pair<double, double> r, double min_span) {
   return {lo - pad, hi + pad};
 }
 
+// The device pixel columns of a chart's plot area over the x range [lo, hi] (600 even
+// columns before it is laid out).
+Columns chart_columns(const QChart* c, double lo, double hi) {
+  hi = std::max(hi, lo + 1e-9);
+  const QRectF area = c->plotArea();
+  if (area.width() < 8) return Columns::even(lo, hi, 600);
+  Columns k;
+  k.x0 = lo;
+  k.x1 = hi;
+  k.offset = area.left() - std::floor(area.left());
+  k.pixels = area.width();
+  k.columns = static_cast<std::size_t>(std::floor(k.offset + k.pixels)) + 1;
+  return k;
+}
+
+// The token range of a track, or of the frames when there is none.
+std::pair<double, double> token_span(const Track* t, const FrameHistory* h) {
+  if (t && !t->empty())
+    return {static_cast<double>(t->token(0)), static_cast<double>(t->token(t->size() - 1))};
+  if (h && !h->empty()) return {static_cast<double>((*h)[0].token), static_cast<double>(h->latest()->token)};
+  return {0, 1};
+}
+
 const QString kNoNetwork = QStringLiteral("Open a scenario (File > Open) or a recording to see it here.");
 
 }  // namespace
@@ -303,26 +326,28 @@ void TracesView::refresh() {
     for (auto* s : series_) s->clear();
     return;
   }
-  // Data first, then the axes, then the points: one geometry update per series.
+  // Every token from the token history, as the pixels' min/max envelope; the frames when
+  // there is none. Data first, then the axes, then the points: one geometry update per series.
+  const Track* track = t_ ? t_->find(pop, "state") : nullptr;
+  const auto [t0, t1] = token_span(track, h_);
+  const NiceRange rx = nice_range(t0, std::max(t1, t0 + 1));
+  const Columns cols = chart_columns(chart_, rx.lo, rx.hi);
   double lo = INFINITY, hi = -INFINITY;
   std::vector<Series> data(series_.size());
   for (std::size_t i = 0; i < series_.size(); ++i) {
-    data[i] = trace(*h_, static_cast<std::size_t>(pop), vars_[i]);
+    data[i] = track ? envelope(*track, vars_[i], cols) : trace(*h_, static_cast<std::size_t>(pop), vars_[i]);
     const auto r = finite_range(data[i]);
     if (!data[i].empty()) {
       lo = std::min(lo, r.first);
       hi = std::max(hi, r.second);
     }
   }
-  const double t0 = h_->empty() ? 0 : static_cast<double>((*h_)[0].token);
-  const double t1 = h_->empty() ? 1 : std::max(static_cast<double>(h_->latest()->token), t0 + 1);
   const auto y = lo <= hi ? padded({lo, hi}, 0.1) : std::make_pair(-1.0, 1.0);
-  const bool moved = ax_->min() != nice_range(t0, t1).lo || ax_->max() != nice_range(t0, t1).hi ||
-                     ay_->min() != nice_range(y.first, y.second).lo ||
-                     ay_->max() != nice_range(y.first, y.second).hi;
+  const NiceRange ry = nice_range(y.first, y.second);
+  const bool moved = ax_->min() != rx.lo || ax_->max() != rx.hi || ay_->min() != ry.lo || ay_->max() != ry.hi;
   if (moved)
     for (auto* s : series_) s->clear();
-  set_axis(ax_, t0, t1);
+  set_axis(ax_, t0, std::max(t1, t0 + 1));
   set_axis(ay_, y.first, y.second);
   for (std::size_t i = 0; i < series_.size(); ++i) series_[i]->replace(points(data[i]));
 }
@@ -332,7 +357,6 @@ void TracesView::refresh() {
 ActivityHeatmapView::ActivityHeatmapView(QWidget* parent) : View(parent) {
   pop_ = new QComboBox;
   map_ = new HeatmapWidget;
-  buf_.palette = Palette::Diverging;
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Population")));
   top->addWidget(pop_, 1);
@@ -369,7 +393,7 @@ void ActivityHeatmapView::setNetwork(const NetworkDesc* net) {
   }
   gen_ = ~0ull;
   shown_ = -1;
-  buf_.reset(0, 1, -1, 1);
+  shown_m_ = Matrix();
   map_->setImage({});
   map_->setPlaceholder(net ? QString() : kNoNetwork);
 }
@@ -394,43 +418,47 @@ std::size_t ActivityHeatmapView::entryRows(int entry) const {
   return v ? v->size() : 0;
 }
 
-void ActivityHeatmapView::rebuild() {
-  shown_ = pop_->currentIndex();
-  buf_.reset(entryRows(shown_), std::min<std::size_t>(h_->capacity(), 600), 0, 0);  // range from the data
-  gen_ = h_->generation();
-  seen_ = 0;
-}
-
 void ActivityHeatmapView::refresh() {
   const int entry = pop_->currentIndex();
   if (!h_ || !net_ || entry < 0 || static_cast<std::size_t>(entry) >= entries_.size()) return;
-  if (gen_ != h_->generation() || shown_ != entry) rebuild();
-  const auto& [pop, name] = entries_[static_cast<std::size_t>(entry)];
-  const std::uint64_t fresh = std::min<std::uint64_t>(h_->appended() - seen_, h_->size());
-  seen_ = h_->appended();
-  std::vector<const std::vector<double>*> cols;
-  for (std::size_t i = h_->size() - fresh; i < h_->size(); ++i) {
-    const Frame& f = (*h_)[i];
-    if (static_cast<std::size_t>(pop) < f.pops.size())
-      cols.push_back(&f.pops[static_cast<std::size_t>(pop)].values(name));
+  if (gen_ != h_->generation() || shown_ != entry) {
+    range_.reset();  // a new run or another variable: a new colour range
+    gen_ = h_->generation();
+    shown_ = entry;
   }
-  // The widget shares the buffer's image; let go of it first, or scrolling copies it.
-  map_->setImage({});
-  buf_.push(cols);
+  const auto& [pop, name] = entries_[static_cast<std::size_t>(entry)];
+  const std::size_t rows = entryRows(entry);
+  // The whole history across the width: one column per token, or the mean of the tokens
+  // that share a pixel column.
+  const Track* track = t_ ? t_->find(pop, name) : nullptr;
+  const std::size_t max_cols = static_cast<std::size_t>(std::clamp(map_->width() - 70, 64, 4096));
+  if (track && !track->empty()) {
+    first_ = track->token(0);
+    last_ = track->token(track->size() - 1);
+    shown_m_ = binned(*track, 0, rows, columns_for(*track, first_, last_, max_cols));
+  } else {
+    const std::size_t n = std::min<std::size_t>(h_->size(), max_cols);
+    first_ = n ? (*h_)[h_->size() - n].token : 0;
+    last_ = h_->empty() ? 0 : h_->latest()->token;
+    shown_m_ = state_history(*h_, static_cast<std::size_t>(pop), rows, std::max<std::size_t>(n, 1), name);
+  }
+  range_.update(shown_m_);
   const auto& pd = net_->populations[static_cast<std::size_t>(pop)];
   const VariableDesc* var = pd.variable(name);
   const std::size_t per = name == "state" ? pd.dim : var ? var->per_unit() : 1;
-  map_->setImage(buf_.image());
-  map_->setRange(buf_.lo(), buf_.hi(), Palette::Diverging);
+  map_->setImage(rows ? gui::render(shown_m_, range_.lo(), range_.hi(), range_.palette()) : QImage());
+  map_->setRange(range_.lo(), range_.hi(), range_.palette());
   map_->setTitle(QStringLiteral("%1 (%2): %3, %4 x time")
                      .arg(QString::fromStdString(pd.name), QString::fromStdString(pd.kind),
                           QString::fromStdString(name), per > 1 ? "unit values" : "units"));
   if (var) map_->setToolTip(QString::fromStdString(var->description));
-  const std::size_t shown = std::min(buf_.filled(), h_->size());
-  const QString first = shown ? QString::number((*h_)[h_->size() - shown].token) : QString();
-  const QString last = h_->empty() ? QString() : QString::number(h_->latest()->token);
-  map_->setXAxis(tr("token (one column per frame)"), first, last);
-  const std::size_t rows = entryRows(entry);
+  const std::size_t tokens = last_ >= first_ ? last_ - first_ + 1 : 0;
+  map_->setXAxis(shown_m_.cols < tokens
+                     ? tr("token (each column: the mean of %1 tokens)")
+                           .arg(QString::number(
+                               static_cast<double>(tokens) / static_cast<double>(shown_m_.cols), 'g', 3))
+                     : tr("token"),
+                 QString::number(first_), QString::number(last_));
   map_->setYAxis(per > 1 ? tr("unit.value") : tr("unit"), "0", QString::number(rows ? rows - 1 : 0));
 }
 
@@ -506,31 +534,13 @@ void MapView::populationChanged() {
   refresh();
 }
 
-namespace {
-
-// Values in [0, hi] on the sequential palette; data with negative values symmetric on the
-// diverging one.
-std::pair<double, double> map_range(const Matrix& a, const Matrix& b, Palette& pal) {
-  const auto ra = finite_range(a), rb = finite_range(b);
-  double lo = std::min(ra.first, rb.first), hi = std::max(ra.second, rb.second);
-  pal = Palette::Sequential;
-  if (lo < 0) {
-    const double m = std::max(-lo, hi);
-    lo = -m;
-    hi = m;
-    pal = Palette::Diverging;
-  } else {
-    lo = 0;
-  }
-  if (hi <= lo) hi = lo + 1;
-  return {lo, hi};
-}
-
-}  // namespace
-
 void MapView::refresh() {
   const int i = pop_->currentIndex();
   if (!h_ || !net_ || i < 0 || static_cast<std::size_t>(i) >= pops_.size()) return;
+  if (gen_ != h_->generation()) {
+    range_.reset();  // one colour range per run
+    gen_ = h_->generation();
+  }
   const std::size_t pop = static_cast<std::size_t>(pops_[static_cast<std::size_t>(i)]);
   const auto& pd = net_->populations[pop];
   const VariableDesc* var = pd.variable(variable_);
@@ -538,24 +548,35 @@ void MapView::refresh() {
   const std::size_t units = var->shape.empty() ? 0 : var->shape[0], per = var->per_unit();
   const std::size_t unit =
       std::min<std::size_t>(static_cast<std::size_t>(unit_->value()), units ? units - 1 : 0);
-  const std::size_t cols = std::min<std::size_t>(h_->capacity(), 300);
-  const Matrix hist = map_history(*h_, pop, variable_, unit, per, cols);
+  const std::size_t max_cols = static_cast<std::size_t>(std::clamp(hist_->width() - 70, 64, 4096));
+  const Track* track = t_ ? t_->find(static_cast<int>(pop), variable_) : nullptr;
+  std::size_t first = 0, last = 0;
+  if (track && !track->empty()) {
+    first = track->token(0);
+    last = track->token(track->size() - 1);
+    hist_m_ = binned(*track, unit * per, per, columns_for(*track, first, last, max_cols));
+  } else {
+    const std::size_t n = std::min<std::size_t>(h_->size(), max_cols);
+    first = n ? (*h_)[h_->size() - n].token : 0;
+    last = h_->empty() ? 0 : h_->latest()->token;
+    hist_m_ = map_history(*h_, pop, variable_, unit, per, std::max<std::size_t>(n, 1));
+  }
   const Matrix now =
       h_->empty() ? Matrix(units, per) : current_map(*h_->latest(), pop, variable_, units, per);
-  Palette pal = Palette::Sequential;
-  const auto [lo, hi] = map_range(hist, now, pal);
+  range_.update(hist_m_);
+  range_.update(now);
+  const double lo = range_.lo(), hi = range_.hi();
+  const Palette pal = range_.palette();
   // The axes by the names the model declares ({"units", "slots"}), else plain "entry".
   const auto axes = axes_of(pd, *var);
   const QString entry = axes.size() > 1 ? QString::fromStdString(axes[1]) : tr("entry");
   const QString rows = axes.size() > 0 ? QString::fromStdString(axes[0]) : tr("unit");
   const QString name = QString::fromStdString(pd.name), what = QString::fromStdString(variable_);
-  hist_->setImage(gui::render(hist, lo, hi, pal));
+  hist_->setImage(gui::render(hist_m_, lo, hi, pal));
   hist_->setRange(lo, hi, pal);
   hist_->setTitle(tr("%1 %2 of unit %3 over time").arg(name, what).arg(unit));
   hist_->setToolTip(QString::fromStdString(var->description));
-  const std::size_t n = std::min(cols, h_->size());
-  hist_->setXAxis(tr("token"), n ? QString::number((*h_)[h_->size() - n].token) : QString(),
-                  h_->empty() ? QString() : QString::number(h_->latest()->token));
+  hist_->setXAxis(tr("token"), QString::number(first), QString::number(last));
   hist_->setYAxis(entry, "0", QString::number(per ? per - 1 : 0));
   now_->setImage(gui::render(now, lo, hi, pal));
   now_->setRange(lo, hi, pal);
@@ -641,18 +662,22 @@ void ReadoutView::refresh() {
   label_->setText(summary());
   if (!h_ || !net_ || !net_->has_readout) return;
   const std::size_t o = static_cast<std::size_t>(std::max(0, out_->currentIndex()));
-  const Series t = target_trace(*h_, o), y = prediction_trace(*h_, o);
+  const Track* tt = t_ ? t_->find(kReadoutTrack, "target") : nullptr;
+  const Track* pt = t_ ? t_->find(kReadoutTrack, "prediction") : nullptr;
+  const auto [t0, t1] = token_span(tt, h_);
+  const NiceRange rx = nice_range(t0, std::max(t1, t0 + 1));
+  const Columns cols = chart_columns(chart_, rx.lo, rx.hi);
+  const Series t = tt ? envelope(*tt, o, cols) : target_trace(*h_, o);
+  const Series y = pt ? envelope(*pt, o, cols) : tt ? Series() : prediction_trace(*h_, o);
   auto r = finite_range(t);
   if (!y.empty()) {
     const auto ry = finite_range(y);
     r = {std::min(r.first, ry.first), std::max(r.second, ry.second)};
   }
   const auto pr = padded(r, 0.1);
-  const double t0 = h_->empty() ? 0 : static_cast<double>((*h_)[0].token);
-  const double t1 = h_->empty() ? 1 : std::max(static_cast<double>(h_->latest()->token), t0 + 1);
   target_->clear();
   pred_->clear();
-  set_axis(ax_, t0, t1);
+  set_axis(ax_, t0, std::max(t1, t0 + 1));
   set_axis(ay_, pr.first, pr.second);
   target_->replace(points(t));
   pred_->replace(points(y));

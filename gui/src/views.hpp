@@ -12,6 +12,7 @@
 
 #include "colormap.hpp"
 #include "frame.hpp"
+#include "token_history.hpp"
 #include "view_data.hpp"
 
 class QComboBox;
@@ -63,7 +64,12 @@ class View : public QWidget {
 
  public:
   explicit View(QWidget* parent = nullptr) : QWidget(parent) {}
-  void attach(const FrameHistory* h) { h_ = h; }
+  // The frames (current maps, latest values) and every token of the shown variables (the
+  // time views; without it they draw the frames).
+  void attach(const FrameHistory* h, const TokenHistory* t = nullptr) {
+    h_ = h;
+    t_ = t;
+  }
   // The network changed (nullptr: none). The history is reset by the caller.
   virtual void setNetwork(const NetworkDesc* net) = 0;
   // New frames in the history (or a new history after a reset).
@@ -71,6 +77,7 @@ class View : public QWidget {
 
  protected:
   const FrameHistory* h_ = nullptr;
+  const TokenHistory* t_ = nullptr;
   const NetworkDesc* net_ = nullptr;
 };
 
@@ -88,6 +95,8 @@ class TracesView : public View {
   // Checks the n units that vary most over the history shown.
   void checkMostActive(std::size_t n = 5);
   QChart* chart() const { return chart_; }
+  const std::vector<QLineSeries*>& series() const { return series_; }
+  const std::vector<std::size_t>& shownEntries() const { return vars_; }
   static constexpr std::size_t kMaxSeries = 16;
 
  private:
@@ -117,16 +126,20 @@ class ActivityHeatmapView : public View {
   // What the view lists, in order: (population index, variable name).
   const std::vector<std::pair<int, std::string>>& entries() const { return entries_; }
   HeatmapWidget* heatmap() const { return map_; }
-  const ScrollingHeatmap& buffer() const { return buf_; }
+  // What is drawn: entries x columns (each the mean of its tokens), over tokens [first, last].
+  const Matrix& shown() const { return shown_m_; }
+  std::pair<std::size_t, std::size_t> tokenRange() const { return {first_, last_}; }
+  const ColourRange& range() const { return range_; }
 
  private:
-  void rebuild();
   std::size_t entryRows(int entry) const;
   std::vector<std::pair<int, std::string>> entries_;
   QComboBox* pop_;
   HeatmapWidget* map_;
-  ScrollingHeatmap buf_;
-  std::uint64_t gen_ = ~0ull, seen_ = 0;
+  ColourRange range_{ColourRange::Start::Symmetric};
+  Matrix shown_m_;
+  std::size_t first_ = 0, last_ = 0;
+  std::uint64_t gen_ = ~0ull;
   int shown_ = -1;
 };
 
@@ -147,9 +160,14 @@ class MapView : public View {
   void selectMostPeaked();
   HeatmapWidget* history() const { return hist_; }
   HeatmapWidget* current() const { return now_; }
+  const ColourRange& range() const { return range_; }
+  const Matrix& shownHistory() const { return hist_m_; }
 
  private:
   void populationChanged();
+  ColourRange range_{ColourRange::Start::Unit};
+  Matrix hist_m_;
+  std::uint64_t gen_ = ~0ull;
   std::string variable_;
   QComboBox* pop_;
   QSpinBox* unit_;
@@ -166,6 +184,9 @@ class ReadoutView : public View {
   void setNetwork(const NetworkDesc* net) override;
   void refresh() override;
   QString summary() const;
+  QChart* chart() const { return chart_; }
+  QLineSeries* targetSeries() const { return target_; }
+  QLineSeries* predictionSeries() const { return pred_; }
 
  private:
   QComboBox* out_;

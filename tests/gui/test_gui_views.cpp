@@ -215,22 +215,26 @@ class TestGuiViews : public QObject {
     QVERIFY(colours(img) > 50);
   }
 
-  void activityHeatmapScrolls() {
+  // Without a token history (frames only) the heatmap shows one column per frame, newest at
+  // the right.
+  void activityHeatmapFromFrames() {
     const NetworkDesc n = net_with_maps();
     FrameHistory h(300);
     fill(h, n, 50);
     ActivityHeatmapView v;
     v.attach(&h);
     v.setNetwork(&n);
+    v.resize(600, 300);
     v.selectPopulation(2);
     v.refresh();
-    QCOMPARE(v.buffer().rows(), std::size_t(30));
-    QCOMPARE(v.buffer().filled(), std::size_t(50));
+    QCOMPARE(v.shown().rows, std::size_t(30));
+    QCOMPARE(v.shown().cols, std::size_t(50));
+    QCOMPARE(v.tokenRange().first, std::size_t(1));
+    QCOMPARE(v.tokenRange().second, std::size_t(50));
     // The rightmost column is the newest frame.
-    const QImage& b = v.buffer().image();
+    const QImage b = v.heatmap()->image();
     const int x = b.width() - 1;
     QCOMPARE(b.pixel(x, 3), color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
-    // New frames scroll in.
     for (std::size_t k = 51; k <= 60; ++k) {
       Frame f = *h.latest();
       f.token = k;
@@ -238,10 +242,10 @@ class TestGuiViews : public QObject {
       h.append(std::make_shared<const Frame>(f));
     }
     v.refresh();
-    QCOMPARE(v.buffer().filled(), std::size_t(60));
-    QCOMPARE(v.buffer().image().pixel(x, 3), color_of(Palette::Diverging, -1, -1, 1));
-    QCOMPARE(v.buffer().image().pixel(x - 10, 3),
-             color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
+    QCOMPARE(v.shown().cols, std::size_t(60));
+    const QImage c = v.heatmap()->image();
+    QCOMPARE(c.pixel(c.width() - 1, 3), color_of(Palette::Diverging, -1, -1, 1));
+    QCOMPARE(c.pixel(c.width() - 11, 3), color_of(Palette::Diverging, std::sin(0.2 * 50 + 1.5), -1, 1));
     show(v);
     const QImage img = v.grab().toImage();
     QVERIFY(colours(img) > 30);
@@ -426,8 +430,8 @@ class TestGuiViews : public QObject {
     // The attention regime: each cortex unit's attention entropy, one heatmap row per unit.
     QVERIFY(w.heatmap()->selectVariable("cortex", "attention_entropy"));
     w.heatmap()->refresh();
-    QCOMPARE(w.heatmap()->buffer().rows(), std::size_t(24));
-    QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
+    QCOMPARE(w.heatmap()->shown().rows, std::size_t(24));
+    QCOMPARE(w.heatmap()->tokenRange().second, w.history().latest()->token);
   }
   // With heads the attention map holds every head's weights side by side: [units, heads x rows].
   void attentionHeadsShareOneMap() {
@@ -461,7 +465,7 @@ class TestGuiViews : public QObject {
     QVERIFY(!w.map("current_attention")->current()->image().isNull());
     QVERIFY(w.heatmap()->selectVariable("est", "leak_rate"));
     w.heatmap()->refresh();
-    QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
+    QCOMPARE(w.heatmap()->tokenRange().second, w.history().latest()->token);
   }
   // Views come from what a model declares: no GUI code names "glow", "echo" or "glow_unit".
   void declaredVariablesGetTheirViews() {
@@ -485,8 +489,8 @@ class TestGuiViews : public QObject {
     // The heatmap lists "glow" after the states and draws it, one row per unit.
     QVERIFY(w.heatmap()->selectVariable("g", "glow"));
     w.heatmap()->refresh();
-    QCOMPARE(w.heatmap()->buffer().rows(), std::size_t(5));
-    QCOMPARE(w.heatmap()->buffer().filled(), w.history().size());
+    QCOMPARE(w.heatmap()->shown().rows, std::size_t(5));
+    QCOMPARE(w.heatmap()->tokenRange().second, w.history().latest()->token);
     QVERIFY(!w.heatmap()->heatmap()->image().isNull());
     QVERIFY(!w.heatmap()->selectVariable("g", "echo"));  // a map, not a heatmap
     // "echo" gets a map view of its own, its axes named as declared.
