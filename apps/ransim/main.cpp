@@ -34,6 +34,7 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   ransim run SCENARIO [--out FILE.h5 [--overwrite]] [--set key=value]... [--seed N] [--json]
                      [--quiet] [--plugin-dir DIR]...
+  ransim run SCENARIO --sweep FILE [--out PREFIX] [--set key=value]... [--json] [--quiet]
   ransim compare CONFIG [--quick] [--out PREFIX] [--set key=value]... [--json] [--quiet]
                         [--resume] [--shard I/K] [--plugin-dir DIR]...
   ransim merge CONFIG JOURNAL... [--out PREFIX] [--json] [--quiet] [--plugin-dir DIR]...
@@ -45,6 +46,8 @@ run     simulate a scenario, train its readout, print the metrics (stdout); a pr
         --set projection.0.scale=0.8); --seed N is --set seed=N. The recording is written
         to FILE.h5.part (readable while it grows) and renamed to FILE.h5 when the run ends;
         an existing FILE.h5 is replaced only with --overwrite, and never an input.
+        --sweep FILE runs the scenario at every point of FILE's [sweep] table (and its
+        `seeds`) and writes the outputs of `compare` (PREFIX: the scenario's name + _sweep).
 compare run model variants x tasks x seeds from a comparison config (docs/compare.md); print
         a markdown table (mean +- std of each task's metric, sizes, wall time) on stdout and
         write PREFIX.md, .csv, .json, .h5 and the chart PREFIX.png / .svg (PREFIX: the
@@ -139,6 +142,7 @@ struct CommandOptions {
   std::vector<std::string> sets, plugin_dirs;
   bool json = false, quiet = false, quick = false, overwrite = false, resume = false;
   Shard shard;  // compare's --shard
+  std::string sweep;  // run's --sweep FILE
 };
 
 CommandOptions parse_options(const std::vector<std::string>& args, const std::string& command,
@@ -163,6 +167,7 @@ CommandOptions parse_options(const std::vector<std::string>& args, const std::st
     else if (a == "--resume" && compare) o.resume = true;
     else if (a == "--shard" && compare) o.shard = parse_shard(value());
     else if (a == "--overwrite" && !compare) o.overwrite = true;
+    else if (a == "--sweep" && command == "run") o.sweep = value();
     else if (a == "--plugin-dir") o.plugin_dirs.push_back(value());
     else if (a == "--json") o.json = true;
     else if (a == "--quiet" || a == "-q") o.quiet = true;
@@ -175,8 +180,11 @@ CommandOptions parse_options(const std::vector<std::string>& args, const std::st
   return o;
 }
 
+int cmd_run_sweep(const CommandOptions& o);
+
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   const CommandOptions o = parse_options(args, "run", "SCENARIO");
+  if (!o.sweep.empty()) return cmd_run_sweep(o);
   const std::string& path = o.path;
   const bool json = o.json, quiet = o.quiet;
 
@@ -303,6 +311,23 @@ struct RanksGuard {
 };
 
 int g_rank = 0;  // under mpirun: only rank 0 prints an input error every rank meets
+
+// `ransim run SCENARIO --sweep FILE`: the scenario over FILE's [sweep], written as a
+// comparison (PREFIX: the scenario's name + "_sweep", or --out).
+int cmd_run_sweep(const CommandOptions& o) {
+  if (o.overwrite)
+    throw InputError("--overwrite: not with --sweep (a sweep writes comparison outputs, not one recording)");
+  std::string base = o.path.substr(o.path.find_last_of('/') + 1);
+  if (base.size() > 5 && base.substr(base.size() - 5) == ".toml") base.resize(base.size() - 5);
+  const std::string prefix = output_prefix(base + "_sweep", o.out);
+  const CompareConfig cfg = load_scenario_sweep(o.path, o.sweep, o.sets);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const CompareResult r = run_compare(cfg, &g_stop, [&](const CompareOutcome& out, std::size_t i) {
+    if (!o.quiet) report_run(out, i + 1, cfg.runs.size(), 0, 1);
+  });
+  return finish_compare(cfg, r, prefix, o, cfg.runs.size(), false);
+}
 
 int cmd_compare(const std::vector<std::string>& args) {
   const CommandOptions o = parse_options(args, "compare", "CONFIG");

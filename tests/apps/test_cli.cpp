@@ -204,6 +204,23 @@ TEST(Cli, CompareQuickPrintsTheTableAndWritesEveryOutput) {
   EXPECT_EQ(root_string_attribute(dir + "/cr.h5", "status"), "complete");
 }
 
+// `ransim run SCENARIO --sweep FILE`: one row per swept value, the comparison's outputs under
+// the scenario's name; a missing sweep file is bad input.
+TEST(Cli, RunSweepWritesOneRowPerPoint) {
+  const std::string dir = temp_dir();
+  std::ofstream(dir + "/tau.toml") << "seeds = [3]\n[sweep]\n\"population.res.tau\" = [1.0, 2.0]\n";
+  const Result r = cli({"run", kSource + "/scenarios/mackey_glass_esn.toml", "--sweep", dir + "/tau.toml", "--set",
+                        "task.train=300", "--set", "task.test=100", "--quiet", "--out", dir + "/s"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("| mackey_glass | nrmse_test ↓ | mackey_glass_esn | 1.0 | "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| mackey_glass | nrmse_test ↓ | mackey_glass_esn | 2.0 | "), std::string::npos) << r.out;
+  EXPECT_NE(slurp(dir + "/s.csv").find("population.res.tau"), std::string::npos);
+  EXPECT_TRUE(std::ifstream(dir + "/s_lines.png").good());
+  const Result bad = cli({"run", kSource + "/scenarios/mackey_glass_esn.toml", "--sweep", dir + "/none.toml"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("none.toml: cannot open the sweep file"), std::string::npos) << bad.err;
+}
+
 // Done-when of the comparison issue: row-wise sequential Fashion-MNIST on the full 60k / 10k
 // split reaches >= 0.88 test accuracy (about 2 minutes on 2 cores: labelled slow).
 TEST(Cli, SlowFashionMnistRowsReaches088) {
