@@ -50,6 +50,16 @@ std::string point_value(const std::vector<SweepValue>& point, const std::string&
   return "";
 }
 
+// For the markdown table: long reals (a search's draws) to 4 significant digits; the CSV and
+// JSON keep every digit.
+std::string point_cell(const std::vector<SweepValue>& point, const std::string& key) {
+  const std::string v = point_value(point, key);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.size() <= 8 || *end != '\0' || v.find_first_of(".eE") == std::string::npos) return v;
+  return fmt(x);
+}
+
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -97,7 +107,7 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
       const std::string cell = fmt(row.mean) + " ± " + fmt(row.std);
       out << "| " << row.task << " | " << row.metric << (row.higher_is_better ? " ↑" : " ↓") << " | "
           << row.model << (row.trials ? " (best of " + std::to_string(row.trials) + " trials)" : "") << " | ";
-      for (auto& k : keys) out << point_value(row.point, k) << " | ";
+      for (auto& k : keys) out << point_cell(row.point, k) << " | ";
       out << (&row == best ? "**" + cell + "**" : cell) << " | "
           << (std::isfinite(row.validation) ? fmt(row.validation) : "-") << " | " << ridge_cell(row) << " | "
           << row.completed << "/"
