@@ -639,7 +639,7 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
     dock("dock-readout")->setVisible(true);
   }
   if (n && !replaying()) {
-    for (const auto& c : ctrl_->tokens().take()) tokens_.append(*c);
+    takeTokenChunks();
     const auto frames = ctrl_->frames().since(0);
     history_.append(frames);
     if (!frames.empty()) last_seq_ = std::max(last_seq_, frames.back()->seq);
@@ -651,7 +651,7 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
 void MainWindow::pullFrames() {
   if (replaying()) return;
   // Token rows first: each chunk is in the channel before the frame showing its last token.
-  for (const auto& c : ctrl_->tokens().take()) tokens_.append(*c);
+  takeTokenChunks();
   const auto frames = ctrl_->frames().since(last_seq_);
   if (!frames.empty()) {
     last_seq_ = frames.back()->seq;
@@ -668,6 +668,17 @@ void MainWindow::pullFrames() {
   updateStatus();
   stale_ = false;
   next_refresh_ms_ = QDateTime::currentMSecsSinceEpoch() + 9 * t.elapsed();
+}
+
+void MainWindow::takeTokenChunks() {
+  // Chunks of a session whose sessionReady has not arrived yet wait for it (its first rows
+  // are published before the signal).
+  std::vector<TokenChunkPtr> chunks = std::exchange(early_chunks_, {});
+  for (auto& c : ctrl_->tokens().take()) chunks.push_back(std::move(c));
+  for (auto& c : chunks) {
+    if (c->session == tokens_.session()) tokens_.append(*c);
+    else if (c->session > tokens_.session() && !replaying()) early_chunks_.push_back(std::move(c));
+  }
 }
 
 void MainWindow::refreshViews() {

@@ -119,6 +119,7 @@ class MainWindow : public QMainWindow {
   void updateRecentMenu();
   void updateBundledMenu();
   void setNetwork(std::shared_ptr<const NetworkDesc> net);
+  void takeTokenChunks();
   void updateControls();
   void updateStatus();
   void chooseRecording(bool on);
@@ -128,8 +129,10 @@ class MainWindow : public QMainWindow {
   FrameHistory history_;
   TokenHistory tokens_;
   qint64 next_refresh_ms_ = 0;
-  bool stale_ = false;  // frames arrived that the views have not drawn yet  // while running, the views
-                        // refresh no earlier (refreshViews)
+  bool stale_ = false;
+  std::vector<TokenChunkPtr>
+      early_chunks_;  // of a session not shown yet (takeTokenChunks)  // frames arrived that the views have
+                      // not drawn yet  // while running, the views refresh no earlier (refreshViews)
   std::shared_ptr<const NetworkDesc> net_;
   std::unique_ptr<Recording> recording_;
   std::uint64_t last_seq_ = 0, replay_session_ = 1ull << 62;
