@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numbers>
 #include <numeric>
 
+#include "engine/huge_pages.hpp"
 #include "ransim/error.hpp"
 
 namespace ransim {
@@ -57,12 +60,35 @@ static double draw(WeightDistribution d, Rng& rng) {
   return 0.0;
 }
 
+// Room for the nonzeros expected (the mean and six standard deviations of the binomial count),
+// so that the arrays are not copied as they grow: at 10^8 nonzeros each copy would hold three
+// times the matrix at once.
+static void reserve_nonzeros(Csr& c, const SparseSpec& spec) {
+  double expected = static_cast<double>(spec.rows) * static_cast<double>(spec.fan_in);
+  if (spec.fan_in == 0) {
+    const double cells = static_cast<double>(spec.rows) * static_cast<double>(spec.cols);
+    const double p = std::clamp(spec.density, 0.0, 1.0);
+    expected = cells * p + 6.0 * std::sqrt(cells * p * (1.0 - p)) + 16.0;
+  }
+  const auto limit = static_cast<double>(std::numeric_limits<std::uint32_t>::max());
+  if (expected > limit)
+    throw InputError("a sparse projection of " + std::to_string(spec.rows) + " x " +
+                     std::to_string(spec.cols) +
+                     " would hold more than 2^32 nonzeros (lower density or fan_in)");
+  c.col.reserve(static_cast<std::size_t>(expected));
+  c.val.reserve(static_cast<std::size_t>(expected));
+  // Written once, front to back: 2 MiB pages save most of the page faults.
+  prefer_huge_pages(c.col.data(), c.col.capacity() * sizeof(std::uint32_t));
+  prefer_huge_pages(c.val.data(), c.val.capacity() * sizeof(double));
+}
+
 Csr random_sparse(const SparseSpec& spec, Rng& rng) {
   Csr c;
   c.rows = spec.rows;
   c.cols = spec.cols;
   c.row_ptr.reserve(spec.rows + 1);
   c.row_ptr.push_back(0);
+  reserve_nonzeros(c, spec);
   if (spec.fan_in > 0) {
     if (spec.fan_in > spec.cols)
       throw InputError("fan_in " + std::to_string(spec.fan_in) + " exceeds the source size " +
@@ -109,7 +135,10 @@ Csr random_sparse(const SparseSpec& spec, Rng& rng) {
     if (spec.rows != spec.cols)
       throw InputError("spectral_radius needs a square (recurrent) projection, got " +
                        std::to_string(spec.rows) + " x " + std::to_string(spec.cols));
-    const double rho = spectral_radius(c);
+    // Beyond kExactRadiusUpTo units the exact radius costs seconds to minutes (ARPACK's restarts
+    // on a spectrum that fills a disc), and the circular law is within kCircularLawTolerance
+    // of it (docs/performance.md, "Building a network").
+    const double rho = random_matrix_spectral_radius(c);
     if (rho <= 1e-300)
       throw InputError(
           "spectral_radius: the drawn matrix has no nonzero eigenvalue "
@@ -140,6 +169,94 @@ double spectral_radius(const Csr& w) {
   arma::cx_vec ev;
   if (!arma::eig_gen(ev, arma::mat(m))) throw RunError("eigenvalue computation failed");
   return arma::max(arma::abs(ev));
+}
+
+// w x, one dot product per row.
+static void csr_times(const Csr& w, const double* x, double* y) {
+  for (std::size_t i = 0; i < w.rows; ++i) {
+    double s0 = 0, s1 = 0;
+    std::size_t k = w.row_ptr[i];
+    const std::size_t end = w.row_ptr[i + 1];
+    for (; k + 2 <= end; k += 2) {
+      s0 += w.val[k] * x[w.col[k]];
+      s1 += w.val[k + 1] * x[w.col[k + 1]];
+    }
+    if (k < end) s0 += w.val[k] * x[w.col[k]];
+    y[i] = s0 + s1;
+  }
+}
+
+SpectralEstimate arnoldi_spectral_radius(const Csr& w, double tolerance, std::size_t max_steps) {
+  if (w.rows != w.cols) throw std::logic_error("spectral radius of a non-square matrix");
+  const std::size_t n = w.rows;
+  if (w.nnz() == 0 || n == 0) return {0.0, 0.0, 0};
+  const std::size_t m_max = std::min(max_steps, n);
+  arma::mat basis(n, m_max + 1);  // the Krylov basis V, orthonormal columns
+  arma::mat hessenberg(m_max + 1, m_max, arma::fill::zeros);
+  Rng rng = make_rng(1, "spectral_radius.start");  // a fixed start: the same matrix, the same estimate
+  for (std::size_t i = 0; i < n; ++i) basis(i, 0) = normal(rng);
+  basis.col(0) /= arma::norm(basis.col(0));
+  SpectralEstimate best;
+  for (std::size_t k = 0; k < m_max; ++k) {
+    double* next = basis.colptr(k + 1);
+    csr_times(w, basis.colptr(k), next);
+    // Classical Gram-Schmidt twice (two matrix-vector products with the basis so far) keeps
+    // the basis orthogonal to working precision.
+    const arma::mat v(basis.memptr(), n, k + 1, false, true);
+    arma::vec u(next, n, false, true);
+    for (int pass = 0; pass < 2; ++pass) {
+      const arma::vec h = v.t() * u;
+      u -= v * h;
+      hessenberg.submat(0, k, k, k) += h;
+    }
+    const double beta = arma::norm(u);
+    hessenberg(k + 1, k) = beta;
+    const std::size_t m = k + 1;
+    // Look at the Ritz values every 20 steps from 40 on, at the last step, and when the space
+    // is (numerically) invariant: then they are eigenvalues.
+    const bool invariant = beta <= 1e-12 * arma::norm(hessenberg.submat(0, 0, k, k), "fro");
+    if (invariant || m == m_max || (m >= 40 && m % 20 == 0)) {
+      arma::cx_vec values;
+      arma::cx_mat vectors;
+      if (!arma::eig_gen(values, vectors, arma::mat(hessenberg.submat(0, 0, k, k))))
+        throw RunError("spectral radius: the eigenvalues of the Arnoldi matrix did not converge");
+      const arma::uword top = arma::index_max(arma::abs(values));
+      const double radius = std::abs(values(top));
+      // ||W V y - theta V y|| = beta |y_m| for the Ritz vector V y (||y|| = 1).
+      const double residual = invariant ? 0.0 : beta * std::abs(vectors(k, top)) / std::max(radius, 1e-300);
+      best = {radius, residual, m};
+      if (invariant || residual <= tolerance) return best;
+    }
+    u /= beta;
+  }
+  return best;
+}
+
+double circular_law_radius(const Csr& w) {
+  const double n = static_cast<double>(w.rows);
+  double squares = 0;
+  for (double v : w.val) squares += v * v;
+  if (w.rows < 3) return std::sqrt(squares);  // too small for the edge correction
+  const double gamma = std::max(std::log(n / (2 * std::numbers::pi)) - 2 * std::log(std::log(n)), 1e-3);
+  // The Gumbel median, -log log 2, at the scale of the fluctuations.
+  const double edge = std::sqrt(gamma / (4 * n)) + 0.3665 / std::sqrt(4 * n * gamma);
+  return std::sqrt(squares / n) * (1 + edge);
+}
+
+double random_matrix_spectral_radius(const Csr& w) {
+  if (w.rows != w.cols) throw std::logic_error("spectral radius of a non-square matrix");
+  if (w.rows <= kExactRadiusUpTo) return spectral_radius(w);
+  // The circular law needs many nonzeros a row, and zero-mean weights: their mean mu would
+  // add an eigenvalue near the mean row sum, sum(W) / n, outside the disc if large.
+  const double radius = circular_law_radius(w);
+  double sum = 0;
+  for (double v : w.val) sum += v;
+  const bool dense_enough = w.nnz() >= kCircularLawRowNonzeros * w.rows;
+  if (dense_enough && std::abs(sum) / static_cast<double>(w.rows) < 0.25 * radius) return radius;
+  // Otherwise Arnoldi (cheap when the rows are short), and the exact radius if it does not converge.
+  const SpectralEstimate e = arnoldi_spectral_radius(w, kSpectralResidualTolerance, 300);
+  if (e.residual <= kSpectralResidualTolerance) return e.radius;
+  return spectral_radius(w);
 }
 
 static std::size_t total_size(const std::vector<SourceRef>& sources) {

@@ -83,6 +83,34 @@ struct SparseSpec {
 Csr random_sparse(const SparseSpec& spec, Rng& rng);
 // Largest |eigenvalue| of a square sparse matrix (ARPACK through Armadillo, dense fallback).
 double spectral_radius(const Csr& w);
+
+// The spectral radius by Arnoldi's method from a fixed random start: the largest |Ritz value|
+// once the residual of its Ritz pair, ||W z - theta z|| / |theta| for unit z, is at most
+// `tolerance` (or the space is invariant), checked every 20 steps from 40 on; after
+// `max_steps` steps, the last Ritz value with its residual. Memory: max_steps + 1 vectors.
+struct SpectralEstimate {
+  double radius = 0, residual = 0;
+  std::size_t steps = 0;
+};
+SpectralEstimate arnoldi_spectral_radius(const Csr& w, double tolerance, std::size_t max_steps);
+// The residual an Arnoldi estimate is accepted at.
+inline constexpr double kSpectralResidualTolerance = 1e-2;
+
+// The circular law's spectral radius of an n x n matrix of independent zero-mean entries: the
+// eigenvalues fill the disc of radius sqrt(sum of squares / n) as n grows, and the largest
+// modulus lies beyond it by sqrt(gamma / 4n) + 0.3665 / sqrt(4 n gamma), gamma = log(n / 2 pi)
+// - 2 log log n (Rider 2003, for Gaussian matrices: the centre and the median of the Gumbel
+// fluctuations). One pass over the weights.
+double circular_law_radius(const Csr& w);
+// Up to this many units random_sparse rescales by the exact radius (spectral_radius).
+inline constexpr std::size_t kExactRadiusUpTo = 2000;
+// Beyond them, with at least this many nonzeros a row on average and a mean row sum inside the
+// disc, by circular_law_radius: within kCircularLawTolerance of the largest |eigenvalue| for
+// random_sparse's weights (tests/engine/test_spectral_estimate.cpp; docs/performance.md). Other
+// matrices take arnoldi_spectral_radius, or spectral_radius if it does not converge.
+inline constexpr std::size_t kCircularLawRowNonzeros = 150;
+inline constexpr double kCircularLawTolerance = 0.015;
+double random_matrix_spectral_radius(const Csr& w);
 // Slot i receives value i of the concatenated sources, wrapping around.
 std::vector<RoutingProjection::Route> ordered_routing(std::size_t slots,
                                                       const std::vector<SourceRef>& sources);
