@@ -401,6 +401,9 @@ std::string CompareRun::id() const {
 }
 
 CompareOutcome run_one(const CompareRun& run, const std::atomic<int>* stop) {
+  // BLAS on one thread: a multi-threaded BLAS sums in another order, and a run's numbers must
+  // not depend on how the runs are spread (one process, shards, MPI ranks bound to a core).
+  const SingleThreadedBlas blas;
   CompareOutcome o{&run, {}};
   RunOptions opts;
   opts.stop = stop;
