@@ -252,8 +252,10 @@ TEST(Scenario, BundledScenariosAreValid) {
   ransim::test::load_plugins();  // the plugin models the scenarios use, from this build
   std::size_t n = 0;
   for (auto& entry : std::filesystem::directory_iterator(std::string(RANSIM_SOURCE_DIR) + "/scenarios")) {
-    // compare_*.toml are `ransim compare` configs: every run they describe must be valid.
-    if (entry.path().filename().string().rfind("compare_", 0) == 0) {
+    // compare_*.toml and sweep_*.toml are `ransim compare` configs: every run they describe
+    // must be valid.
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("compare_", 0) == 0 || name.rfind("sweep_", 0) == 0) {
       EXPECT_NO_THROW(load_compare(entry.path().string(), false)) << entry.path();
       EXPECT_NO_THROW(load_compare(entry.path().string(), true)) << entry.path();
     } else {
