@@ -61,6 +61,9 @@ struct SimulationController::Worker {
   TokenChunk chunk;                // every token's rows since the last frame (token_history.hpp)
   std::vector<double> prediction;  // the readout's output for the last token (lane 0), empty: none
   std::vector<double> scratch;
+  static constexpr double kDerivedShare = 0.04;
+  Clock::time_point derived_t0{}, batch_t0{};  // the derived variables' time budget counts from here
+  double derived_seconds = 0;
   Clock::time_point last_publish{}, pace_start{}, rate_t0{}, last_progress{};
   std::size_t pace_token = 0, rate_k0 = 0;
   double rate = 0;
@@ -155,6 +158,8 @@ struct SimulationController::Worker {
     const auto now = Clock::now();
     bool batch_end = false;
     if (stepped && steps_left > 0 && --steps_left == 0) batch_end = true;
+    if (batch_end || !stepped || session->done())
+      ctrl->batch_seconds_.store(std::chrono::duration<double>(now - batch_t0).count());
     if (!stepped || session->done()) {
       end_run(batch_end || steps_left > 0);
       return;
@@ -220,6 +225,12 @@ struct SimulationController::Worker {
     const Network& net = session->network();
     const auto& x = session->simulator().state();
     if (chunk.tracks.empty()) start_chunk();
+    // Sampling the variables beyond the state recomputes the drive, which costs about as
+    // much as a step: they are sampled while that takes at most kDerivedShare of the time
+    // since the run (re)started (and at every frame, in publish), the state every token.
+    const auto t0 = Clock::now();
+    const double elapsed = std::chrono::duration<double>(t0 - derived_t0).count();
+    const bool sample_derived = derived && derived_seconds <= kDerivedShare * elapsed;
     std::size_t t = 0;
     std::vector<double>& row = scratch;
     for (std::size_t p = 0; p < net.populations().size(); ++p) {
@@ -231,11 +242,12 @@ struct SimulationController::Worker {
       for (const VariableDesc& var : pd.variables) {
         if (!sampled_into_frames(pd, var)) continue;
         TrackRows& tr = chunk.tracks[t++];
-        if (!derived || k == 0) continue;
+        if (!sample_derived || k == 0) continue;
         std::vector<double> s = session->sample(p, var.name);
         if (s.size() >= tr.width) tr.add(k, s.data());
       }
     }
+    if (sample_derived) derived_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     if (desc.has_readout) {
       const Sequences& seq = session->sequences();
       if (k > 0) chunk.tracks[t].add(k, seq.target_at(k - 1, 0));
@@ -260,6 +272,15 @@ struct SimulationController::Worker {
     }
   }
 
+  // A frame's sample of a variable, into the token rows if that token has none yet.
+  void add_to_chunk(int pop, const std::string& name, std::size_t token, const std::vector<double>& v) {
+    for (TrackRows& tr : chunk.tracks)
+      if (tr.pop == pop && tr.variable == name) {
+        if (v.size() == tr.width && (tr.tokens.empty() || tr.tokens.back() < token)) tr.add(token, v.data());
+        return;
+      }
+  }
+
   // Hands the rows collected so far to the GUI (before the frame that shows their last token).
   void flush_tokens() {
     if (chunk.tracks.empty() || chunk.empty()) return;
@@ -269,7 +290,6 @@ struct SimulationController::Worker {
   }
 
   void publish(Clock::time_point now) {
-    flush_tokens();
     last_publish = now;
     Frame f;
     f.session = session_id;
@@ -289,6 +309,7 @@ struct SimulationController::Worker {
         if (!sampled_into_frames(pd, var)) continue;
         std::vector<double> s = session->sample(p, var.name);
         s.resize(std::min(s.size(), var.size()));  // lane 0
+        add_to_chunk(static_cast<int>(p), var.name, f.token, s);
         f.pops[p].series[var.name] = std::move(s);
       }
     }
@@ -305,6 +326,7 @@ struct SimulationController::Worker {
           for (std::size_t o = 0; o < seq.target_dim; ++o) f.prediction[o] = (*pred)[o * lanes];
         }
     }
+    flush_tokens();  // before the frame: its history is complete when it arrives
     f.nrmse = nrmse.value();
     f.nrmse_tokens =
         nrmse.count() / std::max<std::size_t>(1, lanes * std::max<std::size_t>(1, seq.target_dim));
@@ -439,6 +461,8 @@ void SimulationController::run() {
     w->running = true;
     w->steps_left = 0;
     w->restart_pace();
+    w->derived_t0 = Clock::now();
+    w->derived_seconds = 0;
     w->last_progress = Clock::now();
     w->post([c = w->ctrl, batch, k = w->session->token()] {
       c->setState(State::Running);
@@ -471,8 +495,11 @@ void SimulationController::step(std::size_t n) {
       return;
     }
     w->running = false;
+    if (w->steps_left == 0) w->batch_t0 = Clock::now();
     w->steps_left += n;
     w->restart_pace();
+    w->derived_t0 = Clock::now();
+    w->derived_seconds = 0;
     w->postState(State::Running);
   });
 }

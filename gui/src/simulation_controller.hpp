@@ -63,6 +63,9 @@ class SimulationController : public QObject {
   double frameRate() const { return frame_rate_; }
   // Tokens done (any thread; updated by the worker after every step).
   std::size_t token() const { return token_.load(std::memory_order_relaxed); }
+  // Wall time the worker took for the last step(n) batch, from the command to its last
+  // token (before the end-of-run readout fit; --benchmark).
+  double lastBatchSeconds() const { return batch_seconds_.load(std::memory_order_relaxed); }
 
  signals:
   void sessionReady();  // network() describes the new Session; its frames follow
@@ -90,6 +93,7 @@ class SimulationController : public QObject {
   bool recording_ = false;
   double speed_ = 0, frame_rate_ = 60;
   std::atomic<std::size_t> token_{0};
+  std::atomic<double> batch_seconds_{0};
   std::uint64_t next_session_ = 1;
 };
 

@@ -215,9 +215,17 @@ Matrix binned(const Track& t, std::size_t first, std::size_t rows, const Columns
     for (std::size_t r = 0; r < have; ++r) acc[r] += row[r];
     ++count[c];
   }
+  // A column without a token of its own (a variable sampled less often than every token)
+  // shows the last one before it.
   Matrix m(rows, cols.columns);
+  std::size_t last = cols.columns;
   for (std::size_t c = 0; c < cols.columns; ++c) {
-    if (!count[c]) continue;
+    if (!count[c]) {
+      if (last < cols.columns)
+        for (std::size_t r = 0; r < have; ++r) m.at(r, c) = m.at(r, last);
+      continue;
+    }
+    last = c;
     const double inv = 1.0 / static_cast<double>(count[c]);
     for (std::size_t r = 0; r < have; ++r) m.at(r, c) = sum[c * have + r] * inv;
   }

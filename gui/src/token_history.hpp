@@ -140,7 +140,8 @@ struct Columns {
 // does). Non-finite values are skipped.
 std::vector<std::pair<double, double>> envelope(const Track& t, std::size_t entry, const Columns& cols);
 // A track's entries [first, first + rows) over [x0, x1] binned to columns: rows x columns,
-// each cell the mean of the tokens in that column (NaN where there are none).
+// each cell the mean of the tokens in that column; a column without tokens repeats the one
+// before it (NaN before the first token).
 Matrix binned(const Track& t, std::size_t first, std::size_t rows, const Columns& cols);
 // Columns over [t0, t1 + 1]: min(tokens held in [t0, t1], max_columns) of them, so one
 // column per token when they fit.
