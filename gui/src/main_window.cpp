@@ -11,11 +11,13 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPainter>
 #include <QPlainTextEdit>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSlider>
@@ -294,6 +296,9 @@ void MainWindow::buildActions() {
   file->addSeparator();
   QAction* shot = file->addAction(tr("Save &screenshot..."));
   connect(shot, &QAction::triggered, this, &MainWindow::saveScreenshotDialog);
+  QAction* exp = file->addAction(tr("&Export view..."));
+  exp->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  connect(exp, &QAction::triggered, this, &MainWindow::exportViewDialog);
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"));
   quit->setShortcut(QKeySequence::Quit);
@@ -792,6 +797,32 @@ void MainWindow::saveScreenshotDialog() {
   const QString f = QFileDialog::getSaveFileName(
       this, tr("Save screenshot"), QDir(userDataDir()).filePath("ransim-gui.png"), tr("PNG images (*.png)"));
   if (!f.isEmpty() && !grab().save(f)) showError(tr("could not write %1").arg(f));
+}
+
+void MainWindow::exportViewDialog() {
+  QStringList names;
+  std::vector<View*> views;
+  for (auto& [d, v] : docks_)
+    if (d->isVisible()) {
+      names << d->windowTitle();
+      views.push_back(v);
+    }
+  if (views.empty()) return;
+  bool ok = false;
+  const QString pick = QInputDialog::getItem(this, tr("Export view"), tr("View"), names, 0, false, &ok);
+  if (!ok) return;
+  View* v = views[static_cast<std::size_t>(names.indexOf(pick))];
+  QDir().mkpath(userDataDir());
+  const QString def =
+      QDir(userDataDir()).filePath(QString(pick).replace(QRegularExpression("[^A-Za-z0-9]+"), "_"));
+  QString filter = tr("PNG image (*.png)");
+  const QString f =
+      QFileDialog::getSaveFileName(this, tr("Export %1").arg(pick), def + ".png",
+                                   tr("PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"), &filter);
+  if (f.isEmpty()) return;
+  QString error;
+  if (v->exportTo(f, &error)) log(tr("exported %1 to %2").arg(pick, f));
+  else showError(error);
 }
 
 void MainWindow::showError(const QString& text) {

@@ -124,6 +124,7 @@ class MainWindow : public QMainWindow {
   void updateStatus();
   void chooseRecording(bool on);
   void saveScreenshotDialog();
+  void exportViewDialog();
 
   SimulationController* ctrl_;
   FrameHistory history_;

@@ -561,6 +561,8 @@ void MapView::refresh() {
     last = h_->empty() ? 0 : h_->latest()->token;
     hist_m_ = map_history(*h_, pop, variable_, unit, per, std::max<std::size_t>(n, 1));
   }
+  hist_first_ = first;
+  hist_last_ = last;
   const Matrix now =
       h_->empty() ? Matrix(units, per) : current_map(*h_->latest(), pop, variable_, units, per);
   range_.update(hist_m_);

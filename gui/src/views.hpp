@@ -74,6 +74,11 @@ class View : public QWidget {
   virtual void setNetwork(const NetworkDesc* net) = 0;
   // New frames in the history (or a new history after a reset).
   virtual void refresh() = 0;
+  // Writes what the view shows to `path`: .png (as drawn), .svg or .csv (the numbers drawn;
+  // views_export.cpp). False with *error set on an unknown suffix or a file not written.
+  bool exportTo(const QString& path, QString* error = nullptr);
+  virtual QString csv() const = 0;
+  virtual QString svg();  // default: the widget as drawn, embedded in an SVG
 
  protected:
   const FrameHistory* h_ = nullptr;
@@ -94,6 +99,8 @@ class TracesView : public View {
   int population() const;
   // Checks the n units that vary most over the history shown.
   void checkMostActive(std::size_t n = 5);
+  QString csv() const override;
+  QString svg() override;
   QChart* chart() const { return chart_; }
   const std::vector<QLineSeries*>& series() const { return series_; }
   const std::vector<std::size_t>& shownEntries() const { return vars_; }
@@ -123,6 +130,8 @@ class ActivityHeatmapView : public View {
   void selectPopulation(int pop);  // its state
   // Shows `variable` of `population`; false when this view does not list it.
   bool selectVariable(const std::string& population, const std::string& variable);
+  QString csv() const override;
+  QString svg() override;
   // What the view lists, in order: (population index, variable name).
   const std::vector<std::pair<int, std::string>>& entries() const { return entries_; }
   HeatmapWidget* heatmap() const { return map_; }
@@ -158,6 +167,8 @@ class MapView : public View {
   void selectUnit(int unit);
   // Selects the unit with the most peaked map in the latest frame.
   void selectMostPeaked();
+  QString csv() const override;
+  QString svg() override;
   HeatmapWidget* history() const { return hist_; }
   HeatmapWidget* current() const { return now_; }
   const ColourRange& range() const { return range_; }
@@ -167,6 +178,7 @@ class MapView : public View {
   void populationChanged();
   ColourRange range_{ColourRange::Start::Unit};
   Matrix hist_m_;
+  std::size_t hist_first_ = 0, hist_last_ = 0;  // tokens hist_m_ spans
   std::uint64_t gen_ = ~0ull;
   std::string variable_;
   QComboBox* pop_;
@@ -184,6 +196,8 @@ class ReadoutView : public View {
   void setNetwork(const NetworkDesc* net) override;
   void refresh() override;
   QString summary() const;
+  QString csv() const override;
+  QString svg() override;
   QChart* chart() const { return chart_; }
   QLineSeries* targetSeries() const { return target_; }
   QLineSeries* predictionSeries() const { return pred_; }
@@ -205,6 +219,7 @@ class NetworkView : public View {
   explicit NetworkView(QWidget* parent = nullptr);
   void setNetwork(const NetworkDesc* net) override;
   void refresh() override {}
+  QString csv() const override;  // the populations and projections
   QGraphicsScene* scene() const { return scene_; }
   // The colour of population `pop` of `net` (population_colours in describe.hpp).
   static QColor kindColor(const NetworkDesc& net, std::size_t pop);
