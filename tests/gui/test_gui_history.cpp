@@ -265,6 +265,45 @@ class TestGuiHistory : public QObject {
     QVERIFY(target);
     QCOMPARE(target->size(), std::size_t(180));
   }
+
+  // The Done-when run: scenarios/ran_figure_c.toml, all 3100 tokens at the default frame rate
+  // (60 Hz, as `ransim-gui --screenshot out.png --frame-rate 60 --tokens 3100` runs it): every
+  // time view covers the whole run, with no grey column (skipped without the attention plugins).
+  void ranFigureCWholeRun() {
+    if (!gui_test::attention_plugins()) QSKIP("the attention plugins are not built");
+    MainWindow w(nullptr, false);
+    w.resize(1600, 1000);
+    w.show();
+    QVERIFY(w.openScenario(RANSIM_SOURCE_DIR "/scenarios/ran_figure_c.toml"));
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(ready.wait(30000));
+    QSignalSpy done(w.controller(), &SimulationController::finished);
+    w.controller()->run();
+    QVERIFY(done.wait(60000));
+    QTRY_COMPARE_WITH_TIMEOUT(w.tokenHistory().last_token(), std::size_t(3100), 5000);
+    w.pullFrames();
+    w.refreshViews();
+    const Track* state = w.tokenHistory().find(0, "state");
+    QVERIFY(state);
+    QCOMPARE(state->size(), std::size_t(3101));
+    QCOMPARE(w.heatmap()->tokenRange().first, std::size_t(0));
+    QCOMPARE(w.heatmap()->tokenRange().second, std::size_t(3100));
+    QVERIFY(!has_nan_column(w.heatmap()->shown()));
+    for (const char* var : {"attention", "memory"}) {
+      MapView* m = w.map(var);
+      QVERIFY(m);
+      QVERIFY2(!m->shownHistory().empty(), var);
+      QVERIFY2(!has_nan_column(m->shownHistory()), var);
+      QVERIFY(m->range().hi() >= 1.0);
+    }
+    QCOMPARE(w.map("attention")->range().lo(), 0.0);  // softmax weights: the fixed 0..1 scale
+    QCOMPARE(w.map("attention")->range().hi(), 1.0);
+    // The traces' x axis reaches the last token; their points never exceed 2 per pixel column.
+    const auto& series = w.traces()->series();
+    QVERIFY(!series.empty());
+    QVERIFY(series[0]->count() <= 2 * static_cast<int>(w.traces()->chart()->plotArea().width()) + 4);
+    QVERIFY(series[0]->at(series[0]->count() - 1).x() > 3090);
+  }
 };
 
 QTEST_MAIN(TestGuiHistory)
