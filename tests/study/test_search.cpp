@@ -20,20 +20,12 @@
 
 namespace {
 
+using ransim::test::input_error;
 using testing::HasSubstr;
 
 ransim::Search search_of(const std::string& text) {
   const toml::table t = ransim::parse_toml(text, "search.toml");
   return ransim::read_search("search.toml", *t.get("search")->as_table(), "search", {});
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ransim::InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Search, DrawsLieInTheirRangesAndRepeatWithTheSeed) {
@@ -63,16 +55,16 @@ trials = 200
 }
 
 TEST(Search, BadRangesSayWhereAndWhat) {
-  EXPECT_THAT(error_of([] { search_of("[search]\n\"a\" = { min = 3, max = 1 }\n"); }),
+  EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = { min = 3, max = 1 }\n"); }),
               HasSubstr("search.toml:2:7: search.\"a\": expected finite numbers min <= max"));
-  EXPECT_THAT(error_of([] { search_of("[search]\n\"a\" = { min = 0, max = 1, scale = \"log\" }\n"); }),
+  EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = { min = 0, max = 1, scale = \"log\" }\n"); }),
               HasSubstr("a log scale needs min > 0"));
-  EXPECT_THAT(error_of([] { search_of("[search]\n\"a\" = { min = 0.2, max = 0.8, integer = true }\n"); }),
+  EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = { min = 0.2, max = 0.8, integer = true }\n"); }),
               HasSubstr("no integer between min and max"));
-  EXPECT_THAT(error_of([] { search_of("[search]\n\"a\" = { min = 0, max = 1, step = 2 }\n"); }),
+  EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = { min = 0, max = 1, step = 2 }\n"); }),
               HasSubstr("unknown key 'step'"));
-  EXPECT_THAT(error_of([] { search_of("[search]\n\"a\" = 3\n"); }), HasSubstr("expected a range"));
-  EXPECT_THAT(error_of([] { search_of("[search]\ntrials = 0\n"); }), HasSubstr("search.trials: expected an integer >= 1"));
+  EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = 3\n"); }), HasSubstr("expected a range"));
+  EXPECT_THAT(input_error([] { search_of("[search]\ntrials = 0\n"); }), HasSubstr("search.trials: expected an integer >= 1"));
 }
 
 // The winner is chosen on the validation metric: here the test scores favour the other
@@ -105,9 +97,7 @@ TEST(Search, TheWinnerIsChosenOnValidationNeverOnTest) {
 }
 
 std::string write_config(const std::string& name, const std::string& text) {
-  const std::string path = ransim::test::tmp_path(name);
-  std::ofstream(path) << text;
-  return path;
+  return ransim::test::write_file(ransim::test::tmp_path(name), text);
 }
 
 const char* kSearched = R"(seeds = [1, 2]
@@ -156,14 +146,14 @@ TEST(Search, ACompareConfigReportsTheWinnersTestScoreAndValues) {
 TEST(Search, ASearchNeedsAValidationSplitAndNoSweep) {
   std::string text = kSearched;
   text.replace(text.find("validation = 60\n"), 16, "");
-  EXPECT_THAT(error_of([&] { ransim::load_compare(write_config("noval.toml", text), false); }),
+  EXPECT_THAT(input_error([&] { ransim::load_compare(write_config("noval.toml", text), false); }),
               HasSubstr("the search chooses on the validation split, but task 'narma' has none"));
   text = std::string(kSearched) + "[model.leaky.sweep]\n\"population.res.size\" = [10, 20]\n";
-  EXPECT_THAT(error_of([&] { ransim::load_compare(write_config("both.toml", text), false); }),
+  EXPECT_THAT(input_error([&] { ransim::load_compare(write_config("both.toml", text), false); }),
               HasSubstr("a model is either swept or searched, not both"));
   text = std::string(kSearched);
   text.replace(text.find("trials = 3\n"), 11, "");
-  EXPECT_THAT(error_of([&] { ransim::load_compare(write_config("notrials.toml", text), false); }),
+  EXPECT_THAT(input_error([&] { ransim::load_compare(write_config("notrials.toml", text), false); }),
               HasSubstr("model.leaky.search: how many trials?"));
 }
 

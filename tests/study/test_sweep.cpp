@@ -20,20 +20,12 @@
 namespace {
 
 using ransim::SweepValue;
+using ransim::test::input_error;
 using testing::HasSubstr;
 
 ransim::Sweep sweep_of(const std::string& text) {
   const toml::table t = ransim::parse_toml(text, "sweep.toml");
   return ransim::read_sweep("sweep.toml", *t.get("sweep")->as_table(), "sweep");
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ransim::InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Sweep, GridIsEveryCombinationFirstKeySlowest) {
@@ -81,28 +73,26 @@ TEST(Sweep, ArithmeticKeepsIntegersWholeAndFloatsFloat) {
 }
 
 TEST(Sweep, BadSweepsSayWhereAndWhat) {
-  EXPECT_THAT(error_of([] { sweep_of("[sweep]\nmode = \"diagonal\"\n"); }),
+  EXPECT_THAT(input_error([] { sweep_of("[sweep]\nmode = \"diagonal\"\n"); }),
               HasSubstr("sweep.toml:2:8: sweep.mode: expected \"grid\" or \"zip\""));
-  EXPECT_THAT(error_of([] { sweep_of("[sweep]\n\"a.units\" = []\n"); }), HasSubstr("expected at least one value"));
-  EXPECT_THAT(error_of([] { sweep_of("[sweep]\n\"a.units\" = 3\n"); }), HasSubstr("expected an array of values"));
-  EXPECT_THAT(error_of([] { sweep_of("[sweep]\n\"a.units\" = [[1]]\n"); }),
+  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = []\n"); }), HasSubstr("expected at least one value"));
+  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = 3\n"); }), HasSubstr("expected an array of values"));
+  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = [[1]]\n"); }),
               HasSubstr("values must be numbers, strings or booleans"));
-  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\nmode = \"zip\"\n\"a\" = [1, 2]\n\"b\" = [1]\n")); }),
+  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\nmode = \"zip\"\n\"a\" = [1, 2]\n\"b\" = [1]\n")); }),
               HasSubstr("'b' has 1 values, 'a' has 2"));
-  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"32 - c.units\"\n")); }),
+  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"32 - c.units\"\n")); }),
               HasSubstr("sweep.toml:3:7: derived value '32 - c.units': 'c.units' is not a swept key"));
-  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [\"x\"]\n\"b\" = \"a + 1\"\n")); }),
+  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [\"x\"]\n\"b\" = \"a + 1\"\n")); }),
               HasSubstr("'a' is \"x\", not a number"));
-  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"(a + 1\"\n")); }),
+  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"(a + 1\"\n")); }),
               HasSubstr("missing ')'"));
-  EXPECT_THAT(error_of([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [0]\n\"b\" = \"1 / a\"\n")); }),
+  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [0]\n\"b\" = \"1 / a\"\n")); }),
               HasSubstr("not a finite number"));
 }
 
 std::string write_config(const std::string& name, const std::string& text) {
-  const std::string path = ransim::test::tmp_path(name);
-  std::ofstream(path) << text;
-  return path;
+  return ransim::test::write_file(ransim::test::tmp_path(name), text);
 }
 
 const char* kTask = R"(seeds = [1, 2]
@@ -123,7 +113,7 @@ from = "input"
 to = "a"
 density = 1.0
 )";
-  EXPECT_THAT(error_of([&] { ransim::load_compare(write_config("common.toml", text), false); }),
+  EXPECT_THAT(input_error([&] { ransim::load_compare(write_config("common.toml", text), false); }),
               HasSubstr("in the run of model 'split' on task 'narma', sweep point population.res.size = 20"));
 }
 
@@ -220,13 +210,13 @@ TEST(Budget, OutsideSkipKeepsThePointsWithinIt) {
 
 TEST(Budget, ARunOutsideIsAnInputErrorByDefault) {
   ransim::test::load_plugins();
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(input_error([] {
                 ransim::load_compare(
                     write_config("error.toml", std::string(kCortexSweep) + "[budget]\ntrained = { min = 20 }\n"), false);
               }),
               HasSubstr("error.toml:7:1: model 'cortex' on task 'narma' (cortex/narma/population.c.units=2): it has "
                         "9 trained weights; the budget (budget.trained) allows at least 20"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(input_error([] {
                 ransim::load_compare(write_config("range.toml", std::string(kCortexSweep) +
                                                                     "[budget]\nfixed = { min = 5, max = 2 }\n"),
                                      false);

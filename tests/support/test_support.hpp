@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <limits>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "models/plugin_loader.hpp"
+#include "ransim/error.hpp"
 #include "ransim/params.hpp"
 #include "ransim/registry.hpp"
 #include "tasks/tasks.hpp"
@@ -56,6 +58,16 @@ inline std::string tmp_path(const std::string& name) {
 inline std::string write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
   return path;
+}
+
+// The message of the InputError that f throws, or "(no error)".
+inline std::string input_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 // 17 significant digits: the TOML literal reads back as the same double.
