@@ -663,7 +663,7 @@ void MainWindow::pullFrames() {
     if (history_.append(frames) > 0) stale_ = true;
   }
   if (!stale_) return;
-  // While running, the views take at most about a tenth of the time, so that on a shared
+  // While running, the views take at most about a twentieth of the time, so that on a shared
   // machine the simulation keeps its pace; paused or done, everything is drawn at once.
   const bool running = ctrl_->state() == SimulationController::State::Running;
   if (running && QDateTime::currentMSecsSinceEpoch() < next_refresh_ms_) return;
@@ -672,7 +672,7 @@ void MainWindow::pullFrames() {
   refreshViews();
   updateStatus();
   stale_ = false;
-  next_refresh_ms_ = QDateTime::currentMSecsSinceEpoch() + 9 * t.elapsed();
+  next_refresh_ms_ = QDateTime::currentMSecsSinceEpoch() + 19 * t.elapsed();
 }
 
 void MainWindow::takeTokenChunks() {

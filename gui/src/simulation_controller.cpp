@@ -61,7 +61,7 @@ struct SimulationController::Worker {
   TokenChunk chunk;                // every token's rows since the last frame (token_history.hpp)
   std::vector<double> prediction;  // the readout's output for the last token (lane 0), empty: none
   std::vector<double> scratch;
-  static constexpr double kDerivedShare = 0.04;
+  static constexpr double kDerivedShare = 0.01;
   Clock::time_point derived_t0{}, batch_t0{};  // the derived variables' time budget counts from here
   double derived_seconds = 0;
   Clock::time_point last_publish{}, pace_start{}, rate_t0{}, last_progress{};
