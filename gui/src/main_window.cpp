@@ -33,6 +33,7 @@
 
 #include <cmath>
 
+#include "analysis_views.hpp"
 #include "describe.hpp"
 #include "parameter_model.hpp"
 #include "ransim/error.hpp"
@@ -198,7 +199,9 @@ void MainWindow::buildDocks() {
   QDockWidget* dHm = make(tr("Activity heatmap"), "dock-heatmap", heatmap_);
   QDockWidget* dRo = make(tr("Readout"), "dock-readout", readout_);
   QDockWidget* dMsg = make(tr("Messages"), "dock-messages", messages_);
-  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_}};
+  entropy_ = new EntropyView;
+  QDockWidget* dEnt = make(tr("Attention entropy"), "dock-entropy", entropy_);
+  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_}, {dEnt, entropy_}};
   readoutDock_ = dRo;
 
   // Left column: network and parameters; middle: traces over the heatmap; right: the map
@@ -213,6 +216,8 @@ void MainWindow::buildDocks() {
   resizeDocks({dNet, dTr, dRo}, {430, 620, 470}, Qt::Horizontal);
   resizeDocks({dNet, dPar, dMsg}, {330, 330, 160}, Qt::Vertical);
   resizeDocks({dTr, dHm}, {420, 420}, Qt::Vertical);
+  tabifyDockWidget(dRo, dEnt);  // behind the readout until chosen
+  dRo->raise();
   for (auto& [d, v] : docks_) watchVisibility(d, v);
 }
 

@@ -34,6 +34,7 @@ class TracesView;
 class ActivityHeatmapView;
 class MapView;
 class ReadoutView;
+class EntropyView;
 class NetworkView;
 class ParameterModel;
 class ParameterPanel;
@@ -95,6 +96,7 @@ class MainWindow : public QMainWindow {
   MapView* map(const std::string& variable) const;
   const std::vector<MapView*>& maps() const { return maps_; }
   ReadoutView* readout() const { return readout_; }
+  EntropyView* entropy() const { return entropy_; }
   NetworkView* graph() const { return graph_; }
   ParameterModel* parameters() const { return params_; }
   QDockWidget* dock(const QString& objectName) const;
@@ -151,6 +153,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* readoutDock_ = nullptr;
   QMenu* viewMenu_ = nullptr;
   ReadoutView* readout_;
+  EntropyView* entropy_ = nullptr;
   NetworkView* graph_;
   ParameterModel* params_;
   ParameterPanel* panel_;

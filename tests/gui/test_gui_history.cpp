@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 
+#include "analysis_views.hpp"
 #include "colormap.hpp"
 #include "gui_test_util.hpp"
 #include "main_window.hpp"
@@ -264,6 +265,36 @@ class TestGuiHistory : public QObject {
     const Track* target = w.tokenHistory().find(kReadoutTrack, "target");
     QVERIFY(target);
     QCOMPARE(target->size(), std::size_t(180));
+  }
+
+  // Part 2: attention entropy over time, against closed forms: a uniform row over 4 entries
+  // has normalised entropy 1, a one-hot row 0, half and half on 2 of 4 entries log 2 / log 4.
+  void attentionEntropyClosedForms() {
+    Track t(0, "attention", 2 * 4, 10);
+    const double uniform_onehot[8] = {0.25, 0.25, 0.25, 0.25, 0, 1, 0, 0};  // mean (1 + 0) / 2
+    const double halves[8] = {0.5, 0.5, 0, 0, 0, 0, 2, 2};  // unnormalised rows are scaled to 1
+    t.push(3, uniform_onehot);
+    t.push(4, halves);
+    const Series e = normalised_entropy(t, 4);
+    QCOMPARE(e.size(), std::size_t(2));
+    QCOMPARE(e[0].first, 3.0);
+    QVERIFY(std::abs(e[0].second - 0.5) < 1e-15);
+    QVERIFY(std::abs(e[1].second - std::log(2.0) / std::log(4.0)) < 1e-15);
+    if (!gui_test::attention_plugins()) return;
+    // In the window, on the mixed fixture: the entropy view lists the attention map and plots
+    // values in [0, 1] for the tokens sampled.
+    MainWindow w(nullptr, false);
+    QVERIFY(w.openScenario(QString::fromStdString(gui_test::kMixed)));
+    QSignalSpy ready(w.controller(), &SimulationController::sessionReady);
+    QVERIFY(ready.wait(30000));
+    QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
+    w.controller()->step(60);
+    QVERIFY(steps.wait(30000));
+    w.pullFrames();
+    w.entropy()->refresh();
+    QVERIFY(!w.entropy()->entries().empty());
+    QVERIFY(w.entropy()->series()->count() > 0);
+    for (const QPointF& p : w.entropy()->series()->points()) QVERIFY(p.y() >= 0 && p.y() <= 1 + 1e-12);
   }
 
   // The Done-when run: scenarios/ran_figure_c.toml, all 3100 tokens at the default frame rate
