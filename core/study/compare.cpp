@@ -266,6 +266,32 @@ std::string read_config(const std::string& path, const std::string& what) {
   return ss.str();
 }
 
+// A model's points: its sweep's (the common [sweep] with its own), or its search's trials.
+struct ModelPoints {
+  std::vector<std::vector<SweepValue>> points;
+  bool searched = false;
+};
+
+ModelPoints model_points(const std::string& path, const toml::table& m, const std::string& model,
+                         const Sweep& common, const Search& common_search) {
+  Sweep sweep = common;
+  if (auto* sw = m.get("sweep")) {
+    const toml::table& own = table(path, *sw, "model." + model + ".sweep");
+    sweep = merge_sweeps(common, read_sweep(path, own, "model." + model + ".sweep"), own.contains("mode"));
+  }
+  const toml::node* se = m.get("search");
+  if (!se) return {expand(sweep), false};
+  const std::string name = "model." + model + ".search";
+  const Search search = read_search(path, table(path, *se, name), name, common_search);
+  if (search.keys.empty())
+    fail(path, *se, name + ": no key to search (e.g. \"population.res.tau\" = { min = 1, max = 10 })");
+  if (search.trials == 0) fail(path, *se, name + ": how many trials? (trials = N here or in [search])");
+  if (!sweep.keys.empty()) fail(path, *se, name + ": a model is either swept or searched, not both");
+  ModelPoints mp{{}, true};
+  for (std::size_t t = 0; t < search.trials; ++t) mp.points.push_back(draw_trial(search, model, t));
+  return mp;
+}
+
 }  // namespace
 
 CompareConfig load_scenario_sweep(const std::string& scenario, const std::string& sweep_path,
@@ -330,33 +356,16 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
   }
   for (auto& model : cfg.models) {
     const toml::table& m = *root.get("model")->as_table()->get(model)->as_table();
-    Sweep sweep = common;
-    if (auto* sw = m.get("sweep")) {
-      const toml::table& own = table(path, *sw, "model." + model + ".sweep");
-      sweep = merge_sweeps(common, read_sweep(path, own, "model." + model + ".sweep"), own.contains("mode"));
-    }
-    std::vector<std::vector<SweepValue>> points = expand(sweep);
-    long trials = -1;  // no search
-    if (auto* se = m.get("search")) {
-      const std::string name = "model." + model + ".search";
-      const Search search = read_search(path, table(path, *se, name), name, common_search);
-      if (search.keys.empty()) fail(path, *se, name + ": no key to search (e.g. \"population.res.tau\" = { min = 1, max = 10 })");
-      if (search.trials == 0) fail(path, *se, name + ": how many trials? (trials = N here or in [search])");
-      if (!sweep.keys.empty()) fail(path, *se, name + ": a model is either swept or searched, not both");
-      points.clear();
-      for (std::size_t t = 0; t < search.trials; ++t) points.push_back(draw_trial(search, model, t));
-      trials = 0;
-    }
-    for (std::size_t k = 0; k < points.size(); ++k) {
-      const auto& point = points[k];
+    const ModelPoints mp = model_points(path, m, model, common, common_search);
+    for (std::size_t k = 0; k < mp.points.size(); ++k)
       for (auto& task : cfg.tasks) {
         // The sizes of the point on the task, from its first seed's scenario (seeds change
         // weights, not sizes).
         std::optional<RunSizes> sizes;
         for (auto seed : cfg.seeds) {
-          CompareRun run = make_run(path, text, quick, model, task, seed, sets, point);
+          CompareRun run = make_run(path, text, quick, model, task, seed, sets, mp.points[k]);
           run.point_index = k;
-          if (trials >= 0) {
+          if (mp.searched) {
             run.trial = static_cast<long>(k);
             if (!run.scenario.task.has("validation") || run.scenario.task.integer("validation") == 0)
               fail(path, *m.get("search"),
@@ -371,7 +380,6 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
           cfg.runs.push_back(std::move(run));
         }
       }
-    }
   }
   return cfg;
 }
