@@ -11,7 +11,9 @@ namespace ransim {
 namespace {
 
 // The kinds whose units are the seed's attention unit.
-bool seed_attention_unit(const std::string& kind) { return kind == "cortex_qkv" || kind == "attention_block"; }
+bool seed_attention_unit(const std::string& kind) {
+  return kind == "cortex_qkv" || kind == "attention_block";
+}
 
 }  // namespace
 

@@ -97,7 +97,8 @@ void read_budget(const std::string& path, const toml::table& root, CompareConfig
   }
   if (auto* s = t.get("outside")) {
     const auto v = s->value<std::string>();
-    if (!v || (*v != "error" && *v != "skip")) fail(path, *s, "budget.outside: expected \"error\" or \"skip\"");
+    if (!v || (*v != "error" && *v != "skip"))
+      fail(path, *s, "budget.outside: expected \"error\" or \"skip\"");
     cfg.budget.skip = *v == "skip";
   }
   Budget& budget = cfg.budget;
@@ -205,9 +206,8 @@ CompareRun make_run(const std::string& path, const std::string& text, bool quick
     std::string swept;
     for (auto& v : point) swept += (swept.empty() ? ", sweep point " : ", ") + v.key + " = " + v.value;
     throw InputError(std::string(e.what()) + " (in the run of model '" + model + "' on task '" + task + "'" +
-                     swept + 
-                     ": its [task] is [task." + task + "], its other tables are under [model." + model +
-                     "])");
+                     swept + ": its [task] is [task." + task + "], its other tables are under [model." +
+                     model + "])");
   }
   return run;
 }
@@ -246,9 +246,9 @@ bool within_budget(const std::string& path, const toml::table& root, CompareConf
     cfg.skipped.push_back(name + ": " + why);
     return false;
   }
-  fail(path, *root.get("model")->as_table()->get(run.model), "model '" + run.model + "' on task '" + run.task +
-                                                                  "'" + (run.point.empty() ? "" : " (" + name + ")") +
-                                                                  ": " + why);
+  fail(path, *root.get("model")->as_table()->get(run.model),
+       "model '" + run.model + "' on task '" + run.task + "'" + (run.point.empty() ? "" : " (" + name + ")") +
+           ": " + why);
 }
 
 }  // namespace
@@ -369,8 +369,8 @@ CompareConfig load_compare(const std::string& path, bool quick, const std::vecto
             run.trial = static_cast<long>(k);
             if (!run.scenario.task.has("validation") || run.scenario.task.integer("validation") == 0)
               fail(path, *m.get("search"),
-                   "model." + model + ".search: the search chooses on the validation split, but task '" + task +
-                       "' has none (set validation in [task." + task + "])");
+                   "model." + model + ".search: the search chooses on the validation split, but task '" +
+                       task + "' has none (set validation in [task." + task + "])");
           }
           if (!sizes) {
             if (!within_budget(path, root, cfg, run)) break;
@@ -484,7 +484,8 @@ CompareRow winning_trial(std::vector<CompareRow> trials) {
   const CompareRow* best = nullptr;
   for (auto& row : trials) {
     if (!std::isfinite(row.validation)) continue;
-    if (!best || (row.higher_is_better ? row.validation > best->validation : row.validation < best->validation))
+    if (!best ||
+        (row.higher_is_better ? row.validation > best->validation : row.validation < best->validation))
       best = &row;
   }
   CompareRow out = best ? *best : trials.front();

@@ -2,8 +2,8 @@
 // `ransim compare` (docs/compare.md): model variants x tasks x seeds at a stated budget, from
 // one TOML config. Every run's scenario is assembled and validated before the first run
 // starts, so a typo in the last model fails at once.
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>

@@ -16,7 +16,9 @@ std::string metric_label(const CompareRow& row) {
   return row.metric + (row.higher_is_better ? " (higher is better)" : " (lower is better)");
 }
 
-bool error_metric(const std::string& metric) { return metric.rfind("nrmse", 0) == 0 || metric.rfind("mse", 0) == 0; }
+bool error_metric(const std::string& metric) {
+  return metric.rfind("nrmse", 0) == 0 || metric.rfind("mse", 0) == 0;
+}
 
 // The swept (not derived) keys of a model that take more than one value, in sweep order,
 // each with its values in order of appearance.
@@ -97,9 +99,12 @@ std::vector<HeatMapPanel> heat_maps(const CompareConfig& cfg, const CompareResul
           p.metric = metric_label(row);
           p.higher_is_better = row.higher_is_better;
         }
-        const auto ix = std::find(x_values.begin(), x_values.end(), value_of(row.point, x_key)) - x_values.begin();
-        const auto iy = std::find(y_values.begin(), y_values.end(), value_of(row.point, y_key)) - y_values.begin();
-        const std::size_t cell = static_cast<std::size_t>(iy) * x_values.size() + static_cast<std::size_t>(ix);
+        const auto ix =
+            std::find(x_values.begin(), x_values.end(), value_of(row.point, x_key)) - x_values.begin();
+        const auto iy =
+            std::find(y_values.begin(), y_values.end(), value_of(row.point, y_key)) - y_values.begin();
+        const std::size_t cell =
+            static_cast<std::size_t>(iy) * x_values.size() + static_cast<std::size_t>(ix);
         p.value[cell] = row.mean;
         if (row.seed_parameters) p.parameters[cell] = static_cast<double>(row.seed_parameters);
       }
@@ -162,8 +167,8 @@ std::vector<LinePanel> line_plots(const CompareConfig& cfg, const CompareResult&
 std::vector<std::string> write_compare_figures(const CompareConfig& cfg, const CompareResult& r,
                                                const std::string& prefix) {
   const std::string title = cfg.description.empty() ? cfg.path : cfg.description;
-  const bool swept =
-      std::any_of(cfg.runs.begin(), cfg.runs.end(), [](auto& run) { return !run.point.empty() && run.trial < 0; });
+  const bool swept = std::any_of(cfg.runs.begin(), cfg.runs.end(),
+                                 [](auto& run) { return !run.point.empty() && run.trial < 0; });
   std::vector<std::string> written;
   if (!swept) {
     bar_chart(cfg, r, prefix);

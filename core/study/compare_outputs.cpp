@@ -110,9 +110,9 @@ std::string compare_markdown(const CompareConfig& cfg, const CompareResult& r) {
       for (auto& k : keys) out << point_cell(row.point, k) << " | ";
       out << (&row == best ? "**" + cell + "**" : cell) << " | "
           << (std::isfinite(row.validation) ? fmt(row.validation) : "-") << " | " << ridge_cell(row) << " | "
-          << row.completed << "/"
-          << row.runs << " | " << row.state_size << " | " << row.fixed_weights << " | " << row.readout_weights
-          << " | " << (row.seed_parameters ? std::to_string(row.seed_parameters) : "-") << " | "
+          << row.completed << "/" << row.runs << " | " << row.state_size << " | " << row.fixed_weights
+          << " | " << row.readout_weights << " | "
+          << (row.seed_parameters ? std::to_string(row.seed_parameters) : "-") << " | "
           << (std::isfinite(row.attention_entropy) ? fmt(row.attention_entropy) : "-") << " | "
           << fmt(row.wall_seconds) << " |\n";
     }
@@ -140,12 +140,11 @@ std::string compare_csv(const CompareConfig& cfg, const CompareResult& r) {
     out << row.task << "," << row.metric << "," << (row.higher_is_better ? "true" : "false") << ","
         << row.model << ",";
     for (auto& k : keys) out << csv_field(point_value(row.point, k)) << ",";
-    out << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed << "," << row.runs << ","
-        << row.state_size << "," << row.fixed_weights << "," << row.readout_weights << ","
-        << row.seed_parameters << "," << json_number(row.attention_entropy) << "," << json_number(row.validation) << ","
-        << json_number(row.ridge_min) << "," << json_number(row.ridge_max) << "," << row.trials << ","
-        << json_number(row.wall_seconds)
-        << "\n";
+    out << json_number(row.mean) << "," << json_number(row.std) << "," << row.completed << "," << row.runs
+        << "," << row.state_size << "," << row.fixed_weights << "," << row.readout_weights << ","
+        << row.seed_parameters << "," << json_number(row.attention_entropy) << ","
+        << json_number(row.validation) << "," << json_number(row.ridge_min) << ","
+        << json_number(row.ridge_max) << "," << row.trials << "," << json_number(row.wall_seconds) << "\n";
   }
   return out.str();
 }
@@ -157,31 +156,32 @@ std::string compare_json(const CompareConfig& cfg, const CompareResult& r) {
       << ", \"seeds\": [";
   for (std::size_t i = 0; i < cfg.seeds.size(); ++i) out << (i ? ", " : "") << cfg.seeds[i];
   out << "], \"skipped\": [";
-  for (std::size_t i = 0; i < cfg.skipped.size(); ++i) out << (i ? ", " : "") << "\"" << json_escape(cfg.skipped[i]) << "\"";
+  for (std::size_t i = 0; i < cfg.skipped.size(); ++i)
+    out << (i ? ", " : "") << "\"" << json_escape(cfg.skipped[i]) << "\"";
   out << "],\n \"rows\": [";
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     const auto& row = r.rows[i];
     out << (i ? ",\n  " : "\n  ") << "{\"task\": \"" << json_escape(row.task) << "\", \"model\": \""
-        << json_escape(row.model) << "\", \"sweep\": " << point_json(row.point) << ", \"metric\": \"" << row.metric
-        << "\", \"higher_is_better\": " << (row.higher_is_better ? "true" : "false")
+        << json_escape(row.model) << "\", \"sweep\": " << point_json(row.point) << ", \"metric\": \""
+        << row.metric << "\", \"higher_is_better\": " << (row.higher_is_better ? "true" : "false")
         << ", \"mean\": " << json_number(row.mean) << ", \"std\": " << json_number(row.std)
         << ", \"completed\": " << row.completed << ", \"runs\": " << row.runs
         << ", \"state_size\": " << row.state_size << ", \"fixed_weights\": " << row.fixed_weights
-        << ", \"readout_weights\": " << row.readout_weights << ", \"seed_parameters\": " << row.seed_parameters
+        << ", \"readout_weights\": " << row.readout_weights
+        << ", \"seed_parameters\": " << row.seed_parameters
         << ", \"attention_entropy\": " << json_number(row.attention_entropy)
         << ", \"validation\": " << json_number(row.validation)
-        << ", \"ridge_min\": " << json_number(row.ridge_min) << ", \"ridge_max\": " << json_number(row.ridge_max)
-        << ", \"trials\": " << row.trials
-        << ", \"wall_seconds\": " << json_number(row.wall_seconds)
-        << "}";
+        << ", \"ridge_min\": " << json_number(row.ridge_min)
+        << ", \"ridge_max\": " << json_number(row.ridge_max) << ", \"trials\": " << row.trials
+        << ", \"wall_seconds\": " << json_number(row.wall_seconds) << "}";
   }
   out << "],\n \"runs\": [";
   for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
     const auto& o = r.outcomes[i];
     out << (i ? ",\n  " : "\n  ") << "{\"model\": \"" << json_escape(o.run->model) << "\", \"task\": \""
-        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed << ", \"sweep\": " << point_json(o.run->point)
-        << ", \"status\": \""
-        << to_string(o.result.status) << "\", \"message\": \"" << json_escape(o.result.message)
+        << json_escape(o.run->task) << "\", \"seed\": " << o.run->seed
+        << ", \"sweep\": " << point_json(o.run->point) << ", \"status\": \"" << to_string(o.result.status)
+        << "\", \"message\": \"" << json_escape(o.result.message)
         << "\", \"wall_seconds\": " << json_number(o.result.wall_seconds) << ", \"metrics\": {";
     bool first = true;
     for (auto& [k, v] : o.result.metrics) {
@@ -204,9 +204,9 @@ void write_compare_recording(const CompareConfig& cfg, const CompareResult& r, c
   rec.write_string(c::kDescription, cfg.description);
   rec.write_integer(c::kQuick, cfg.quick);
   for (auto& o : r.outcomes) {
-    const std::string g =
-        c::run(o.run->model, o.run->task, o.run->seed, o.run->point.empty() ? "" : c::point(o.run->point_index)) +
-        "/";
+    const std::string g = c::run(o.run->model, o.run->task, o.run->seed,
+                                 o.run->point.empty() ? "" : c::point(o.run->point_index)) +
+                          "/";
     for (auto& v : o.run->point) rec.write_string(g + c::kRunSweep + "/" + v.key, v.value);
     rec.write_string(g + c::kRunScenario, o.run->scenario.text);
     rec.write_string(g + c::kRunStatus, to_string(o.result.status));

@@ -16,7 +16,8 @@ std::string where(const std::string& path, const toml::node& n) {
   return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
 }
 
-std::uint64_t non_negative(const std::string& path, const toml::node& n, const std::string& key, std::int64_t lo) {
+std::uint64_t non_negative(const std::string& path, const toml::node& n, const std::string& key,
+                           std::int64_t lo) {
   if (!n.is_integer() || n.as_integer()->get() < lo)
     throw InputError(where(path, n) + ": " + key + ": expected an integer >= " + std::to_string(lo));
   return static_cast<std::uint64_t>(n.as_integer()->get());
@@ -37,12 +38,13 @@ SearchRange read_range(const std::string& path, const std::string& key, const to
   }
   const toml::table* t = node.as_table();
   if (!t)
-    throw InputError(blame + ": expected a range { min = a, max = b, scale = \"linear\" | \"log\", integer = "
-                             "false } or an array of choices");
+    throw InputError(blame +
+                     ": expected a range { min = a, max = b, scale = \"linear\" | \"log\", integer = "
+                     "false } or an array of choices");
   for (auto&& [k, v] : *t)
     if (k.str() != "min" && k.str() != "max" && k.str() != "scale" && k.str() != "integer")
-      throw InputError(where(path, v) + ": " + name + ".\"" + key + "\": unknown key '" + std::string(k.str()) +
-                       "' (known here: min, max, scale, integer)");
+      throw InputError(where(path, v) + ": " + name + ".\"" + key + "\": unknown key '" +
+                       std::string(k.str()) + "' (known here: min, max, scale, integer)");
   const auto lo = (*t)["min"].value<double>(), hi = (*t)["max"].value<double>();
   if (!lo || !hi || !std::isfinite(*lo) || !std::isfinite(*hi) || !(*lo <= *hi))
     throw InputError(blame + ": expected finite numbers min <= max");
@@ -51,14 +53,17 @@ SearchRange read_range(const std::string& path, const std::string& key, const to
   if (auto* s = t->get("scale")) {
     const auto v = s->value<std::string>();
     if (!v || (*v != "linear" && *v != "log"))
-      throw InputError(where(path, *s) + ": " + name + ".\"" + key + "\".scale: expected \"linear\" or \"log\"");
+      throw InputError(where(path, *s) + ": " + name + ".\"" + key +
+                       "\".scale: expected \"linear\" or \"log\"");
     r.log = *v == "log";
   }
   if (r.log && !(r.min > 0)) throw InputError(blame + ": a log scale needs min > 0");
   if (auto* i = t->get("integer")) {
-    if (!i->is_boolean()) throw InputError(where(path, *i) + ": " + name + ".\"" + key + "\".integer: expected true or false");
+    if (!i->is_boolean())
+      throw InputError(where(path, *i) + ": " + name + ".\"" + key + "\".integer: expected true or false");
     r.integer = i->as_boolean()->get();
-    if (r.integer && std::ceil(r.min) > std::floor(r.max)) throw InputError(blame + ": no integer between min and max");
+    if (r.integer && std::ceil(r.min) > std::floor(r.max))
+      throw InputError(blame + ": no integer between min and max");
   } else {
     // Whole bounds written as integers (min = 2, max = 64) draw integers.
     r.integer = (*t)["min"].is_integer() && (*t)["max"].is_integer();

@@ -20,9 +20,9 @@
 namespace ransim {
 
 struct SearchRange {
-  std::string key, where;           // dotted scenario key; file:line:col
+  std::string key, where;              // dotted scenario key; file:line:col
   std::uint32_t line = 0, column = 0;  // for file order
-  double min = 0, max = 0;          // for a range
+  double min = 0, max = 0;             // for a range
   bool log = false, integer = false;
   std::vector<std::string> choices;  // TOML texts, for a choice (then no range)
 };

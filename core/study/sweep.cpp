@@ -135,7 +135,8 @@ class Expression {
       if (!eat(')')) fail("missing ')'");
       return n;
     }
-    if (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.')) return number();
+    if (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.'))
+      return number();
     if (i_ < s_.size() && (std::isalpha(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_')) return key();
     fail(i_ < s_.size() ? "unexpected '" + s_.substr(i_, 1) + "'" : "it ends too early");
   }
@@ -149,7 +150,8 @@ class Expression {
   }
   Number key() {
     const std::size_t start = i_;
-    while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' || s_[i_] == '.'))
+    while (i_ < s_.size() &&
+           (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' || s_[i_] == '.'))
       ++i_;
     const std::string name = s_.substr(start, i_ - start);
     for (auto& v : point_)
@@ -157,14 +159,13 @@ class Expression {
         const char* begin = v.value.c_str();
         char* end = nullptr;
         const double x = std::strtod(begin, &end);
-        if (end == begin || *end != '\0')
-          fail("'" + name + "' is " + v.value + ", not a number");
+        if (end == begin || *end != '\0') fail("'" + name + "' is " + v.value + ", not a number");
         return {x, v.value.find_first_of(".eEn") == std::string::npos};
       }
     std::string known;
     for (auto& v : point_) known += (known.empty() ? "" : ", ") + v.key;
-    fail("'" + name + "' is not a swept key (swept here: " +
-         (known.empty() ? std::string("none") : known) + ")");
+    fail("'" + name + "' is not a swept key (swept here: " + (known.empty() ? std::string("none") : known) +
+         ")");
   }
 
   const std::string& s_;
@@ -228,7 +229,8 @@ Sweep merge_sweeps(const Sweep& base, const Sweep& over, bool over_names_mode) {
   Sweep out = base;
   if (over_names_mode) out.zip = over.zip;
   for (auto& k : over.keys) {
-    auto it = std::find_if(out.keys.begin(), out.keys.end(), [&](const SweepKey& b) { return b.key == k.key; });
+    auto it =
+        std::find_if(out.keys.begin(), out.keys.end(), [&](const SweepKey& b) { return b.key == k.key; });
     if (it != out.keys.end()) *it = k;
     else out.keys.push_back(k);
   }
@@ -262,12 +264,14 @@ std::vector<std::vector<SweepValue>> expand(const Sweep& sweep) {
   std::vector<std::vector<SweepValue>> points;
   for (auto& choice : choices) {
     std::vector<SweepValue> known;
-    for (std::size_t s = 0; s < swept.size(); ++s) known.push_back({swept[s]->key, swept[s]->values[choice[s]], false});
+    for (std::size_t s = 0; s < swept.size(); ++s)
+      known.push_back({swept[s]->key, swept[s]->values[choice[s]], false});
     for (auto& k : sweep.keys)
       if (!k.expression.empty()) known.push_back({k.key, evaluate(k.expression, known, k.where), true});
     std::vector<SweepValue> point;
     for (auto& k : sweep.keys)
-      point.push_back(*std::find_if(known.begin(), known.end(), [&](const SweepValue& v) { return v.key == k.key; }));
+      point.push_back(
+          *std::find_if(known.begin(), known.end(), [&](const SweepValue& v) { return v.key == k.key; }));
     points.push_back(std::move(point));
   }
   return points;

@@ -23,7 +23,7 @@ struct SweepKey {
 };
 
 struct Sweep {
-  bool zip = false;  // mode = "zip": the i-th values of every key together; else the grid
+  bool zip = false;            // mode = "zip": the i-th values of every key together; else the grid
   std::vector<SweepKey> keys;  // in file order
 };
 

@@ -48,7 +48,7 @@ trials = 200
     kinds.insert(v[2].value);
     EXPECT_EQ(v, ransim::draw_trial(s, "m", t));  // the same trial, the same values
   }
-  EXPECT_NEAR(static_cast<double>(below_5) / 200, 0.5, 0.12);  // 3.4 binomial standard deviations
+  EXPECT_NEAR(static_cast<double>(below_5) / 200, 0.5, 0.12);     // 3.4 binomial standard deviations
   EXPECT_EQ(sizes, (std::set<std::string>{"2", "3", "4", "5"}));  // integer bounds: integers, all reached
   EXPECT_EQ(kinds, (std::set<std::string>{"\"x\"", "\"y\""}));
   EXPECT_NE(ransim::draw_trial(s, "m", 0), ransim::draw_trial(s, "other", 0));  // each model its own stream
@@ -64,7 +64,8 @@ TEST(Search, BadRangesSayWhereAndWhat) {
   EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = { min = 0, max = 1, step = 2 }\n"); }),
               HasSubstr("unknown key 'step'"));
   EXPECT_THAT(input_error([] { search_of("[search]\n\"a\" = 3\n"); }), HasSubstr("expected a range"));
-  EXPECT_THAT(input_error([] { search_of("[search]\ntrials = 0\n"); }), HasSubstr("search.trials: expected an integer >= 1"));
+  EXPECT_THAT(input_error([] { search_of("[search]\ntrials = 0\n"); }),
+              HasSubstr("search.trials: expected an integer >= 1"));
 }
 
 // The winner is chosen on the validation metric: here the test scores favour the other
@@ -93,7 +94,7 @@ TEST(Search, TheWinnerIsChosenOnValidationNeverOnTest) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].trials, 2u);
   EXPECT_EQ(rows[0].point[0].value, "1.0");  // lower validation nrmse
-  EXPECT_DOUBLE_EQ(rows[0].mean, 0.9);        // its test score, reported as it is
+  EXPECT_DOUBLE_EQ(rows[0].mean, 0.9);       // its test score, reported as it is
 }
 
 std::string write_config(const std::string& name, const std::string& text) {
@@ -133,13 +134,15 @@ TEST(Search, ACompareConfigReportsTheWinnersTestScoreAndValues) {
   std::size_t winner = 0;
   for (std::size_t t = 0; t < 3; ++t) {
     const double v = (r.outcomes[2 * t].result.metrics.at("nrmse_validation") +
-                      r.outcomes[2 * t + 1].result.metrics.at("nrmse_validation")) / 2;
+                      r.outcomes[2 * t + 1].result.metrics.at("nrmse_validation")) /
+                     2;
     if (v < best) best = v, winner = t;
   }
   EXPECT_EQ(r.rows[0].point, cfg.runs[2 * winner].point);
   EXPECT_DOUBLE_EQ(r.rows[0].validation, best);
   EXPECT_DOUBLE_EQ(r.rows[0].mean, (r.outcomes[2 * winner].result.metrics.at("nrmse_test") +
-                                    r.outcomes[2 * winner + 1].result.metrics.at("nrmse_test")) / 2);
+                                    r.outcomes[2 * winner + 1].result.metrics.at("nrmse_test")) /
+                                       2);
   EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("| leaky (best of 3 trials) | "));
 }
 

@@ -57,10 +57,10 @@ TEST(Sweep, DerivedValuesSplitAFixedTotal) {
 "h.tau" = "(c.units + 2) / 4"
 )"));
   ASSERT_EQ(points.size(), 2u);
-  EXPECT_EQ(points[0],
-            (std::vector<SweepValue>{{"h.units", "24", true}, {"c.units", "8", false}, {"h.tau", "2.5", true}}));
-  EXPECT_EQ(points[1],
-            (std::vector<SweepValue>{{"h.units", "8", true}, {"c.units", "24", false}, {"h.tau", "6.5", true}}));
+  EXPECT_EQ(points[0], (std::vector<SweepValue>{
+                           {"h.units", "24", true}, {"c.units", "8", false}, {"h.tau", "2.5", true}}));
+  EXPECT_EQ(points[1], (std::vector<SweepValue>{
+                           {"h.units", "8", true}, {"c.units", "24", false}, {"h.tau", "6.5", true}}));
 }
 
 TEST(Sweep, ArithmeticKeepsIntegersWholeAndFloatsFloat) {
@@ -75,14 +75,18 @@ TEST(Sweep, ArithmeticKeepsIntegersWholeAndFloatsFloat) {
 TEST(Sweep, BadSweepsSayWhereAndWhat) {
   EXPECT_THAT(input_error([] { sweep_of("[sweep]\nmode = \"diagonal\"\n"); }),
               HasSubstr("sweep.toml:2:8: sweep.mode: expected \"grid\" or \"zip\""));
-  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = []\n"); }), HasSubstr("expected at least one value"));
-  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = 3\n"); }), HasSubstr("expected an array of values"));
+  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = []\n"); }),
+              HasSubstr("expected at least one value"));
+  EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = 3\n"); }),
+              HasSubstr("expected an array of values"));
   EXPECT_THAT(input_error([] { sweep_of("[sweep]\n\"a.units\" = [[1]]\n"); }),
               HasSubstr("values must be numbers, strings or booleans"));
-  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\nmode = \"zip\"\n\"a\" = [1, 2]\n\"b\" = [1]\n")); }),
-              HasSubstr("'b' has 1 values, 'a' has 2"));
-  EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"32 - c.units\"\n")); }),
-              HasSubstr("sweep.toml:3:7: derived value '32 - c.units': 'c.units' is not a swept key"));
+  EXPECT_THAT(
+      input_error([] { ransim::expand(sweep_of("[sweep]\nmode = \"zip\"\n\"a\" = [1, 2]\n\"b\" = [1]\n")); }),
+      HasSubstr("'b' has 1 values, 'a' has 2"));
+  EXPECT_THAT(
+      input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"32 - c.units\"\n")); }),
+      HasSubstr("sweep.toml:3:7: derived value '32 - c.units': 'c.units' is not a swept key"));
   EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [\"x\"]\n\"b\" = \"a + 1\"\n")); }),
               HasSubstr("'a' is \"x\", not a number"));
   EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"(a + 1\"\n")); }),
@@ -151,9 +155,9 @@ mode = "zip"
   std::istringstream csv(ransim::compare_csv(cfg, r));
   std::string header, line;
   std::getline(csv, header);
-  EXPECT_THAT(header, testing::StartsWith(
-                          "task,metric,higher_is_better,model,population.res.size,population.a.size,"
-                          "population.b.size,mean,"));
+  EXPECT_THAT(header,
+              testing::StartsWith("task,metric,higher_is_better,model,population.res.size,population.a.size,"
+                                  "population.b.size,mean,"));
   std::getline(csv, line);
   EXPECT_THAT(line, testing::StartsWith("narma,nrmse_test,false,leaky,20,,,"));
   for (int i = 0; i < 3; ++i) std::getline(csv, line);
@@ -197,12 +201,14 @@ TEST(Budget, TheSeedsParameterCountOnAWorkedExample) {
 TEST(Budget, OutsideSkipKeepsThePointsWithinIt) {
   ransim::test::load_plugins();
   const auto cfg = ransim::load_compare(
-      write_config("skip.toml", std::string(kCortexSweep) + "[budget]\nparameters = { max = 1000 }\noutside = \"skip\"\n"),
+      write_config("skip.toml",
+                   std::string(kCortexSweep) + "[budget]\nparameters = { max = 1000 }\noutside = \"skip\"\n"),
       false);
   ASSERT_EQ(cfg.runs.size(), 2u);  // U = 2 (449) and U = 4 (849); U = 8 (1697) left out
   ASSERT_EQ(cfg.skipped.size(), 1u);
-  EXPECT_THAT(cfg.skipped[0], HasSubstr("cortex/narma/population.c.units=8: it has 1697 parameters by the seed's "
-                                        "formula; the budget (budget.parameters) allows 0 to 1000"));
+  EXPECT_THAT(cfg.skipped[0],
+              HasSubstr("cortex/narma/population.c.units=8: it has 1697 parameters by the seed's "
+                        "formula; the budget (budget.parameters) allows 0 to 1000"));
   const auto r = ransim::run_compare(cfg);
   EXPECT_THAT(ransim::compare_markdown(cfg, r), HasSubstr("Left out, outside the budget:"));
   EXPECT_THAT(ransim::compare_json(cfg, r), HasSubstr("\"skipped\": [\"cortex/narma/population.c.units=8"));
@@ -210,16 +216,19 @@ TEST(Budget, OutsideSkipKeepsThePointsWithinIt) {
 
 TEST(Budget, ARunOutsideIsAnInputErrorByDefault) {
   ransim::test::load_plugins();
+  EXPECT_THAT(
+      input_error([] {
+        ransim::load_compare(
+            write_config("error.toml", std::string(kCortexSweep) + "[budget]\ntrained = { min = 20 }\n"),
+            false);
+      }),
+      HasSubstr("error.toml:7:1: model 'cortex' on task 'narma' (cortex/narma/population.c.units=2): it has "
+                "9 trained weights; the budget (budget.trained) allows at least 20"));
   EXPECT_THAT(input_error([] {
                 ransim::load_compare(
-                    write_config("error.toml", std::string(kCortexSweep) + "[budget]\ntrained = { min = 20 }\n"), false);
-              }),
-              HasSubstr("error.toml:7:1: model 'cortex' on task 'narma' (cortex/narma/population.c.units=2): it has "
-                        "9 trained weights; the budget (budget.trained) allows at least 20"));
-  EXPECT_THAT(input_error([] {
-                ransim::load_compare(write_config("range.toml", std::string(kCortexSweep) +
-                                                                    "[budget]\nfixed = { min = 5, max = 2 }\n"),
-                                     false);
+                    write_config("range.toml",
+                                 std::string(kCortexSweep) + "[budget]\nfixed = { min = 5, max = 2 }\n"),
+                    false);
               }),
               HasSubstr("budget.fixed: min is above max"));
 }
