@@ -77,8 +77,12 @@ Search read_search(const std::string& path, const toml::table& table, const std:
   Search s = base;
   for (auto&& [k, node] : table) {
     const std::string key(k.str());
-    if (key == "trials") s.trials = non_negative(path, node, name + ".trials", 1);
-    else if (key == "seed") s.seed = non_negative(path, node, name + ".seed", 0);
+    if (key == "trials") {
+      s.trials = non_negative(path, node, name + ".trials", 1);
+      if (s.trials > kMaxSweepPoints)
+        throw InputError(where(path, node) + ": " + name + ".trials: at most " +
+                         std::to_string(kMaxSweepPoints));
+    } else if (key == "seed") s.seed = non_negative(path, node, name + ".seed", 0);
     else s.keys.push_back(read_range(path, key, node, name));
   }
   std::stable_sort(s.keys.begin(), s.keys.end(), [](const SearchRange& a, const SearchRange& b) {

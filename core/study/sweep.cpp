@@ -242,6 +242,15 @@ std::vector<std::vector<SweepValue>> expand(const Sweep& sweep) {
   for (auto& k : sweep.keys)
     if (k.expression.empty()) swept.push_back(&k);
   // Value indices per swept key, per point.
+  if (!sweep.zip) {  // refused before anything is allocated for it
+    double points = 1;
+    for (auto* k : swept) points *= static_cast<double>(k->values.size());
+    char count[32];
+    std::snprintf(count, sizeof count, "%.0f", points);
+    if (points > kMaxSweepPoints)
+      throw InputError(swept.front()->where + ": the sweep's grid has " + count + " points, more than " +
+                       std::to_string(kMaxSweepPoints) + " (mode = \"zip\" pairs values instead)");
+  }
   std::vector<std::vector<std::size_t>> choices;
   if (sweep.zip) {
     const std::size_t n = swept.empty() ? 1 : swept.front()->values.size();

@@ -33,6 +33,10 @@ Sweep read_sweep(const std::string& path, const toml::table& table, const std::s
 // `over`'s keys replace or join `base`'s; its mode wins when it names one.
 Sweep merge_sweeps(const Sweep& base, const Sweep& over, bool over_names_mode);
 
+// A grid of more points than this is refused (a typo in a long list would otherwise ask for
+// billions of runs).
+inline constexpr std::size_t kMaxSweepPoints = 1000000;
+
 // Every point in order (the first key varies slowest); one empty point for an empty sweep.
 // Throws InputError for zipped keys of different lengths, or a derived value that cannot be
 // computed.

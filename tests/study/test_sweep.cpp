@@ -91,6 +91,13 @@ TEST(Sweep, BadSweepsSayWhereAndWhat) {
               HasSubstr("'a' is \"x\", not a number"));
   EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [1]\n\"b\" = \"(a + 1\"\n")); }),
               HasSubstr("missing ')'"));
+  // 10^7 grid points: refused before they are made.
+  std::string ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+  EXPECT_THAT(input_error([&] {
+                ransim::expand(sweep_of("[sweep]\na = " + ten + "\nb = " + ten + "\nc = " + ten + "\nd = " +
+                                        ten + "\ne = " + ten + "\nf = " + ten + "\ng = " + ten + "\n"));
+              }),
+              HasSubstr("sweep.toml:2:5: the sweep's grid has 10000000 points, more than 1000000"));
   EXPECT_THAT(input_error([] { ransim::expand(sweep_of("[sweep]\n\"a\" = [0]\n\"b\" = \"1 / a\"\n")); }),
               HasSubstr("not a finite number"));
 }
