@@ -106,6 +106,7 @@ template <class T> constexpr std::size_t kBlockLanes = (kMaxVectors * kRegisterB
 // The end of the lane block from b0 (of `stride` padded lanes): lanes short of a whole block
 // join the last one, so that they share its pass over the nonzeros.
 template <class T> static std::size_t lane_block_end(std::size_t b0, std::size_t stride) {
+  if (stride <= 2 * kBlockLanes<T>) return stride;  // 128 lanes in blocks of 64 were 10% slower
   return stride - b0 < 2 * kBlockLanes<T> ? stride : b0 + kBlockLanes<T>;
 }
 
@@ -324,7 +325,7 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   if (a_.cols * stride * value_bytes <= 2 * panel_bytes) return 0;
   // A panel holds the x of one lane block (the widest: the last).
   const std::size_t block_lanes = single ? kBlockLanes<float> : kBlockLanes<double>;
-  const std::size_t block = stride < 2 * block_lanes ? stride : block_lanes + stride % block_lanes;
+  const std::size_t block = stride <= 2 * block_lanes ? stride : block_lanes + stride % block_lanes;
   return std::max<std::size_t>(1, panel_bytes / (block * value_bytes));
 }
 
