@@ -33,25 +33,6 @@ std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
   };
 }
 
-void read_split(const Params& p, EpisodeTask& task) {
-  task.train = static_cast<std::size_t>(p.integer("train"));
-  task.validation = static_cast<std::size_t>(p.integer("validation"));
-  task.test = static_cast<std::size_t>(p.integer("test"));
-  if (task.validation >= task.train)
-    throw InputError("task.validation (" + std::to_string(task.validation) +
-                     " episodes) must be less than task.train (" + std::to_string(task.train) +
-                     "): the validation episodes are held out of the training episodes");
-}
-
-// Every episode draws from its own stream, so the data do not depend on the batch size.
-Rng episode_rng(std::uint64_t seed, Split split, std::size_t index) {
-  return make_rng(seed, (split == Split::Train ? "task.train." : "task.test.") + std::to_string(index));
-}
-
-std::size_t draw(Rng& rng, std::size_t n) {
-  return std::min(n - 1, static_cast<std::size_t>(uniform(rng, 0.0, static_cast<double>(n))));
-}
-
 // Symbol tasks: one-hot symbols 0..M-1 plus two marker channels, blank (M) and go (M + 1);
 // the last `recall` tokens are readout points whose targets are the symbols to reproduce.
 class SymbolTask : public EpisodeTask {
@@ -322,6 +303,24 @@ std::vector<TaskInfo> episode_tasks() {
   for (auto& s : episode_specs(4000, 1000)) icl.params.push_back(s);
   icl.create_episodes = [](const Params& p) { return std::make_unique<InContextRegressionTask>(p); };
   return {fm, copy, sel, icl};
+}
+
+void read_split(const Params& p, EpisodeTask& task) {
+  task.train = static_cast<std::size_t>(p.integer("train"));
+  task.validation = static_cast<std::size_t>(p.integer("validation"));
+  task.test = static_cast<std::size_t>(p.integer("test"));
+  if (task.validation >= task.train)
+    throw InputError("task.validation (" + std::to_string(task.validation) +
+                     " episodes) must be less than task.train (" + std::to_string(task.train) +
+                     "): the validation episodes are held out of the training episodes");
+}
+
+Rng episode_rng(std::uint64_t seed, Split split, std::size_t index) {
+  return make_rng(seed, (split == Split::Train ? "task.train." : "task.test.") + std::to_string(index));
+}
+
+std::size_t draw(Rng& rng, std::size_t n) {
+  return std::min(n - 1, static_cast<std::size_t>(uniform(rng, 0.0, static_cast<double>(n))));
 }
 
 }  // namespace ransim

@@ -57,24 +57,6 @@ std::vector<ParamSpec> split_specs() {
   };
 }
 
-void read_split(const Params& p, EpisodeTask& task) {
-  task.train = static_cast<std::size_t>(p.integer("train"));
-  task.validation = static_cast<std::size_t>(p.integer("validation"));
-  task.test = static_cast<std::size_t>(p.integer("test"));
-  if (task.validation >= task.train)
-    throw InputError("task.validation (" + std::to_string(task.validation) +
-                     " episodes) must be less than task.train (" + std::to_string(task.train) +
-                     "): the validation episodes are held out of the training episodes");
-}
-
-Rng episode_rng(std::uint64_t seed, Split split, std::size_t index) {
-  return make_rng(seed, (split == Split::Train ? "task.train." : "task.test.") + std::to_string(index));
-}
-
-std::size_t draw(Rng& rng, std::size_t n) {
-  return std::min(n - 1, static_cast<std::size_t>(uniform(rng, 0.0, static_cast<double>(n))));
-}
-
 std::vector<std::size_t> choose(Rng& rng, std::size_t n, std::size_t k) {
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), std::size_t{0});

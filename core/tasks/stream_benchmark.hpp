@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ransim/rng.hpp"
+#include "tasks/episodic_tasks.hpp"
 #include "tasks/tasks.hpp"
 
 namespace ransim {
@@ -28,11 +29,9 @@ namespace stream_benchmark {
 
 // The episode split keys (train, validation, test) with the benchmark's small sizes.
 std::vector<ParamSpec> split_specs();
-void read_split(const Params& p, EpisodeTask& task);
-
-// Episode `index` of a split draws from its own stream (as ransim's other episode tasks).
-Rng episode_rng(std::uint64_t seed, Split split, std::size_t index);
-std::size_t draw(Rng& rng, std::size_t n);  // uniform on 0..n-1 (numpy's randint(0, n))
+using ransim::draw;         // uniform on 0..n-1 (numpy's randint(0, n))
+using ransim::episode_rng;  // episode `index` of a split draws from its own stream
+using ransim::read_split;   // (episodic_tasks.hpp) the split, as ransim's other episode tasks
 // k distinct values of 0..n-1, in the order drawn (numpy's choice(n, k, replace=False)).
 std::vector<std::size_t> choose(Rng& rng, std::size_t n, std::size_t k);
 
