@@ -35,6 +35,11 @@ using ransim::read_split;   // (episodic_tasks.hpp) the split, as ransim's other
 // k distinct values of 0..n-1, in the order drawn (numpy's choice(n, k, replace=False)).
 std::vector<std::size_t> choose(Rng& rng, std::size_t n, std::size_t k);
 
+// An integer key (validated >= 0 by its spec) as a size.
+inline std::size_t whole(const Params& p, const char* key) {
+  return static_cast<std::size_t>(p.integer(key));
+}
+
 // One episode as the benchmark lays it out: input [length][input_dim], target
 // [points][target_dim] (the scored timesteps only), and the scored tokens when they differ
 // between episodes.

@@ -14,8 +14,7 @@ using stream_benchmark::choose;
 using stream_benchmark::draw;
 using stream_benchmark::Episode;
 using stream_benchmark::EpisodeGenerator;
-
-std::size_t whole(const Params& p, const char* key) { return static_cast<std::size_t>(p.integer(key)); }
+using stream_benchmark::whole;
 
 // Adding: L numbers 0..M-1 (one-hot), two of them marked (channel M), the trigger (channel
 // M + 1) at token L; at token L + 1 the class of (a + 1) + (b + 1) - 2, one of 2M - 1.

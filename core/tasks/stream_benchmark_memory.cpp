@@ -14,8 +14,7 @@ using stream_benchmark::choose;
 using stream_benchmark::draw;
 using stream_benchmark::Episode;
 using stream_benchmark::EpisodeGenerator;
-
-std::size_t whole(const Params& p, const char* key) { return static_cast<std::size_t>(p.integer(key)); }
+using stream_benchmark::whole;
 
 ParamSpec length_spec(std::int64_t v) {
   return param::integer("sequence_length")
