@@ -9,6 +9,12 @@
 
 namespace ransim {
 
+// Where a node stands, for messages: "path:line:col" ("path" for a node made in memory).
+inline std::string toml_where(const std::string& path, const toml::node& n) {
+  const auto& b = n.source().begin;
+  return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
+}
+
 // toml::parse with errors as InputError "path:line:col: what".
 toml::table parse_toml(const std::string& text, const std::string& path);
 

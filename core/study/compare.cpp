@@ -22,13 +22,8 @@ namespace ransim {
 
 namespace {
 
-std::string where(const std::string& path, const toml::node& n) {
-  const auto& b = n.source().begin;
-  return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
-}
-
 [[noreturn]] void fail(const std::string& path, const toml::node& n, const std::string& what) {
-  throw InputError(where(path, n) + ": " + what);
+  throw InputError(toml_where(path, n) + ": " + what);
 }
 
 const toml::table& table(const std::string& path, const toml::node& n, const std::string& key) {
@@ -64,7 +59,7 @@ void check_keys(const std::string& path, const toml::table& t, const std::string
     if (!known.count(std::string(k.str()))) {
       std::string list;
       for (auto& s : known) list += (list.empty() ? "" : ", ") + s;
-      throw InputError(where(path, node) + ": unknown key '" + (key.empty() ? "" : key + ".") +
+      throw InputError(toml_where(path, node) + ": unknown key '" + (key.empty() ? "" : key + ".") +
                        std::string(k.str()) + "' (known here: " + list + ")");
     }
 }

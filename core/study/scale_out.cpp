@@ -86,13 +86,9 @@ std::string toml_float(double v) {
   return s;
 }
 
-std::string where(const std::string& path, const toml::node& n) {
-  const auto& b = n.source().begin;
-  return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
-}
-
 [[noreturn]] void bad(const std::string& path, const toml::node& n, const std::string& what) {
-  throw InputError(where(path, n) + ": " + what + " (not a ransim compare journal, or one edited by hand)");
+  throw InputError(toml_where(path, n) + ": " + what +
+                   " (not a ransim compare journal, or one edited by hand)");
 }
 
 const toml::node& need(const std::string& path, const toml::table& t, const std::string& key) {

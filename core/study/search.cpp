@@ -11,15 +11,10 @@ namespace ransim {
 
 namespace {
 
-std::string where(const std::string& path, const toml::node& n) {
-  const auto& b = n.source().begin;
-  return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
-}
-
 std::uint64_t non_negative(const std::string& path, const toml::node& n, const std::string& key,
                            std::int64_t lo) {
   if (!n.is_integer() || n.as_integer()->get() < lo)
-    throw InputError(where(path, n) + ": " + key + ": expected an integer >= " + std::to_string(lo));
+    throw InputError(toml_where(path, n) + ": " + key + ": expected an integer >= " + std::to_string(lo));
   return static_cast<std::uint64_t>(n.as_integer()->get());
 }
 
@@ -27,7 +22,7 @@ SearchRange read_range(const std::string& path, const std::string& key, const to
                        const std::string& name) {
   SearchRange r;
   r.key = key;
-  r.where = where(path, node);
+  r.where = toml_where(path, node);
   r.line = node.source().begin.line;
   r.column = node.source().begin.column;
   const std::string blame = r.where + ": " + name + ".\"" + key + "\"";
@@ -43,7 +38,7 @@ SearchRange read_range(const std::string& path, const std::string& key, const to
                      "false } or an array of choices");
   for (auto&& [k, v] : *t)
     if (k.str() != "min" && k.str() != "max" && k.str() != "scale" && k.str() != "integer")
-      throw InputError(where(path, v) + ": " + name + ".\"" + key + "\": unknown key '" +
+      throw InputError(toml_where(path, v) + ": " + name + ".\"" + key + "\": unknown key '" +
                        std::string(k.str()) + "' (known here: min, max, scale, integer)");
   const auto lo = (*t)["min"].value<double>(), hi = (*t)["max"].value<double>();
   if (!lo || !hi || !std::isfinite(*lo) || !std::isfinite(*hi) || !(*lo <= *hi))
@@ -53,14 +48,15 @@ SearchRange read_range(const std::string& path, const std::string& key, const to
   if (auto* s = t->get("scale")) {
     const auto v = s->value<std::string>();
     if (!v || (*v != "linear" && *v != "log"))
-      throw InputError(where(path, *s) + ": " + name + ".\"" + key +
+      throw InputError(toml_where(path, *s) + ": " + name + ".\"" + key +
                        "\".scale: expected \"linear\" or \"log\"");
     r.log = *v == "log";
   }
   if (r.log && !(r.min > 0)) throw InputError(blame + ": a log scale needs min > 0");
   if (auto* i = t->get("integer")) {
     if (!i->is_boolean())
-      throw InputError(where(path, *i) + ": " + name + ".\"" + key + "\".integer: expected true or false");
+      throw InputError(toml_where(path, *i) + ": " + name + ".\"" + key +
+                       "\".integer: expected true or false");
     r.integer = i->as_boolean()->get();
     if (r.integer && std::ceil(r.min) > std::floor(r.max))
       throw InputError(blame + ": no integer between min and max");
@@ -80,7 +76,7 @@ Search read_search(const std::string& path, const toml::table& table, const std:
     if (key == "trials") {
       s.trials = non_negative(path, node, name + ".trials", 1);
       if (s.trials > kMaxSweepPoints)
-        throw InputError(where(path, node) + ": " + name + ".trials: at most " +
+        throw InputError(toml_where(path, node) + ": " + name + ".trials: at most " +
                          std::to_string(kMaxSweepPoints));
     } else if (key == "seed") s.seed = non_negative(path, node, name + ".seed", 0);
     else s.keys.push_back(read_range(path, key, node, name));

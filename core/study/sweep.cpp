@@ -12,11 +12,6 @@ namespace ransim {
 
 namespace {
 
-std::string where(const std::string& path, const toml::source_region& src) {
-  const auto& b = src.begin;
-  return b.line ? path + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) : path;
-}
-
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -49,7 +44,7 @@ std::string toml_scalar(const std::string& path, const toml::node& n, const std:
   if (auto v = n.as_floating_point()) return toml_real(v->get());
   if (auto v = n.as_boolean()) return v->get() ? "true" : "false";
   if (auto v = n.as_string()) return quoted(v->get());
-  throw InputError(where(path, n.source()) + ": " + key + ": values must be numbers, strings or booleans");
+  throw InputError(toml_where(path, n) + ": " + key + ": values must be numbers, strings or booleans");
 }
 
 namespace {
@@ -202,11 +197,11 @@ Sweep read_sweep(const std::string& path, const toml::table& table, const std::s
     if (key == "mode") {
       const auto mode = node.value<std::string>();
       if (!mode || (*mode != "grid" && *mode != "zip"))
-        throw InputError(where(path, node.source()) + ": " + name + ".mode: expected \"grid\" or \"zip\"");
+        throw InputError(toml_where(path, node) + ": " + name + ".mode: expected \"grid\" or \"zip\"");
       sweep.zip = *mode == "zip";
       continue;
     }
-    SweepKey sk{key, {}, {}, where(path, node.source())};
+    SweepKey sk{key, {}, {}, toml_where(path, node)};
     if (auto s = node.as_string()) {
       sk.expression = s->get();
     } else if (auto a = node.as_array()) {
