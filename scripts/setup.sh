@@ -12,6 +12,7 @@ packages=(
   libcairo2-dev dataset-fashion-mnist
   libgtest-dev libgmock-dev libbenchmark-dev
   hdf5-tools python3 python3-h5py python3-numpy python3-torch
+  pybind11-dev python3-dev python3-pytest
   openmpi-bin libopenmpi-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth
 )
