@@ -301,6 +301,7 @@ CsrProduct::CsrProduct(Csr a, Precision precision, std::size_t cache_bytes)
   }
 }
 CsrProduct::CsrProduct(CsrProduct&&) noexcept = default;
+CsrProduct& CsrProduct::operator=(CsrProduct&&) noexcept = default;
 CsrProduct::~CsrProduct() = default;
 
 std::size_t CsrProduct::l1_data_cache_bytes() {

@@ -46,6 +46,7 @@ class CsrProduct {
   explicit CsrProduct(Csr a, Precision precision = Precision::Double,
                       std::size_t cache_bytes = l1_data_cache_bytes());
   CsrProduct(CsrProduct&&) noexcept;
+  CsrProduct& operator=(CsrProduct&&) noexcept;
   ~CsrProduct();
   const Csr& matrix() const { return a_; }  // in single precision, the rounded weights
   void multiply_add(ConstBlock x, Block y, ThreadPool& pool);

@@ -12,15 +12,52 @@
 namespace ransim {
 
 static ConstBlock source_block(const SourceRef& s, ConstBlock input, ConstBlock state) {
-  if (s.is_input) return input;
+  // The held input may end with the readout's fed-back output (FORCE), a source of its own.
+  if (s.is_input) return {input.data + s.offset * input.lanes, s.size, input.lanes};
+  return {state.data + s.offset * state.lanes, s.size, state.lanes};
+}
+
+static Block source_block(const SourceRef& s, Block state) {
   return {state.data + s.offset * state.lanes, s.size, state.lanes};
 }
 
 SparseProjection::SparseProjection(SourceRef source, Csr w, Precision precision)
-    : source_(std::move(source)), product_(std::move(w), precision) {}
+    : source_(std::move(source)), precision_(precision), product_(std::move(w), precision) {}
 
 void SparseProjection::apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const {
   product_.multiply_add(source_block(source_, input, state), drive, pool);
+}
+
+// drive(i) += sum_j W(i, j) x(j): g_x(j) += W(i, j) g_drive(i), g_W(i, j) = sum_b g_drive(i, b) x(j, b).
+void SparseProjection::apply_vjp(ConstBlock input, ConstBlock state, ConstBlock g_drive, Block g_state,
+                                 std::vector<double>* g_values) const {
+  const Csr& w = product_.matrix();
+  const ConstBlock x = source_block(source_, input, state);
+  const std::size_t lanes = g_drive.lanes;
+  for (std::size_t i = 0; i < w.rows; ++i) {
+    const double* g = g_drive.var(i);
+    for (std::uint32_t k = w.row_ptr[i]; k < w.row_ptr[i + 1]; ++k) {
+      if (!source_.is_input) {
+        double* gx = source_block(source_, g_state).var(w.col[k]);
+        for (std::size_t b = 0; b < lanes; ++b) gx[b] += w.val[k] * g[b];
+      }
+      if (g_values) {
+        const double* xj = x.var(w.col[k]);
+        double sum = 0;
+        for (std::size_t b = 0; b < lanes; ++b) sum += g[b] * xj[b];
+        (*g_values)[k] += sum;
+      }
+    }
+  }
+}
+
+void SparseProjection::set_trainable_values(const std::vector<double>& values) {
+  Csr w = product_.matrix();
+  if (values.size() != w.val.size())
+    throw std::logic_error("SparseProjection::set_trainable_values: " + std::to_string(values.size()) +
+                           " values for " + std::to_string(w.val.size()) + " nonzeros");
+  w.val = values;
+  product_ = CsrProduct(std::move(w), precision_);  // its float copy and panels follow the values
 }
 
 void RoutingProjection::apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool&) const {
@@ -29,6 +66,18 @@ void RoutingProjection::apply(ConstBlock input, ConstBlock state, Block drive, T
     const double* src = source_block(sources_[routes_[i].source], input, state).var(routes_[i].var);
     double* d = drive.var(i);
     for (std::size_t b = 0; b < lanes; ++b) d[b] += gain_ * src[b];
+  }
+}
+
+void RoutingProjection::apply_vjp(ConstBlock, ConstBlock, ConstBlock g_drive, Block g_state,
+                                  std::vector<double>*) const {
+  const std::size_t lanes = g_drive.lanes;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const SourceRef& s = sources_[routes_[i].source];
+    if (s.is_input) continue;
+    double* gx = source_block(s, g_state).var(routes_[i].var);
+    const double* g = g_drive.var(i);
+    for (std::size_t b = 0; b < lanes; ++b) gx[b] += gain_ * g[b];
   }
 }
 

@@ -30,6 +30,17 @@ class Projection {
   virtual void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const = 0;
   // Weights saved with recordings: a sparse matrix per source.
   virtual std::vector<std::pair<SourceRef, Csr>> matrices() const = 0;
+
+  // Training (docs/training.md). Backward pass of apply(): given g_drive, the cotangent of
+  // the target's drive, add the source's share into g_state (the global state's cotangent;
+  // the input takes none) and, if `g_values` is given, the gradient of each trainable value
+  // (summed over lanes, in the order of trainable_values()).
+  virtual void apply_vjp(ConstBlock input, ConstBlock state, ConstBlock g_drive, Block g_state,
+                         std::vector<double>* g_values) const = 0;
+  // The values training may change (a sparse projection's nonzeros; its sparsity stays), or
+  // null: fixed (identity routing). set_trainable_values() installs changed ones.
+  virtual const std::vector<double>* trainable_values() const { return nullptr; }
+  virtual void set_trainable_values(const std::vector<double>& /*values*/) {}
 };
 
 // W (target_size x source_size), drawn once: density or fixed fan-in, a weight distribution,
@@ -42,9 +53,14 @@ class SparseProjection : public Projection {
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
   std::vector<std::pair<SourceRef, Csr>> matrices() const override { return {{source_, product_.matrix()}}; }
   const Csr& weights() const { return product_.matrix(); }
+  void apply_vjp(ConstBlock input, ConstBlock state, ConstBlock g_drive, Block g_state,
+                 std::vector<double>* g_values) const override;
+  const std::vector<double>* trainable_values() const override { return &product_.matrix().val; }
+  void set_trainable_values(const std::vector<double>& values) override;
 
  private:
   SourceRef source_;
+  Precision precision_;
   mutable CsrProduct product_;  // its scratch and panels change per product
 };
 
@@ -62,6 +78,8 @@ class RoutingProjection : public Projection {
   void apply(ConstBlock input, ConstBlock state, Block drive, ThreadPool& pool) const override;
   std::vector<std::pair<SourceRef, Csr>> matrices() const override;
   const std::vector<Route>& routes() const { return routes_; }
+  void apply_vjp(ConstBlock input, ConstBlock state, ConstBlock g_drive, Block g_state,
+                 std::vector<double>* g_values) const override;
 
  private:
   std::vector<SourceRef> sources_;

@@ -54,7 +54,36 @@ inline constexpr const char* kDt = "/general/integrator/dt";
 inline constexpr const char* kTokenPeriod = "/general/integrator/token_period";
 inline constexpr const char* kAbsTol = "/general/integrator/abs_tol";
 inline constexpr const char* kRelTol = "/general/integrator/rel_tol";
+// Live parameter edits (Session::set_parameter, the GUI), one row per edit in the order applied,
+// since the run's first token: the token it applies from, its time (token * T), the population,
+// the parameter and the new value as TOML. Zero rows when nothing was edited.
+inline constexpr const char* kEdits = "/general/parameter_edits";
+inline constexpr const char* kEditToken = "/general/parameter_edits/token";
+inline constexpr const char* kEditTime = "/general/parameter_edits/time";
+inline constexpr const char* kEditPopulation = "/general/parameter_edits/population";
+inline constexpr const char* kEditKey = "/general/parameter_edits/key";
+inline constexpr const char* kEditValue = "/general/parameter_edits/value";
 }  // namespace general
+
+// /train: what `ransim train` did (docs/training.md). The trained weights themselves are the
+// network's, under /network, where every recording keeps them.
+namespace train {
+inline constexpr const char* kTrain = "/train";
+inline constexpr const char* kTrainable = "/train/trainable";  // str: the trained weights' names, space-separated
+inline constexpr const char* kTrainLoss = "/train/loss_train";            // [epochs]
+inline constexpr const char* kValidationLoss = "/train/loss_validation";  // [epochs]
+inline constexpr const char* kReadout = "/train/readout";  // [outputs, features + 1], the trained readout
+inline constexpr const char* kBestEpoch = "/train/best_epoch";
+inline constexpr const char* kEnd = "/train/end";  // str: epochs | early stopping | interrupted
+// A checkpoint (PREFIX.checkpoint.h5) adds the current values, as opposed to the best ones,
+// and Adam's state, so that a training goes on where it stopped.
+inline constexpr const char* kValues = "/train/checkpoint/values";
+inline constexpr const char* kCurrentReadout = "/train/checkpoint/readout";
+inline constexpr const char* kBestValues = "/train/checkpoint/best_values";
+inline constexpr const char* kAdamFirst = "/train/checkpoint/adam_m";
+inline constexpr const char* kAdamSecond = "/train/checkpoint/adam_v";
+inline constexpr const char* kAdamSteps = "/train/checkpoint/adam_steps";
+}  // namespace train
 
 // /network: populations, projections, readout.
 namespace network {
@@ -78,6 +107,12 @@ inline constexpr const char* kReadout = "/network/readout";
 inline constexpr const char* kReadoutWeights = "/network/readout/weights";
 inline constexpr const char* kReadoutFeatures = "/network/readout/features";
 inline constexpr const char* kRidge = "ridge";  // attribute of kReadout
+// Attributes of kReadout for readout.kind = "rls" | "force" (kKind names the kind): the
+// forgetting factor, P's initial I / alpha, the tokens between updates, the updates made.
+inline constexpr const char* kForgetting = "forgetting";
+inline constexpr const char* kAlpha = "alpha";
+inline constexpr const char* kLearnEvery = "learn_every";
+inline constexpr const char* kUpdates = "updates";
 }  // namespace network
 
 // /acquisition: what the network was given and asked for.

@@ -2,6 +2,7 @@
 // With explicit Euler at dt = token period this is x[k+1] = (1-a) x[k] + a f(...), a = dt/tau.
 #include <cmath>
 
+#include "ransim/differentiable.hpp"
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
 #include "ransim/thread_pool.hpp"
@@ -12,7 +13,7 @@ namespace {
 
 enum class Activation { Tanh, Identity, Relu, Sigmoid };
 
-class Leaky : public Population {
+class Leaky : public Population, public Differentiable {
  public:
   explicit Leaky(const PopulationContext& c)
       : n_(static_cast<std::size_t>(c.params.integer("size"))),
@@ -77,6 +78,30 @@ class Leaky : public Population {
     return {{"bias", arma::mat(bias_)}, {"x0", arma::mat(init_)}};
   }
 
+  Differentiable* differentiable() override { return this; }
+  std::vector<TrainableWeight> trainable_weights() override { return {{"bias", &bias_}}; }
+
+  // dx/dt = (f(z) - x) / tau, z = drive + b: g_x -= g / tau, g_z = g f'(z) / tau to the drive
+  // and (summed over lanes) to the bias.
+  void derivative_vjp(ConstBlock x, ConstBlock drive, ConstBlock g_dxdt, Block g_x, Block g_drive, Block,
+                      WeightGradients& g_weights) const override {
+    arma::mat& g_bias = g_weights.at(0);
+    for (std::size_t v = 0; v < n_; ++v) {
+      const double* g = g_dxdt.var(v);
+      const double* dv = drive.var(v);
+      double* gx = g_x.var(v);
+      double* gd = g_drive.var(v);
+      double sum = 0;
+      for (std::size_t l = 0; l < x.lanes; ++l) {
+        const double gz = g[l] * slope(dv[l] + bias_[v]) * inv_tau_;
+        gx[l] -= g[l] * inv_tau_;
+        gd[l] += gz;
+        sum += gz;
+      }
+      g_bias[v] += sum;
+    }
+  }
+
  private:
   template <class F>
   void apply(std::size_t v0, std::size_t v1, std::size_t lanes, ConstBlock x, ConstBlock drive, Block dxdt,
@@ -93,6 +118,23 @@ class Leaky : public Population {
       double* out = dxdt.var(v);
       for (std::size_t l = 0; l < lanes; ++l) out[l] = (f(dv[l] + b) - xv[l]) * inv_tau_;
     }
+  }
+
+  // f'(z)
+  double slope(double z) const {
+    switch (act_) {
+      case Activation::Tanh: {
+        const double t = std::tanh(z);
+        return 1.0 - t * t;
+      }
+      case Activation::Identity: return 1.0;
+      case Activation::Relu: return z > 0 ? 1.0 : 0.0;
+      case Activation::Sigmoid: {
+        const double s = 1.0 / (1.0 + std::exp(-z));
+        return s * (1.0 - s);
+      }
+    }
+    return 0.0;
   }
 
   std::size_t n_;

@@ -4,6 +4,7 @@
 
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
+#include "train/train_file.hpp"
 
 namespace ransim {
 
@@ -13,6 +14,23 @@ WeightDistribution distribution(const std::string& s) {
   if (s == "uniform") return WeightDistribution::Uniform;
   if (s == "bernoulli") return WeightDistribution::Bernoulli;
   return WeightDistribution::Normal;
+}
+
+// FORCE: the readout's output (the held input's last values) into readout.feedback_to.
+void add_feedback(Network& net, const Scenario& sc, std::size_t input_size, std::size_t feedback_size) {
+  Rng rng = make_rng(sc.seed, "projection.feedback");
+  const std::size_t target = net.find(sc.readout.string("feedback_to"));
+  SparseSpec spec;
+  spec.rows = net.populations()[target].model->input_size();
+  spec.cols = feedback_size;
+  spec.density = sc.readout.real("feedback_density");
+  spec.distribution = WeightDistribution::Uniform;
+  spec.scale = sc.readout.real("feedback_scale");
+  auto proj = std::make_unique<SparseProjection>(SourceRef{"feedback", true, input_size, feedback_size},
+                                                 random_sparse(spec, rng));
+  proj->name = "feedback";
+  proj->target = target;
+  net.add_projection(std::move(proj));
 }
 
 }  // namespace
@@ -26,9 +44,15 @@ std::size_t network_state_size(const Scenario& sc) {
   return total;
 }
 
-std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size) {
+std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size, std::size_t feedback_size) {
   const std::size_t threads = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
-  auto net = std::make_unique<Network>(input_size, sc.lanes, threads);
+  if (sc.readout.string("kind") != "force") feedback_size = 0;
+  auto net = std::make_unique<Network>(input_size + feedback_size, sc.lanes, threads);
+  auto source = [&](const std::string& name) {  // "input" is the task's values, not the feedback
+    SourceRef s = net->source(name);
+    if (s.is_input) s.size = input_size;
+    return s;
+  };
   for (auto& p : sc.populations) {
     const PopulationInfo* info = Registry::global().find(p.kind);
     PopulationContext ctx{p.name, p.params, sc.seed, sc.integrator.token_period};
@@ -40,7 +64,7 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
     const std::size_t rows = net->populations()[target].model->input_size();
     std::unique_ptr<Projection> proj;
     if (pj.kind == "sparse") {
-      const SourceRef src = net->source(pj.from[0]);
+      const SourceRef src = source(pj.from[0]);
       SparseSpec spec;
       spec.rows = rows;
       spec.cols = src.size;
@@ -65,7 +89,7 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
       }
     } else {
       std::vector<SourceRef> sources;
-      for (auto& f : pj.from) sources.push_back(net->source(f));
+      for (auto& f : pj.from) sources.push_back(source(f));
       const std::string& map = pj.params.string("map");
       std::vector<RoutingProjection::Route> routes;
       try {
@@ -82,6 +106,8 @@ std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_siz
     proj->target = target;
     net->add_projection(std::move(proj));
   }
+  if (feedback_size > 0) add_feedback(*net, sc, input_size, feedback_size);
+  if (!sc.weights_file.empty()) load_trained_weights(*net, sc.weights_file);
   return net;
 }
 

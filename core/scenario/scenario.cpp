@@ -43,6 +43,43 @@ const std::vector<ParamSpec>& readout_specs() {
           "ridge penalty lambda (the bias is not penalised); \"auto\" or [a, b, ...]: chosen on the "
           "validation split (task.validation)"),
       param::boolean("include_input").describe("append the input to the features"),
+      param::choice("kind", {"ridge", "rls", "force"})
+          .describe("ridge: fitted once after training; rls: recursive least squares while training; force: "
+                    "rls with the output fed back into feedback_to (FORCE learning)"),
+      param::real("forgetting").greater_than(0).at_most(1).defaults_to(1.0).describe(
+          "rls, force: forgetting factor lambda per update (1: none)"),
+      param::real("alpha").greater_than(0).defaults_to(1.0).describe(
+          "rls, force: P starts as I / alpha (the weights' penalty, bias included)"),
+      param::integer("learn_every").unit("tokens").range(1, 1e9).defaults_to(1).describe(
+          "rls, force: tokens between updates while training"),
+      param::string("feedback_to").describe("force: the population the output is fed back into"),
+      param::real("feedback_scale").defaults_to(1.0).describe("force: feedback weights U(-1, 1) times this"),
+      param::real("feedback_density").greater_than(0).at_most(1).defaults_to(1.0).describe(
+          "force: probability of each feedback connection"),
+  };
+  return s;
+}
+
+const std::vector<ParamSpec>& train_specs() {
+  static const std::vector<ParamSpec> s = {
+      param::choice("loss", {"mse", "cross_entropy"})
+          .describe("mse: mean squared error of the linear readout; cross_entropy: of a softmax readout over "
+                    "the target's classes (one-hot or probabilities)"),
+      param::integer("epochs").range(1, 1e6).defaults_to(20).describe("passes over the training tokens"),
+      param::integer("window").unit("tokens").range(1, 1e6).defaults_to(50).describe(
+          "truncation of backpropagation through time: tokens per gradient step"),
+      param::integer("batch").unit("lanes").range(1, 4096).defaults_to(8).describe(
+          "sequences per mini-batch, run as lanes; each epoch draws new ones"),
+      param::real("lr").greater_than(0).defaults_to(1e-3).describe("Adam's learning rate"),
+      param::real("beta1").range(0, 0.9999).defaults_to(0.9).describe("Adam's first-moment decay"),
+      param::real("beta2").range(0, 0.999999).defaults_to(0.999).describe("Adam's second-moment decay"),
+      param::real("weight_decay").at_least(0).describe("decoupled weight decay (AdamW) per step, times lr"),
+      param::real("clip").at_least(0).defaults_to(1.0).describe(
+          "largest norm of the whole gradient (rescaled above it); 0: no clipping"),
+      param::integer("patience").unit("epochs").range(0, 1e6).defaults_to(5).describe(
+          "stop after this many epochs without a better validation loss (0: run every epoch)"),
+      param::integer("seed").range(0, 9e15).defaults_to(1).describe(
+          "the training data's stream: epoch e draws its batch from (seed, e), validation from (seed)"),
   };
   return s;
 }
@@ -280,7 +317,7 @@ const toml::table& optional_table(const Context& cx, const toml::table& root, co
 
 void read_top_level(Context& cx, const toml::table& root, Scenario& sc) {
   const std::vector<std::string> sections = {"description", "seed",    "simulation", "task",   "population",
-                                             "projection",  "readout", "record",     "compare"};
+                                             "projection",  "readout", "record",     "compare", "network", "train"};
   for (auto&& [k, node] : root)
     if (std::find(sections.begin(), sections.end(), std::string(k.str())) == sections.end()) {
       std::string known;
@@ -438,6 +475,28 @@ std::vector<double> ridge_candidates(const Context& cx, const toml::node& n) {
   return out;
 }
 
+// readout.kind = "rls" | "force": the keys that go with each kind (docs/scenarios.md).
+void check_online_readout(const Context& cx, const toml::table& t, const Scenario& sc) {
+  const std::string& kind = sc.readout.string("kind");
+  const toml::node& where = t.get("kind") ? *t.get("kind") : static_cast<const toml::node&>(t);
+  if (kind != "ridge" && !sc.readout_ridge_candidates.empty())
+    cx.fail(*t.get("ridge"), "readout.ridge",
+            "a list or \"auto\" chooses the ridge of kind = \"ridge\"; kind = \"" + kind +
+                "\" learns online (its penalty is readout.alpha)");
+  if (kind != "ridge" && find_task(sc.task_kind)->episodic())
+    cx.fail(where, "readout.kind",
+            "\"" + kind + "\" learns token by token on stream tasks; task '" + sc.task_kind +
+                "' runs in episodes (use kind = \"ridge\")");
+  const std::string& to = sc.readout.string("feedback_to");
+  if (kind == "force" && to.empty())
+    cx.fail(where, "readout.kind",
+            "\"force\" feeds the readout's output back into a population: set readout.feedback_to");
+  if (!to.empty() && kind != "force")
+    cx.fail(*t.get("feedback_to"), "readout.feedback_to", "applies to kind = \"force\" only (kind is \"" + kind + "\")");
+  if (!to.empty() && !has_population(sc, to))
+    cx.fail(*t.get("feedback_to"), "readout.feedback_to", "no population named '" + shorten(to) + "'");
+}
+
 void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
   const toml::table& t = optional_table(cx, root, "readout");
   // readout.ridge = "auto" or [a, b, ...]: candidates chosen on the task's validation split.
@@ -456,6 +515,18 @@ void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
     for (auto& p : sc.readout_from)
       if (!has_population(sc, p)) cx.fail(*f, "readout.from", "no population named '" + shorten(p) + "'");
   }
+  check_online_readout(cx, t, sc);
+}
+
+// [network] weights_file and [train] (docs/training.md).
+void read_training(Context& cx, const toml::table& root, Scenario& sc) {
+  static const std::vector<ParamSpec> network = {
+      param::string("weights_file").describe("HDF5 recording of `ransim train` whose trained weights replace "
+                                             "the drawn ones")};
+  sc.weights_file = read_params(cx, optional_table(cx, root, "network"), network, "network").string("weights_file");
+  const toml::table& t = optional_table(cx, root, "train");
+  sc.train = read_params(cx, t, train_specs(), "train", {"trainable"});
+  if (const toml::node* n = t.get("trainable")) sc.train_trainable = string_list(cx, *n, "train.trainable", false);
 }
 
 void read_record(Context& cx, const toml::table& root, Scenario& sc) {
@@ -529,6 +600,7 @@ Scenario scenario_from_table(toml::table root, const std::string& text, const st
   read_projections(cx, root, sc);
   read_readout(cx, root, sc);
   read_record(cx, root, sc);
+  read_training(cx, root, sc);
   read_compares(cx, root, sc);
   return sc;
 }

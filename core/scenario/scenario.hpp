@@ -54,6 +54,11 @@ struct Scenario {
   Params record;                              // file, flush_interval, compression
   std::vector<std::string> record_variables;  // "pop" or "pop.variable"; empty: all
   std::vector<CompareDecl> compares;
+  // [network] weights_file: trained weights loaded over the drawn ones (docs/training.md).
+  std::string weights_file;
+  // [train]: what `ransim train` trains and how (train_specs()); `trainable` names the weights.
+  Params train;
+  std::vector<std::string> train_trainable;
 };
 
 // Reads and validates a scenario. `sets` are "dotted.key=value" overrides applied before
@@ -66,6 +71,7 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
 const std::vector<ParamSpec>& simulation_specs();
 const std::vector<ParamSpec>& readout_specs();
 const std::vector<ParamSpec>& record_specs();
+const std::vector<ParamSpec>& train_specs();
 const std::vector<ParamSpec>& sparse_projection_specs();
 const std::vector<ParamSpec>& identity_projection_specs();
 

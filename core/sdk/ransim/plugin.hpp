@@ -13,7 +13,8 @@
 // layout or meaning: a plugin built against another version is refused, not run.
 // 2: Recordable::display, PopulationInfo::layout and PopulationInfo::colour.
 // 3: PopulationInfo::memory_bytes.
-#define RANSIM_PLUGIN_ABI_VERSION 3
+// 4: Population::differentiable() (ransim/differentiable.hpp).
+#define RANSIM_PLUGIN_ABI_VERSION 4
 
 #define RANSIM_PLUGIN(register_function)                                              \
   extern "C" __attribute__((visibility("default"))) int ransim_plugin_abi_version() { \

@@ -17,6 +17,7 @@
 namespace ransim {
 
 class ThreadPool;
+class Differentiable;
 
 // A variable that can be recorded, per lane shaped [units] or [units, dim].
 struct Recordable {
@@ -97,6 +98,9 @@ class Population {
   // Bound of |state| for saturating units (tanh: 1), 0 when unbounded. The run stops with
   // a message when most of a population sits at the bound for a long stretch.
   virtual double saturation_level() const { return 0.0; }
+
+  // The model's backward passes (ransim/differentiable.hpp), or null: it cannot be trained.
+  virtual Differentiable* differentiable() { return nullptr; }
 
  protected:
   std::size_t lanes_ = 1;
