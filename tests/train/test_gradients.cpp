@@ -138,6 +138,31 @@ TEST(LeakyGradient, IdentityActivationMatchesFiniteDifferences) {
   EXPECT_LT(check.worst_relative_error(), 1e-6);
 }
 
+// A gated linear RNN (its update happens at the tick and is held over the token: the tick
+// state) between an identity-routed input and a leaky population that feeds it back.
+std::string gated_network(const std::string& simulation) {
+  return "[simulation]\n" + simulation + "lanes = 2\n[task]\nkind = \"narma10\"\n"
+         "[population.g]\nkind = \"gated_linear\"\ndim = 2\nwq_scale = 0.7\nwk_scale = 0.7\nwv_scale = 0.7\n"
+         "[population.r]\nkind = \"leaky\"\nsize = 5\nbias_scale = 0.1\n"
+         "[[projection]]\nfrom = [\"input\"]\nto = \"g\"\nkind = \"identity\"\n"
+         "[[projection]]\nname = \"g_r\"\nfrom = \"g\"\nto = \"r\"\ndensity = 1.0\nscale = 0.3\n"
+         "[[projection]]\nname = \"r_g\"\nfrom = \"r\"\nto = \"g\"\ndensity = 1.0\nscale = 0.3\n";
+}
+
+TEST(GatedLinearGradient, TickStateMatchesFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check({gated_network("integrator = \"euler\"\n"), {"g", "r", "g_r", "r_g"}, 5});
+  EXPECT_EQ(check.network().names(), (std::vector<std::string>{"g.lambda", "g.G_in", "g.X_in", "r.bias", "g_r",
+                                                               "r_g"}));
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(GatedLinearGradient, Rk4SubstepsMatchFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check({gated_network("integrator = \"rk4\"\ndt = 0.5\n"), {"g", "r_g"}, 5});
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
 TEST(TrainableNetwork, NamesWhatItSelectsAndRefusesTheRest) {
   GradientCheck check({leaky_network("", "tanh"), {"a.bias", "a_b"}});
   EXPECT_EQ(check.network().names(), (std::vector<std::string>{"a.bias", "a_b"}));

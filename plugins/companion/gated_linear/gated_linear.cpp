@@ -6,6 +6,7 @@
 // sum_{s<=t} (W_V x_s)(W_K x_s)^T (W_Q x_t): d^2 memory neurons (lambda = 1) plus d query
 // neurons (lambda = 0) in form "full", d(d+1)/2 + d in form "compressed". The construction is
 // companion::build_gated_linear (../common/companion_math.hpp); README.md has the equations.
+#include <ransim/differentiable.hpp>
 #include <ransim/plugin.hpp>
 
 #include "common/companion_math.hpp"
@@ -15,7 +16,7 @@ namespace {
 using namespace ransim;
 namespace cm = ransim::companion;
 
-class GatedLinearRnn : public Population {
+class GatedLinearRnn : public Population, public Differentiable {
  public:
   explicit GatedLinearRnn(const PopulationContext& c)
       : d_(static_cast<std::size_t>(c.params.integer("dim"))),
@@ -81,6 +82,44 @@ class GatedLinearRnn : public Population {
     return {{"W_Q", w_.WQ},        {"W_K", w_.WK},      {"W_V", w_.WV},
             {"lambda", g_.lambda}, {"G_in", g_.G_in},   {"X_in", g_.X_in},
             {"G_out", g_.G_out},   {"X_out", g_.X_out}, {"D", g_.D}};
+  }
+
+  // Training (ransim/differentiable.hpp): the recurrence's lambda and input gates. The held
+  // increments are the tick state: derivative() returns them, on_tick() sets them.
+  Differentiable* differentiable() override { return this; }
+  std::vector<TrainableWeight> trainable_weights() override {
+    return {{"lambda", &g_.lambda}, {"G_in", &g_.G_in}, {"X_in", &g_.X_in}};
+  }
+  void weights_changed() override { lambda_minus_1_ = (g_.lambda - 1.0).t(); }
+  std::size_t tick_state_size() const override { return g_.neurons(); }
+  void save_tick_state(Block out) const override {
+    std::copy(step_.increments(), step_.increments() + out.size(), out.data);
+  }
+  void load_tick_state(ConstBlock in) override { std::copy(in.data, in.data + in.size(), step_.increments()); }
+
+  void derivative_vjp(ConstBlock, ConstBlock, ConstBlock g_dxdt, Block, Block, Block g_tick,
+                      WeightGradients&) const override {
+    for (std::size_t i = 0; i < g_dxdt.size(); ++i) g_tick.data[i] += g_dxdt.data[i];
+  }
+
+  // inc = (h % (lambda - 1) + A % B) / T with A = x~ G_in^T, B = x~ X_in^T (lanes as rows).
+  void tick_vjp(ConstBlock x, ConstBlock drive, ConstBlock g_after, Block g_x, Block g_drive, Block,
+                WeightGradients& g_weights) const override {
+    const std::size_t L = x.lanes;
+    arma::mat xt(L, d_ + 1);
+    xt.head_cols(d_) = mat_view(drive);
+    xt.col(d_).ones();
+    const arma::mat g = mat_view(g_after) / step_.period();
+    const arma::mat a = xt * g_.G_in.t(), b = xt * g_.X_in.t();
+    arma::mat gx = mat_view(g_x);
+    gx += g.each_row() % lambda_minus_1_;
+    g_weights[0] += arma::sum(g % mat_view(x), 0).t();
+    const arma::mat g_a = g % b, g_b = g % a;
+    g_weights[1] += g_a.t() * xt;
+    g_weights[2] += g_b.t() * xt;
+    arma::mat gd = mat_view(g_drive);
+    const arma::mat g_xt = g_a * g_.G_in + g_b * g_.X_in;
+    gd += g_xt.head_cols(d_);
   }
 
  private:
