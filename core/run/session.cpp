@@ -116,10 +116,17 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   task->set_state_size(net_->state_size());
   Rng task_rng = make_rng(sc_.seed, "task");
   seq_ = task->generate(sc_.lanes, task_rng);
+  const ReadoutKind readout_kind = parse_readout_kind(sc_.readout.string("kind"));
+  if (readout_kind == ReadoutKind::Force) {  // built again, its input widened by the fed-back output
+    if (protocol_.free_run)
+      throw InputError(sc_.path + ": readout.kind = \"force\" feeds its output back through readout.feedback_to; "
+                       "task mode = \"free_run\" would feed it as the input too (use mode = \"one_step\")");
+    net_ = build_network(sc_, task->input_dim, seq_.target_dim);
+  }
   sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
   sim_->set_stop_flag(opts_.stop);
   const std::size_t lanes = sc_.lanes;
-  u_.assign(seq_.input_dim * lanes, 0.0);
+  u_.assign(net_->input_size() * lanes, 0.0);
   prediction_.assign(seq_.target_dim * lanes, 0.0);
 
   // Readout features: the chosen populations' states (and the input, if asked). Tasks
@@ -131,7 +138,11 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
                      "but task.validation = 0 (set task.validation, tokens between train and test, e.g. " +
                      std::to_string(std::max<std::size_t>(1, protocol_.train / 4)) + ")");
   if (has_readout_) readout_features_ = FeatureSelection(sc_, *net_, seq_.input_dim);
-  features_.set_size(readout_features_.size(), has_readout_ ? seq_.steps * lanes : 0);  // token by token
+  const std::size_t kept = readout_kind == ReadoutKind::Ridge ? seq_.steps : 1;  // online: the last token
+  features_.set_size(readout_features_.size(), has_readout_ ? kept * lanes : 0);    // token by token
+  if (has_readout_ && readout_kind != ReadoutKind::Ridge)
+    online_ = std::make_unique<OnlineReadout>(readout_kind, sc_.readout, features_.n_rows, seq_.target_dim, lanes,
+                                              seq_.steps, protocol_.warmup, protocol_.warmup + protocol_.train);
   prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
 
   // [[compare]]: resolve both recordables of each pair now, so a typo fails before the run.
@@ -225,6 +236,26 @@ void Session::set_parameter(const std::string& population, const std::string& na
   pending_.push_back({p, {name, value}});
 }
 
+void Session::set_learning(bool on) {
+  if (!online_)
+    throw InputError("readout.kind = \"ridge\" is fitted once, after the training tokens; learning can be "
+                     "switched on and off for kind = \"rls\" or \"force\"");
+  learning_request_ = on;
+}
+
+// An online readout's token: learn (on training tokens), output z; FORCE holds z as the
+// feedback input over the next token.
+void Session::online_step(std::size_t k) {
+  const std::size_t lanes = sc_.lanes, in = seq_.input_dim;
+  const arma::mat z = online_->step(k, features_, targets(k, k + 1));
+  const bool feedback = online_->kind() == ReadoutKind::Force;
+  for (std::size_t b = 0; b < lanes; ++b)
+    for (std::size_t o = 0; o < z.n_rows; ++o) {
+      prediction_[o * lanes + b] = z(o, b);
+      if (feedback) u_[(in + o) * lanes + b] = z(o, b);
+    }
+}
+
 void Session::stop(RunStatus status, const std::string& message) {
   if (status_ != RunStatus::Running) return;
   status_ = status;
@@ -240,6 +271,8 @@ bool Session::step() {
       if (decl.name == net_->populations()[p].name) decl.params.set(edit.first, edit.second);
   }
   pending_.clear();
+  if (learning_request_) online_->set_learning(*learning_request_);
+  learning_request_.reset();
 
   const std::size_t lanes = sc_.lanes, k = k_;
   const std::size_t fit_at = protocol_.fit_at();  // W is trained after this many tokens
@@ -264,7 +297,7 @@ bool Session::step() {
 
   if (has_readout_) {
     for (std::size_t b = 0; b < lanes; ++b)
-      readout_features_.copy(*net_, x.data(), u_.data(), b, features_.colptr(k * lanes + b));
+      readout_features_.copy(*net_, x.data(), u_.data(), b, features_.colptr((online_ ? 0 : k) * lanes + b));
   }
   if (rec_) record_token();
   if (!compares_.empty()) {
@@ -273,7 +306,8 @@ bool Session::step() {
   }
   if (!regime_->empty() && k >= protocol_.warmup && (k - protocol_.warmup) % AttentionRegime::kStride == 0)
     regime_->observe(*net_, sim_->state().data(), u_.data(), sc_.lanes);
-  if (has_readout_ && k + 1 == fit_at) fit();
+  if (online_) online_step(k);
+  if (has_readout_ && !online_ && k + 1 == fit_at) fit();
   if (has_readout_ && protocol_.free_run && k + 1 >= fit_at) prediction();  // the next input
   if (k_ == seq_.steps) status_ = RunStatus::Complete;
   return true;
@@ -337,6 +371,7 @@ void Session::fit() {
 }
 
 std::optional<std::vector<double>> Session::prediction() {
+  if (online_ && k_ > 0) return prediction_;
   if (w_.empty() || k_ == 0) return std::nullopt;
   const std::size_t lanes = sc_.lanes, F = features_.n_rows;
   for (std::size_t b = 0; b < lanes; ++b) {
@@ -356,7 +391,8 @@ void Session::finish() {
   }
   const std::size_t lanes = sc_.lanes, T = seq_.steps;
   if (status_ == RunStatus::Complete && has_readout_) {
-    const arma::mat Yhat = ridge_predict(w_, features_.t());  // rows (token, lane)
+    const arma::mat Yhat =  // rows (token, lane)
+        online_ ? arma::mat(online_->outputs().t()) : ridge_predict(w_, features_.t());
     auto segment = [&](std::size_t k0, std::size_t k1, const std::string& name) {
       arma::mat y((k1 - k0) * lanes, seq_.target_dim), yh(y.n_rows, seq_.target_dim);
       for (std::size_t k = k0; k < k1; ++k)
@@ -394,8 +430,17 @@ void Session::record_readout(const arma::mat& predictions) {
     rec_->append(id, sample_.data());
   }
   namespace nw = layout::network;
-  rec_->write_matrix(nw::kReadoutWeights, w_, "1", "[features + 1, outputs]; the last row is the bias");
-  rec_->set_attribute(nw::kReadout, nw::kRidge, lambda_);
+  rec_->write_matrix(nw::kReadoutWeights, online_ ? online_->rls().weights() : w_, "1",
+                     "[features + 1, outputs]; the last row is the bias");
+  rec_->set_attribute(nw::kReadout, layout::kKind, std::string(readout_kind_name(readout_kind())));
+  if (online_) {
+    rec_->set_attribute(nw::kReadout, nw::kForgetting, online_->forgetting());
+    rec_->set_attribute(nw::kReadout, nw::kAlpha, online_->alpha());
+    rec_->set_attribute(nw::kReadout, nw::kLearnEvery, static_cast<double>(online_->learn_every()));
+    rec_->set_attribute(nw::kReadout, nw::kUpdates, static_cast<double>(online_->rls().updates()));
+  } else {
+    rec_->set_attribute(nw::kReadout, nw::kRidge, lambda_);
+  }
   rec_->write_string(nw::kReadoutFeatures, readout_features_.names(*net_));
   if (selection_) record_ridge_selection(*rec_, *selection_, metric_);
 }

@@ -15,6 +15,7 @@
 #include "engine/network.hpp"
 #include "engine/simulator.hpp"
 #include "readout/features.hpp"
+#include "readout/online.hpp"
 #include "readout/ridge.hpp"
 #include "run/status.hpp"
 #include "scenario/scenario.hpp"
@@ -72,8 +73,16 @@ class Session {
   std::vector<double> sample(std::size_t population, const std::string& variable);
   // The readout's output for the last token (target_dim x lanes), once it is trained.
   std::optional<std::vector<double>> prediction();
-  bool readout_trained() const { return !w_.empty(); }
-  std::size_t readout_weights() const { return w_.n_elem; }
+  // Ridge: once fitted; rls and force: from the first token (W starts at zero).
+  bool readout_trained() const { return !w_.empty() || online_; }
+  std::size_t readout_weights() const { return online_ ? online_->rls().weights().n_elem : w_.n_elem; }
+  ReadoutKind readout_kind() const { return online_ ? online_->kind() : ReadoutKind::Ridge; }
+  // Online readouts learn on the training tokens while learning is on (default); switched off,
+  // W stays as it is and FORCE runs free. Applied before the next step, like a live parameter;
+  // InputError for the ridge readout, which learns once.
+  void set_learning(bool on);
+  bool learning() const { return online_ && (learning_request_ ? *learning_request_ : online_->learning()); }
+  const OnlineReadout* online_readout() const { return online_.get(); }  // null for ridge
   Metric metric() const { return metric_; }
 
   // Live parameters: validated now (InputError on a bad value or a parameter that cannot
@@ -113,6 +122,9 @@ class Session {
   arma::mat features_, w_;
   double lambda_ = 0;                        // the ridge the readout was fitted with
   std::optional<RidgeSelection> selection_;  // readout.ridge = "auto" or [..]
+  std::unique_ptr<OnlineReadout> online_;    // readout.kind = "rls" | "force"; features_ then holds one token
+  std::optional<bool> learning_request_;     // set_learning, applied before the next step
+  void online_step(std::size_t k);
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits
   std::vector<Comparison> compares_;

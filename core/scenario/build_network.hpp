@@ -9,7 +9,11 @@
 namespace ransim {
 
 // Builds the network a scenario describes, for inputs of `input_size` values per token.
-std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size);
+// With readout.kind = "force", `feedback_size` more values follow the input: the readout's
+// output, projected into readout.feedback_to by the projection "feedback" (source "feedback",
+// weights U(-1, 1) * feedback_scale at feedback_density, drawn from "projection.feedback").
+std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size,
+                                       std::size_t feedback_size = 0);
 
 // The network's state variables per lane (Network::state_size()), from the populations alone:
 // no projection is drawn (a budget check before a comparison runs).

@@ -8,6 +8,7 @@
 #include "ransim/error.hpp"
 #include "tasks/csl.hpp"
 #include "tasks/episodic_tasks.hpp"
+#include "tasks/periodic_task.hpp"
 #include "tasks/stream_benchmark.hpp"
 
 namespace ransim {
@@ -93,8 +94,6 @@ std::vector<double> Lorenz::series(std::size_t samples, std::array<double, 3> st
   return out;
 }
 
-namespace {
-
 std::vector<ParamSpec> protocol_specs(std::int64_t warmup, std::int64_t train, std::int64_t test) {
   return {
       param::integer("warmup").unit("tokens").range(0, 1e9).defaults_to(warmup).describe(
@@ -140,6 +139,8 @@ std::size_t read_forecast(const Params& p, Protocol& protocol, const std::string
                      ": mode = \"free_run\" needs horizon = 1 (the readout's output becomes the next input)");
   return horizon;
 }
+
+namespace {
 
 // One-dimensional input and target per lane: lane(b, steps) returns (input, target).
 template <class Lane> Sequences scalar_sequences(std::size_t steps, std::size_t lanes, Lane lane) {
@@ -491,6 +492,7 @@ TaskInfo delayed_recall_info() {
 std::vector<TaskInfo> make_tasks() {
   std::vector<TaskInfo> all{mackey_glass_info(),    narma10_info(),        lorenz_info(),
                             memory_capacity_info(), delayed_recall_info(), random_sequence_info()};
+  all.push_back(sum_of_sines_info());
   for (auto& t : episode_tasks()) all.push_back(std::move(t));
   for (auto& t : stream_benchmark_tasks()) all.push_back(std::move(t));
   all.push_back(csl_task());
