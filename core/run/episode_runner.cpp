@@ -3,12 +3,17 @@
 // batches on its own copy of the network. Training batches add their features to
 // the ridge statistics and are dropped; the validation episodes (the last task.validation
 // training episodes) are kept to choose readout.ridge on; then the readout is solved and the
-// test episodes are scored with it. No run ever holds all training states.
+// test episodes are scored with it. No run ever holds all training states. Episodes of
+// different lengths share a batch padded to its longest: a shorter one's lane runs on zero
+// input after its last token, where nothing is read (lanes are independent), so the padding
+// changes no feature.
 #include "run/episode_runner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <numeric>
 #include <optional>
 #include <thread>
 
@@ -85,7 +90,7 @@ struct Batch {
   std::optional<AttentionRegime> regime;
   RunStatus status = RunStatus::Complete;
   std::string message;
-  std::size_t steps = 0;
+  std::size_t steps = 0, tokens = 0;  // tokens: the episodes' own, without padding
 };
 
 // One run of an episode task, phase by phase: setup (constructor), the training split in
@@ -217,12 +222,27 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
   if (!eb.tokens.empty()) {
     if (eb.tokens.size() != n * P_) throw std::logic_error("episode task: one token per (episode, point)");
     read_at.resize(L_);
-    for (std::size_t c = 0; c < eb.tokens.size(); ++c) read_at.at(eb.tokens[c]).push_back(c);
+    for (std::size_t c = 0; c < eb.tokens.size(); ++c) {
+      if (!eb.lengths.empty() && eb.tokens[c] >= eb.lengths.at(c / P_))
+        throw std::logic_error("episode task: a readout token after the episode's end");
+      read_at.at(eb.tokens[c]).push_back(c);
+    }
   }
+  // Variable-length episodes: the batch runs to its longest; the attention regime is sampled
+  // only while every episode of the batch still runs, so that padding never enters it.
+  std::size_t L = L_, all_run = L_;
+  if (!eb.lengths.empty()) {
+    if (eb.lengths.size() != n) throw std::logic_error("episode task: one length per episode");
+    L = *std::max_element(eb.lengths.begin(), eb.lengths.end());
+    all_run = *std::min_element(eb.lengths.begin(), eb.lengths.end());
+    if (L > L_ || all_run == 0) throw std::logic_error("episode task: a length is 0 or above the task's");
+  }
+  out.tokens =
+      eb.lengths.empty() ? n * L_ : std::accumulate(eb.lengths.begin(), eb.lengths.end(), std::size_t{0});
   wk.sim->reset();
   out.regime.emplace(*wk.net);
   std::fill(wk.u.begin(), wk.u.end(), 0.0);  // lanes beyond n stay silent
-  for (std::size_t k = 0; k < L_; ++k) {
+  for (std::size_t k = 0; k < L; ++k) {
     if (opts_.stop && opts_.stop->load()) {
       out.status = RunStatus::Interrupted;
       out.message = "interrupted by signal " + std::to_string(opts_.stop->load());
@@ -246,7 +266,7 @@ void EpisodeRunner::run_batch(Worker& wk, Split split, std::size_t first, std::s
       for (std::size_t c : read_at[k])
         wk.features->take_one(wk.sim->state().data(), wk.u.data(), c / P_, out.x, c);
     // Every kStride-th token and the last, so that short episodes count too.
-    if (!out.regime->empty() && ((k + 1) % AttentionRegime::kStride == 0 || k + 1 == L_))
+    if (!out.regime->empty() && k < all_run && ((k + 1) % AttentionRegime::kStride == 0 || k + 1 == all_run))
       out.regime->observe(*wk.net, wk.sim->state().data(), wk.u.data(), n);
   }
   for (std::size_t e = 0; e < n; ++e)
@@ -284,7 +304,7 @@ bool EpisodeRunner::drain_wave(std::size_t count, std::size_t b0, std::vector<Ba
       return false;
     }
     const std::size_t first = (b0 + i) * B_;
-    res_.tokens += std::min(B_, count - first) * L_;
+    res_.tokens += bt.tokens;
     res_.steps += bt.steps;
     regime_->merge(*bt.regime);
     consume(first, bt);

@@ -1,19 +1,12 @@
-// Episode tasks (docs/tasks.md): sequential Fashion-MNIST, copy, selective copy and
-// in-context linear regression.
+// Episode tasks (docs/tasks.md): copy, selective copy and in-context linear regression.
 #include <algorithm>
-#include <filesystem>
-#include <map>
-#include <mutex>
 
 #include "ransim/error.hpp"
-#include "tasks/datasets/idx.hpp"
 #include "tasks/episodic_tasks.hpp"
 
 namespace ransim {
 
-namespace {
-
-std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
+std::vector<ParamSpec> episode_split_specs(std::int64_t train, std::int64_t test) {
   return {
       param::integer("train")
           .unit("episodes")
@@ -32,6 +25,8 @@ std::vector<ParamSpec> episode_specs(std::int64_t train, std::int64_t test) {
           .describe("episodes it is evaluated on"),
   };
 }
+
+namespace {
 
 // Symbol tasks: one-hot symbols 0..M-1 plus two marker channels, blank (M) and go (M + 1);
 // the last `recall` tokens are readout points whose targets are the symbols to reproduce.
@@ -118,86 +113,6 @@ class SelectiveCopyTask : public SymbolTask {
   std::size_t span_;
 };
 
-// Sequential Fashion-MNIST: an image presented row by row (28 tokens of 28 pixels) or pixel by
-// pixel (784 tokens of 1), pixels scaled to [0, 1]; one readout point concatenating the states
-// after K evenly spaced tokens (K = 1: the final state); one-hot class targets.
-class FashionMnistTask : public EpisodeTask {
- public:
-  explicit FashionMnistTask(const Params& p) {
-    const std::string dir = p.string("data_dir");
-    if (dir.empty())
-      throw InputError(
-          "task.data_dir: empty; expected the directory with the Fashion-MNIST IDX files "
-          "(train-images-idx3-ubyte.gz, ..., gzip or plain)");
-    std::vector<std::string> paths;  // in this order, so that the first missing file is named
-    for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                             "t10k-labels-idx1-ubyte"})
-      paths.push_back(file(dir, name));
-    train_ = data(paths[0], paths[1]);
-    test_ = data(paths[2], paths[3]);
-    if (test_->rows != train_->rows || test_->cols != train_->cols)
-      throw InputError("task.data_dir: the test images in " + dir + " are " + std::to_string(test_->rows) +
-                       " x " + std::to_string(test_->cols) + " pixels, the training images " +
-                       std::to_string(train_->rows) + " x " + std::to_string(train_->cols) +
-                       " (both splits must have the same image size)");
-    const bool rows = p.string("mode") == "rows";
-    pixels_ = train_->rows * train_->cols;
-    input_dim = rows ? train_->cols : 1;
-    length = pixels_ / input_dim;
-    target_dim = 10;
-    read_split(p, *this);
-    if (train > train_->count || test > test_->count)
-      throw InputError("fashion_mnist: asked for " + std::to_string(train) + " training and " +
-                       std::to_string(test) + " test images, the data have " + std::to_string(train_->count) +
-                       " and " + std::to_string(test_->count));
-    const std::size_t K = static_cast<std::size_t>(p.integer("snapshots"));
-    if (K > length)
-      throw InputError("fashion_mnist: snapshots (" + std::to_string(K) + ") exceeds the " +
-                       std::to_string(length) + " tokens of an episode");
-    points.resize(1);
-    for (std::size_t i = 1; i <= K; ++i) points[0].push_back(i * length / K - 1);
-  }
-
-  EpisodeBatch episodes(Split split, std::size_t first, std::size_t count, std::uint64_t) const override {
-    const LabelledImages& d = split == Split::Train ? *train_ : *test_;
-    EpisodeBatch b;
-    b.count = count;
-    b.input.resize(length * count * input_dim);
-    b.target.assign(count * 10, 0.0);
-    for (std::size_t e = 0; e < count; ++e) {
-      const std::uint8_t* img = d.pixels.data() + (first + e) * pixels_;
-      for (std::size_t k = 0; k < length; ++k)
-        for (std::size_t i = 0; i < input_dim; ++i)
-          b.input[(k * count + e) * input_dim + i] = img[k * input_dim + i] / 255.0;
-      b.target[e * 10 + d.labels[first + e]] = 1.0;
-    }
-    return b;
-  }
-
- private:
-  // DIR/NAME.gz, else DIR/NAME (either form is read).
-  static std::string file(const std::string& dir, const std::string& name) {
-    std::error_code ec;
-    const std::string gz = dir + "/" + name + ".gz", plain = dir + "/" + name;
-    if (std::filesystem::exists(gz, ec)) return gz;
-    if (std::filesystem::exists(plain, ec)) return plain;
-    throw InputError("task.data_dir: " + dir + " has neither " + name + ".gz nor " + name +
-                     " (the Fashion-MNIST IDX files, gzip or plain)");
-  }
-
-  // Each file is read once per process (comparisons run the task many times).
-  static std::shared_ptr<const LabelledImages> data(const std::string& images, const std::string& labels) {
-    static std::mutex m;
-    static std::map<std::string, std::shared_ptr<const LabelledImages>> cache;
-    std::lock_guard<std::mutex> lock(m);
-    auto& slot = cache[images];
-    if (!slot) slot = std::make_shared<LabelledImages>(read_idx_images(images, labels, 10));
-    return slot;
-  }
-  std::shared_ptr<const LabelledImages> train_, test_;
-  std::size_t pixels_ = 0;
-};
-
 // In-context linear regression (Garg et al. 2022; von Oswald et al. 2023): per episode
 // w ~ N(0, I_d); N context tokens (x_i, y_i) with x_i ~ N(0, I_d), y_i = w.x_i + noise; then the
 // query token (x_q, 0). One readout point, after the query; target y_q = w.x_q (noise-free).
@@ -242,26 +157,6 @@ class InContextRegressionTask : public EpisodeTask {
 }  // namespace
 
 std::vector<TaskInfo> episode_tasks() {
-  TaskInfo fm;
-  fm.kind = "fashion_mnist";
-  fm.description = "sequential Fashion-MNIST classification, row by row or pixel by pixel";
-  fm.params = {
-      param::choice("mode", {"rows", "pixels"})
-          .describe("rows: 28 tokens of 28 pixels; pixels: 784 tokens of 1"),
-      param::integer("snapshots")
-          .unit("tokens")
-          .range(1, 1e4)
-          .defaults_to(1)
-          .describe("K states, after evenly spaced tokens ending with the last, concatenated into the "
-                    "readout's features"),
-      param::string("data_dir")
-          .defaults_to("/usr/share/datasets/fashion-mnist")
-          .describe("directory with the IDX files (gzip or plain): train-images-idx3-ubyte.gz, "
-                    "train-labels-idx1-ubyte.gz, t10k-*"),
-  };
-  for (auto& s : episode_specs(60000, 10000)) fm.params.push_back(s);
-  fm.create_episodes = [](const Params& p) { return std::make_unique<FashionMnistTask>(p); };
-
   auto symbol_specs = [](std::int64_t symbols) {
     return std::vector<ParamSpec>{
         param::integer("alphabet")
@@ -279,7 +174,7 @@ std::vector<TaskInfo> episode_tasks() {
   copy.params = symbol_specs(5);
   copy.params.push_back(param::integer("delay").unit("tokens").range(0, 1e5).defaults_to(10).describe(
       "blanks between the symbols and the go marker"));
-  for (auto& s : episode_specs(2000, 500)) copy.params.push_back(s);
+  for (auto& s : episode_split_specs(2000, 500)) copy.params.push_back(s);
   copy.create_episodes = [](const Params& p) { return std::make_unique<CopyTask>(p); };
 
   TaskInfo sel;
@@ -288,7 +183,7 @@ std::vector<TaskInfo> episode_tasks() {
   sel.params = symbol_specs(4);
   sel.params.push_back(param::integer("span").unit("tokens").range(1, 1e5).defaults_to(16).describe(
       "tokens over which the symbols are scattered"));
-  for (auto& s : episode_specs(2000, 500)) sel.params.push_back(s);
+  for (auto& s : episode_split_specs(2000, 500)) sel.params.push_back(s);
   sel.create_episodes = [](const Params& p) { return std::make_unique<SelectiveCopyTask>(p); };
 
   TaskInfo icl;
@@ -300,9 +195,9 @@ std::vector<TaskInfo> episode_tasks() {
           "context pairs N before the query"),
       param::real("noise").at_least(0).describe("std of the noise on the context targets"),
   };
-  for (auto& s : episode_specs(4000, 1000)) icl.params.push_back(s);
+  for (auto& s : episode_split_specs(4000, 1000)) icl.params.push_back(s);
   icl.create_episodes = [](const Params& p) { return std::make_unique<InContextRegressionTask>(p); };
-  return {fm, copy, sel, icl};
+  return {copy, sel, icl};
 }
 
 void read_split(const Params& p, EpisodeTask& task) {

@@ -12,6 +12,8 @@ namespace ransim {
 
 std::vector<TaskInfo> episode_tasks();
 
+// task.train, task.validation (default 0) and task.test, with these defaults.
+std::vector<ParamSpec> episode_split_specs(std::int64_t train, std::int64_t test);
 // task.train, task.validation and task.test; validation must be less than train.
 void read_split(const Params& p, EpisodeTask& task);
 // Every episode draws from its own stream, so the data do not depend on the batch size.

@@ -7,6 +7,7 @@
 
 #include "ransim/error.hpp"
 #include "tasks/csl.hpp"
+#include "tasks/data_tasks.hpp"
 #include "tasks/episodic_tasks.hpp"
 #include "tasks/periodic_task.hpp"
 #include "tasks/stream_benchmark.hpp"
@@ -493,9 +494,15 @@ std::vector<TaskInfo> make_tasks() {
   std::vector<TaskInfo> all{mackey_glass_info(),    narma10_info(),        lorenz_info(),
                             memory_capacity_info(), delayed_recall_info(), random_sequence_info()};
   all.push_back(sum_of_sines_info());
+  std::vector<TaskInfo> images = image_tasks();  // fashion_mnist, mnist, stream_sequential_mnist
+  all.push_back(images[0]);
+  all.push_back(images[1]);
   for (auto& t : episode_tasks()) all.push_back(std::move(t));
   for (auto& t : stream_benchmark_tasks()) all.push_back(std::move(t));
+  all.push_back(images[2]);  // the STREAM benchmark's twelfth
   all.push_back(csl_task());
+  all.push_back(japanese_vowels_task());
+  for (auto& t : file_tasks()) all.push_back(std::move(t));
   return all;
 }
 

@@ -4,10 +4,10 @@
 // - stream tasks: one long sequence per lane, split in time into warm-up, train and test
 //   (Mackey-Glass, NARMA-10, Lorenz, memory capacity, delayed recall), with an optional
 //   validation part between train and test;
-// - episode tasks: many independent sequences of equal length, the network restarting from
-//   its initial state for each; the readout reads the states after chosen tokens and the
-//   split is over episodes (sequential Fashion-MNIST, copy, selective copy, in-context
-//   regression).
+// - episode tasks: many independent sequences (of equal length, or each its own), the
+//   network restarting from its initial state for each; the readout reads the states after
+//   chosen tokens and the split is over episodes (sequential (Fashion-)MNIST, copy, selective
+//   copy, in-context regression, Japanese Vowels, the user's files).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -68,6 +68,10 @@ struct EpisodeBatch {
   // (episode e, point p) at [e * points + p], overriding the task's `points` (which then each
   // list one token, a placeholder). Empty: every episode uses `points`.
   std::vector<std::size_t> tokens;
+  // Tasks whose episodes differ in length (Japanese Vowels): episode e runs lengths[e] <=
+  // `length` tokens; its input after them is zero and no readout token lies there (the runner
+  // pads shorter episodes, lanes being independent). Empty: every episode runs `length`.
+  std::vector<std::size_t> lengths;
 };
 
 class EpisodeTask {
@@ -77,7 +81,7 @@ class EpisodeTask {
   // many lanes a batch has.
   virtual EpisodeBatch episodes(Split split, std::size_t first, std::size_t count,
                                 std::uint64_t seed) const = 0;
-  std::size_t length = 0, input_dim = 1, target_dim = 1;
+  std::size_t length = 0, input_dim = 1, target_dim = 1;  // length: the longest episode's
   // Episodes: the readout is fitted on train episodes 0 .. train - validation - 1; the last
   // `validation` train episodes are held out to choose readout.ridge on.
   std::size_t train = 0, validation = 0, test = 0;

@@ -18,6 +18,7 @@
 #include "ransim/error.hpp"
 #include "support/test_support.hpp"
 #include "tasks/datasets/idx.hpp"
+#include "tasks/datasets/idx_bytes.hpp"
 #include "tasks/tasks.hpp"
 
 #include <sys/stat.h>
@@ -30,16 +31,8 @@ using testing::HasSubstr;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-// An IDX file: magic 00 00 TYPE RANK, big-endian 32-bit dims, then `data` as given.
-Bytes idx_bytes(const std::vector<std::uint32_t>& shape, const Bytes& data, std::uint8_t type = 0x08) {
-  Bytes b = {0, 0, type, static_cast<std::uint8_t>(shape.size())};
-  for (std::uint32_t d : shape)
-    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(d >> shift));
-  b.insert(b.end(), data.begin(), data.end());
-  return b;
-}
+using ransim::test::Bytes;
+using ransim::test::idx_bytes;
 
 Bytes iota_bytes(std::size_t n, std::uint8_t first = 0) {
   Bytes b(n);
@@ -281,13 +274,20 @@ TEST_F(IdxTest, FashionMnistDataDirIsCheckedWholly) {
     return fm->create_episodes(ransim::test::task_params(
         "fashion_mnist", {{"data_dir", dir}, {"train", std::int64_t{2}}, {"test", std::int64_t{2}}}));
   };
+  const std::string files =
+      "train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], "
+      "t10k-labels-idx1-ubyte[.gz]";
+  const std::string source =
+      "the Debian package dataset-fashion-mnist, or https://github.com/zalandoresearch/fashion-mnist "
+      "(data/fashion)";
   EXPECT_EQ(error_of([&] { create(""); }),
-            "task.data_dir: empty; expected the directory with the Fashion-MNIST IDX files "
-            "(train-images-idx3-ubyte.gz, ..., gzip or plain)");
+            "task.data_dir: empty; expected the directory with the Fashion-MNIST IDX files (" + files +
+                ", gzip or plain; from " + source + ")");
   EXPECT_EQ(error_of([&] { create(dir_); }),
             "task.data_dir: " + dir_ +
                 " has neither train-images-idx3-ubyte.gz nor "
-                "train-images-idx3-ubyte (the Fashion-MNIST IDX files, gzip or plain)");
+                "train-images-idx3-ubyte (the Fashion-MNIST IDX files, gzip or plain: " +
+                files + "; get them from " + source + ")");
   write_plain("train-images-idx3-ubyte", idx_bytes({2, 28, 28}, Bytes(2 * 784, 255)));
   write_gz("train-labels-idx1-ubyte.gz", idx_bytes({2}, {3, 4}));
   write_plain("t10k-labels-idx1-ubyte", idx_bytes({2}, {5, 6}));
