@@ -25,6 +25,8 @@
 #include "compare_ranks.hpp"
 #include "study/compare.hpp"
 #include "study/scale_out.hpp"
+#include "train_command.hpp"
+#include "analysis/report.hpp"
 #include "tasks/tasks.hpp"
 
 using namespace ransim;
@@ -38,6 +40,10 @@ constexpr const char* kUsage = R"(usage:
   ransim compare CONFIG [--quick] [--out PREFIX] [--set key=value]... [--json] [--quiet]
                         [--resume] [--shard I/K] [--plugin-dir DIR]...
   ransim merge CONFIG JOURNAL... [--out PREFIX] [--json] [--quiet] [--plugin-dir DIR]...
+  ransim train SCENARIO [--out FILE.h5 [--overwrite]] [--resume] [--set key=value]... [--json]
+                       [--quiet] [--plugin-dir DIR]...
+  ransim analyze FILE.h5 [--out PREFIX] [--json] [--quiet] [--lyapunov] [--lyapunov-tokens N]
+                        [--lyapunov-settle N] [--slot-threshold X] [--plugin-dir DIR]...
   ransim info [--plugin-dir DIR]...
   ransim --help | --version
 
@@ -58,8 +64,17 @@ compare run model variants x tasks x seeds from a comparison config (docs/compar
         PREFIX.runs.toml.~N~). --shard I/K runs only the runs whose index modulo K is I and
         writes PREFIX.shard-I-of-K.runs.toml; `mpirun -np K ransim compare` spreads the runs
         over K ranks (docs/compare.md, "Scale-out").
+train   train the units named in the scenario's [train] table with a linear readout, by
+        backpropagation through the simulated dynamics (docs/training.md); write the trained
+        network to FILE.h5 (default: the scenario's name + _trained.h5; a checkpoint after each
+        epoch in FILE.checkpoint.h5, which --resume goes on from), then score the scenario
+        untrained and trained (network.weights_file = FILE.h5) as `run` would.
 merge   the outputs of `compare` from the journals of its shards (same CONFIG); runs in no
         journal are named and the exit code is 1.
+analyze a recording: memory curve, PCA, power spectrum, attention entropy, memory-slot
+        usage, and with --lyapunov the largest Lyapunov exponent of the network rebuilt from
+        the recorded scenario (docs/analysis.md); writes PREFIX.md, .json, .png, .svg (PREFIX:
+        FILE without .h5 + _analysis) and prints the report (--json: the JSON).
 info    list integrators, population models, tasks and plugins with their parameters.
 
 plugins are loaded from --plugin-dir, then RANSIM_PLUGIN_PATH (colon-separated), then
@@ -164,7 +179,7 @@ CommandOptions parse_options(const std::vector<std::string>& args, const std::st
         throw InputError("--seed: expected a non-negative integer, found '" + v + "'");
       o.sets.push_back("seed=" + v);
     } else if (a == "--quick" && compare) o.quick = true;
-    else if (a == "--resume" && compare) o.resume = true;
+    else if (a == "--resume" && (compare || command == "train")) o.resume = true;
     else if (a == "--shard" && compare) o.shard = parse_shard(value());
     else if (a == "--overwrite" && !compare) o.overwrite = true;
     else if (a == "--sweep" && command == "run") o.sweep = value();
@@ -181,6 +196,24 @@ CommandOptions parse_options(const std::vector<std::string>& args, const std::st
 }
 
 int cmd_run_sweep(const CommandOptions& o);
+
+int cmd_train(const std::vector<std::string>& args, const std::string& command_line) {
+  const CommandOptions o = parse_options(args, "train", "SCENARIO");
+  const Scenario sc = load_scenario(o.path, o.sets);
+  std::string out = o.out;
+  if (out.empty()) {
+    out = o.path.substr(o.path.find_last_of('/') + 1);
+    if (out.size() > 5 && out.substr(out.size() - 5) == ".toml") out.resize(out.size() - 5);
+    out += "_trained.h5";
+  }
+  refuse_input_as_output(sc, out, "--out");
+  if (!o.resume) check_recording_target(out, o.overwrite);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const int code = train_command(sc, out, {.json = o.json, .quiet = o.quiet, .resume = o.resume}, command_line,
+                                 &g_stop);
+  return check_stdout() != 0 ? 1 : code;
+}
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   const CommandOptions o = parse_options(args, "run", "SCENARIO");
@@ -432,6 +465,13 @@ void print_layout(const ModelLayout& layout, const std::string& indent) {
   for (auto& v : layout.derived) print("derived", v);
 }
 
+int cmd_analyze(const std::vector<std::string>& args) {
+  const analysis::AnalyzeOptions o = analysis::parse_analyze_options(args);
+  load_plugins(o.plugin_dirs);  // the recorded scenario names its models
+  std::cout << analysis::run_analyze(o);
+  return check_stdout();
+}
+
 int cmd_info(const std::vector<std::string>& args) {
   std::vector<std::string> plugin_dirs;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -502,8 +542,10 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cmd_info(args);
     if (cmd == "compare") return cmd_compare(args);
     if (cmd == "merge") return cmd_merge(args);
+    if (cmd == "analyze") return cmd_analyze(args);
+    if (cmd == "train") return cmd_train(args, command_line);
     throw InputError("unknown command '" + cmd +
-                     "' (expected run | compare | merge | info; see ransim --help)");
+                     "' (expected run | compare | train | merge | analyze | info; see ransim --help)");
   } catch (const InputError& e) {
     if (g_rank == 0) std::cerr << "ransim: error: " << e.what() << "\n";
     return 2;
