@@ -25,6 +25,9 @@ class Hdf5File {
   std::vector<std::string> children(const std::string& group) const;
   std::optional<std::string> string_attribute(const std::string& object, const std::string& name) const;
   std::optional<std::int64_t> integer_attribute(const std::string& object, const std::string& name) const;
+  // An integer attribute of any length (e.g. a split's [first, end)); nullopt if absent.
+  std::optional<std::vector<std::int64_t>> integers_attribute(const std::string& object,
+                                                              const std::string& name) const;
   std::optional<std::string> string_dataset(const std::string& dataset) const;
   // The dataset's dimensions; nullopt if there is no such dataset.
   std::optional<std::vector<std::size_t>> shape(const std::string& dataset) const;

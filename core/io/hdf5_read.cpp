@@ -205,6 +205,22 @@ std::optional<std::int64_t> Hdf5File::integer_attribute(const std::string& objec
   return v;
 }
 
+std::optional<std::vector<std::int64_t>> Hdf5File::integers_attribute(const std::string& object,
+                                                                     const std::string& name) const {
+  if (!exists(object) || H5Aexists_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
+    return std::nullopt;
+  const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                     H5Aclose);
+  const Hdf5Handle space(a.valid() ? H5Aget_space(a.get()) : -1, H5Sclose);
+  const Hdf5Handle type(a.valid() ? H5Aget_type(a.get()) : -1, H5Tclose);
+  if (!space.valid() || !type.valid() || H5Tget_class(type.get()) != H5T_INTEGER) return std::nullopt;
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0) return std::nullopt;
+  std::vector<std::int64_t> v(static_cast<std::size_t>(n));
+  if (n > 0 && H5Aread(a.get(), H5T_NATIVE_INT64, v.data()) < 0) return std::nullopt;
+  return v;
+}
+
 std::optional<std::string> Hdf5File::string_dataset(const std::string& dataset) const {
   if (!exists(dataset)) return std::nullopt;
   const Hdf5Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);

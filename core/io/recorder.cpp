@@ -452,6 +452,25 @@ void Recorder::write_vector(const std::string& path, const std::vector<double>& 
   im.flush_file();
 }
 
+void Recorder::write_integers(const std::string& path, const std::vector<std::int64_t>& v) {
+  Impl& im = *impl_;
+  im.check_open("write_integers");
+  Handle d = im.create_dataset(path, H5T_STD_I64LE, {v.size()});
+  if (!v.empty()) im.write_all(d, H5T_NATIVE_INT64, v.data(), path);
+  im.flush_file();
+}
+
+void Recorder::write_strings(const std::string& path, const std::vector<std::string>& v) {
+  Impl& im = *impl_;
+  im.check_open("write_strings");
+  Handle type = vlen_string_type();
+  Handle d = im.create_dataset(path, type.get(), {v.size()});
+  std::vector<const char*> pointers;
+  for (const auto& s : v) pointers.push_back(s.c_str());
+  if (!v.empty()) im.write_all(d, type.get(), pointers.data(), path);
+  im.flush_file();
+}
+
 void Recorder::write_csr(const std::string& group, const Csr& m, const std::string& description) {
   Impl& im = *impl_;
   im.check_open("write_csr");

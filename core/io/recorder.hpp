@@ -73,6 +73,9 @@ class Recorder {
                     const std::string& description = "");  // shape [rows, cols]
   void write_vector(const std::string& path, const std::vector<double>& v, const std::string& unit = "",
                     const std::string& description = "");
+  // One-dimensional datasets [n] (n may be 0): int64, variable-length UTF-8 strings.
+  void write_integers(const std::string& path, const std::vector<std::int64_t>& v);
+  void write_strings(const std::string& path, const std::vector<std::string>& v);
   // Group with `data`, `indices`, `indptr` (CSR, scipy.sparse.csr_matrix order), attr `shape`.
   void write_csr(const std::string& group, const Csr& m, const std::string& description = "");
   void set_attribute(const std::string& object_path, const std::string& name, const std::string& value);

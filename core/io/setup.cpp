@@ -1,6 +1,8 @@
 #include "io/setup.hpp"
 
+#include <cstdio>
 #include <variant>
+#include <vector>
 
 #include "io/layout.hpp"
 #include "io/recorder.hpp"
@@ -43,6 +45,36 @@ void write_general(Recorder& rec, const Scenario& sc, const std::string& command
 }
 
 }  // namespace
+
+std::string toml_value(const Value& v) {
+  if (const double* x = std::get_if<double>(&v)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", *x);
+    std::string s = buf;  // TOML needs a dot or an exponent in a real (inf and nan as printed)
+    if (s.find_first_of(".en") == std::string::npos) s += ".0";
+    return s;
+  }
+  return to_string(v);
+}
+
+void write_parameter_edits(Recorder& rec, const std::vector<ParameterEdit>& edits) {
+  namespace g = layout::general;
+  std::vector<std::int64_t> tokens;
+  std::vector<double> times;
+  std::vector<std::string> populations, keys, values;
+  for (const auto& e : edits) {
+    tokens.push_back(static_cast<std::int64_t>(e.token));
+    times.push_back(e.time);
+    populations.push_back(e.population);
+    keys.push_back(e.key);
+    values.push_back(toml_value(e.value));
+  }
+  rec.write_integers(g::kEditToken, tokens);
+  rec.write_vector(g::kEditTime, times, "seconds", "when the edit applies: token * token_period");
+  rec.write_strings(g::kEditPopulation, populations);
+  rec.write_strings(g::kEditKey, keys);
+  rec.write_strings(g::kEditValue, values);
+}
 
 void write_setup(Recorder& rec, const Scenario& sc, const std::string& command_line, const Network& net) {
   namespace nw = layout::network;

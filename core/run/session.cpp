@@ -172,6 +172,7 @@ void Session::start_recording(const std::string& path) {
   auto rec = std::make_unique<Recorder>(RecorderOptions{path, sc_.record.real("flush_interval"),
                                                         static_cast<int>(sc_.record.integer("compression"))});
   write_setup(*rec, sc_, opts_.command_line, *net_);
+  write_parameter_edits(*rec, edits_);  // the edits before this recording started too
   // Samples from now on: input k is held from k T, the state after it is at (k+1) T.
   const double t0 = static_cast<double>(k_) * T;
   input_id_ = rec->add_series(layout::acquisition::kInput, {lanes, seq_.input_dim}, "1",
@@ -269,7 +270,10 @@ bool Session::step() {
     net_->populations()[p].model->set_live_parameter(edit.first, edit.second);
     for (auto& decl : sc_.populations)
       if (decl.name == net_->populations()[p].name) decl.params.set(edit.first, edit.second);
+    edits_.push_back({k_, static_cast<double>(k_) * sc_.integrator.token_period, net_->populations()[p].name,
+                      edit.first, edit.second});
   }
+  if (rec_ && !pending_.empty()) write_parameter_edits(*rec_, edits_);
   pending_.clear();
   if (learning_request_) online_->set_learning(*learning_request_);
   learning_request_.reset();

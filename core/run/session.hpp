@@ -14,6 +14,7 @@
 
 #include "engine/network.hpp"
 #include "engine/simulator.hpp"
+#include "io/setup.hpp"  // ParameterEdit
 #include "readout/features.hpp"
 #include "readout/online.hpp"
 #include "readout/ridge.hpp"
@@ -88,6 +89,8 @@ class Session {
   // Live parameters: validated now (InputError on a bad value or a parameter that cannot
   // change), applied before the next step, never mid-step.
   void set_parameter(const std::string& population, const std::string& name, const Value& value);
+  // The edits applied so far, in order (a recording holds them: /general/parameter_edits).
+  const std::vector<ParameterEdit>& parameter_edits() const { return edits_; }
 
   // Recording can start and stop at any token; series then start at the current time.
   void start_recording(const std::string& path);
@@ -127,6 +130,7 @@ class Session {
   void online_step(std::size_t k);
 
   std::vector<std::pair<std::size_t, std::pair<std::string, Value>>> pending_;  // live edits
+  std::vector<ParameterEdit> edits_;  // the live edits applied so far (recorded)
   std::vector<Comparison> compares_;
   std::unique_ptr<AttentionRegime> regime_;  // the attention entropy metrics
   std::unique_ptr<Health> health_;

@@ -60,7 +60,7 @@ XAxis x_axis(const LinePanel& p) {
     return a;
   }
   const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
-  a.log = *mn > 0 && *mx > 10 * *mn;
+  a.log = !p.linear_x && *mn > 0 && *mx > 10 * *mn;
   for (const double d : v) a.at.push_back(a.log ? std::log10(d) : d);
   const auto [lo, hi] = std::minmax_element(a.at.begin(), a.at.end());
   // 5 % of the span on each side, so the end points and their error bars are off the edges.
@@ -157,7 +157,7 @@ void draw_series(cairo_t* cr, const LinePanel& p, std::size_t s, unsigned rgb, c
     open = true;
   }
   cairo_stroke(cr);
-  for (std::size_t i = 0; i < p.x_ticks.size(); ++i) {
+  for (std::size_t i = 0; p.markers && i < p.x_ticks.size(); ++i) {
     if (!has_point(p, s, i)) continue;
     cairo_new_sub_path(cr);
     cairo_arc(cr, xa.x(plot, xa.at[i]), ya.y(plot, ya.units(p.mean[s][i])), kMarker, 0, 2 * M_PI);

@@ -40,6 +40,8 @@ struct LinePanel {
   std::vector<std::string> series;                // one per model; same name, same colour
   std::vector<std::vector<double>> mean, stddev;  // [series][x]; NaN = missing (line broken)
   bool log_y = false;  // for error metrics spanning decades; values <= 0 are then missing
+  bool linear_x = false;  // a linear x axis even when the values span decades (time, delays)
+  bool markers = true;    // a dot at each point (off for long series drawn as curves)
 };
 
 // Writes the line plots, up to 3 per row, with one legend of all series; errors as

@@ -25,6 +25,17 @@ double nrmse(const arma::mat& y, const arma::mat& yhat) {
   return rmse / sd;
 }
 
+arma::vec squared_correlations(const arma::mat& y, const arma::mat& yhat) {
+  // Jaeger (2001): r^2(d) = cov(u(k-d), yhat_d)^2 / (var u var yhat_d).
+  arma::vec r2(y.n_cols, arma::fill::zeros);
+  for (arma::uword d = 0; d < y.n_cols; ++d) {
+    const arma::vec a = y.col(d) - arma::mean(y.col(d)), b = yhat.col(d) - arma::mean(yhat.col(d));
+    const double den = arma::dot(a, a) * arma::dot(b, b);
+    if (den > 0) r2[d] = arma::dot(a, b) * arma::dot(a, b) / den;
+  }
+  return r2;
+}
+
 double score(Metric m, const arma::mat& y, const arma::mat& yhat) {
   switch (m) {
     case Metric::Nrmse: return nrmse(y, yhat);
@@ -41,13 +52,8 @@ double score(Metric m, const arma::mat& y, const arma::mat& yhat) {
       return static_cast<double>(arma::accu(wrong)) / static_cast<double>(y.n_elem);
     }
     case Metric::MemoryCapacity: {
-      // Jaeger (2001): MC = sum_d cov(u(k-d), yhat_d)^2 / (var u var yhat_d).
       double mc = 0;
-      for (arma::uword d = 0; d < y.n_cols; ++d) {
-        const arma::vec a = y.col(d) - arma::mean(y.col(d)), b = yhat.col(d) - arma::mean(yhat.col(d));
-        const double den = arma::dot(a, a) * arma::dot(b, b);
-        if (den > 0) mc += arma::dot(a, b) * arma::dot(a, b) / den;
-      }
+      for (const double r2 : squared_correlations(y, yhat)) mc += r2;
       return mc;
     }
   }

@@ -18,6 +18,9 @@ enum class Metric {
 const char* metric_name(Metric m);
 bool higher_is_better(Metric m);
 double nrmse(const arma::mat& y, const arma::mat& yhat);
+// Per column d, the squared Pearson correlation of yhat's column with y's (0 for a column
+// without variance): the memory curve, whose sum is MemoryCapacity.
+arma::vec squared_correlations(const arma::mat& y, const arma::mat& yhat);
 double score(Metric m, const arma::mat& y, const arma::mat& yhat);
 
 }  // namespace ransim
