@@ -62,9 +62,9 @@ arma::mat RecursiveLeastSquares::predict(const arma::mat& features) const {
   return y;
 }
 
-OnlineReadout::OnlineReadout(ReadoutKind kind, const Params& readout, std::size_t features, std::size_t outputs,
-                             std::size_t lanes, std::size_t tokens, std::size_t train_begin,
-                             std::size_t train_end)
+OnlineReadout::OnlineReadout(ReadoutKind kind, const Params& readout, std::size_t features,
+                             std::size_t outputs, std::size_t lanes, std::size_t tokens,
+                             std::size_t train_begin, std::size_t train_end)
     : kind_(kind),
       forgetting_(readout.real("forgetting")),
       alpha_(readout.real("alpha")),

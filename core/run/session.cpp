@@ -119,7 +119,8 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   const ReadoutKind readout_kind = parse_readout_kind(sc_.readout.string("kind"));
   if (readout_kind == ReadoutKind::Force) {  // built again, its input widened by the fed-back output
     if (protocol_.free_run)
-      throw InputError(sc_.path + ": readout.kind = \"force\" feeds its output back through readout.feedback_to; "
+      throw InputError(sc_.path +
+                       ": readout.kind = \"force\" feeds its output back through readout.feedback_to; "
                        "task mode = \"free_run\" would feed it as the input too (use mode = \"one_step\")");
     net_ = build_network(sc_, task->input_dim, seq_.target_dim);
   }
@@ -141,8 +142,9 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   const std::size_t kept = readout_kind == ReadoutKind::Ridge ? seq_.steps : 1;  // online: the last token
   features_.set_size(readout_features_.size(), has_readout_ ? kept * lanes : 0);    // token by token
   if (has_readout_ && readout_kind != ReadoutKind::Ridge)
-    online_ = std::make_unique<OnlineReadout>(readout_kind, sc_.readout, features_.n_rows, seq_.target_dim, lanes,
-                                              seq_.steps, protocol_.warmup, protocol_.warmup + protocol_.train);
+    online_ = std::make_unique<OnlineReadout>(readout_kind, sc_.readout, features_.n_rows, seq_.target_dim,
+                                              lanes, seq_.steps, protocol_.warmup,
+                                              protocol_.warmup + protocol_.train);
   prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
 
   // [[compare]]: resolve both recordables of each pair now, so a typo fails before the run.

@@ -44,7 +44,8 @@ std::size_t network_state_size(const Scenario& sc) {
   return total;
 }
 
-std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size, std::size_t feedback_size) {
+std::unique_ptr<Network> build_network(const Scenario& sc, std::size_t input_size,
+                                       std::size_t feedback_size) {
   const std::size_t threads = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
   if (sc.readout.string("kind") != "force") feedback_size = 0;
   auto net = std::make_unique<Network>(input_size + feedback_size, sc.lanes, threads);

@@ -492,7 +492,8 @@ void check_online_readout(const Context& cx, const toml::table& t, const Scenari
     cx.fail(where, "readout.kind",
             "\"force\" feeds the readout's output back into a population: set readout.feedback_to");
   if (!to.empty() && kind != "force")
-    cx.fail(*t.get("feedback_to"), "readout.feedback_to", "applies to kind = \"force\" only (kind is \"" + kind + "\")");
+    cx.fail(*t.get("feedback_to"), "readout.feedback_to",
+            "applies to kind = \"force\" only (kind is \"" + kind + "\")");
   if (!to.empty() && !has_population(sc, to))
     cx.fail(*t.get("feedback_to"), "readout.feedback_to", "no population named '" + shorten(to) + "'");
 }

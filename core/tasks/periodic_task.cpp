@@ -50,8 +50,10 @@ TaskInfo sum_of_sines_info() {
                   {
                       param::real("period").unit("tokens").greater_than(1).defaults_to(60.0).describe(
                           "period of the slowest sine (the others have 1/2, 1/3, 1/4 of it)"),
-                      param::real("amplitude").greater_than(0).defaults_to(1.3).describe(
-                          "overall amplitude (the sum is divided by 1.5)"),
+                      param::real("amplitude")
+                          .greater_than(0)
+                          .defaults_to(1.3)
+                          .describe("overall amplitude (the sum is divided by 1.5)"),
                   });
   for (auto& s : protocol_specs(100, 2000, 1000)) t.params.push_back(s);
   t.create = [](const Params& p) { return std::make_unique<SumOfSinesTask>(p); };

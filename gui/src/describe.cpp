@@ -85,6 +85,8 @@ NetworkDesc describe(const Session& s) {
   d.target_dim = s.sequences().target_dim;
   d.has_readout = d.target_dim > 0 && s.protocol().train > 0;
   d.readout_from = s.protocol().fit_at();
+  d.readout_kind = readout_kind_name(s.readout_kind());
+  d.learn_tokens = {s.protocol().warmup, s.protocol().warmup + s.protocol().train};
   for (std::size_t i = 0; i < net.populations().size(); ++i) {
     const PopulationSlot& slot = net.populations()[i];
     PopulationDesc p;

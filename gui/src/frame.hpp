@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ransim/display.hpp"
@@ -65,6 +66,8 @@ struct NetworkDesc {
   std::size_t lanes = 1, input_dim = 0, target_dim = 0;
   bool has_readout = false;
   std::size_t readout_from = 0;  // first token whose prediction counts (warm-up + train + validation)
+  std::string readout_kind = "ridge";  // "rls" | "force": learns token by token (a learning switch)
+  std::pair<std::size_t, std::size_t> learn_tokens{0, 0};  // the training tokens [first, end)
   std::vector<PopulationDesc> populations;
   std::vector<ProjectionDesc> projections;
 

@@ -156,6 +156,17 @@ MainWindow::MainWindow(QWidget* parent, bool persistent)
   connect(
       params_, &ParameterModel::editRequested, this,
       [this](const QString& pop, const QString& name, const Value& v) { ctrl_->setParameter(pop, name, v); });
+  connect(readout_, &ReadoutView::learningToggled, ctrl_, &SimulationController::setLearning);
+  connect(ctrl_, &SimulationController::learningResult, this,
+          [this](bool on, bool ok, const QString& msg, qulonglong token) {
+            if (!ok) readout_->setLearning(!on);  // the box shows what the session does
+            const QString text = ok ? tr("readout learning %1 after token %2")
+                                          .arg(on ? tr("on") : tr("off"))
+                                          .arg(token)
+                                    : tr("readout learning refused: %1").arg(msg);
+            log(text);
+            if (!ok) statusBar()->showMessage(text, 10000);
+          });
 
   timer_ = new QTimer(this);
   timer_->setInterval(33);  // ~30 Hz: the screen rate the views need, no more

@@ -547,6 +547,24 @@ void SimulationController::setParameter(const QString& population, const QString
   });
 }
 
+void SimulationController::setLearning(bool on) {
+  w_->command([w = w_.get(), on] {
+    const std::size_t k = w->session ? w->session->token() : 0;
+    QString why;
+    if (!w->session)
+      why = "no simulation";
+    else if (w->session->done())
+      why = "the run has ended (Reset to run again)";
+    else
+      try {
+        w->session->set_learning(on);
+      } catch (const std::exception& e) {
+        why = QString::fromStdString(e.what());
+      }
+    w->post([c = w->ctrl, on, why, k] { emit c->learningResult(on, why.isEmpty(), why, k); });
+  });
+}
+
 void SimulationController::startRecording(const QString& path) {
   w_->command([w = w_.get(), p = path.toStdString()] {
     if (!w->session) return;

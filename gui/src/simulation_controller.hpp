@@ -47,6 +47,9 @@ class SimulationController : public QObject {
   void setFrameRate(double hz);      // publish at most hz frames per second; <= 0: every token
   void setDerivedSampling(bool on);  // sample the variables beyond the state into frames
   void setParameter(const QString& population, const QString& name, const Value& value);
+  // Online readouts (readout.kind = "rls" | "force"): learning on or off from the next step
+  // (Session::set_learning); learningResult says accepted or why not.
+  void setLearning(bool on);
   void startRecording(const QString& path);
   void stopRecording();
 
@@ -78,6 +81,8 @@ class SimulationController : public QObject {
   // A parameter edit: accepted (applied before the step after `token`) or refused with why.
   void parameterResult(const QString& population, const QString& name, bool accepted, const QString& message,
                        qulonglong token);
+  // A learning switch: accepted (applied before the step after `token`) or refused with why.
+  void learningResult(bool on, bool accepted, const QString& message, qulonglong token);
   // Recording started (on) or stopped; `path` is the file (also when stopped, if known).
   void recordingChanged(bool on, const QString& path);
 

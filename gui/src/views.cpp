@@ -1,5 +1,6 @@
 #include "views.hpp"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QGraphicsEllipseItem>
 #include <QGraphicsPathItem>
@@ -590,6 +591,12 @@ void MapView::refresh() {
 // ---------------------------------------------------------------------------- readout
 
 ReadoutView::ReadoutView(QWidget* parent) : View(parent) {
+  learn_ = new QCheckBox(tr("Learning"));
+  learn_->setObjectName("readout-learning");
+  learn_->setToolTip(tr("Online readout (rls, force): update W on the training tokens; off: W stays, and "
+                        "FORCE runs free on its own output"));
+  learn_->setChecked(true);
+  connect(learn_, &QCheckBox::toggled, this, &ReadoutView::learningToggled);
   out_ = new QComboBox;
   label_ = new QLabel;
   label_->setWordWrap(true);
@@ -622,6 +629,7 @@ ReadoutView::ReadoutView(QWidget* parent) : View(parent) {
   view_->setRenderHint(QPainter::Antialiasing, true);
   auto* top = new QHBoxLayout;
   top->addWidget(label_, 1);
+  top->addWidget(learn_);
   top->addWidget(out_);
   auto* col = new QVBoxLayout(this);
   col->setContentsMargins(2, 2, 2, 2);
@@ -638,6 +646,8 @@ void ReadoutView::setNetwork(const NetworkDesc* net) {
   if (net)
     for (std::size_t o = 0; o < net->target_dim; ++o) out_->addItem(tr("output %1").arg(o));
   out_->setVisible(net && net->target_dim > 1);
+  learn_->setVisible(net && net->has_readout && net->readout_kind != "ridge");
+  setLearning(true);
   view_->setVisible(net && net->has_readout);
   target_->clear();
   pred_->clear();
@@ -653,11 +663,22 @@ QString ReadoutView::summary() const {
         .arg(QString::number(f->nrmse, 'f', 4))
         .arg(f->nrmse_tokens)
         .arg(net_->readout_from);
+  if (f && !f->prediction.empty() && net_->readout_kind != "ridge")
+    return tr("%1 readout: learns on tokens %2 to %3 while Learning is on; the NRMSE counts from token %4")
+        .arg(QString::fromStdString(net_->readout_kind))
+        .arg(net_->learn_tokens.first)
+        .arg(net_->learn_tokens.second - 1)
+        .arg(net_->readout_from);
   if (f && !f->prediction.empty())
     return tr("readout trained; the NRMSE counts from token %1").arg(net_->readout_from);
   return tr("The readout is trained after token %1 (warm-up + training); until then only the target is "
             "shown.")
       .arg(net_->readout_from);
+}
+
+void ReadoutView::setLearning(bool on) {
+  QSignalBlocker block(learn_);
+  learn_->setChecked(on);
 }
 
 void ReadoutView::refresh() {

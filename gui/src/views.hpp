@@ -15,6 +15,7 @@
 #include "token_history.hpp"
 #include "view_data.hpp"
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QListView;
@@ -201,8 +202,15 @@ class ReadoutView : public View {
   QChart* chart() const { return chart_; }
   QLineSeries* targetSeries() const { return target_; }
   QLineSeries* predictionSeries() const { return pred_; }
+  // Online readouts: the "learning" switch, shown for readout.kind = "rls" | "force".
+  QCheckBox* learningBox() const { return learn_; }
+  void setLearning(bool on);  // shows the state the session took, without emitting
+
+ signals:
+  void learningToggled(bool on);  // the user switched learning on or off
 
  private:
+  QCheckBox* learn_;
   QComboBox* out_;
   QLabel* label_;
   QChartView* view_;

@@ -77,9 +77,9 @@ TEST(RecursiveLeastSquares, OneUpdatePerLaneEqualsOneBlockWithoutForgetting) {
   for (std::size_t t = 0; t < b.xs.size(); ++t)
     for (arma::uword r = 0; r < b.xs[t].n_rows; ++r) rows.update(b.xs[t].row(r).t(), b.ys[t].row(r).t());
   EXPECT_LT(rel(rows.weights(), run_rls(b, 1.0, 1.0)), 1e-10);
-  EXPECT_LT(rel(rows.predict(b.xs[0].t()), rows.weights().rows(0, 4).t() * b.xs[0].t() +
-                                               rows.weights()(5, 0)),
-            1e-14);
+  EXPECT_LT(
+      rel(rows.predict(b.xs[0].t()), rows.weights().rows(0, 4).t() * b.xs[0].t() + rows.weights()(5, 0)),
+      1e-14);
 }
 
 const std::string kReservoir = R"(
@@ -106,13 +106,16 @@ TEST(OnlineScenario, KeysAreCheckedWithClearMessages) {
   auto error = [](const std::string& readout) {
     return input_error([&] { parse_scenario(kReservoir + "[readout]\n" + readout, "s.toml"); });
   };
-  EXPECT_NE(error("kind = \"rls\"\nforgetting = 0")
-                .find("s.toml:21:14: readout.forgetting: expected a real number in (0, 1], found the integer 0"),
-            std::string::npos)
+  EXPECT_NE(
+      error("kind = \"rls\"\nforgetting = 0")
+          .find("s.toml:21:14: readout.forgetting: expected a real number in (0, 1], found the integer 0"),
+      std::string::npos)
       << error("kind = \"rls\"\nforgetting = 0");
-  EXPECT_NE(error("kind = \"rls\"\nforgetting = 1.5").find("in (0, 1], found the number 1.5"), std::string::npos);
-  EXPECT_NE(error("kind = \"force\"").find("s.toml:20:8: readout.kind: \"force\" feeds the readout's output back "
-                                           "into a population: set readout.feedback_to"),
+  EXPECT_NE(error("kind = \"rls\"\nforgetting = 1.5").find("in (0, 1], found the number 1.5"),
+            std::string::npos);
+  EXPECT_NE(error("kind = \"force\"")
+                .find("s.toml:20:8: readout.kind: \"force\" feeds the readout's output back "
+                      "into a population: set readout.feedback_to"),
             std::string::npos)
       << error("kind = \"force\"");
   EXPECT_NE(error("kind = \"force\"\nfeedback_to = \"nope\"").find("no population named 'nope'"),
@@ -133,10 +136,10 @@ TEST(OnlineScenario, KeysAreCheckedWithClearMessages) {
 // training token (all lanes) of update t = learn_every * i from the start of training.
 void expect_session_matches_closed_form(std::size_t learn_every) {
   const std::string out = ransim::test::tmp_path("rls.h5");
-  const Scenario sc =
-      parse_scenario(kReservoir + "[simulation]\nlanes = 2\n[readout]\nkind = \"rls\"\nalpha = 0.1\nlearn_every = " +
-                         std::to_string(learn_every) + "\n",
-                     "s.toml");
+  const Scenario sc = parse_scenario(
+      kReservoir + "[simulation]\nlanes = 2\n[readout]\nkind = \"rls\"\nalpha = 0.1\nlearn_every = " +
+          std::to_string(learn_every) + "\n",
+      "s.toml");
   {
     SessionOptions opts;
     opts.out = out;
@@ -147,7 +150,8 @@ void expect_session_matches_closed_form(std::size_t learn_every) {
     EXPECT_EQ(s.status(), RunStatus::Complete);
     EXPECT_TRUE(s.readout_trained());
   }
-  const Array states = read_hdf5_array(out, layout::series_data(layout::processing::variable("res", "state")));
+  const Array states =
+      read_hdf5_array(out, layout::series_data(layout::processing::variable("res", "state")));
   const Array targets = read_hdf5_array(out, layout::series_data(layout::acquisition::kTarget));
   const Array weights = read_hdf5_array(out, layout::network::kReadoutWeights);
   const std::size_t lanes = 2, units = 20;
@@ -217,7 +221,8 @@ TEST(OnlineSession, ForceGeneratesTheSumOfSinesWithLearningOff) {
   ASSERT_EQ(s.status(), RunStatus::Complete);
   EXPECT_LE(s.metrics().at("nrmse_test"), 0.1);
   // Without the learned W the output stays 0 and the test NRMSE is 1 (RMS / std of a zero-mean target).
-  Session still(load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/force_sines.toml", {"task.train=10"}));
+  Session still(
+      load_scenario(std::string(RANSIM_SOURCE_DIR) + "/scenarios/force_sines.toml", {"task.train=10"}));
   still.set_learning(false);
   while (still.step()) {
   }
