@@ -3,6 +3,7 @@
 // the module through its bind_* function; module.cpp calls them in order.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>  // in every file: pybind11 needs the same conversions in all of them
 
 #include <atomic>
 #include <string>

@@ -1,8 +1,6 @@
 // ransim.run(): one scenario from start to finish, as `ransim run` does, with the GIL released
 // while it simulates. With record=True the recorded series come back as numpy arrays, read
 // from the recording the run wrote (a temporary file unless out= or record.file names one).
-#include <pybind11/stl.h>
-
 #include <cstdlib>
 #include <filesystem>
 

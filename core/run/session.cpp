@@ -356,7 +356,7 @@ arma::mat Session::targets(std::size_t k0, std::size_t k1) const {
   return yt;
 }
 
-void Session::fit() {
+void Session::fit(std::optional<double> lambda) {
   const std::size_t lanes = sc_.lanes, samples = protocol_.train * lanes;
   const std::size_t train_end = protocol_.warmup + protocol_.train;
   // The training columns of features_ in place (one sample per column); a copy or a transpose
@@ -364,8 +364,8 @@ void Session::fit() {
   RidgeAccumulator acc(features_.n_rows, seq_.target_dim);
   const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples, false, true);
   acc.add_columns(train, targets(protocol_.warmup, train_end));
-  lambda_ = sc_.readout.real("ridge");
-  if (!sc_.readout_ridge_candidates.empty()) {  // chosen on the validation tokens, never the test's
+  lambda_ = lambda.value_or(sc_.readout.real("ridge"));
+  if (!lambda && !sc_.readout_ridge_candidates.empty()) {  // chosen on the validation tokens, never the test's
     const arma::mat validation(features_.colptr(train_end * lanes), features_.n_rows,
                                protocol_.validation * lanes, false, true);
     selection_ =
@@ -374,6 +374,24 @@ void Session::fit() {
     metrics_["ridge_selected"] = lambda_;
   }
   w_ = acc.solve(lambda_);
+}
+
+void Session::fit_readout(double lambda) {
+  if (!has_readout_ || online_) throw InputError("fit_readout: this run has no ridge readout to fit");
+  if (!(lambda >= 0)) throw InputError("fit_readout: expected a ridge >= 0, found " + to_string(Value{lambda}));
+  if (k_ < protocol_.fit_at())
+    throw InputError("fit_readout: the readout is fitted after token " + std::to_string(protocol_.fit_at()) +
+                     " (warmup, train and validation); " + std::to_string(k_) + " done");
+  fit(lambda);
+}
+
+void Session::set_readout(const arma::mat& w) {
+  if (!has_readout_ || online_) throw InputError("set_readout: this run has no ridge readout");
+  if (w.n_rows != features_.n_rows + 1 || w.n_cols != seq_.target_dim)
+    throw InputError("set_readout: expected weights shaped (" + std::to_string(features_.n_rows + 1) + ", " +
+                     std::to_string(seq_.target_dim) + ") (features + bias, outputs), found (" +
+                     std::to_string(w.n_rows) + ", " + std::to_string(w.n_cols) + ")");
+  w_ = w;
 }
 
 std::optional<std::vector<double>> Session::prediction() {

@@ -85,6 +85,12 @@ class Session {
   bool learning() const { return online_ && (learning_request_ ? *learning_request_ : online_->learning()); }
   const OnlineReadout* online_readout() const { return online_.get(); }  // null for ridge
   Metric metric() const { return metric_; }
+  // The ridge readout's weights ((features + 1) x outputs, the bias last; empty until fitted),
+  // a replacement of that shape (InputError otherwise) used from the next prediction on, and a
+  // new fit on the training tokens with another ridge (InputError before they are done).
+  const arma::mat& readout() const { return w_; }
+  void set_readout(const arma::mat& w);
+  void fit_readout(double lambda);
 
   // Live parameters: validated now (InputError on a bad value or a parameter that cannot
   // change), applied before the next step, never mid-step.
@@ -101,7 +107,7 @@ class Session {
  private:
   struct Recorded;
   struct Comparison;
-  void fit();
+  void fit(std::optional<double> lambda = std::nullopt);  // nullopt: readout.ridge
   arma::mat targets(std::size_t k0, std::size_t k1) const;
   void record_token();
   void record_readout(const arma::mat& predictions);

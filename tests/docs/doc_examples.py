@@ -8,7 +8,8 @@ test_docs_file_format.py runs), plugins/**/README.md. For each fenced
 block, by its language:
   python  run in a fresh directory. A block that opens a recording says first how it was
           made, in a comment: `# made by: ransim run scenarios/X.toml --out run.h5`; that
-          command is run there first.
+          command is run there first. A block that imports the module ransim (docs/python.md;
+          ctest puts it on PYTHONPATH) finds the repository's scenarios/ in that directory.
   toml    a scenario ([task] present) is run; a population table alone is run inside a
           small scenario (NARMA-10, an input projection). A block marked `toml fragment`
           (part of a larger file) is only parsed as TOML.
@@ -68,6 +69,8 @@ def check_python(where, text):
             args = [resolve(a) if a.endswith(".toml") else a for a in args]
             if not ransim(args + ["--quiet"], d, where):
                 return
+        if re.search(r"^import ransim", text, re.M):
+            os.symlink(os.path.join(SOURCE, "scenarios"), os.path.join(d, "scenarios"))
         if "h5py.File(" in text and "# made by:" not in text:
             fail(where, "opens a recording but does not say how it was made (# made by: ransim run ...)")
             return
