@@ -149,7 +149,8 @@ using namespace file_data;
 
 constexpr std::size_t kChunkRows = 1 << 14;  // rows per read of a stream
 
-// One long sequence [T, dims] (or [T]): warm-up, train, validation and test tokens from row
+// One long sequence [T, dims] (or [T], or [T, 1, dims]: a ransim recording's one-lane input or
+// target series, /acquisition/input/data): warm-up, train, validation and test tokens from row
 // `start` on; every lane runs the same sequence.
 class FileStreamTask : public Task {
  public:
@@ -158,8 +159,10 @@ class FileStreamTask : public Task {
       throw InputError(
           "task.input_dataset: an HDF5 group holds episodes, one dataset each; use kind = \"file_episodes\"");
     for (const ArraySource* a : {src_.input.get(), src_.target.get()})
-      if (a->shape().size() > 2)
-        wrong_shape(*a, "[T, dims] or [T] for kind = \"file\" (episodes: kind = \"file_episodes\")");
+      if (a->shape().size() > 2 &&
+          !(a->shape().size() == 3 && a->shape()[1] == 1))  // [T, 1, dims]: a recording's
+        wrong_shape(
+            *a, "[T, dims], [T] or [T, 1, dims] for kind = \"file\" (episodes: kind = \"file_episodes\")");
     const std::size_t rows = src_.input->shape()[0];
     if (src_.target->shape()[0] != rows)
       throw InputError(src_.target->name() + ": " + std::to_string(src_.target->shape()[0]) +

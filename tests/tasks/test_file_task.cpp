@@ -9,9 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 
 #include "io/layout.hpp"
@@ -227,11 +230,12 @@ TEST(FileTask, ColumnsFractionsAndShapeErrors) {
               }),
               HasSubstr("task.target: the target would be the input itself"));
   const std::string cube = write_npy("cube.npy", "<f8", "(2, 2, 2)", std::vector<double>(8));
-  EXPECT_THAT(input_error([&] {
-                ransim::find_task("file")->create(task_params("file", {{"input", cube}, {"target", csv}}));
-              }),
-              HasSubstr(cube + ": expected [T, dims] or [T] for kind = \"file\" (episodes: kind = "
-                               "\"file_episodes\"), found shape [2, 2, 2]"));
+  EXPECT_THAT(
+      input_error([&] {
+        ransim::find_task("file")->create(task_params("file", {{"input", cube}, {"target", csv}}));
+      }),
+      HasSubstr(cube + ": expected [T, dims], [T] or [T, 1, dims] for kind = \"file\" (episodes: kind = "
+                       "\"file_episodes\"), found shape [2, 2, 2]"));
 }
 
 TEST(FileEpisodes, RowsLaidOutAsEpisodesWithPerEpisodeTargets) {
@@ -325,6 +329,60 @@ TEST(FileEpisodes, VariableLengthGroupPaddingChangesNoOutput) {
                                   ransim::read_hdf5_array(one_h5, a::kTestOutput).values),
             1e-9);
   EXPECT_EQ(one.tokens, many.tokens);
+}
+
+// Peak resident memory of this process so far (VmHWM), and now (VmRSS), in bytes.
+std::size_t status_kib(const std::string& key) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(key + ":", 0) == 0) return std::stoul(line.substr(key.size() + 1)) * 1024;
+  return 0;
+}
+
+TEST(FileEpisodes, TenMillionSamplesRunInBoundedMemory) {
+  // 10^5 episodes of 100 tokens (10^7 samples, 80 MB of float64) written 1000 episodes at a
+  // time; the target is each episode's last input. The run must stay far below the file's
+  // size in resident memory: it reads one batch of episodes at a time.
+  const hsize_t E = 100000, T = 100, block = 1000;
+  const std::string path = ransim::test::tmp_path("big.h5");
+  {
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t xdims[3] = {E, T, 1}, ydims[2] = {E, 1};
+    const hid_t xs = H5Screate_simple(3, xdims, nullptr), ys = H5Screate_simple(2, ydims, nullptr);
+    const hid_t x = H5Dcreate2(f, "/x", H5T_IEEE_F64LE, xs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t y = H5Dcreate2(f, "/y", H5T_IEEE_F64LE, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<double> xb(block * T), yb(block);
+    for (hsize_t e0 = 0; e0 < E; e0 += block) {
+      for (hsize_t i = 0; i < block * T; ++i) xb[i] = std::sin(0.001 * double(e0 * T + i));
+      for (hsize_t e = 0; e < block; ++e) yb[e] = xb[e * T + T - 1];
+      const hsize_t xstart[3] = {e0, 0, 0}, xcount[3] = {block, T, 1}, ystart[2] = {e0, 0},
+                    ycount[2] = {block, 1};
+      const hid_t xm = H5Screate_simple(3, xcount, nullptr), ym = H5Screate_simple(2, ycount, nullptr);
+      H5Sselect_hyperslab(xs, H5S_SELECT_SET, xstart, nullptr, xcount, nullptr);
+      H5Sselect_hyperslab(ys, H5S_SELECT_SET, ystart, nullptr, ycount, nullptr);
+      H5Dwrite(x, H5T_NATIVE_DOUBLE, xm, xs, H5P_DEFAULT, xb.data());
+      H5Dwrite(y, H5T_NATIVE_DOUBLE, ym, ys, H5P_DEFAULT, yb.data());
+      H5Sclose(xm);
+      H5Sclose(ym);
+    }
+    for (hid_t d : {x, y}) H5Dclose(d);
+    for (hid_t s : {xs, ys}) H5Sclose(s);
+    H5Fclose(f);
+  }
+  const std::size_t before = status_kib("VmRSS");
+  const std::string text =
+      "seed = 1\n[simulation]\nintegrator = \"euler\"\ndt = 1.0\ntoken_period = 1.0\n"
+      "lanes = 64\nthreads = 2\n[task]\nkind = \"file_episodes\"\ninput = \"" +
+      path + "\"\ninput_dataset = \"/x\"\ntarget_dataset = \"/y\"\nmetric = \"nrmse\"\n" + kReservoir;
+  const ransim::RunResult r = ransim::run(ransim::parse_scenario(text, "<big>"), {});
+  ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
+  EXPECT_EQ(r.tokens, E * T);
+  const std::size_t grew = status_kib("VmHWM") - std::min(before, status_kib("VmHWM"));
+  std::cout << "peak resident memory grew by " << grew / 1048576.0 << " MiB reading a "
+            << std::filesystem::file_size(path) / 1048576.0 << " MiB file in " << r.wall_seconds << " s\n";
+  EXPECT_LT(grew, std::size_t{20} << 20);      // the file: 76 MiB
+  EXPECT_LT(r.metrics.at("nrmse_test"), 0.5);  // the last input is in the state after the last token
 }
 
 }  // namespace
