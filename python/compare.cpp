@@ -43,7 +43,8 @@ py::list csv_rows(const std::string& csv) {
   return rows;
 }
 
-py::list compare(const std::string& config, bool quick, const std::string& out, py::handle set, py::kwargs overrides) {
+py::list compare(const std::string& config, bool quick, const std::string& out, py::handle set,
+                 py::kwargs overrides) {
   py::dict sets;
   if (!set.is_none()) sets = py::dict(py::reinterpret_borrow<py::object>(set));
   for (auto [k, v] : overrides) sets[k] = v;

@@ -56,7 +56,8 @@ void warn_about(std::size_t first) {
 
 py::list loaded_plugins() {
   py::list out;
-  for (auto& p : loader().loaded()) out.append(py::dict(py::arg("path") = p.path, py::arg("models") = p.models));
+  for (auto& p : loader().loaded())
+    out.append(py::dict(py::arg("path") = p.path, py::arg("models") = p.models));
   return out;
 }
 
@@ -72,7 +73,8 @@ void bind_plugins(py::module_& m) {
       [](const std::string& dir) {
         std::error_code ec;
         if (!fs::is_directory(dir, ec))
-          throw InputError("load_plugins: " + dir + ": " + (fs::exists(dir, ec) ? "not a directory" : "no such directory"));
+          throw InputError("load_plugins: " + dir + ": " +
+                           (fs::exists(dir, ec) ? "not a directory" : "no such directory"));
         const std::size_t first = loader().warnings().size();
         loader().load_all({dir}, Registry::global());
         warn_about(first);

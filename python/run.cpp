@@ -23,7 +23,8 @@ struct TemporaryDirectory {
   fs::path path;
   TemporaryDirectory() {
     std::string pattern = (fs::temp_directory_path() / "ransim_python_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw RunError("cannot create a temporary directory in " + fs::temp_directory_path().string());
+    if (!mkdtemp(pattern.data()))
+      throw RunError("cannot create a temporary directory in " + fs::temp_directory_path().string());
     path = pattern;
   }
   ~TemporaryDirectory() {

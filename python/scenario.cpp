@@ -20,11 +20,13 @@ std::string type_name(py::handle value) { return py::str(py::type::of(value).att
 std::unique_ptr<toml::node> to_toml(py::handle value, const std::string& key) {
   if (py::isinstance<py::bool_>(value)) return std::make_unique<toml::value<bool>>(value.cast<bool>());
   const bool text = py::isinstance<py::str>(value);
-  if (py::isinstance<py::int_>(value) || (!text && !py::isinstance<py::float_>(value) && py::hasattr(value, "__index__")))
+  if (py::isinstance<py::int_>(value) ||
+      (!text && !py::isinstance<py::float_>(value) && py::hasattr(value, "__index__")))
     return std::make_unique<toml::value<std::int64_t>>(value.attr("__index__")().cast<std::int64_t>());
   if (!text && (py::isinstance<py::float_>(value) || py::hasattr(value, "__float__")))
     return std::make_unique<toml::value<double>>(value.attr("__float__")().cast<double>());
-  if (py::isinstance<py::str>(value)) return std::make_unique<toml::value<std::string>>(value.cast<std::string>());
+  if (py::isinstance<py::str>(value))
+    return std::make_unique<toml::value<std::string>>(value.cast<std::string>());
   if (py::isinstance<py::dict>(value)) {
     auto table = std::make_unique<toml::table>();
     for (auto [k, v] : value.cast<py::dict>()) {
@@ -56,7 +58,8 @@ std::string toml_text(const toml::node& node) {
 std::vector<std::string> set_strings(py::handle sets) {
   std::vector<std::string> out;
   if (sets.is_none()) return out;
-  if (!py::isinstance<py::dict>(sets)) throw InputError("set: expected a dict of dotted keys to values, found a " + type_name(sets));
+  if (!py::isinstance<py::dict>(sets))
+    throw InputError("set: expected a dict of dotted keys to values, found a " + type_name(sets));
   for (auto [k, v] : sets.cast<py::dict>()) {
     const std::string key = py::str(k);
     out.push_back(key + "=" + toml_text(*to_toml(v, key)));
@@ -75,8 +78,8 @@ Scenario scenario_from(py::handle scenario, py::handle sets) {
     // TOML text has a line break or an '=' ; a path has neither (a file name with '=' is read
     // as a path when it exists).
     std::error_code ec;
-    const bool is_text = !py::hasattr(scenario, "__fspath__") && text.find_first_of("\n=") != std::string::npos &&
-                         !std::filesystem::exists(text, ec);
+    const bool is_text = !py::hasattr(scenario, "__fspath__") &&
+                         text.find_first_of("\n=") != std::string::npos && !std::filesystem::exists(text, ec);
     if (is_text) return parse_scenario(text, "<string>", overrides);
     return load_scenario(text, overrides);
   }

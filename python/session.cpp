@@ -2,9 +2,9 @@
 // numpy view of the simulator's own memory (no copy) that keeps the Session alive; derived
 // variables (attention, memory, ...) are computed on request into a new array.
 
+#include "run/session.hpp"
 #include "io/recorder.hpp"
 #include "ransim/error.hpp"
-#include "run/session.hpp"
 
 #include "bindings.hpp"
 
@@ -31,13 +31,14 @@ py::array state_view(py::object self, const std::string& population) {
   const std::size_t lanes = s.network().lanes(), dim = model.unit_dim(), units = model.units();
   if (units * dim != model.state_size())
     throw InputError(population + ": its state (" + std::to_string(model.state_size()) +
-                     " values per lane) is not units x dim; read it with variable('" + population + "', 'state')");
+                     " values per lane) is not units x dim; read it with variable('" + population +
+                     "', 'state')");
   const ConstBlock block = s.network().block(s.simulator().state().data(), p);
   const auto d = static_cast<py::ssize_t>(sizeof(double));
-  py::array view(py::dtype::of<double>(),
-                 {static_cast<py::ssize_t>(lanes), static_cast<py::ssize_t>(units), static_cast<py::ssize_t>(dim)},
-                 {d, static_cast<py::ssize_t>(dim * lanes) * d, static_cast<py::ssize_t>(lanes) * d}, block.data,
-                 self);
+  py::array view(
+      py::dtype::of<double>(),
+      {static_cast<py::ssize_t>(lanes), static_cast<py::ssize_t>(units), static_cast<py::ssize_t>(dim)},
+      {d, static_cast<py::ssize_t>(dim * lanes) * d, static_cast<py::ssize_t>(lanes) * d}, block.data, self);
   py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return view;
 }
@@ -89,7 +90,8 @@ py::array_t<double> matrix_array(const arma::mat& m) {  // (rows, cols), a copy
 }
 
 arma::mat to_matrix(const py::array_t<double, py::array::forcecast>& w) {
-  if (w.ndim() != 2) throw InputError("set_readout: expected a 2-d array, found " + std::to_string(w.ndim()) + "-d");
+  if (w.ndim() != 2)
+    throw InputError("set_readout: expected a 2-d array, found " + std::to_string(w.ndim()) + "-d");
   auto a = w.unchecked<2>();
   arma::mat m(a.shape(0), a.shape(1));
   for (py::ssize_t i = 0; i < a.shape(0); ++i)
@@ -97,8 +99,8 @@ arma::mat to_matrix(const py::array_t<double, py::array::forcecast>& w) {
   return m;
 }
 
-std::unique_ptr<Session> make_session(py::handle scenario, const std::string& out, bool overwrite, py::handle set,
-                                      py::kwargs overrides) {
+std::unique_ptr<Session> make_session(py::handle scenario, const std::string& out, bool overwrite,
+                                      py::handle set, py::kwargs overrides) {
   py::dict sets;
   if (!set.is_none()) sets = py::dict(py::reinterpret_borrow<py::object>(set));
   for (auto [k, v] : overrides) sets[k] = v;
@@ -120,75 +122,104 @@ for run(); out (or the scenario's record.file) records the session.)")
       .def("step", &step, py::arg("n") = 1,
            "Advances up to n tokens (fewer once the run ends); returns how many were done. Ctrl-C "
            "stops between tokens with KeyboardInterrupt.")
-      .def("finish", [](Session& s) {
-             s.finish();
-             return s.metrics();
-           }, "Ends the run: computes the metrics (returned) and finishes the recording.")
+      .def(
+          "finish",
+          [](Session& s) {
+            s.finish();
+            return s.metrics();
+          },
+          "Ends the run: computes the metrics (returned) and finishes the recording.")
       .def_property_readonly("token", &Session::token, "tokens done")
       .def_property_readonly("total", &Session::total, "tokens of the whole run")
       .def_property_readonly("done", &Session::done)
       .def_property_readonly("status", [](const Session& s) { return std::string(to_string(s.status())); })
       .def_property_readonly("message", &Session::message)
       .def_property_readonly("metrics", &Session::metrics)
-      .def_property_readonly("time", [](const Session& s) { return s.simulator().time(); }, "s of simulated time")
+      .def_property_readonly(
+          "time", [](const Session& s) { return s.simulator().time(); }, "s of simulated time")
       .def_property_readonly("lanes", [](const Session& s) { return s.network().lanes(); })
-      .def_property_readonly("populations", [](const Session& s) {
-        std::vector<std::string> names;
-        for (auto& slot : s.network().populations()) names.push_back(slot.name);
-        return names;
-      })
+      .def_property_readonly("populations",
+                             [](const Session& s) {
+                               std::vector<std::string> names;
+                               for (auto& slot : s.network().populations()) names.push_back(slot.name);
+                               return names;
+                             })
       .def("state", &state_view, py::arg("population"),
            "The population's state as a read-only numpy view [lanes, units, dim] of the simulator's "
            "memory (no copy; it follows the session as it steps and keeps the session alive).")
       .def("variable", &variable, py::arg("population"), py::arg("name"),
            "A recordable variable after the last token, [lanes, shape...], computed into a new array.")
-      .def("attention", [](Session& s, const std::string& p) { return variable(s, p, "attention"); },
-           py::arg("population"), "variable(population, 'attention')")
-      .def("memory", [](Session& s, const std::string& p) { return variable(s, p, "memory"); },
-           py::arg("population"), "variable(population, 'memory')")
-      .def("variables", [](const Session& s, const std::string& p) {
-             std::vector<std::string> names;
-             for (auto& r : s.network().populations()[population_index(s, p)].model->recordables())
-               names.push_back(r.name);
-             return names;
-           }, py::arg("population"), "The names of a population's recordable variables.")
-      .def("input", [](const Session& s) {
-             std::vector<double> u = s.input();
-             const std::size_t lanes = s.network().lanes(), inputs = u.size() / lanes;
-             return owned_array(std::move(u), {inputs, lanes});
-           }, "The input presented at the last token, [input_dim, lanes].")
-      .def("set_parameter", [](Session& s, const std::string& population, const std::string& name,
-                               py::handle value) {
-             s.set_parameter(population, name, to_value(value, population + "." + name));
-           }, py::arg("population"), py::arg("name"), py::arg("value"),
-           "Changes a live parameter (e.g. a leaky population's tau) from the next step on; "
-           "InputError for a bad value or a parameter that cannot change.")
-      .def("live_parameters", [](const Session& s, const std::string& p) {
-             return s.network().populations()[population_index(s, p)].model->live_parameters();
-           }, py::arg("population"))
-      .def("weights", [](const Session& s, const std::string& p) {
-             py::dict out;
-             for (auto& [name, w] : s.network().populations()[population_index(s, p)].model->weights())
-               out[py::str(name)] = matrix_array(w);
-             return out;
-           }, py::arg("population"), "A population's fixed weights (name: 2-d array, a copy).")
+      .def(
+          "attention", [](Session& s, const std::string& p) { return variable(s, p, "attention"); },
+          py::arg("population"), "variable(population, 'attention')")
+      .def(
+          "memory", [](Session& s, const std::string& p) { return variable(s, p, "memory"); },
+          py::arg("population"), "variable(population, 'memory')")
+      .def(
+          "variables",
+          [](const Session& s, const std::string& p) {
+            std::vector<std::string> names;
+            for (auto& r : s.network().populations()[population_index(s, p)].model->recordables())
+              names.push_back(r.name);
+            return names;
+          },
+          py::arg("population"), "The names of a population's recordable variables.")
+      .def(
+          "input",
+          [](const Session& s) {
+            std::vector<double> u = s.input();
+            const std::size_t lanes = s.network().lanes(), inputs = u.size() / lanes;
+            return owned_array(std::move(u), {inputs, lanes});
+          },
+          "The input presented at the last token, [input_dim, lanes].")
+      .def(
+          "set_parameter",
+          [](Session& s, const std::string& population, const std::string& name, py::handle value) {
+            s.set_parameter(population, name, to_value(value, population + "." + name));
+          },
+          py::arg("population"), py::arg("name"), py::arg("value"),
+          "Changes a live parameter (e.g. a leaky population's tau) from the next step on; "
+          "InputError for a bad value or a parameter that cannot change.")
+      .def(
+          "live_parameters",
+          [](const Session& s, const std::string& p) {
+            return s.network().populations()[population_index(s, p)].model->live_parameters();
+          },
+          py::arg("population"))
+      .def(
+          "weights",
+          [](const Session& s, const std::string& p) {
+            py::dict out;
+            for (auto& [name, w] : s.network().populations()[population_index(s, p)].model->weights())
+              out[py::str(name)] = matrix_array(w);
+            return out;
+          },
+          py::arg("population"), "A population's fixed weights (name: 2-d array, a copy).")
       .def_property_readonly("readout_trained", &Session::readout_trained)
-      .def("readout", [](const Session& s) { return matrix_array(s.readout()); },
-           "The ridge readout's weights, (features + 1, outputs) with the bias last (a copy; empty "
-           "until fitted).")
-      .def("set_readout", [](Session& s, const py::array_t<double, py::array::forcecast>& w) {
-             s.set_readout(to_matrix(w));
-           }, py::arg("weights"), "Replaces the readout's weights (same shape as readout()).")
-      .def("fit_readout", [](Session& s, double ridge) {
-             py::gil_scoped_release release;
-             s.fit_readout(ridge);
-           }, py::arg("ridge"), "Fits the ridge readout again on the training tokens with this ridge.")
-      .def("prediction", [](Session& s) -> py::object {
-             auto y = s.prediction();
-             if (!y) return py::none();
-             const std::size_t lanes = s.network().lanes(), outputs = y->size() / lanes;
-             return owned_array(std::move(*y), {outputs, lanes});
-           }, "The readout's output for the last token, [outputs, lanes]; None before it is fitted.")
+      .def(
+          "readout", [](const Session& s) { return matrix_array(s.readout()); },
+          "The ridge readout's weights, (features + 1, outputs) with the bias last (a copy; empty "
+          "until fitted).")
+      .def(
+          "set_readout",
+          [](Session& s, const py::array_t<double, py::array::forcecast>& w) { s.set_readout(to_matrix(w)); },
+          py::arg("weights"), "Replaces the readout's weights (same shape as readout()).")
+      .def(
+          "fit_readout",
+          [](Session& s, double ridge) {
+            py::gil_scoped_release release;
+            s.fit_readout(ridge);
+          },
+          py::arg("ridge"), "Fits the ridge readout again on the training tokens with this ridge.")
+      .def(
+          "prediction",
+          [](Session& s) -> py::object {
+            auto y = s.prediction();
+            if (!y) return py::none();
+            const std::size_t lanes = s.network().lanes(), outputs = y->size() / lanes;
+            return owned_array(std::move(*y), {outputs, lanes});
+          },
+          "The readout's output for the last token, [outputs, lanes]; None before it is fitted.")
       .def("start_recording", &Session::start_recording, py::arg("path"))
       .def("stop_recording", &Session::stop_recording)
       .def_property_readonly("recording", &Session::recording);
