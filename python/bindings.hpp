@@ -18,6 +18,7 @@ namespace py = pybind11;
 void bind_errors(py::module_& m);   // errors.cpp: InputError, RunError
 void bind_plugins(py::module_& m);  // plugins.cpp: the bundled plugins at import, load_plugins()
 void bind_run(py::module_& m);      // run.cpp: run()
+void bind_analysis(py::module_& m);  // analysis.cpp: ransim.analysis, analyze()
 void bind_session(py::module_& m);  // session.cpp: Session
 void bind_compare(py::module_& m);  // compare.cpp: compare()
 

@@ -7,6 +7,7 @@ PYBIND11_MODULE(ransim, m) {
   rp::bind_errors(m);
   rp::bind_plugins(m);
   rp::bind_run(m);
+  rp::bind_analysis(m);
   rp::bind_session(m);
   rp::bind_compare(m);
 }
