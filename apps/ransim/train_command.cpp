@@ -92,7 +92,8 @@ int train_command(const Scenario& sc, const std::string& out, const TrainCommand
               << ", \"metrics_trained\": " << json_metrics(after.metrics) << "}\n";
   } else {
     std::cout << "scenario    " << sc.path << "\n"
-              << "training    " << to_string(end) << " after " << st.train_loss.size() << " epochs, best epoch "
+              << "training    " << st.train_loss.size() << " epochs (ended by "
+              << (end == TrainEnd::Epochs ? "train.epochs" : to_string(end)) << "), best epoch "
               << st.best_epoch << " (validation loss " << std::setprecision(6)
               << st.validation_loss.at(st.best_epoch - 1) << ")\n"
               << "recording   " << out << "\n"

@@ -75,7 +75,7 @@ TrainState read_checkpoint(const std::string& path) {
   return st;
 }
 
-void load_trained_weights(Network& net, const std::string& file) {
+void load_trained_weights(Network& net, const std::string& file) try {
   const Hdf5File f(file);
   const auto names = f.string_dataset(lt::kTrainable);
   if (!names)
@@ -117,6 +117,10 @@ void load_trained_weights(Network& net, const std::string& file) {
     all.insert(all.end(), v.begin(), v.end());
   }
   tn.set_values(all);
+} catch (const InputError& e) {
+  const std::string what = e.what();
+  if (what.rfind("network.weights_file", 0) == 0) throw;
+  throw InputError("network.weights_file: " + what);
 }
 
 }  // namespace ransim

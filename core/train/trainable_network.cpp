@@ -25,8 +25,8 @@ TrainableNetwork::TrainableNetwork(Network& net, const std::vector<std::string>&
     part.model = slot.model->differentiable();
     if (!part.model)
       throw InputError("population '" + slot.name + "' (" + slot.kind +
-                       ") cannot be trained through: its model has no backward pass (docs/training.md lists "
-                       "the models that have one)");
+                       ") has no backward pass, so the network can neither be trained nor take trained "
+                       "weights (docs/training.md lists the models that have one)");
     part.weights = part.model->trainable_weights();
     part.tick_offset = tick_total_;
     part.tick_size = part.model->tick_state_size();

@@ -38,7 +38,13 @@ struct Trainer::Impl {
   explicit Impl(const Scenario& scenario);
   Sequences draw(const std::string& stream) const {
     Rng rng = make_rng(sc.train.integer("seed"), stream);
-    return task->generate(lanes, rng);
+    Sequences s = task->generate(lanes, rng);
+    for (double v : s.target)
+      if (!std::isfinite(v))
+        throw RunError("train: task '" + sc.task_kind + "' gave non-finite targets for the batch \"" + stream +
+                       "\" (train.seed " + std::to_string(sc.train.integer("seed")) +
+                       "); try another train.seed or train.batch");
+    return s;
   }
   void present(const Sequences& s, std::size_t k) {
     for (std::size_t b = 0; b < lanes; ++b)
