@@ -7,6 +7,20 @@ import pytest
 
 import ransim
 
+MODEL = """
+[model.{name}]
+simulation = {{ integrator = "euler", dt = 1.0 }}
+readout = {{ ridge = 1e-6 }}
+population.res = {{ kind = "leaky", size = {size}, tau = 2.0 }}
+[[model.{name}.projection]]
+from = "res"
+to = "res"
+spectral_radius = 0.9
+[[model.{name}.projection]]
+from = "input"
+to = "res"
+"""
+
 CONFIG = """
 description = "two leaky reservoirs on NARMA-10"
 seeds = [1, 2]
@@ -15,31 +29,7 @@ seeds = [1, 2]
 warmup = 20
 train = 200
 test = 100
-
-[model.small]
-simulation = { integrator = "euler", dt = 1.0 }
-readout = { ridge = 1e-6 }
-population.res = { kind = "leaky", size = 20, tau = 2.0 }
-[[model.small.projection]]
-from = "res"
-to = "res"
-spectral_radius = 0.9
-[[model.small.projection]]
-from = "input"
-to = "res"
-
-[model.large]
-simulation = { integrator = "euler", dt = 1.0 }
-readout = { ridge = 1e-6 }
-population.res = { kind = "leaky", size = 40, tau = 2.0 }
-[[model.large.projection]]
-from = "res"
-to = "res"
-spectral_radius = 0.9
-[[model.large.projection]]
-from = "input"
-to = "res"
-"""
+""" + MODEL.format(name="small", size=20) + MODEL.format(name="large", size=40)
 
 
 def test_rows_equal_the_cli_csv(tmp_path, cli):
