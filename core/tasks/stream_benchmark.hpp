@@ -2,7 +2,7 @@
 // The STREAM benchmark's tasks (Bendi-Ouis and Hinaut, the public repository
 // Naowak/STREAM-benchmark, stream_benchmark/tasks.py and __init__.py's compute_score), generated
 // here as its generator defines them, with its metrics and its `small` sizes as defaults
-// (docs/tasks.md). Sequential MNIST, the twelfth, needs the user's data files (a later task).
+// (docs/tasks.md). Sequential MNIST, the twelfth, reads the user's MNIST files (image_tasks.cpp).
 //
 // Episode tasks (stream_benchmark_memory.cpp, stream_benchmark_manipulation.cpp; what they
 // share in stream_benchmark.cpp): the benchmark's n_train, n_valid and n_test
