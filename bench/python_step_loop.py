@@ -67,5 +67,5 @@ ratio = statistics.median(a / b for a, b in zip(times["A"], times["B"]))
 per_token = {w: statistics.median(t) / tokens * 1e6 for w, t in times.items()}
 print(f"cpu: {cpu_name()}; load {' '.join(open('/proc/loadavg').read().split()[:3])}")
 print(f"{units} leaky units, {tokens} tokens, {rounds} rounds")
-print(f"A step(1) x {tokens}: {per_token['A']:.2f} us/token   B step({tokens}): {per_token['B']:.2f} us/token   "
-      f"median A/B {ratio:.3f}")
+print(f"A step(1) x {tokens}: {per_token['A']:.2f} us/token   "
+      f"B step({tokens}): {per_token['B']:.2f} us/token   median A/B {ratio:.3f}")

@@ -1,5 +1,5 @@
 """ransim.run(): scenarios as a path, TOML text and a dict; overrides; the recorded series."""
-import os
+import json
 import subprocess
 import tomllib
 
@@ -28,10 +28,9 @@ def test_overrides_as_keywords_and_set_dict_match_the_cli(leaky_text, tmp_path, 
     # --set population.res.tau=1.5 --seed 9 from the command line is the reference.
     path = tmp_path / "leaky.toml"
     path.write_text(leaky_text)
-    r = subprocess.run([cli, "run", str(path), "--set", "population.res.tau=1.5", "--seed", "9", "--json", "--quiet"],
-                       capture_output=True, text=True)
+    r = subprocess.run([cli, "run", str(path), "--set", "population.res.tau=1.5", "--seed", "9", "--json",
+                        "--quiet"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    import json
     cli_metrics = json.loads(r.stdout)["metrics"]
     by_keywords = ransim.run(str(path), seed=9, **{"population.res.tau": 1.5})
     by_set = ransim.run(str(path), set={"population.res.tau": 1.5, "seed": 9})
