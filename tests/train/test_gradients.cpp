@@ -1,10 +1,5 @@
-// Gradients through the simulated dynamics (core/train) against central finite differences.
-//
-// The loss of a check is linear in the states it visits, L = sum_k c_k . x_{k+1}, with fixed
-// random cotangents c_k, after K tokens from the initial state: its gradient with respect to
-// every trainable value comes from TokenTape (backward through the tick and every Euler or RK4
-// stage) and from (L(theta + h e_i) - L(theta - h e_i)) / 2h, whose error is O(h^2) ~ 1e-12
-// relative at h = 1e-5 for these smooth maps; the checks ask for 1e-6 (the bound).
+// Gradients through the simulated dynamics (core/train) against central finite differences
+// (GradientCheck, tests/support/gradient_check.hpp), and the trainer's pieces.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,6 +10,7 @@
 #include "ransim/error.hpp"
 #include "scenario/build_network.hpp"
 #include "scenario/scenario.hpp"
+#include "support/gradient_check.hpp"
 #include "support/test_support.hpp"
 #include "train/adam.hpp"
 #include "train/token_tape.hpp"
@@ -23,85 +19,8 @@
 namespace ransim {
 namespace {
 
-struct Check {
-  std::string scenario;                // TOML
-  std::vector<std::string> trainable;  // train.trainable
-  std::size_t tokens = 6, input_dim = 2;
-};
-
-// L(theta) and, when `gradient` is given, dL/dtheta by backpropagation.
-class GradientCheck {
- public:
-  explicit GradientCheck(const Check& c) : c_(c), sc_(parse_scenario(c.scenario, "<check>")) {
-    net_ = build_network(sc_, c.input_dim);
-    tn_ = std::make_unique<TrainableNetwork>(*net_, c.trainable);
-    sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
-    Rng rng = make_rng(7, "gradient_check");
-    const std::size_t lanes = net_->lanes();
-    inputs_.resize(c.tokens * c.input_dim * lanes);
-    for (auto& v : inputs_) v = uniform(rng, -1, 1);
-    cotangents_.resize(c.tokens * net_->state_size() * lanes);
-    for (auto& v : cotangents_) v = normal(rng);
-  }
-
-  TrainableNetwork& network() { return *tn_; }
-
-  double loss(const std::vector<double>& theta, std::vector<double>* gradient = nullptr) {
-    tn_->set_values(theta);
-    sim_->reset();
-    TokenTape tape(*sim_, *tn_);
-    const std::size_t n = net_->state_size() * net_->lanes(), u = c_.input_dim * net_->lanes();
-    double l = 0;
-    for (std::size_t k = 0; k < c_.tokens; ++k) {
-      tape.forward(&inputs_[k * u]);
-      for (std::size_t i = 0; i < n; ++i) l += cotangents_[k * n + i] * sim_->state()[i];
-    }
-    if (!gradient) return l;
-    tn_->zero_gradient();
-    std::vector<double> g_x(n, 0.0), g_tick(tn_->tick_state_size() * net_->lanes(), 0.0);
-    for (std::size_t k = c_.tokens; k-- > 0;) {
-      for (std::size_t i = 0; i < n; ++i) g_x[i] += cotangents_[k * n + i];
-      tape.backward(g_x, g_tick);
-    }
-    *gradient = tn_->gradient();
-    return l;
-  }
-
-  // max over parameters of |analytic - numeric| / max(|numeric|, 1e-3 * max |numeric|)
-  double worst_relative_error() {
-    const double worst = compare_with_finite_differences();
-    std::printf("worst relative error over %zu values: %.3g\n", tn_->size(), worst);
-    return worst;
-  }
-
- private:
-  double compare_with_finite_differences() {
-    const std::vector<double> theta = tn_->values();
-    std::vector<double> g;
-    loss(theta, &g);
-    std::vector<double> fd(theta.size());
-    double scale = 0;
-    for (std::size_t i = 0; i < theta.size(); ++i) {
-      const double h = 1e-5 * std::max(1.0, std::abs(theta[i]));
-      std::vector<double> plus = theta, minus = theta;
-      plus[i] += h;
-      minus[i] -= h;
-      fd[i] = (loss(plus) - loss(minus)) / (2 * h);
-      scale = std::max(scale, std::abs(fd[i]));
-    }
-    double worst = 0;
-    for (std::size_t i = 0; i < theta.size(); ++i)
-      worst = std::max(worst, std::abs(g[i] - fd[i]) / std::max(std::abs(fd[i]), 1e-3 * scale));
-    return worst;
-  }
-
-  Check c_;
-  Scenario sc_;
-  std::unique_ptr<Network> net_;
-  std::unique_ptr<TrainableNetwork> tn_;
-  std::unique_ptr<Simulator> sim_;
-  std::vector<double> inputs_, cotangents_;
-};
+using test::Check;
+using test::GradientCheck;
 
 // Two leaky populations, recurrent and between each other, a sparse input and identity routing.
 std::string leaky_network(const std::string& simulation, const std::string& activation) {

@@ -1,7 +1,9 @@
 #pragma once
 // The key-value memory of hippocampus_memory and attention_block: S slots of keys k_s, values
 // v_s and biases b_s per unit (or one store shared by all), read as
-// m_s = f(k_s . y + b_s), read = sum_s m_s v_s.
+// m_s = f(k_s . y + b_s), read = sum_s m_s v_s; and the backward pass of the read, with the keys,
+// values and biases as trainable weights (ransim/differentiable.hpp).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <map>
@@ -10,6 +12,7 @@
 
 #include <armadillo>
 
+#include <ransim/differentiable.hpp>
 #include <ransim/population.hpp>
 #include <ransim/rng.hpp>
 #include <ransim/weights.hpp>
@@ -79,6 +82,65 @@ class KeyValueMemory {
     matmul_lanes(values_t_.block(u), D_, S_, m, out, L, accumulate);
   }
 
+  // Training: the store as the recorded matrices (memory_keys, memory_values, memory_bias),
+  // copied out on the first call; the trainer changes them, weights_changed() copies them back.
+  std::vector<TrainableWeight> trainable_weights() {
+    if (trained_.empty()) {
+      std::map<std::string, arma::mat> w;
+      add_weights(w);
+      for (const char* name : {"memory_keys", "memory_values", "memory_bias"}) trained_.push_back(w.at(name));
+    }
+    return {{"memory_keys", &trained_[0]}, {"memory_values", &trained_[1]}, {"memory_bias", &trained_[2]}};
+  }
+  void weights_changed() {
+    const arma::mat &k = trained_[0], &v = trained_[1], &b = trained_[2];
+    for (std::size_t blk = 0; blk < blocks_; ++blk)
+      for (std::size_t s = 0; s < S_; ++s) {
+        for (std::size_t d = 0; d < D_; ++d) {
+          keys_.cm[(blk * D_ + d) * S_ + s] = k(blk * S_ + s, d);
+          values_t_.cm[(blk * S_ + s) * D_ + d] = v(blk * S_ + s, d);
+        }
+        bias_[blk * S_ + s] = b(blk, s);
+      }
+  }
+
+  // Backward of read() for unit u at input y (D x L): given g_read (D x L), the cotangent of
+  // the read, adds into g_y (D x L) and, from g_weights[first], the gradients of memory_keys,
+  // memory_values and memory_bias (as trainable_weights() lists them, summed over lanes).
+  void read_vjp(std::size_t u, const double* y, const double* g_read, double* g_y, WeightGradients& g_weights,
+                std::size_t first, std::size_t L) const {
+    const std::size_t blk = blocks_ == 1 ? 0 : u;
+    const double* K = keys_.block(u);       // k_s[d] at K[d * S + s]
+    const double* Vt = values_t_.block(u);  // v_s[d] at Vt[s * D + d]
+    const double* bias = bias_.data() + blk * S_;
+    arma::mat &g_keys = g_weights[first], &g_values = g_weights[first + 1], &g_bias = g_weights[first + 2];
+    std::vector<double> pre(S_), m(S_), g_m(S_);
+    for (std::size_t l = 0; l < L; ++l) {
+      for (std::size_t s = 0; s < S_; ++s) {
+        double acc = 0;
+        for (std::size_t d = 0; d < D_; ++d) acc += K[d * S_ + s] * y[d * L + l];
+        pre[s] = acc + bias[s];
+      }
+      activate(pre, m);
+      for (std::size_t s = 0; s < S_; ++s) {  // read = sum_s m_s v_s
+        double acc = 0;
+        for (std::size_t d = 0; d < D_; ++d) {
+          acc += Vt[s * D_ + d] * g_read[d * L + l];
+          g_values(blk * S_ + s, d) += m[s] * g_read[d * L + l];
+        }
+        g_m[s] = acc;
+      }
+      activation_vjp(pre, m, g_m);  // g_m becomes the cotangent of pre
+      for (std::size_t s = 0; s < S_; ++s) {
+        g_bias(blk, s) += g_m[s];
+        for (std::size_t d = 0; d < D_; ++d) {
+          g_keys(blk * S_ + s, d) += g_m[s] * y[d * L + l];
+          g_y[d * L + l] += K[d * S_ + s] * g_m[s];
+        }
+      }
+    }
+  }
+
   void add_weights(std::map<std::string, arma::mat>& w) const {
     w["memory_keys"] = keys_.stacked();
     arma::mat v(blocks_ * S_, D_);  // V_b is the transpose of the stored V_b^T
@@ -91,11 +153,43 @@ class KeyValueMemory {
   }
 
  private:
+  // m = f(pre) for one lane (the backward pass's plain loops; read() has the lane kernels).
+  void activate(const std::vector<double>& pre, std::vector<double>& m) const {
+    if (act_ == Activation::Softmax) {
+      const double top = *std::max_element(pre.begin(), pre.end());
+      double sum = 0;
+      for (std::size_t s = 0; s < S_; ++s) sum += m[s] = std::exp(pre[s] - top);
+      for (auto& v : m) v /= sum;
+      return;
+    }
+    for (std::size_t s = 0; s < S_; ++s)
+      m[s] = act_ == Activation::Relu ? std::max(pre[s], 0.0) : gelu(pre[s]);
+  }
+  // g (the cotangent of m) becomes that of pre: relu' = [pre > 0]; gelu' = Phi + pre phi (the
+  // normal CDF and density); softmax: m % (g - m . g).
+  void activation_vjp(const std::vector<double>& pre, const std::vector<double>& m,
+                      std::vector<double>& g) const {
+    if (act_ == Activation::Softmax) {
+      double dot = 0;
+      for (std::size_t s = 0; s < S_; ++s) dot += m[s] * g[s];
+      for (std::size_t s = 0; s < S_; ++s) g[s] = m[s] * (g[s] - dot);
+      return;
+    }
+    for (std::size_t s = 0; s < S_; ++s) {
+      const double x = pre[s];
+      g[s] *= act_ == Activation::Relu
+                  ? (x > 0 ? 1.0 : 0.0)
+                  : 0.5 * (1.0 + std::erf(x * 0.70710678118654752440)) +
+                        x * std::exp(-0.5 * x * x) * 0.39894228040143267794;  // 1 / sqrt(2 pi)
+    }
+  }
+
   std::size_t D_, S_, blocks_ = 1;
   Activation act_ = Activation::Relu;
-  MatrixSet keys_;            // S x D per block
-  MatrixSet values_t_;        // D x S per block (V^T)
-  std::vector<double> bias_;  // S per block
+  MatrixSet keys_;                  // S x D per block
+  MatrixSet values_t_;              // D x S per block (V^T)
+  std::vector<double> bias_;        // S per block
+  std::vector<arma::mat> trained_;  // the trainable copies (trainable_weights())
 };
 
 }  // namespace ransim::attn

@@ -119,6 +119,16 @@ class UnitPopulation : public Population {
         std::max<std::size_t>(min_units, 1));
   }
 
+  // Backward of the relaxation dxdt = (tanh(r) - h) / tau for n contiguous values of a unit:
+  // g_h -= g / tau, and g_r = g (1 - tanh(r)^2) / tau (overwritten).
+  void relax_vjp(const double* r, const double* g, double* g_h, double* g_r, std::size_t n) const {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double t = tanh_by_expm1(r[i]);
+      g_h[i] -= g[i] * inv_tau_;
+      g_r[i] = g[i] * (1.0 - t * t) * inv_tau_;
+    }
+  }
+
   // Lane-major samples [lanes, U, n] from a per-unit buffer vals[u][r][lane] (n x L per unit).
   static void append_lane_major(const std::vector<double>& vals, std::size_t U, std::size_t n, std::size_t L,
                                 std::vector<double>& out) {

@@ -4,12 +4,13 @@
 //
 //   m_s = f(k_s . z + b_s)   (f = relu | gelu | softmax over the S slots)
 //   phi = tanh(sum_s m_s v_s),   tau dh/dt = -h + phi
+#include <ransim/differentiable.hpp>
 #include <ransim/plugin.hpp>
 
 #include "common/declared_variables.hpp"
 #include "common/key_value_memory.hpp"
-#include "common/param_specs.hpp"
 #include "common/memory_estimate.hpp"
+#include "common/param_specs.hpp"
 #include "common/unit_population.hpp"
 
 namespace {
@@ -17,7 +18,7 @@ namespace {
 using namespace ransim;
 using attn::UnitPopulation;
 
-class HippocampusMemory : public UnitPopulation {
+class HippocampusMemory : public UnitPopulation, public Differentiable {
  public:
   explicit HippocampusMemory(const PopulationContext& c)
       : UnitPopulation(c),
@@ -64,6 +65,24 @@ class HippocampusMemory : public UnitPopulation {
     add_x0(w);
     mem_.add_weights(w);
     return w;
+  }
+
+  // Training (ransim/differentiable.hpp): the store's keys, values and biases; no tick state.
+  Differentiable* differentiable() override { return this; }
+  std::vector<TrainableWeight> trainable_weights() override { return mem_.trainable_weights(); }
+  void weights_changed() override { mem_.weights_changed(); }
+
+  // Per unit: r = sum_s f(k_s . z + b_s) v_s again, then back through the relaxation and the read.
+  void derivative_vjp(ConstBlock x, ConstBlock drive, ConstBlock g_dxdt, Block g_x, Block g_drive, Block,
+                      WeightGradients& g_weights) const override {
+    const std::size_t L = x.lanes, slab = D_ * L;
+    std::vector<double> scratch(mem_.scratch_size(L)), m(mem_.slots() * L), r(slab), g_r(slab);
+    for (std::size_t u = 0; u < U_; ++u) {
+      const double* z = drive.data + u * slab;
+      mem_.read(u, z, r.data(), false, m.data(), scratch.data(), L);
+      relax_vjp(r.data(), g_dxdt.data + u * slab, g_x.data + u * slab, g_r.data(), slab);
+      mem_.read_vjp(u, z, g_r.data(), g_drive.data + u * slab, g_weights, 0, L);
+    }
   }
 
  private:
