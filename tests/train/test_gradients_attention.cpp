@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ransim/error.hpp"
@@ -61,6 +62,128 @@ TEST(HippocampusGradient, SharedStoreRk4MatchesFiniteDifferences) {
        {"hip"}});
   EXPECT_EQ(check.network().sizes()[0], 4u * 2u);  // [S, D]
   EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+// A cortex_qkv population (window of c = 3 token samples, or k presynaptic units) driven by a
+// dense input projection and a sparse recurrent one; 7 tokens, so the window fills and wraps.
+// (With wq_scale = wk_scale = 2 and Euler the finite differences' own O(h^2) error reaches
+// 6e-7: it falls 100x at h / 10, so the scales here are 1.5.)
+std::string cortex_network(const std::string& simulation, const std::string& options) {
+  return "[simulation]\n" + simulation +
+         "lanes = 3\n[task]\nkind = \"narma10\"\n"
+         "[population.ctx]\nkind = \"cortex_qkv\"\nunits = 3\ndim = 2\ncontext = 3\ntau = 1.5\n"
+         "wq_scale = 1.5\nwk_scale = 1.5\nwv_scale = 1.5\nwo_scale = 1.5\ninitial_state = 0.3\n" +
+         options +
+         "[[projection]]\nname = \"in_ctx\"\nfrom = \"input\"\nto = \"ctx\"\ndensity = 1.0\n"
+         "[[projection]]\nname = \"ctx_ctx\"\nfrom = \"ctx\"\nto = \"ctx\"\ndensity = 0.6\nscale = 0.8\n";
+}
+
+const std::vector<std::string> kCortexTrainable = {"ctx", "in_ctx", "ctx_ctx"};
+
+TEST(CortexGradient, WindowEulerMatchesFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check({cortex_network("integrator = \"euler\"\n", ""), kCortexTrainable, 7});
+  EXPECT_EQ(check.network().names(),
+            (std::vector<std::string>{"ctx.W_q", "ctx.W_k", "ctx.W_v", "ctx.W_o", "in_ctx", "ctx_ctx"}));
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(CortexGradient, WindowRk4SubstepsMatchFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check({cortex_network("integrator = \"rk4\"\ndt = 0.5\n", ""), kCortexTrainable, 7});
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(CortexGradient, SharedWeightsAndTemperatureMatchFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check(
+      {cortex_network("integrator = \"euler\"\ndt = 0.5\n", "shared_weights = true\ntemperature = 0.5\n"),
+       kCortexTrainable, 5});
+  EXPECT_EQ(check.network().sizes()[0], 4u);  // one shared 2 x 2 W_q
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(CortexGradient, PresynapticUnitsRk4MatchFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check(
+      {cortex_network("integrator = \"rk4\"\n", "context_mode = \"units\"\nk = 2\n"), kCortexTrainable, 5});
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+// Figure C in small: cortex and hippocampus units with identity routing between them (as in
+// scenarios/ran_figure_c.toml), rk4 with two steps per token, everything trained.
+TEST(CortexGradient, FigureCInSmallMatchesFiniteDifferences) {
+  test::load_plugins();
+  const std::string scenario =
+      "[simulation]\nintegrator = \"rk4\"\ndt = 0.5\nlanes = 2\n[task]\nkind = \"narma10\"\n"
+      "[population.cortex]\nkind = \"cortex_qkv\"\nunits = 2\ndim = 2\ncontext = 3\ntau = 3.0\n"
+      "wq_scale = 2.0\nwk_scale = 2.0\nwo_scale = 1.5\n"
+      "[population.hippocampus]\nkind = \"hippocampus_memory\"\nunits = 2\ndim = 2\nslots = 3\ntau = 3.0\n"
+      "bias_scale = 0.2\nvalue_scale = 1.5\n"
+      "[[projection]]\nname = \"in_cortex\"\nfrom = \"input\"\nto = \"cortex\"\ndensity = 1.0\n"
+      "[[projection]]\nfrom = [\"cortex\", \"hippocampus\"]\nto = \"cortex\"\nkind = \"identity\"\nscale = "
+      "2.0\n"
+      "[[projection]]\nfrom = [\"cortex\", \"input\"]\nto = \"hippocampus\"\nkind = \"identity\"\nscale = "
+      "2.0\n";
+  GradientCheck check({scenario, {"cortex", "hippocampus", "in_cortex"}, 6});
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(CortexGradient, RefusesOptionsWithoutBackwardPassByName) {
+  test::load_plugins();
+  const std::pair<std::string, std::string> cases[] = {
+      {"heads = 2\n", "cortex_qkv: heads = 2 has no backward pass yet"},
+      {"bias = true\n", "cortex_qkv: bias = true has no backward pass yet"},
+      {"scores = \"standardised\"\n", "cortex_qkv: scores = \"standardised\" has no backward pass yet"},
+      {"feed_forward = true\n", "cortex_qkv: feed_forward = true has no backward pass yet"}};
+  for (const auto& [option, expected] : cases) {
+    const std::string msg = test::input_error([&] {
+      GradientCheck({cortex_network("integrator = \"euler\"\n", option), kCortexTrainable});
+    });
+    EXPECT_NE(msg.find(expected), std::string::npos) << msg;
+    EXPECT_NE(msg.find("population 'ctx'"), std::string::npos) << msg;
+  }
+}
+
+// An attention_block population (the cortex attention over a window of c = 3, then the
+// key-value memory with its residual) with a dense input and a sparse recurrent projection.
+std::string block_network(const std::string& simulation, const std::string& options) {
+  return "[simulation]\n" + simulation +
+         "lanes = 2\n[task]\nkind = \"narma10\"\n"
+         "[population.blk]\nkind = \"attention_block\"\nunits = 2\ndim = 2\ncontext = 3\nslots = 3\n"
+         "tau = 1.5\nwq_scale = 1.5\nwk_scale = 1.5\nvalue_scale = 1.0\nbias_scale = 0.3\n" +
+         options +
+         "[[projection]]\nname = \"in_blk\"\nfrom = \"input\"\nto = \"blk\"\ndensity = 1.0\n"
+         "[[projection]]\nname = \"blk_blk\"\nfrom = \"blk\"\nto = \"blk\"\ndensity = 0.6\nscale = 0.8\n";
+}
+
+TEST(AttentionBlockGradient, ReluEulerMatchesFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check({block_network("integrator = \"euler\"\n", "activation = \"relu\"\n"),
+                       {"blk", "in_blk", "blk_blk"},
+                       7});
+  EXPECT_EQ(check.network().names(),
+            (std::vector<std::string>{"blk.W_q", "blk.W_k", "blk.W_v", "blk.W_o", "blk.memory_keys",
+                                      "blk.memory_values", "blk.memory_bias", "in_blk", "blk_blk"}));
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(AttentionBlockGradient, SoftmaxRk4MatchesFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check({block_network("integrator = \"rk4\"\ndt = 0.5\n", "activation = \"softmax\"\n"),
+                       {"blk", "in_blk", "blk_blk"},
+                       7});
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(AttentionBlockGradient, RefusesHeadsByName) {
+  test::load_plugins();
+  const std::string msg = test::input_error([] {
+    GradientCheck({block_network("integrator = \"euler\"\n", "heads = 2\n"), {"blk"}});
+  });
+  EXPECT_NE(msg.find("attention_block: heads = 2 has no backward pass yet (population 'blk'"),
+            std::string::npos)
+      << msg;
 }
 
 }  // namespace

@@ -8,8 +8,11 @@
 //                                                       heads = h: per head, concatenated)
 //   r   = o + sum_s f(k_s . o + b_s) v_s
 //   phi = tanh(r),    tau dh/dt = -h + phi
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include <ransim/differentiable.hpp>
 #include <ransim/plugin.hpp>
 
 #include "common/attention.hpp"
@@ -24,10 +27,11 @@ namespace {
 using namespace ransim;
 using attn::UnitPopulation;
 
-class AttentionBlock : public UnitPopulation {
+class AttentionBlock : public UnitPopulation, public Differentiable {
  public:
   explicit AttentionBlock(const PopulationContext& c)
       : UnitPopulation(c),
+        name_(c.name),
         c_(static_cast<std::size_t>(c.params.integer("context"))),
         att_(c, U_, D_, rng_, wf_),
         mem_(c, U_, D_, rng_, wf_, c.params.boolean("shared_store")) {}
@@ -105,6 +109,54 @@ class AttentionBlock : public UnitPopulation {
     return w;
   }
 
+  // Training (ransim/differentiable.hpp): W_q, W_k, W_v, W_o, then the store's keys, values
+  // and biases; the working memory is the tick state, as in cortex_qkv.
+  Differentiable* differentiable() override { return this; }
+  std::vector<TrainableWeight> trainable_weights() override {
+    att_.require_backward("attention_block", name_);
+    auto w = att_.trainable_weights();
+    for (auto& m : mem_.trainable_weights()) w.push_back(m);
+    return w;
+  }
+  void weights_changed() override {
+    att_.weights_changed();
+    mem_.weights_changed();
+  }
+  std::size_t tick_state_size() const override { return window_.state_vars(); }
+  void save_tick_state(Block out) const override { window_.save(out.data); }
+  void load_tick_state(ConstBlock in) override { window_.load(in.data); }
+
+  // Per unit: o (the attention read) again; back through the relaxation, the memory read on o
+  // with its residual (g_o = g_r + the read's cotangent of its input), then the attention.
+  void derivative_vjp(ConstBlock x, ConstBlock drive, ConstBlock g_dxdt, Block g_x, Block g_drive,
+                      Block g_tick, WeightGradients& g_weights) const override {
+    att_.require_backward("attention_block", name_);
+    const std::size_t L = x.lanes, slab = D_ * L;
+    std::vector<double> scratch(std::max(att_.scratch_size(L), mem_.scratch_size(L))), a(c_ * L),
+        m(mem_.slots() * L), o(slab), r(slab), g_r(slab);
+    std::vector<const double*> Z(c_);
+    std::vector<double*> g_rows(c_);
+    for (std::size_t u = 0; u < U_; ++u) {
+      const double* z = drive.data + u * slab;
+      const std::size_t n = window_.rows(u, z, Z.data());
+      att_.attend(u, z, Z.data(), n, o.data(), a.data(), scratch.data(), L);
+      r = o;
+      mem_.read(u, o.data(), r.data(), true, m.data(), scratch.data(), L);
+      relax_vjp(r.data(), g_dxdt.data + u * slab, g_x.data + u * slab, g_r.data(), slab);
+      std::vector<double> g_o = g_r;
+      mem_.read_vjp(u, o.data(), g_r.data(), g_o.data(), g_weights, 4, L);
+      for (std::size_t i = 0; i + 1 < n; ++i) g_rows[i] = window_.past_cotangent(g_tick.data, u, i);
+      double* g_z = g_drive.data + u * slab;
+      g_rows[n - 1] = g_z;
+      att_.attend_vjp(u, z, Z.data(), n, g_o.data(), g_z, g_rows.data(), g_weights, 0, L);
+    }
+  }
+
+  void tick_vjp(ConstBlock, ConstBlock, ConstBlock g_after, Block, Block g_drive, Block g_before,
+                WeightGradients&) const override {
+    window_.push_vjp(g_after.data, g_drive.data, g_before.data);
+  }
+
  private:
   // Unit u: r (D x L) = o + V^T f(K o + b) with o the attention read. Scratch layout: kernel
   // scratch, then the attention weights (heads x c x L), then the memory activations (S x L).
@@ -121,6 +173,7 @@ class AttentionBlock : public UnitPopulation {
     return used;
   }
 
+  std::string name_;
   std::size_t c_;
   attn::Attention att_;
   attn::KeyValueMemory mem_;

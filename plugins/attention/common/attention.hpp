@@ -10,6 +10,7 @@
 
 #include <armadillo>
 
+#include <ransim/differentiable.hpp>
 #include <ransim/error.hpp>
 #include <ransim/lanes.hpp>
 #include <ransim/population.hpp>
@@ -152,6 +153,102 @@ class Attention {
     output(u, zbar, o, L);
   }
 
+  // Training: W_q, W_k, W_v, W_o as recorded ([blocks*D, D]), copied out on the first call;
+  // weights_changed() copies them back and rebuilds the fused products.
+  std::vector<TrainableWeight> trainable_weights() {
+    if (trained_.empty())
+      for (const MatrixSet* m : {&wq_, &wk_, &wv_, &wo_}) trained_.push_back(m->stacked());
+    return {{"W_q", &trained_[0]}, {"W_k", &trained_[1]}, {"W_v", &trained_[2]}, {"W_o", &trained_[3]}};
+  }
+  void weights_changed() {
+    MatrixSet* sets[4] = {&wq_, &wk_, &wv_, &wo_};
+    for (std::size_t i = 0; i < 4; ++i)
+      for (std::size_t b = 0; b < sets[i]->blocks; ++b)
+        for (std::size_t c = 0; c < D_; ++c)
+          for (std::size_t r = 0; r < D_; ++r)
+            sets[i]->cm[(b * D_ + c) * D_ + r] = trained_[i](b * D_ + r, c);
+    if (fused_) {
+      wov_ = MatrixSet::product(wo_, false, wv_);
+      wkq_ = MatrixSet::product(wk_, true, wq_, scale_);
+    } else {
+      wkt_ = wk_.transposed(scale_);
+      for (std::size_t i = 0; i < H_; ++i) wv_heads_[i] = wv_.row_range(i * Dh_, Dh_);
+    }
+  }
+  // Training asks for a backward pass: throws InputError naming the first option that has none
+  // (heads, biases, standardised scores, then the model's own `other`, when not empty).
+  void require_backward(const std::string& kind, const std::string& population,
+                        std::string other = "") const {
+    const std::string option = H_ != 1         ? "heads = " + std::to_string(H_)
+                               : bias_         ? "bias = true"
+                               : standardised_ ? "scores = \"standardised\""
+                                               : other;
+    if (!option.empty())
+      throw InputError(kind + ": " + option + " has no backward pass yet (population '" + population +
+                       "'; docs/training.md lists what trains)");
+  }
+
+  // Backward of attend() (one head, no biases, scaled scores) for unit u: given g_o (D x L),
+  // adds into g_z (the query's input z, D x L), g_rows[r] (D x L, the cotangent of row r; the
+  // live row's may be g_z itself) and, from g_weights[first], the gradients of W_q, W_k, W_v,
+  // W_o. With qk = W_kq z (W_kq = W_k^T W_q / sqrt(D) T), s_r = Z_r . qk, a = softmax(s),
+  // zbar = sum_r a_r Z_r and o = W_ov zbar (W_ov = W_o W_v), per lane:
+  //   g_zbar = W_ov^T g_o, g_a_r = Z_r . g_zbar, g_s = a % (g_a - a . g_a),
+  //   g_Z_r += a_r g_zbar + g_s_r qk, g_qk = sum_r g_s_r Z_r, g_z += W_kq^T g_qk,
+  // and the products' gradients G_ov = sum g_o zbar^T, G_kq = sum g_qk z^T go to the factors.
+  void attend_vjp(std::size_t u, const double* z, const double* const* rows, std::size_t n, const double* g_o,
+                  double* g_z, double* const* g_rows, WeightGradients& g_weights, std::size_t first,
+                  std::size_t L) const {
+    std::vector<double> qk(D_ * L), a(n * L), zbar(D_ * L), tmp(2 * L), g_zbar(D_), g_a(n), g_qk(D_);
+    query(u, z, qk.data(), L);
+    weights(qk.data(), rows, n, a.data(), tmp.data(), L);
+    weighted_rows(a.data(), rows, n, zbar.data(), L);
+    const double* wov = wov_.block(u);  // W_ov(i, j) at wov[j * D + i]
+    const double* wkq = wkq_.block(u);
+    arma::mat g_ov(D_, D_, arma::fill::zeros), g_kq(D_, D_, arma::fill::zeros);
+    for (std::size_t l = 0; l < L; ++l) {
+      for (std::size_t j = 0; j < D_; ++j) {
+        double acc = 0;
+        for (std::size_t i = 0; i < D_; ++i) {
+          acc += wov[j * D_ + i] * g_o[i * L + l];
+          g_ov(i, j) += g_o[i * L + l] * zbar[j * L + l];
+        }
+        g_zbar[j] = acc;
+      }
+      double dot = 0;
+      for (std::size_t r = 0; r < n; ++r) {
+        double acc = 0;
+        for (std::size_t d = 0; d < D_; ++d) acc += rows[r][d * L + l] * g_zbar[d];
+        g_a[r] = acc;
+        dot += a[r * L + l] * acc;
+      }
+      std::fill(g_qk.begin(), g_qk.end(), 0.0);
+      for (std::size_t r = 0; r < n; ++r) {
+        const double ar = a[r * L + l], g_s = ar * (g_a[r] - dot);
+        for (std::size_t d = 0; d < D_; ++d) {
+          g_rows[r][d * L + l] += ar * g_zbar[d] + g_s * qk[d * L + l];
+          g_qk[d] += g_s * rows[r][d * L + l];
+        }
+      }
+      for (std::size_t j = 0; j < D_; ++j) {
+        double acc = 0;
+        for (std::size_t i = 0; i < D_; ++i) {
+          acc += wkq[j * D_ + i] * g_qk[i];
+          g_kq(i, j) += g_qk[i] * z[j * L + l];
+        }
+        g_z[j * L + l] += acc;
+      }
+    }
+    // W_ov = W_o W_v: G_ov W_v^T, W_o^T G_ov. W_kq = scale W_k^T W_q: scale W_q G_kq^T, scale W_k G_kq.
+    const std::size_t b = wq_.blocks == 1 ? 0 : u;
+    const arma::span block(b * D_, b * D_ + D_ - 1);
+    const arma::mat wq = wq_.matrix(b), wk = wk_.matrix(b), wv = wv_.matrix(b), wo = wo_.matrix(b);
+    g_weights[first].rows(block) += scale_ * wk * g_kq;
+    g_weights[first + 1].rows(block) += scale_ * wq * g_kq.t();
+    g_weights[first + 2].rows(block) += wo.t() * g_ov;
+    g_weights[first + 3].rows(block) += g_ov * wv.t();
+  }
+
   void add_weights(std::map<std::string, arma::mat>& w) const {
     w["W_q"] = wq_.stacked();
     w["W_k"] = wk_.stacked();
@@ -219,6 +316,7 @@ class Attention {
   MatrixSet wkt_;                    // per head: W_k^T (scaled)
   std::vector<MatrixSet> wv_heads_;  // per head: W_v^i (D/h x D)
   BiasSet bq_, bk_, bv_, bo_;
+  std::vector<arma::mat> trained_;  // the trainable copies (trainable_weights())
 };
 
 // The last c samples of the drive taken at token ticks, in a ring of c slots of U*D*L values
@@ -229,6 +327,7 @@ class TokenWindow {
  public:
   void reset(std::size_t c, std::size_t D, std::size_t vars, std::size_t L) {
     c_ = c;
+    L_ = L;
     slab_ = D * L;
     size_ = vars * L;
     ring_.assign(c * size_, 0.0);
@@ -239,10 +338,38 @@ class TokenWindow {
   void push(const double* drive) {
     std::copy(drive, drive + size_, ring_.begin() + static_cast<std::ptrdiff_t>((ticks_ % c_) * size_));
     ++ticks_;
-    // The past rows of the coming token, oldest first: ticks k-p .. k-1 (k = ticks_ - 1).
-    past_.clear();
-    const std::size_t k = ticks_ - 1, p = past();
-    for (std::size_t j = p; j >= 1; --j) past_.push_back(ring_.data() + ((k - j) % c_) * size_);
+    find_past();
+  }
+
+  // The window as the tick state of training (ransim/differentiable.hpp), state_vars() x L:
+  // the samples of the last c ticks, oldest first (zero for ticks not yet seen), each vars x L,
+  // then the number of ticks seen (in every lane). A tick drops the oldest row and appends the
+  // drive; a token reads the rows saved_row(0 .. past()-1).
+  std::size_t state_vars() const { return c_ * (size_ / L_) + 1; }
+  void save(double* out) const {
+    for (std::size_t j = 0; j < c_; ++j) {
+      double* row = out + j * size_;
+      if (ticks_ + j < c_) std::fill(row, row + size_, 0.0);
+      else std::copy_n(ring_.data() + ((ticks_ + j - c_) % c_) * size_, size_, row);
+    }
+    std::fill(out + c_ * size_, out + c_ * size_ + L_, static_cast<double>(ticks_));
+  }
+  void load(const double* in) {
+    ticks_ = static_cast<std::size_t>(in[c_ * size_]);
+    for (std::size_t j = 0; j < c_; ++j)
+      if (ticks_ + j >= c_)
+        std::copy_n(in + j * size_, size_, ring_.data() + ((ticks_ + j - c_) % c_) * size_);
+    find_past();
+  }
+  // Unit u's slab in the cotangent of the saved state (g_state, as save() orders it) of past row
+  // i of the current token, oldest first.
+  double* past_cotangent(double* g_state, std::size_t u, std::size_t i) const {
+    return g_state + (c_ - 1 - past() + i) * size_ + u * slab_;
+  }
+  // Backward of push(): row j after the tick is row j + 1 before it, the newest row the drive.
+  void push_vjp(const double* g_after, double* g_drive, double* g_before) const {
+    for (std::size_t i = 0; i + size_ < c_ * size_; ++i) g_before[i + size_] += g_after[i];
+    for (std::size_t i = 0; i < size_; ++i) g_drive[i] += g_after[(c_ - 1) * size_ + i];
   }
   // A new run: no tick seen (called from initial_state(), which is const in the interface;
   // the engine calls a population from one thread at a time).
@@ -261,7 +388,15 @@ class TokenWindow {
   }
 
  private:
-  std::size_t c_ = 1, slab_ = 0, size_ = 0;
+  // The past rows of the coming token, oldest first: ticks k-p .. k-1 (k = ticks_ - 1).
+  void find_past() {
+    past_.clear();
+    if (ticks_ == 0) return;
+    const std::size_t k = ticks_ - 1, p = past();
+    for (std::size_t j = p; j >= 1; --j) past_.push_back(ring_.data() + ((k - j) % c_) * size_);
+  }
+
+  std::size_t c_ = 1, slab_ = 0, size_ = 0, L_ = 1;
   mutable std::size_t ticks_ = 0;
   LaneVector<double> ring_;
   mutable std::vector<const double*> past_;  // the past rows' slots, oldest first

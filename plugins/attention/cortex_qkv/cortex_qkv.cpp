@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include <ransim/differentiable.hpp>
 #include <ransim/plugin.hpp>
 
 #include "common/attention.hpp"
@@ -26,10 +27,11 @@ namespace {
 
 using namespace ransim;
 
-class CortexQkv : public attn::UnitPopulation {
+class CortexQkv : public attn::UnitPopulation, public Differentiable {
  public:
   explicit CortexQkv(const PopulationContext& c)
       : UnitPopulation(c),
+        name_(c.name),
         units_mode_(c.params.string("context_mode") == "units"),
         c_(static_cast<std::size_t>(c.params.integer("context"))),
         k_(static_cast<std::size_t>(c.params.integer("k"))),
@@ -104,7 +106,51 @@ class CortexQkv : public attn::UnitPopulation {
     return w;
   }
 
+  // Training (ransim/differentiable.hpp): W_q, W_k, W_v, W_o; in context_mode "time" the
+  // working memory is the tick state (TokenWindow::save: the last c samples and the tick count).
+  Differentiable* differentiable() override { return this; }
+  std::vector<TrainableWeight> trainable_weights() override {
+    refuse_untrainable();
+    return att_.trainable_weights();
+  }
+  void weights_changed() override { att_.weights_changed(); }
+  std::size_t tick_state_size() const override { return units_mode_ ? 0 : window_.state_vars(); }
+  void save_tick_state(Block out) const override { window_.save(out.data); }
+  void load_tick_state(ConstBlock in) override { window_.load(in.data); }
+
+  // Per unit: r = W_o V^T a again, back through the relaxation, then the attention into the
+  // live input (query and newest row), the past rows (the tick state, or the presynaptic
+  // units' states) and the weights.
+  void derivative_vjp(ConstBlock x, ConstBlock drive, ConstBlock g_dxdt, Block g_x, Block g_drive,
+                      Block g_tick, WeightGradients& g_weights) const override {
+    refuse_untrainable();
+    const std::size_t L = x.lanes, slab = D_ * L;
+    std::vector<double> scratch(kernel_scratch(L)), a(rows() * L), r(slab), g_r(slab);
+    std::vector<const double*> Z(rows());
+    std::vector<double*> g_rows(rows());
+    for (std::size_t u = 0; u < U_; ++u) {
+      const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
+      relax_vjp(r.data(), g_dxdt.data + u * slab, g_x.data + u * slab, g_r.data(), slab);
+      for (std::size_t i = 0; i + 1 < n; ++i)
+        g_rows[i] =
+            units_mode_ ? g_x.data + presyn_[u * k_ + i] * slab : window_.past_cotangent(g_tick.data, u, i);
+      double* g_z = g_drive.data + u * slab;
+      g_rows[n - 1] = g_z;  // the live input is the newest row
+      att_.attend_vjp(u, drive.data + u * slab, Z.data(), n, g_r.data(), g_z, g_rows.data(), g_weights, 0, L);
+    }
+  }
+
+  void tick_vjp(ConstBlock, ConstBlock, ConstBlock g_after, Block, Block g_drive, Block g_before,
+                WeightGradients&) const override {
+    window_.push_vjp(g_after.data, g_drive.data, g_before.data);
+  }
+
  private:
+  // The options without a backward pass are refused by name when training asks for one.
+  void refuse_untrainable() const {
+    att_.require_backward("cortex_qkv", name_, ff_ ? "feed_forward = true" : "");
+  }
+
   std::size_t rows() const { return units_mode_ ? k_ + 1 : c_; }
   // Scratch of the attention, then the feed-forward's hidden layer.
   std::size_t kernel_scratch(std::size_t L) const {
@@ -131,6 +177,7 @@ class CortexQkv : public attn::UnitPopulation {
     return n;
   }
 
+  std::string name_;
   bool units_mode_;
   std::size_t c_, k_;
   attn::Attention att_;
