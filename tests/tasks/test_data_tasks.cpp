@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -229,6 +230,31 @@ TEST(JapaneseVowelsTask, PaddingChangesNoOutput) {
   EXPECT_DOUBLE_EQ(one.metrics.at("accuracy_validation"), many.metrics.at("accuracy_validation"));
   // Speakers 1.3 rad apart in every coefficient, noise 0.3 wide: far above chance (1/9).
   EXPECT_GT(one.metrics.at("accuracy_test"), 0.9);
+}
+
+// `ransim info` lists every task's keys from its registry entry: the new tasks are there, each
+// with the keys docs/tasks.md names.
+TEST(DataTasks, RegisteredWithTheirKeys) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> expected{
+      {"mnist", {"mode", "snapshots", "data_dir", "train", "validation", "test"}},
+      {"stream_sequential_mnist", {"data_dir", "train", "validation", "test"}},
+      {"japanese_vowels", {"data_dir", "train", "validation", "test"}},
+      {"file",
+       {"input", "input_dataset", "input_columns", "target", "target_dataset", "target_columns", "metric",
+        "start", "warmup", "train", "validation", "test"}},
+      {"file_episodes",
+       {"input", "input_dataset", "target", "target_dataset", "read", "metric", "start", "train",
+        "validation", "test"}},
+  };
+  for (const auto& [kind, keys] : expected) {
+    const ransim::TaskInfo* t = ransim::find_task(kind);
+    ASSERT_NE(t, nullptr) << kind;
+    EXPECT_EQ(t->episodic(), kind != "file") << kind;
+    for (const auto& key : keys)
+      EXPECT_TRUE(
+          std::any_of(t->params.begin(), t->params.end(), [&](const auto& s) { return s.name == key; }))
+          << kind << "." << key;
+  }
 }
 
 }  // namespace
