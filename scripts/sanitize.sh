@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suites=(test_engine test_projection test_scenario test_stream_tasks test_episodic_tasks test_idx
-        test_stream_benchmark test_csl test_ridge test_session test_episode_runner test_recorder
+        test_stream_benchmark test_csl test_ridge test_online test_session test_episode_runner test_recorder
         test_hdf5_read test_compare test_sweep test_search test_cli)
 # Warnings stay warnings here: under -fsanitize GCC 12 reports -Wmaybe-uninitialized inside
 # libstdc++'s <regex> (false positives); the release build of CI has -Werror.

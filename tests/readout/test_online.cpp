@@ -82,39 +82,24 @@ TEST(RecursiveLeastSquares, OneUpdatePerLaneEqualsOneBlockWithoutForgetting) {
       1e-14);
 }
 
-const std::string kReservoir = R"(
-[task]
-kind = "narma10"
-warmup = 20
-train = 150
-test = 50
-[population.res]
-kind = "leaky"
-size = 20
-tau = 2.0
-[[projection]]
-from = "res"
-to = "res"
-spectral_radius = 0.9
-[[projection]]
-from = "input"
-to = "res"
-density = 1.0
-)";
+// The shared small reservoir: 20 leaky units (tau = 2), NARMA-10, 20 + 150 + 50 tokens.
+std::string reservoir(const std::string& simulation = "") {
+  return ransim::test::small_reservoir({"narma10", 20, 150, 50, 20, simulation, "tau = 2.0\n"});
+}
 
 TEST(OnlineScenario, KeysAreCheckedWithClearMessages) {
   auto error = [](const std::string& readout) {
-    return input_error([&] { parse_scenario(kReservoir + "[readout]\n" + readout, "s.toml"); });
+    return input_error([&] { parse_scenario(reservoir() + "[readout]\n" + readout, "s.toml"); });
   };
   EXPECT_NE(
       error("kind = \"rls\"\nforgetting = 0")
-          .find("s.toml:21:14: readout.forgetting: expected a real number in (0, 1], found the integer 0"),
+          .find("s.toml:20:14: readout.forgetting: expected a real number in (0, 1], found the integer 0"),
       std::string::npos)
       << error("kind = \"rls\"\nforgetting = 0");
   EXPECT_NE(error("kind = \"rls\"\nforgetting = 1.5").find("in (0, 1], found the number 1.5"),
             std::string::npos);
   EXPECT_NE(error("kind = \"force\"")
-                .find("s.toml:20:8: readout.kind: \"force\" feeds the readout's output back "
+                .find("s.toml:19:8: readout.kind: \"force\" feeds the readout's output back "
                       "into a population: set readout.feedback_to"),
             std::string::npos)
       << error("kind = \"force\"");
@@ -137,8 +122,8 @@ TEST(OnlineScenario, KeysAreCheckedWithClearMessages) {
 void expect_session_matches_closed_form(std::size_t learn_every) {
   const std::string out = ransim::test::tmp_path("rls.h5");
   const Scenario sc = parse_scenario(
-      kReservoir + "[simulation]\nlanes = 2\n[readout]\nkind = \"rls\"\nalpha = 0.1\nlearn_every = " +
-          std::to_string(learn_every) + "\n",
+      reservoir("lanes = 2\n") +
+          "[readout]\nkind = \"rls\"\nalpha = 0.1\nlearn_every = " + std::to_string(learn_every) + "\n",
       "s.toml");
   {
     SessionOptions opts;
@@ -176,7 +161,7 @@ TEST(OnlineSession, RlsWeightsAreTheBatchSolutionOfTheTrainingTokens) {
 }
 
 TEST(OnlineSession, LearningSwitchedOffKeepsTheWeights) {
-  const Scenario sc = parse_scenario(kReservoir + "[readout]\nkind = \"rls\"\n", "s.toml");
+  const Scenario sc = parse_scenario(reservoir() + "[readout]\nkind = \"rls\"\n", "s.toml");
   Session s(sc);
   for (int k = 0; k < 60; ++k) s.step();
   EXPECT_TRUE(s.learning());
@@ -195,7 +180,7 @@ TEST(OnlineSession, LearningSwitchedOffKeepsTheWeights) {
   EXPECT_EQ(online.rls().updates(), 40u + (170u - 90u));  // on again until the end of training
   s.finish();
   EXPECT_EQ(s.status(), RunStatus::Complete);
-  const Scenario ridge = parse_scenario(kReservoir, "s.toml");
+  const Scenario ridge = parse_scenario(reservoir(), "s.toml");
   Session r(ridge);
   EXPECT_NE(input_error([&] { r.set_learning(false); }).find("is fitted once"), std::string::npos);
 }
