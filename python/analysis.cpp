@@ -78,7 +78,8 @@ void bind_analysis(py::module_& m) {
         d["participation_ratio"] = p.participation_ratio;
         return d;
       },
-      py::arg("samples"), "eigenvalues of the covariance (largest first), their shares, the participation ratio");
+      py::arg("samples"),
+      "eigenvalues of the covariance (largest first), their shares, the participation ratio");
   a.def(
       "power_spectrum",
       [](const Matrix& signals, double rate, std::size_t segment) {
@@ -92,7 +93,8 @@ void bind_analysis(py::module_& m) {
       [](py::handle system, py::handle sets, std::size_t settle, std::size_t tokens, double separation,
          std::uint64_t seed) {
         const auto o = lyapunov_options(settle, tokens, separation, seed);
-        if (py::isinstance<py::array>(system)) return analysis::largest_lyapunov(to_mat(Matrix::ensure(system), "map"), o);
+        if (py::isinstance<py::array>(system))
+          return analysis::largest_lyapunov(to_mat(Matrix::ensure(system), "map"), o);
         const Scenario sc = scenario_from(system, sets);
         py::gil_scoped_release free;
         return analysis::largest_lyapunov(sc, o);
@@ -115,7 +117,8 @@ void bind_analysis(py::module_& m) {
         }
         return py::module_::import("json").attr("loads")(json);
       },
-      py::arg("file"), py::arg("lyapunov") = false, py::arg("slot_threshold") = analysis::kDefaultSlotThreshold,
+      py::arg("file"), py::arg("lyapunov") = false,
+      py::arg("slot_threshold") = analysis::kDefaultSlotThreshold,
       "the analysis of a recording (ransim analyze FILE --json) as a dict; writes no file");
 }
 

@@ -88,7 +88,8 @@ bool write_analysis_figure(const RecordingAnalysis& r, const std::string& png, c
   }
   std::size_t components = 0, bins = 0;
   for (const auto& p : r.populations) {
-    components = std::max<std::size_t>(components, std::min<std::size_t>(kMaxComponents, p.pca.explained.n_elem));
+    components =
+        std::max<std::size_t>(components, std::min<std::size_t>(kMaxComponents, p.pca.explained.n_elem));
     bins = std::max<std::size_t>(bins, p.spectrum.power.n_elem);
   }
   if (components > 0) {
@@ -96,8 +97,8 @@ bool write_analysis_figure(const RecordingAnalysis& r, const std::string& png, c
     for (std::size_t c = 1; c <= components; ++c) x.push_back(static_cast<double>(c));
     LinePanel pc = panel("PCA of the state", "principal component", "cumulative share of the variance", x);
     for (const auto& p : r.populations)
-      if (!p.pca.explained.is_empty()) add_series(pc, p.name, arma::conv_to<std::vector<double>>::from(
-                                                                  arma::cumsum(p.pca.explained)));
+      if (!p.pca.explained.is_empty())
+        add_series(pc, p.name, arma::conv_to<std::vector<double>>::from(arma::cumsum(p.pca.explained)));
     panels.push_back(pc);
   }
   if (bins > 1) {
@@ -110,7 +111,8 @@ bool write_analysis_figure(const RecordingAnalysis& r, const std::string& png, c
     sp.markers = false;
     for (const auto& p : r.populations)
       if (p.spectrum.power.n_elem == bins)
-        add_series(sp, p.name, arma::conv_to<std::vector<double>>::from(p.spectrum.power.subvec(1, bins - 1)));
+        add_series(sp, p.name,
+                   arma::conv_to<std::vector<double>>::from(p.spectrum.power.subvec(1, bins - 1)));
     panels.push_back(sp);
   }
   time_panel(panels, r, "attention entropy", "entropy / log(rows attended), mean over units",

@@ -13,15 +13,15 @@ namespace ransim::analysis {
 arma::vec memory_curve(const arma::mat& target, const arma::mat& output) {
   if (target.n_rows != output.n_rows || target.n_cols != output.n_cols)
     throw InputError("memory curve: target is " + std::to_string(target.n_rows) + " x " +
-                     std::to_string(target.n_cols) + " but output is " + std::to_string(output.n_rows) + " x " +
-                     std::to_string(output.n_cols));
+                     std::to_string(target.n_cols) + " but output is " + std::to_string(output.n_rows) +
+                     " x " + std::to_string(output.n_cols));
   return squared_correlations(target, output);
 }
 
 arma::vec normalised_entropy(const arma::mat& weights, std::size_t groups) {
   if (groups == 0 || weights.n_cols % groups != 0)
-    throw InputError("normalised entropy: " + std::to_string(weights.n_cols) + " columns cannot be cut into " +
-                     std::to_string(groups) + " equal groups");
+    throw InputError("normalised entropy: " + std::to_string(weights.n_cols) +
+                     " columns cannot be cut into " + std::to_string(groups) + " equal groups");
   const std::size_t width = weights.n_cols / groups;
   arma::vec out(weights.n_rows, arma::fill::zeros);
   for (arma::uword r = 0; r < weights.n_rows; ++r) {
@@ -90,8 +90,8 @@ Spectrum power_spectrum(const arma::mat& signals, double rate, std::size_t segme
   const std::size_t N = signals.n_rows;
   const std::size_t n = segment ? segment : std::min<std::size_t>(256, N);
   if (n < 2 || n > N)
-    throw InputError("power spectrum: segments of " + std::to_string(n) + " samples need at least 2 and at most " +
-                     std::to_string(N) + " (the signal's length)");
+    throw InputError("power spectrum: segments of " + std::to_string(n) +
+                     " samples need at least 2 and at most " + std::to_string(N) + " (the signal's length)");
   arma::vec window(n);
   for (std::size_t j = 0; j < n; ++j) window[j] = 0.5 * (1 - std::cos(2 * M_PI * j / n));  // periodic Hann
   const double scale = rate * arma::dot(window, window);

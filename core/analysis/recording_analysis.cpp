@@ -55,8 +55,8 @@ std::optional<Array> series(const Hdf5File& f, const std::string& group, std::st
     return std::nullopt;
   }
   if (product(*shape, 0) > kMaxValues) {
-    why = group + " holds " + std::to_string(product(*shape, 0)) + " values, more than this analysis reads (" +
-          std::to_string(kMaxValues) + ")";
+    why = group + " holds " + std::to_string(product(*shape, 0)) +
+          " values, more than this analysis reads (" + std::to_string(kMaxValues) + ")";
     return std::nullopt;
   }
   return f.array(layout::series_data(group));
@@ -76,8 +76,10 @@ void analyze_memory_curve(const Hdf5File& f, const std::string& task, double T, 
     return;
   }
   if (!task.empty() && task != "memory_capacity") {
-    m.note = "the memory curve is read from a memory_capacity run (targets u[k-d] for d = 1..D); this run's "
-             "task is " + task + ": run it again with --set task.kind=memory_capacity";
+    m.note =
+        "the memory curve is read from a memory_capacity run (targets u[k-d] for d = 1..D); this run's "
+        "task is " +
+        task + ": run it again with --set task.kind=memory_capacity";
     return;
   }
   std::string why;
@@ -171,8 +173,8 @@ void analyze_slots(const Hdf5File& f, const std::string& pop, double threshold, 
     const SlotUsage usage = slot_usage(m, threshold);
     s.dead += usage.dead;
     s.mean_share += usage.mean_share / static_cast<double>(s.units);
-    s.over_time += arma::mean(arma::reshape(usage.sample_share, lanes, samples), 0).t() /
-                   static_cast<double>(s.units);
+    s.over_time +=
+        arma::mean(arma::reshape(usage.sample_share, lanes, samples), 0).t() / static_cast<double>(s.units);
   }
   s.available = true;
 }
@@ -188,8 +190,9 @@ PopulationSection analyze_population(const Hdf5File& f, const std::string& pop, 
     const arma::mat x = rows_of(*state);
     p.state.available = true;
     if (p.variables <= kMaxPcaVariables) p.pca = pca(x);
-    else p.state.note = "PCA skipped: " + std::to_string(p.variables) + " variables (at most " +
-                        std::to_string(kMaxPcaVariables) + ")";
+    else
+      p.state.note = "PCA skipped: " + std::to_string(p.variables) + " variables (at most " +
+                     std::to_string(kMaxPcaVariables) + ")";
     const std::size_t samples = state->shape[0], lanes = state->shape[1];
     if (samples >= kMinSpectrumSamples) {
       // One signal per (lane, variable): rows (sample, lane) regrouped as [samples, lanes * variables].
@@ -222,7 +225,8 @@ RecordingAnalysis analyze_recording(const AnalyzeOptions& o) {
   r.token_period = scalar(f, layout::general::kTokenPeriod).value_or(1.0);
   r.lanes = static_cast<std::size_t>(scalar(f, layout::general::kLanes).value_or(1.0));
   r.scenario_path = f.string_dataset(layout::general::kScenarioPath).value_or("");
-  if (const auto edits = f.shape(layout::general::kEditToken); edits && !edits->empty()) r.edits = (*edits)[0];
+  if (const auto edits = f.shape(layout::general::kEditToken); edits && !edits->empty())
+    r.edits = (*edits)[0];
 
   // The scenario as run: its task, and the network for the Lyapunov exponent.
   std::optional<Scenario> sc;

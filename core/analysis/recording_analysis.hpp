@@ -17,11 +17,11 @@
 namespace ransim::analysis {
 
 struct AnalyzeOptions {
-  std::string file;                 // the recording
-  std::string prefix;               // outputs PREFIX.md, .json, .png, .svg
-  bool json = false;                // print the JSON rather than the markdown
-  bool quiet = false;               // print nothing (the files are written all the same)
-  bool lyapunov = false;            // rebuild the network and measure the exponent
+  std::string file;       // the recording
+  std::string prefix;     // outputs PREFIX.md, .json, .png, .svg
+  bool json = false;      // print the JSON rather than the markdown
+  bool quiet = false;     // print nothing (the files are written all the same)
+  bool lyapunov = false;  // rebuild the network and measure the exponent
   LyapunovOptions lyapunov_options;
   double slot_threshold = kDefaultSlotThreshold;
   std::vector<std::string> plugin_dirs;
@@ -34,23 +34,23 @@ struct Availability {
 };
 
 struct MemoryCurveSection : Availability {
-  arma::vec r2;                   // per delay d = 1..D
-  double sum = 0;                 // = memory capacity over the test tokens
+  arma::vec r2;                      // per delay d = 1..D
+  double sum = 0;                    // = memory capacity over the test tokens
   double stored = arma::datum::nan;  // /analysis/metrics/memory_capacity_test, if present
   std::int64_t first = 0, end = 0;   // the test tokens [first, end)
 };
 
 struct EntropySection : Availability {
-  std::string source;        // the variable it comes from: attention_entropy or attention
-  arma::vec over_time;       // per sample: the mean over units and lanes
-  arma::vec per_unit;        // per unit: the mean over samples and lanes
+  std::string source;   // the variable it comes from: attention_entropy or attention
+  arma::vec over_time;  // per sample: the mean over units and lanes
+  arma::vec per_unit;   // per unit: the mean over samples and lanes
 };
 
 struct SlotSection : Availability {
   std::size_t units = 0, slots = 0;
-  double mean_share = 0;       // the mean share of slots active (all units, lanes, samples)
-  std::size_t dead = 0;        // dead slots over all units (a unit's slot active in no sample of any lane)
-  arma::vec over_time;         // per sample: the share of slots active, mean over units and lanes
+  double mean_share = 0;  // the mean share of slots active (all units, lanes, samples)
+  std::size_t dead = 0;   // dead slots over all units (a unit's slot active in no sample of any lane)
+  arma::vec over_time;    // per sample: the share of slots active, mean over units and lanes
 };
 
 struct PopulationSection {

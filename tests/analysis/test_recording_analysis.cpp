@@ -26,8 +26,9 @@ const std::string kCli = RANSIM_CLI;
 const std::string kPlugins = RANSIM_PLUGIN_DIR;
 const std::string kFigureC = std::string(RANSIM_SOURCE_DIR) + "/scenarios/ran_figure_c.toml";
 // Figure C shortened, on the memory capacity task (30 delays; a ridge that does not overfit 800 tokens).
-const std::vector<std::string> kMemorySets = {"task.kind=memory_capacity", "task.max_delay=30", "task.warmup=50",
-                                              "task.train=800", "task.test=300", "readout.ridge=1e-3"};
+const std::vector<std::string> kMemorySets = {
+    "task.kind=memory_capacity", "task.max_delay=30", "task.warmup=50", "task.train=800", "task.test=300",
+    "readout.ridge=1e-3"};
 
 struct Result {
   int code = -1;
@@ -47,8 +48,8 @@ Result cli(const std::string& command_and_args) {
   const auto space = command_and_args.find(' ');
   const std::string command = command_and_args.substr(0, space);
   const std::string args = space == std::string::npos ? "" : command_and_args.substr(space);
-  const std::string cmd = "cd '" + dir + "' && '" + kCli + "' " + command + " --plugin-dir '" + kPlugins + "'" +
-                          args + " > cli.out 2> cli.err";
+  const std::string cmd = "cd '" + dir + "' && '" + kCli + "' " + command + " --plugin-dir '" + kPlugins +
+                          "'" + args + " > cli.out 2> cli.err";
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir + "/cli.out"), slurp(dir + "/cli.err")};
 }
@@ -130,7 +131,8 @@ TEST(AnalyzeRecording, EntropyOfTheMapsIsTheModelsOwn) {
   const std::string file = figure_c_recording();
   const Hdf5File f(file);
   const Array maps = f.array(layout::series_data(layout::processing::variable("cortex", "attention")));
-  const Array model = f.array(layout::series_data(layout::processing::variable("cortex", "attention_entropy")));
+  const Array model =
+      f.array(layout::series_data(layout::processing::variable("cortex", "attention_entropy")));
   const std::size_t width = maps.shape.back(), rows = maps.values.size() / width;
   ASSERT_EQ(rows, model.values.size());
   arma::mat transposed(width, rows);
@@ -141,7 +143,8 @@ TEST(AnalyzeRecording, EntropyOfTheMapsIsTheModelsOwn) {
 
 TEST(AnalyzeCli, WritesReportFiguresAndJson) {
   const std::string file = figure_c_recording();
-  const Result r = cli("analyze fig_c.h5 --out report --json --lyapunov --lyapunov-settle 100 --lyapunov-tokens 200");
+  const Result r =
+      cli("analyze fig_c.h5 --out report --json --lyapunov --lyapunov-settle 100 --lyapunov-tokens 200");
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* ext : {".md", ".json", ".png", ".svg"})
     EXPECT_GT(std::filesystem::file_size(test::tmp_path(std::string("report") + ext)), 100u) << ext;
@@ -258,6 +261,7 @@ TEST(ParameterEdits, NoEditsNoRows) {
     s.finish();
   }
   const Hdf5File f(file);
-  for (const char* path : {layout::general::kEditToken, layout::general::kEditTime, layout::general::kEditValue})
+  for (const char* path :
+       {layout::general::kEditToken, layout::general::kEditTime, layout::general::kEditValue})
     EXPECT_EQ(f.shape(path), std::vector<std::size_t>{0}) << path;
 }
