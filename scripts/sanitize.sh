@@ -4,8 +4,7 @@
 # the rooms that read outside input or own memory: engine, scenario, tasks and their data
 # files, readout, train, run, io, study, analysis and the command line. A subset, so that CI
 # stays short: the plugin suites, the chart, the GUI and the docs examples run in the release
-# build only;
-# `make asan` builds and runs the whole fast suite under the sanitizers.
+# build only; `make asan` builds and runs the whole fast suite under the sanitizers.
 # Usage: scripts/sanitize.sh   (after scripts/setup.sh has installed the packages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
