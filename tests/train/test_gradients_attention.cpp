@@ -17,6 +17,12 @@ namespace {
 using test::Check;
 using test::GradientCheck;
 
+// The worst relative error of a check, with this build's plugins loaded.
+double worst_error(const Check& c) {
+  test::load_plugins();
+  return GradientCheck(c).worst_relative_error();
+}
+
 // A hippocampus_memory population driven by a dense input projection and a sparse recurrent one.
 std::string hippocampus_network(const std::string& simulation, const std::string& options) {
   return "[simulation]\n" + simulation +
@@ -40,18 +46,16 @@ TEST(HippocampusGradient, ReluEulerMatchesFiniteDifferences) {
 }
 
 TEST(HippocampusGradient, GeluRk4MatchesFiniteDifferences) {
-  test::load_plugins();
-  GradientCheck check({hippocampus_network("integrator = \"rk4\"\ndt = 0.5\n", "activation = \"gelu\"\n"),
-                       kHippocampusTrainable});
-  EXPECT_LT(check.worst_relative_error(), 1e-6);
+  EXPECT_LT(worst_error({hippocampus_network("integrator = \"rk4\"\ndt = 0.5\n", "activation = \"gelu\"\n"),
+                         kHippocampusTrainable}),
+            1e-6);
 }
 
 TEST(HippocampusGradient, SoftmaxEulerSubstepsMatchFiniteDifferences) {
-  test::load_plugins();
-  GradientCheck check(
-      {hippocampus_network("integrator = \"euler\"\ndt = 0.25\n", "activation = \"softmax\"\n"),
-       kHippocampusTrainable});
-  EXPECT_LT(check.worst_relative_error(), 1e-6);
+  EXPECT_LT(
+      worst_error({hippocampus_network("integrator = \"euler\"\ndt = 0.25\n", "activation = \"softmax\"\n"),
+                   kHippocampusTrainable}),
+      1e-6);
 }
 
 TEST(HippocampusGradient, SharedStoreRk4MatchesFiniteDifferences) {
@@ -89,9 +93,7 @@ TEST(CortexGradient, WindowEulerMatchesFiniteDifferences) {
 }
 
 TEST(CortexGradient, WindowRk4SubstepsMatchFiniteDifferences) {
-  test::load_plugins();
-  GradientCheck check({cortex_network("integrator = \"rk4\"\ndt = 0.5\n", ""), kCortexTrainable, 7});
-  EXPECT_LT(check.worst_relative_error(), 1e-6);
+  EXPECT_LT(worst_error({cortex_network("integrator = \"rk4\"\ndt = 0.5\n", ""), kCortexTrainable, 7}), 1e-6);
 }
 
 TEST(CortexGradient, SharedWeightsAndTemperatureMatchFiniteDifferences) {
@@ -104,10 +106,9 @@ TEST(CortexGradient, SharedWeightsAndTemperatureMatchFiniteDifferences) {
 }
 
 TEST(CortexGradient, PresynapticUnitsRk4MatchFiniteDifferences) {
-  test::load_plugins();
-  GradientCheck check(
-      {cortex_network("integrator = \"rk4\"\n", "context_mode = \"units\"\nk = 2\n"), kCortexTrainable, 5});
-  EXPECT_LT(check.worst_relative_error(), 1e-6);
+  EXPECT_LT(worst_error({cortex_network("integrator = \"rk4\"\n", "context_mode = \"units\"\nk = 2\n"),
+                         kCortexTrainable, 5}),
+            1e-6);
 }
 
 // Figure C in small: cortex and hippocampus units with identity routing between them (as in
@@ -125,8 +126,7 @@ TEST(CortexGradient, FigureCInSmallMatchesFiniteDifferences) {
       "2.0\n"
       "[[projection]]\nfrom = [\"cortex\", \"input\"]\nto = \"hippocampus\"\nkind = \"identity\"\nscale = "
       "2.0\n";
-  GradientCheck check({scenario, {"cortex", "hippocampus", "in_cortex"}, 6});
-  EXPECT_LT(check.worst_relative_error(), 1e-6);
+  EXPECT_LT(worst_error({scenario, {"cortex", "hippocampus", "in_cortex"}, 6}), 1e-6);
 }
 
 TEST(CortexGradient, RefusesOptionsWithoutBackwardPassByName) {
@@ -169,11 +169,10 @@ TEST(AttentionBlockGradient, ReluEulerMatchesFiniteDifferences) {
 }
 
 TEST(AttentionBlockGradient, SoftmaxRk4MatchesFiniteDifferences) {
-  test::load_plugins();
-  GradientCheck check({block_network("integrator = \"rk4\"\ndt = 0.5\n", "activation = \"softmax\"\n"),
-                       {"blk", "in_blk", "blk_blk"},
-                       7});
-  EXPECT_LT(check.worst_relative_error(), 1e-6);
+  EXPECT_LT(worst_error({block_network("integrator = \"rk4\"\ndt = 0.5\n", "activation = \"softmax\"\n"),
+                         {"blk", "in_blk", "blk_blk"},
+                         7}),
+            1e-6);
 }
 
 TEST(AttentionBlockGradient, RefusesHeadsByName) {
