@@ -23,15 +23,23 @@ double worst_error(const Check& c) {
   return GradientCheck(c).worst_relative_error();
 }
 
+// Population NAME (its TOML keys `body`) driven by a dense input projection "in_NAME" and a
+// sparse recurrent one "NAME_NAME", on `lanes` lanes.
+std::string driven_population(const std::string& simulation, std::size_t lanes, const std::string& name,
+                              const std::string& body) {
+  return "[simulation]\n" + simulation + "lanes = " + std::to_string(lanes) +
+         "\n[task]\nkind = \"narma10\"\n" + "[population." + name + "]\n" + body +
+         "[[projection]]\nname = \"in_" + name + "\"\nfrom = \"input\"\nto = \"" + name +
+         "\"\ndensity = 1.0\n[[projection]]\nname = \"" + name + "_" + name + "\"\nfrom = \"" + name +
+         "\"\nto = \"" + name + "\"\ndensity = 0.6\nscale = 0.8\n";
+}
+
 // A hippocampus_memory population driven by a dense input projection and a sparse recurrent one.
 std::string hippocampus_network(const std::string& simulation, const std::string& options) {
-  return "[simulation]\n" + simulation +
-         "lanes = 2\n[task]\nkind = \"narma10\"\n"
-         "[population.hip]\nkind = \"hippocampus_memory\"\nunits = 3\ndim = 2\nslots = 4\ntau = 2.0\n"
-         "bias_scale = 0.3\nvalue_scale = 1.5\nkey_scale = 1.5\ninitial_state = 0.3\n" +
-         options +
-         "[[projection]]\nname = \"in_hip\"\nfrom = \"input\"\nto = \"hip\"\ndensity = 1.0\n"
-         "[[projection]]\nname = \"hip_hip\"\nfrom = \"hip\"\nto = \"hip\"\ndensity = 0.6\nscale = 0.8\n";
+  return driven_population(simulation, 2, "hip",
+                           "kind = \"hippocampus_memory\"\nunits = 3\ndim = 2\nslots = 4\ntau = 2.0\n"
+                           "bias_scale = 0.3\nvalue_scale = 1.5\nkey_scale = 1.5\ninitial_state = 0.3\n" +
+                               options);
 }
 
 const std::vector<std::string> kHippocampusTrainable = {"hip", "in_hip", "hip_hip"};
@@ -73,13 +81,11 @@ TEST(HippocampusGradient, SharedStoreRk4MatchesFiniteDifferences) {
 // (With wq_scale = wk_scale = 2 and Euler the finite differences' own O(h^2) error reaches
 // 6e-7: it falls 100x at h / 10, so the scales here are 1.5.)
 std::string cortex_network(const std::string& simulation, const std::string& options) {
-  return "[simulation]\n" + simulation +
-         "lanes = 3\n[task]\nkind = \"narma10\"\n"
-         "[population.ctx]\nkind = \"cortex_qkv\"\nunits = 3\ndim = 2\ncontext = 3\ntau = 1.5\n"
-         "wq_scale = 1.5\nwk_scale = 1.5\nwv_scale = 1.5\nwo_scale = 1.5\ninitial_state = 0.3\n" +
-         options +
-         "[[projection]]\nname = \"in_ctx\"\nfrom = \"input\"\nto = \"ctx\"\ndensity = 1.0\n"
-         "[[projection]]\nname = \"ctx_ctx\"\nfrom = \"ctx\"\nto = \"ctx\"\ndensity = 0.6\nscale = 0.8\n";
+  return driven_population(
+      simulation, 3, "ctx",
+      "kind = \"cortex_qkv\"\nunits = 3\ndim = 2\ncontext = 3\ntau = 1.5\nwq_scale = 1.5\n"
+      "wk_scale = 1.5\nwv_scale = 1.5\nwo_scale = 1.5\ninitial_state = 0.3\n" +
+          options);
 }
 
 const std::vector<std::string> kCortexTrainable = {"ctx", "in_ctx", "ctx_ctx"};
@@ -148,13 +154,11 @@ TEST(CortexGradient, RefusesOptionsWithoutBackwardPassByName) {
 // An attention_block population (the cortex attention over a window of c = 3, then the
 // key-value memory with its residual) with a dense input and a sparse recurrent projection.
 std::string block_network(const std::string& simulation, const std::string& options) {
-  return "[simulation]\n" + simulation +
-         "lanes = 2\n[task]\nkind = \"narma10\"\n"
-         "[population.blk]\nkind = \"attention_block\"\nunits = 2\ndim = 2\ncontext = 3\nslots = 3\n"
-         "tau = 1.5\nwq_scale = 1.5\nwk_scale = 1.5\nvalue_scale = 1.0\nbias_scale = 0.3\n" +
-         options +
-         "[[projection]]\nname = \"in_blk\"\nfrom = \"input\"\nto = \"blk\"\ndensity = 1.0\n"
-         "[[projection]]\nname = \"blk_blk\"\nfrom = \"blk\"\nto = \"blk\"\ndensity = 0.6\nscale = 0.8\n";
+  return driven_population(
+      simulation, 2, "blk",
+      "kind = \"attention_block\"\nunits = 2\ndim = 2\ncontext = 3\nslots = 3\ntau = 1.5\n"
+      "wq_scale = 1.5\nwk_scale = 1.5\nvalue_scale = 1.0\nbias_scale = 0.3\n" +
+          options);
 }
 
 TEST(AttentionBlockGradient, ReluEulerMatchesFiniteDifferences) {
