@@ -89,9 +89,16 @@ py::array_t<double> matrix_array(const arma::mat& m) {  // (rows, cols), a copy
   return out;
 }
 
-arma::mat to_matrix(const py::array_t<double, py::array::forcecast>& w) {
+// A 2-d array, or a 1-d one as a column (a bias vector).
+arma::mat to_matrix(const py::array_t<double, py::array::forcecast>& w, const std::string& what) {
+  if (w.ndim() == 1) {
+    auto v = w.unchecked<1>();
+    arma::mat m(v.shape(0), 1);
+    for (py::ssize_t i = 0; i < v.shape(0); ++i) m(i, 0) = v(i);
+    return m;
+  }
   if (w.ndim() != 2)
-    throw InputError("set_readout: expected a 2-d array, found " + std::to_string(w.ndim()) + "-d");
+    throw InputError(what + ": expected a 1-d or 2-d array, found " + std::to_string(w.ndim()) + "-d");
   auto a = w.unchecked<2>();
   arma::mat m(a.shape(0), a.shape(1));
   for (py::ssize_t i = 0; i < a.shape(0); ++i)
@@ -195,6 +202,17 @@ for run(); out (or the scenario's record.file) records the session.)")
             return out;
           },
           py::arg("population"), "A population's fixed weights (name: 2-d array, a copy).")
+      .def("settable_weights", &Session::settable_weights,
+           "The weights set_weight takes: 'POP.WEIGHT' and sparse projections' names.")
+      .def(
+          "set_weight",
+          [](Session& s, const std::string& name, const py::array_t<double, py::array::forcecast>& w) {
+            s.set_weight(name, to_matrix(w, "set_weight"));
+          },
+          py::arg("name"), py::arg("value"),
+          "Replaces a population's trainable weight ('POP.WEIGHT', e.g. 'res.bias', shaped as weights() "
+          "shows it) or a sparse projection's matrix (its name; zeros outside the sparsity), from the next "
+          "step on.")
       .def_property_readonly("readout_trained", &Session::readout_trained)
       .def(
           "readout", [](const Session& s) { return matrix_array(s.readout()); },
@@ -202,7 +220,7 @@ for run(); out (or the scenario's record.file) records the session.)")
           "until fitted).")
       .def(
           "set_readout",
-          [](Session& s, const py::array_t<double, py::array::forcecast>& w) { s.set_readout(to_matrix(w)); },
+          [](Session& s, const py::array_t<double, py::array::forcecast>& w) { s.set_readout(to_matrix(w, "set_readout")); },
           py::arg("weights"), "Replaces the readout's weights (same shape as readout()).")
       .def(
           "fit_readout",

@@ -2,6 +2,7 @@
 // it against the same network untrained with the task's own protocol (docs/training.md).
 #include "train_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -97,11 +98,14 @@ int train_command(const Scenario& sc, const std::string& out, const TrainCommand
               << st.best_epoch << " (validation loss " << std::setprecision(6)
               << st.validation_loss.at(st.best_epoch - 1) << ")\n"
               << "recording   " << out << "\n"
-              << std::left << std::setw(24) << "metric" << std::setw(14) << "untrained" << "trained\n";
+              << std::left;
+    int width = 8;
+    for (auto& [k, v] : after.metrics) width = std::max(width, static_cast<int>(k.size()) + 2);
+    std::cout << std::setw(width) << "metric" << std::setw(14) << "untrained" << "trained\n";
     for (auto& [k, v] : after.metrics) {
       std::ostringstream untrained;
       if (auto b = before.metrics.find(k); b != before.metrics.end()) untrained << std::setprecision(4) << b->second;
-      std::cout << std::setw(24) << k << std::setw(14) << untrained.str() << std::setprecision(4) << v << "\n";
+      std::cout << std::setw(width) << k << std::setw(14) << untrained.str() << std::setprecision(4) << v << "\n";
     }
   }
   return before.status == RunStatus::Complete && after.status == RunStatus::Complete ? 0 : 1;

@@ -385,6 +385,8 @@ void Session::fit_readout(double lambda) {
   fit(lambda);
 }
 
+void Session::set_weight(const std::string& name, const arma::mat& value) { ransim::set_weight(*net_, name, value); }
+
 void Session::set_readout(const arma::mat& w) {
   if (!has_readout_ || online_) throw InputError("set_readout: this run has no ridge readout");
   if (w.n_rows != features_.n_rows + 1 || w.n_cols != seq_.target_dim)

@@ -21,6 +21,7 @@
 #include "run/status.hpp"
 #include "scenario/scenario.hpp"
 #include "tasks/tasks.hpp"
+#include "train/trainable_network.hpp"
 
 namespace ransim {
 
@@ -90,6 +91,10 @@ class Session {
   // new fit on the training tokens with another ridge (InputError before they are done).
   const arma::mat& readout() const { return w_; }
   void set_readout(const arma::mat& w);
+  // A population's trainable weight ("POP.WEIGHT") or a sparse projection's matrix (by its name),
+  // replaced from the next token on (train/trainable_network.hpp: set_weight).
+  void set_weight(const std::string& name, const arma::mat& value);
+  std::vector<std::string> settable_weights() { return ransim::settable_weights(*net_); }
   void fit_readout(double lambda);
 
   // Live parameters: validated now (InputError on a bad value or a parameter that cannot

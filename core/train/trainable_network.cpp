@@ -186,4 +186,57 @@ void TrainableNetwork::tick_vjp(const double* x, const double* u, const double* 
   projections_vjp(x, u, g_x);
 }
 
+std::vector<std::string> settable_weights(Network& net) {
+  std::vector<std::string> out;
+  for (auto& slot : net.populations())
+    if (Differentiable* d = slot.model->differentiable())
+      for (auto& w : d->trainable_weights()) out.push_back(slot.name + "." + w.name);
+  for (auto& proj : net.projections())
+    if (proj->trainable_values()) out.push_back(proj->name);
+  return out;
+}
+
+void set_weight(Network& net, const std::string& name, const arma::mat& value) {
+  const auto shape = [](std::size_t r, std::size_t c) { return std::to_string(r) + " x " + std::to_string(c); };
+  const auto unknown = [&] {
+    return InputError("set_weight: no weight '" + name + "' can be set (settable: " +
+                      joined(settable_weights(net)) + ")");
+  };
+  if (const std::size_t dot = name.find('.'); dot != std::string::npos) {
+    const std::size_t pop = net.find(name.substr(0, dot));
+    Differentiable* d = pop == static_cast<std::size_t>(-1) ? nullptr : net.populations()[pop].model->differentiable();
+    if (!d) throw unknown();
+    for (auto& w : d->trainable_weights())
+      if (w.name == name.substr(dot + 1)) {
+        if (w.value->n_rows != value.n_rows || w.value->n_cols != value.n_cols)
+          throw InputError("set_weight: '" + name + "' is " + shape(w.value->n_rows, w.value->n_cols) + ", found " +
+                           shape(value.n_rows, value.n_cols));
+        *w.value = value;
+        d->weights_changed();
+        return;
+      }
+    throw unknown();
+  }
+  for (auto& proj : net.projections()) {
+    if (proj->name != name || !proj->trainable_values()) continue;
+    const Csr w = proj->matrices().at(0).second;
+    if (value.n_rows != w.rows || value.n_cols != w.cols)
+      throw InputError("set_weight: '" + name + "' is " + shape(w.rows, w.cols) + ", found " +
+                       shape(value.n_rows, value.n_cols));
+    std::vector<double> values(w.nnz());
+    arma::mat rest = value;  // what is left once the sparsity's entries are taken
+    for (std::size_t i = 0; i < w.rows; ++i)
+      for (std::uint32_t k = w.row_ptr[i]; k < w.row_ptr[i + 1]; ++k) {
+        values[k] = value(i, w.col[k]);
+        rest(i, w.col[k]) = 0;
+      }
+    if (const arma::uvec off = arma::find(rest != 0, 1); !off.empty())
+      throw InputError("set_weight: '" + name + "' has a non-zero value at (" + std::to_string(off[0] % w.rows) +
+                       ", " + std::to_string(off[0] / w.rows) + "), outside its sparsity");
+    proj->set_trainable_values(values);
+    return;
+  }
+  throw unknown();
+}
+
 }  // namespace ransim

@@ -69,4 +69,12 @@ class TrainableNetwork {
   std::size_t total_ = 0, tick_total_ = 0;
 };
 
+// The weights a user may replace by name, whatever the other populations' models: "POP.WEIGHT"
+// for a population's trainable weight, a sparse projection's name for its matrix (its zeros
+// must stay zeros: the sparsity is fixed).
+std::vector<std::string> settable_weights(Network& net);
+// Replaces one of them; throws InputError naming the weight, the expected shape or the entry
+// outside the sparsity. Takes effect from the next derivative or tick.
+void set_weight(Network& net, const std::string& name, const arma::mat& value);
+
 }  // namespace ransim

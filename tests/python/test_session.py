@@ -121,3 +121,25 @@ def test_population_weights_and_variables(leaky_text):
     s.step(3)
     assert np.array_equal(s.variable("res", "state"), np.array(s.state("res")).reshape(1, 50))
     assert s.input().shape == (1, 1)
+
+
+def test_set_weight_changes_the_next_step(leaky_text):
+    # Euler with dt = T, tau = 2 (a = 1/2): x' = x / 2 + tanh(W x + W_in u + b) / 2. With the
+    # recurrent and input matrices set to zero, x' = x / 2 + tanh(b) / 2 for the bias b we set.
+    s = ransim.Session(leaky_text)
+    assert s.settable_weights() == ["res.bias", "res_to_res", "input_to_res"]
+    s.step(5)
+    x = np.array(s.state("res")[0, :, 0])
+    b = np.linspace(-1, 1, 50)
+    s.set_weight("res.bias", b)
+    s.set_weight("res_to_res", np.zeros((50, 50)))
+    s.set_weight("input_to_res", np.zeros((50, 1)))
+    s.step(1)
+    np.testing.assert_allclose(s.state("res")[0, :, 0], x / 2 + np.tanh(b) / 2, rtol=1e-14, atol=1e-15)
+    assert np.array_equal(s.weights("res")["bias"][:, 0], b)
+    with pytest.raises(ransim.InputError, match="'res.bias' is 50 x 1, found 3 x 1"):
+        s.set_weight("res.bias", np.zeros(3))
+    with pytest.raises(ransim.InputError, match="no weight 'res.tau' can be set"):
+        s.set_weight("res.tau", np.zeros(1))
+    with pytest.raises(ransim.InputError, match="outside its sparsity"):
+        s.set_weight("res_to_res", np.ones((50, 50)))
