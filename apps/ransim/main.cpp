@@ -501,6 +501,9 @@ int cmd_info(const std::vector<std::string>& args) {
   print_specs(readout_specs(), "    ");
   std::cout << "[record] (also: variables = [\"pop\" | \"pop.variable\"]):\n";
   print_specs(record_specs(), "    ");
+  std::cout << "[network]:\n    weights_file     a recording of `ransim train` whose trained weights are loaded\n"
+            << "[train] (ransim train; also: trainable = [\"POP\" | \"POP.WEIGHT\" | projection]):\n";
+  print_specs(train_specs(), "    ");
   std::cout << "\nplugins (searched: ";
   const auto dirs = PluginLoader::search_path(plugin_dirs);
   for (std::size_t i = 0; i < dirs.size(); ++i) std::cout << (i ? ", " : "") << dirs[i];
