@@ -140,7 +140,7 @@ def routing(group, sources):
 
 
 class FigureC:
-    """Figure C's token map and loss in PyTorch, on [lanes, units, dim] tensors."""
+    """Figure C's token map and loss in PyTorch, on [lanes, units, 1, dim] tensors."""
 
     def __init__(self, recording, sc):
         f = h5py.File(recording, "r")
@@ -181,47 +181,54 @@ class FigureC:
         if sim.get("integrator", "rk4") not in ("rk4", "euler"):
             sys.exit("train_vs_pytorch: integrator must be euler or rk4")
 
+    def prepare(self):
+        """The products the token map uses, formed once per gradient step (as ransim does): the
+        keys' side of the scores scale W_k^T W_q and the output W_o W_v, per unit; the transposed
+        memory keys."""
+        p = self.params
+        self.w_kq = self.scale * p["W_k"].transpose(1, 2) @ p["W_q"]
+        self.w_ov_t = (p["W_o"] @ p["W_v"]).transpose(1, 2)
+        self.keys_t = p["keys"].transpose(1, 2)
+        self.bias = p["bias"].unsqueeze(1)
+
     def drives(self, hc, hh, u):
-        """The cortex's and the hippocampus's drive [L, U, D] at states hc, hh and input u [L, M]."""
+        """The cortex's and the hippocampus's drive [L, U, 1, D] at states hc, hh and input u [L, M]."""
         p, L = self.params, hc.shape[0]
         flat_c, flat_h = hc.reshape(L, -1), hh.reshape(L, -1)
         zc = u @ p["W_in"].T + self.gain_c * torch.cat([flat_c, flat_h], 1)[:, self.route_c]
         zh = self.gain_h * torch.cat([flat_c, u], 1)[:, self.route_h]
-        return zc.reshape(L, self.U, self.D), zh.reshape(L, self.Uh, self.D)
+        return zc.reshape(L, self.U, 1, self.D), zh.reshape(L, self.Uh, 1, self.D)
 
     def derivative(self, hc, hh, u, past):
-        p = self.params
+        """dx/dt of both populations; past: the working memory's rows [L, U, n-1, D] or None."""
         zc, zh = self.drives(hc, hh, u)
-        rows = torch.stack(past + [zc], 2)  # [L, U, n, D], oldest first, the live drive last
-        q = torch.einsum("uij,luj->lui", p["W_q"], zc)
-        keys = torch.einsum("uij,lunj->luni", p["W_k"], rows)
-        a = torch.softmax(torch.einsum("luni,lui->lun", keys, q) * self.scale, dim=2)
-        values = torch.einsum("uij,lunj->luni", p["W_v"], rows)
-        o = torch.einsum("uij,luj->lui", p["W_o"], torch.einsum("lun,luni->lui", a, values))
-        m = torch.relu(torch.einsum("usd,lud->lus", p["keys"], zh) + p["bias"])
-        r = torch.einsum("lus,usd->lud", m, p["values"])
+        rows = zc if past is None else torch.cat([past, zc], 2)  # oldest first, the live drive last
+        a = torch.softmax(rows @ (self.w_kq @ zc.transpose(2, 3)), dim=2)  # [L, U, n, 1]
+        o = (a.transpose(2, 3) @ rows) @ self.w_ov_t
+        r = torch.relu(zh @ self.keys_t + self.bias) @ self.params["values"]
         return (torch.tanh(o) - hc) / self.tau_c, (torch.tanh(r) - hh) / self.tau_h
 
     def token(self, hc, hh, u, past):
         """One token: the tick (the working memory's sample), then the fixed steps."""
         sample = self.drives(hc, hh, u)[0]
+        rows = torch.cat(past, 2) if past else None
         h = self.h
         for _ in range(self.steps):
-            k1 = self.derivative(hc, hh, u, past)
+            k1 = self.derivative(hc, hh, u, rows)
             if not self.rk4:
                 hc, hh = hc + h * k1[0], hh + h * k1[1]
                 continue
-            k2 = self.derivative(hc + h / 2 * k1[0], hh + h / 2 * k1[1], u, past)
-            k3 = self.derivative(hc + h / 2 * k2[0], hh + h / 2 * k2[1], u, past)
-            k4 = self.derivative(hc + h * k3[0], hh + h * k3[1], u, past)
+            k2 = self.derivative(hc + h / 2 * k1[0], hh + h / 2 * k1[1], u, rows)
+            k3 = self.derivative(hc + h / 2 * k2[0], hh + h / 2 * k2[1], u, rows)
+            k4 = self.derivative(hc + h * k3[0], hh + h * k3[1], u, rows)
             hc = hc + h / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
             hh = hh + h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
         past = (past + [sample])[-(self.c - 1):] if self.c > 1 else []
         return hc, hh, past
 
     def start(self, lanes):
-        zeros = torch.zeros(lanes, self.U, self.D, dtype=torch.float64)
-        return zeros, torch.zeros(lanes, self.Uh, self.D, dtype=torch.float64), []
+        zeros = torch.zeros(lanes, self.U, 1, self.D, dtype=torch.float64)
+        return zeros, torch.zeros(lanes, self.Uh, 1, self.D, dtype=torch.float64), []
 
     @staticmethod
     def loss(readout, hc, hh, target):
@@ -279,6 +286,7 @@ class TorchTrainer:
                               self.task["alphabet"])
 
     def warm_up(self, u):
+        self.net.prepare()
         hc, hh, past = self.net.start(self.lanes)
         for k in range(self.warmup):
             hc, hh, past = self.net.token(hc, hh, u[k], past)
@@ -293,6 +301,7 @@ class TorchTrainer:
         for start in range(self.warmup, end_all, self.window):
             end = min(start + self.window, end_all)
             hc, hh, past = hc.detach(), hh.detach(), [p.detach() for p in past]
+            self.net.prepare()
             loss = 0
             for k in range(start, end):
                 hc, hh, past = self.net.token(hc, hh, u[k], past)
@@ -335,28 +344,41 @@ def initial_weights(args, sets, folder):
     return path
 
 
-def ransim_epochs(args, sets, folder):
-    """Runs `ransim train` and returns the seconds between its consecutive epoch lines."""
-    proc = subprocess.Popen(ransim_cmd(args, sets, os.path.join(folder, "trained.h5")), stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True)
-    stamps = []
-    for line in proc.stderr:
-        if line.startswith("epoch "):
-            stamps.append(time.perf_counter())
-    if proc.wait() != 0:
-        sys.exit("train_vs_pytorch: ransim train failed")
+def cpu_seconds(pid):
+    """User + system CPU time of a running process (/proc/PID/stat, fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def differences(stamps):
     return [b - a for a, b in zip(stamps, stamps[1:])]
 
 
+def ransim_epochs(args, sets, folder):
+    """Runs `ransim train`; the wall and CPU seconds between its consecutive epoch lines."""
+    proc = subprocess.Popen(ransim_cmd(args, sets, os.path.join(folder, "trained.h5")), stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    wall, cpu = [], []
+    for line in proc.stderr:
+        if line.startswith("epoch "):
+            wall.append(time.perf_counter())
+            cpu.append(cpu_seconds(proc.pid))
+    if proc.wait() != 0:
+        sys.exit("train_vs_pytorch: ransim train failed")
+    return differences(wall), differences(cpu)
+
+
 def torch_epochs(args, sc, recording, epochs):
+    """Wall and CPU seconds of each epoch after the first (left out, as for ransim)."""
     trainer = TorchTrainer(recording, sc)
-    times = []
+    wall, cpu = [time.perf_counter()], [time.process_time()]
     for e in range(1, epochs + 1):
-        t0 = time.perf_counter()
         trainer.epoch(e)
         trainer.validate()
-        times.append(time.perf_counter() - t0)
-    return times[1:]  # as for ransim: the first epoch is left out
+        wall.append(time.perf_counter())
+        cpu.append(time.process_time())
+    return differences(wall[1:]), differences(cpu[1:])
 
 
 def overridden(sc, sets):
@@ -370,12 +392,12 @@ def overridden(sc, sets):
 
 
 def check(args, sc, folder):
-    sets = [f"task.train={3 * sc['train'].get('window', 50)}", "train.epochs=2"]
+    sets = [f"task.train={3 * sc['train'].get('window', 50)}", "task.test=20", "train.epochs=2"]
     sc = overridden(sc, sets + [f"simulation.threads={args.threads}"])
     out = subprocess.run(ransim_cmd(args, sets + ["train.patience=0"], os.path.join(folder, "check.h5")) +
                          ["--json", "--quiet"], check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
-    trainer = TorchTrainer(initial_weights(args, [], folder), sc)
+    trainer = TorchTrainer(initial_weights(args, sets[:2], folder), sc)
     worst = 0.0
     for e in (1, 2):
         ours = (trainer.epoch(e), trainer.validate())
@@ -411,17 +433,18 @@ def main():
         sets = [f"train.epochs={args.epochs}", "train.patience=0", f"simulation.threads={args.threads}"]
         sc = overridden(sc, sets)
         recording = initial_weights(args, [], folder)
-        ratios = []
+        ratios, cpu_ratios = [], []
         print(f"{args.epochs} epochs per run (the first not timed), {args.threads} thread(s), load average "
-              f"{os.getloadavg()[0]:.2f} at the start")
+              f"{os.getloadavg()[0]:.2f} at the start; medians over the epochs, wall (CPU) seconds")
         for r in range(args.rounds):
-            a = statistics.median(ransim_epochs(args, sets, folder))
-            b = statistics.median(torch_epochs(args, sc, recording, args.epochs))
+            a, a_cpu = (statistics.median(v) for v in ransim_epochs(args, sets, folder))
+            b, b_cpu = (statistics.median(v) for v in torch_epochs(args, sc, recording, args.epochs))
             ratios.append(b / a)
-            print(f"round {r + 1}: ransim {a:.3f} s/epoch, PyTorch {b:.3f} s/epoch, PyTorch / ransim {b / a:.2f}",
-                  flush=True)
-        print(f"median ratio PyTorch / ransim: {statistics.median(ratios):.2f} (load average "
-              f"{os.getloadavg()[0]:.2f} at the end)")
+            cpu_ratios.append(b_cpu / a_cpu)
+            print(f"round {r + 1}: ransim {a:.3f} ({a_cpu:.3f}) s/epoch, PyTorch {b:.3f} ({b_cpu:.3f}) s/epoch, "
+                  f"PyTorch / ransim {b / a:.2f} ({b_cpu / a_cpu:.2f})", flush=True)
+        print(f"median ratio PyTorch / ransim: {statistics.median(ratios):.2f} wall, "
+              f"{statistics.median(cpu_ratios):.2f} CPU (load average {os.getloadavg()[0]:.2f} at the end)")
     return 0
 
 
