@@ -135,13 +135,32 @@ TEST(CortexGradient, FigureCInSmallMatchesFiniteDifferences) {
   EXPECT_LT(worst_error({scenario, {"cortex", "hippocampus", "in_cortex"}, 6}), 1e-6);
 }
 
+// The feed-forward D -> 4D -> D with its residual: W_1 and W_2 train after the attention's weights.
+TEST(CortexGradient, FeedForwardReluEulerMatchesFiniteDifferences) {
+  test::load_plugins();
+  GradientCheck check(
+      {cortex_network("integrator = \"euler\"\n", "feed_forward = true\nactivation = \"relu\"\n"),
+       kCortexTrainable, 7});
+  EXPECT_EQ(check.network().names(), (std::vector<std::string>{"ctx.W_q", "ctx.W_k", "ctx.W_v", "ctx.W_o",
+                                                               "ctx.W_1", "ctx.W_2", "in_ctx", "ctx_ctx"}));
+  EXPECT_EQ(check.network().sizes()[4], 3u * 8u * 2u);  // [units * 4 dim, dim]
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
+}
+
+TEST(CortexGradient, FeedForwardGeluRk4SharedWeightsMatchFiniteDifferences) {
+  EXPECT_LT(worst_error({cortex_network("integrator = \"rk4\"\ndt = 0.5\n",
+                                        "feed_forward = true\nactivation = \"gelu\"\nshared_weights = true\n"
+                                        "ff_in_scale = 1.5\nff_out_scale = 1.5\n"),
+                         kCortexTrainable, 6}),
+            1e-6);
+}
+
 TEST(CortexGradient, RefusesOptionsWithoutBackwardPassByName) {
   test::load_plugins();
   const std::pair<std::string, std::string> cases[] = {
       {"heads = 2\n", "cortex_qkv: heads = 2 has no backward pass yet"},
       {"bias = true\n", "cortex_qkv: bias = true has no backward pass yet"},
-      {"scores = \"standardised\"\n", "cortex_qkv: scores = \"standardised\" has no backward pass yet"},
-      {"feed_forward = true\n", "cortex_qkv: feed_forward = true has no backward pass yet"}};
+      {"scores = \"standardised\"\n", "cortex_qkv: scores = \"standardised\" has no backward pass yet"}};
   for (const auto& [option, expected] : cases) {
     const std::string msg = test::input_error([&] {
       GradientCheck({cortex_network("integrator = \"euler\"\n", option), kCortexTrainable});

@@ -1,7 +1,8 @@
 #pragma once
 // The kernels of the attention models, on lanes-fastest slabs: products with per-unit
 // matrices (matmul_lanes), sums of products over rows (dots_lanes, combine_rows), softmax with
-// the maximum subtracted (softmax_lanes), scores standardised over the rows (standardise_lanes), gelu and the relaxation tau dh/dt = -h + tanh(r).
+// the maximum subtracted (softmax_lanes), scores standardised over the rows (standardise_lanes), gelu and the
+// relaxation tau dh/dt = -h + tanh(r).
 //
 // Layout: a block holds variable v of lane b at data[v * L + b] (ransim/lanes.hpp). Unit u's
 // D values are variables u*D .. u*D+D-1, so unit u owns the contiguous D x L slab starting at
@@ -191,13 +192,15 @@ inline void combine_rows(const double* const* rows, const double* a, std::size_t
 }
 
 // s is n x L (row r, lane b at s[r * L + b]). For each lane: s[., b] <- softmax over the n
-// rows, computed as exp(s - max) / sum exp(s - max) so that no score overflows.
+// rows, computed as exp(s - max) / sum exp(s - max) so that no score overflows. exp goes
+// through exp_values (ransim/vector_math.hpp: 8 values a call with AVX-512, within 4 ulp).
 // tmp holds 2 L doubles. n >= 1.
 inline void softmax_lanes(double* s, std::size_t n, std::size_t L, double* tmp) {
   if (L == 1) {  // the rows are contiguous: one vectorised loop per pass
     double m = s[0];
     for (std::size_t r = 1; r < n; ++r) m = std::max(m, s[r]);
-    for (std::size_t r = 0; r < n; ++r) s[r] = ::exp(s[r] - m);
+    for (std::size_t r = 0; r < n; ++r) s[r] -= m;
+    exp_values(s, n);
     double sum = 0;
     for (std::size_t r = 0; r < n; ++r) sum += s[r];
     for (std::size_t r = 0; r < n; ++r) s[r] /= sum;
@@ -211,7 +214,8 @@ inline void softmax_lanes(double* s, std::size_t n, std::size_t L, double* tmp) 
   std::fill(sum, sum + L, 0.0);
   for (std::size_t r = 0; r < n; ++r) {
     double* sr = s + r * L;
-    for (std::size_t b = 0; b < L; ++b) sr[b] = ::exp(sr[b] - m[b]);
+    for (std::size_t b = 0; b < L; ++b) sr[b] -= m[b];
+    exp_values(sr, L);
     for (std::size_t b = 0; b < L; ++b) sum[b] += sr[b];
   }
   for (std::size_t r = 0; r < n; ++r)
@@ -245,10 +249,23 @@ inline void standardise_lanes(double* s, std::size_t n, std::size_t L, double be
 
 // The exact (erf) form: gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2.
 inline double gelu(double x) { return 0.5 * x * (1.0 + ::erf(x * 0.70710678118654752440)); }
+// Its derivative Phi(x) + x phi(x) (the normal CDF and density), for the backward passes.
+inline double gelu_derivative(double x) {
+  return 0.5 * (1.0 + ::erf(x * 0.70710678118654752440)) +
+         x * std::exp(-0.5 * x * x) * 0.39894228040143267794;
+}
 
-// dxdt[i] = (tanh(r[i]) - x[i]) / tau for n contiguous values, r read from dxdt itself.
+// dxdt[i] = (tanh(r[i]) - x[i]) / tau for n contiguous values, r read from dxdt itself;
+// tanh by tanh_values (ransim/vector_math.hpp), a block at a time so that it stays in L1.
 inline void relax_tanh(const double* x, double* dxdt, std::size_t n, double inv_tau) {
-  for (std::size_t i = 0; i < n; ++i) dxdt[i] = (tanh_by_expm1(dxdt[i]) - x[i]) * inv_tau;
+  constexpr std::size_t kBlock = 512;
+  for (std::size_t i0 = 0; i0 < n; i0 += kBlock) {
+    const std::size_t len = std::min(kBlock, n - i0);
+    double* d = dxdt + i0;
+    const double* xi = x + i0;
+    tanh_values(d, len);
+    for (std::size_t i = 0; i < len; ++i) d[i] = (d[i] - xi[i]) * inv_tau;
+  }
 }
 
 }  // namespace ransim::attn

@@ -177,10 +177,7 @@ class KeyValueMemory {
     }
     for (std::size_t s = 0; s < S_; ++s) {
       const double x = pre[s];
-      g[s] *= act_ == Activation::Relu
-                  ? (x > 0 ? 1.0 : 0.0)
-                  : 0.5 * (1.0 + std::erf(x * 0.70710678118654752440)) +
-                        x * std::exp(-0.5 * x * x) * 0.39894228040143267794;  // 1 / sqrt(2 pi)
+      g[s] *= act_ == Activation::Relu ? (x > 0 ? 1.0 : 0.0) : gelu_derivative(x);
     }
   }
 

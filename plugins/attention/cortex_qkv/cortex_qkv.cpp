@@ -9,6 +9,7 @@
 //   (heads = h: per head on D/h values, concatenated, then W_o; bias = true: b_q, b_k, b_v, b_o)
 //   r = o, or with feed_forward = true r = o + W_2 f(W_1 o + b_1) + b_2
 //   phi = tanh(r), tau dh/dt = -h + phi
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -111,26 +112,37 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
   Differentiable* differentiable() override { return this; }
   std::vector<TrainableWeight> trainable_weights() override {
     refuse_untrainable();
-    return att_.trainable_weights();
+    std::vector<TrainableWeight> w = att_.trainable_weights();
+    if (ff_)
+      for (const TrainableWeight& t : ff_->trainable_weights()) w.push_back(t);
+    return w;
   }
-  void weights_changed() override { att_.weights_changed(); }
+  void weights_changed() override {
+    att_.weights_changed();
+    if (ff_) ff_->weights_changed();
+  }
   std::size_t tick_state_size() const override { return units_mode_ ? 0 : window_.state_vars(); }
   void save_tick_state(Block out) const override { window_.save(out.data); }
   void load_tick_state(ConstBlock in) override { window_.load(in.data); }
 
-  // Per unit: r = W_o V^T a again, back through the relaxation, then the attention into the
-  // live input (query and newest row), the past rows (the tick state, or the presynaptic
-  // units' states) and the weights.
+  // Per unit: r = W_o V^T a (+ the feed-forward) again, back through the relaxation and the
+  // feed-forward, then the attention into the live input (query and newest row), the past rows
+  // (the tick state, or the presynaptic units' states) and the weights.
   void derivative_vjp(ConstBlock x, ConstBlock drive, ConstBlock g_dxdt, Block g_x, Block g_drive,
                       Block g_tick, WeightGradients& g_weights) const override {
     refuse_untrainable();
     const std::size_t L = x.lanes, slab = D_ * L;
-    std::vector<double> scratch(kernel_scratch(L)), a(rows() * L), r(slab), g_r(slab);
+    std::vector<double> scratch(kernel_scratch(L)), a(rows() * L), r(slab), g_r(slab), o(slab), g_o(slab);
     std::vector<const double*> Z(rows());
     std::vector<double*> g_rows(rows());
     for (std::size_t u = 0; u < U_; ++u) {
-      const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data());
+      const std::size_t n = unit(u, x, drive, r.data(), a.data(), scratch.data(), Z.data(), o.data());
       relax_vjp(r.data(), g_dxdt.data + u * slab, g_x.data + u * slab, g_r.data(), slab);
+      if (ff_) {  // g_o = g_r through the residual and the feed-forward; its weights follow W_o
+        std::fill(g_o.begin(), g_o.end(), 0.0);
+        ff_->apply_vjp(u, o.data(), g_r.data(), g_o.data(), g_weights, 4, L);
+        g_r.swap(g_o);
+      }
       for (std::size_t i = 0; i + 1 < n; ++i)
         g_rows[i] =
             units_mode_ ? g_x.data + presyn_[u * k_ + i] * slab : window_.past_cotangent(g_tick.data, u, i);
@@ -147,9 +159,7 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
 
  private:
   // The options without a backward pass are refused by name when training asks for one.
-  void refuse_untrainable() const {
-    att_.require_backward("cortex_qkv", name_, ff_ ? "feed_forward = true" : "");
-  }
+  void refuse_untrainable() const { att_.require_backward("cortex_qkv", name_); }
 
   std::size_t rows() const { return units_mode_ ? k_ + 1 : c_; }
   // Scratch of the attention, then the feed-forward's hidden layer.
@@ -159,10 +169,11 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
 
   // Unit u: r (D x L) = W_o V^T a (+ the feed-forward) and the attention weights a (heads x n x
   // L) over its n rows Z (D x L slabs, oldest first: the window, or the presynaptic states then
-  // the unit's own input). Returns n. Flattened (every kernel inlined here): left to itself GCC calls the
-  // blocks of dots_lanes out of line, and the token is measurably slower (bench BM_CortexToken).
+  // the unit's own input). Returns n. With `o` (training), also o before the feed-forward. Flattened (every
+  // kernel inlined here): left to itself GCC calls the blocks of dots_lanes out of line, and the token is
+  // measurably slower (bench BM_CortexToken).
   [[gnu::flatten]] std::size_t unit(std::size_t u, ConstBlock x, ConstBlock drive, double* r, double* a,
-                                    double* scratch, const double** Z) const {
+                                    double* scratch, const double** Z, double* o = nullptr) const {
     const std::size_t L = x.lanes, slab = D_ * L;
     const double* z = drive.data + u * slab;
     std::size_t n = k_ + 1;
@@ -172,7 +183,8 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
     } else {
       n = window_.rows(u, z, Z);
     }
-    att_.attend(u, z, Z, n, r, a, scratch, L);                        // r = o = W_o V^T a
+    att_.attend(u, z, Z, n, r, a, scratch, L);  // r = o = W_o V^T a
+    if (o && ff_) std::copy(r, r + slab, o);
     if (ff_) ff_->apply(u, r, r, scratch + att_.scratch_size(L), L);  // r = o + FF(o)
     return n;
   }
