@@ -70,6 +70,8 @@ const std::vector<ParamSpec>& train_specs() {
           "truncation of backpropagation through time: tokens per gradient step"),
       param::integer("batch").unit("lanes").range(1, 4096).defaults_to(8).describe(
           "sequences per mini-batch, run as lanes; each epoch draws new ones"),
+      param::integer("batches").range(1, 1e6).defaults_to(1).describe(
+          "mini-batches per epoch, each a fresh draw of `batch` sequences"),
       param::real("lr").greater_than(0).defaults_to(1e-3).describe("Adam's learning rate"),
       param::real("beta1").range(0, 0.9999).defaults_to(0.9).describe("Adam's first-moment decay"),
       param::real("beta2").range(0, 0.999999).defaults_to(0.999).describe("Adam's second-moment decay"),
@@ -513,8 +515,9 @@ void read_readout(Context& cx, const toml::table& root, Scenario& sc) {
       cx.fail(*f, "readout.from",
               "expected at least one population name, found an empty array (leave readout.from out to "
               "read out every population)");
-    for (auto& p : sc.readout_from)
-      if (!has_population(sc, p)) cx.fail(*f, "readout.from", "no population named '" + shorten(p) + "'");
+    for (auto& p : sc.readout_from)  // "POP" or "POP.RECORDABLE" (checked against the model when built)
+      if (!has_population(sc, p) && !has_population(sc, p.substr(0, p.find('.'))))
+        cx.fail(*f, "readout.from", "no population named '" + shorten(p) + "'");
   }
   check_online_readout(cx, t, sc);
 }
