@@ -72,6 +72,8 @@ inline constexpr const char* kTrain = "/train";
 inline constexpr const char* kTrainable = "/train/trainable";  // str: the trained weights' names, space-separated
 inline constexpr const char* kTrainLoss = "/train/loss_train";            // [epochs]
 inline constexpr const char* kValidationLoss = "/train/loss_validation";  // [epochs]
+// [1]: the validation targets' variance (mean over outputs), so that loss / variance is relative
+inline constexpr const char* kValidationTargetVariance = "/train/validation_target_variance";
 inline constexpr const char* kReadout = "/train/readout";  // [outputs, features + 1], the trained readout
 inline constexpr const char* kBestEpoch = "/train/best_epoch";
 inline constexpr const char* kEnd = "/train/end";  // str: epochs | early stopping | interrupted

@@ -10,6 +10,7 @@
 #include "tasks/data_tasks.hpp"
 #include "tasks/episodic_tasks.hpp"
 #include "tasks/periodic_task.hpp"
+#include "tasks/teacher_task.hpp"
 #include "tasks/stream_benchmark.hpp"
 
 namespace ransim {
@@ -494,6 +495,7 @@ std::vector<TaskInfo> make_tasks() {
   std::vector<TaskInfo> all{mackey_glass_info(),    narma10_info(),        lorenz_info(),
                             memory_capacity_info(), delayed_recall_info(), random_sequence_info()};
   all.push_back(sum_of_sines_info());
+  all.push_back(linear_self_attention_info());
   std::vector<TaskInfo> images = image_tasks();  // fashion_mnist, mnist, stream_sequential_mnist
   all.push_back(images[0]);
   all.push_back(images[1]);

@@ -42,6 +42,8 @@ void write_training(Recorder& rec, const TrainState& st, TrainEnd end, bool chec
   rec.write_string(lt::kTrainable, joined(st.trainable));
   rec.write_vector(lt::kTrainLoss, st.train_loss, "1", "mean training loss per epoch");
   rec.write_vector(lt::kValidationLoss, st.validation_loss, "1", "validation loss after each epoch");
+  rec.write_vector(lt::kValidationTargetVariance, {st.validation_target_variance}, "1",
+                   "variance of the validation targets over tokens and lanes, mean over outputs");
   rec.write_matrix(lt::kReadout, st.best_epoch ? st.best_readout : st.readout, "1",
                    "the readout trained with the units: outputs x (features + 1), the last column the bias");
   rec.write_integer(lt::kBestEpoch, static_cast<std::int64_t>(st.best_epoch));
@@ -108,8 +110,9 @@ void load_trained_weights(Network& net, const std::string& file) try {
       for (std::size_t k = 0; same && k < indices.size(); ++k) same = indices[k] == csr.col[k];
       for (std::size_t k = 0; same && k < indptr.size(); ++k) same = indptr[k] == csr.row_ptr[k];
       if (!same)
-        throw InputError("network.weights_file: " + file + ": projection '" + name +
-                         "' has another sparsity than this scenario's (trained from another seed or scenario?)");
+        throw InputError(
+            "network.weights_file: " + file + ": projection '" + name +
+            "' has another sparsity than this scenario's (trained from another seed or scenario?)");
     }
     if (v.size() != sizes[i])
       throw InputError("network.weights_file: " + file + ": '" + name + "' has " + std::to_string(v.size()) +

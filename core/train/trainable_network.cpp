@@ -74,7 +74,8 @@ std::vector<double> TrainableNetwork::values() const {
   out.reserve(total_);
   for (auto& part : pops_)
     for (std::size_t w = 0; w < part.weights.size(); ++w)
-      if (part.selected[w]) out.insert(out.end(), part.weights[w].value->begin(), part.weights[w].value->end());
+      if (part.selected[w])
+        out.insert(out.end(), part.weights[w].value->begin(), part.weights[w].value->end());
   for (std::size_t p = 0; p < projs_.size(); ++p)
     if (projs_[p].selected) {
       const auto* v = net_.projections()[p]->trainable_values();
@@ -110,7 +111,8 @@ void TrainableNetwork::set_values(const std::vector<double>& values) {
 void TrainableNetwork::save_tick_state(double* out) const {
   const std::size_t lanes = net_.lanes();
   for (auto& part : pops_)
-    if (part.tick_size) part.model->save_tick_state(Block{out + part.tick_offset * lanes, part.tick_size, lanes});
+    if (part.tick_size)
+      part.model->save_tick_state(Block{out + part.tick_offset * lanes, part.tick_size, lanes});
 }
 
 void TrainableNetwork::load_tick_state(const double* in) {
@@ -160,7 +162,8 @@ void TrainableNetwork::derivative_vjp(const double* x, const double* u, const do
     const ConstBlock g_out = net_.block(g_dxdt, i);
     part.model->derivative_vjp(net_.block(x, i), net_.drive(i), g_out, Block{g_x + offset, g_out.vars, lanes},
                                Block{g_drive_[i].data(), net_.drive(i).vars, lanes},
-                               Block{g_tick + part.tick_offset * lanes, part.tick_size, lanes}, part.gradients);
+                               Block{g_tick + part.tick_offset * lanes, part.tick_size, lanes},
+                               part.gradients);
   }
   projections_vjp(x, u, g_x);
 }
@@ -186,6 +189,29 @@ void TrainableNetwork::tick_vjp(const double* x, const double* u, const double* 
   projections_vjp(x, u, g_x);
 }
 
+void TrainableNetwork::require_sample_vjp(std::size_t pop, const std::string& name,
+                                          const std::string& what) const {
+  if (pops_[pop].model->has_sample_vjp(name)) return;
+  const auto& slot = net_.populations()[pop];
+  throw InputError(
+      what + ": the recordable '" + slot.name + "." + name + "' (" + slot.kind +
+      ") has no backward pass, so a loss cannot be trained through it (read out the population's "
+      "state, or a recordable whose model differentiates it: docs/training.md)");
+}
+
+void TrainableNetwork::sample_vjp(std::size_t pop, const std::string& name, const double* x, const double* u,
+                                  const double* g_out, double* g_x) {
+  require_sample_vjp(pop, name, "train");
+  net_.compute_drive(x, u);
+  for (auto& g : g_drive_) std::fill(g.begin(), g.end(), 0.0);
+  const std::size_t lanes = net_.lanes(), offset = net_.populations()[pop].offset * lanes;
+  const ConstBlock x_pop = net_.block(x, pop);
+  pops_[pop].model->sample_vjp(name, x_pop, net_.drive(pop), g_out, Block{g_x + offset, x_pop.vars, lanes},
+                               Block{g_drive_[pop].data(), net_.drive(pop).vars, lanes},
+                               pops_[pop].gradients);
+  projections_vjp(x, u, g_x);  // a recordable that reads the drive sends gradients through it
+}
+
 std::vector<std::string> settable_weights(Network& net) {
   std::vector<std::string> out;
   for (auto& slot : net.populations())
@@ -197,20 +223,23 @@ std::vector<std::string> settable_weights(Network& net) {
 }
 
 void set_weight(Network& net, const std::string& name, const arma::mat& value) {
-  const auto shape = [](std::size_t r, std::size_t c) { return std::to_string(r) + " x " + std::to_string(c); };
+  const auto shape = [](std::size_t r, std::size_t c) {
+    return std::to_string(r) + " x " + std::to_string(c);
+  };
   const auto unknown = [&] {
-    return InputError("set_weight: no weight '" + name + "' can be set (settable: " +
-                      joined(settable_weights(net)) + ")");
+    return InputError("set_weight: no weight '" + name +
+                      "' can be set (settable: " + joined(settable_weights(net)) + ")");
   };
   if (const std::size_t dot = name.find('.'); dot != std::string::npos) {
     const std::size_t pop = net.find(name.substr(0, dot));
-    Differentiable* d = pop == static_cast<std::size_t>(-1) ? nullptr : net.populations()[pop].model->differentiable();
+    Differentiable* d =
+        pop == static_cast<std::size_t>(-1) ? nullptr : net.populations()[pop].model->differentiable();
     if (!d) throw unknown();
     for (auto& w : d->trainable_weights())
       if (w.name == name.substr(dot + 1)) {
         if (w.value->n_rows != value.n_rows || w.value->n_cols != value.n_cols)
-          throw InputError("set_weight: '" + name + "' is " + shape(w.value->n_rows, w.value->n_cols) + ", found " +
-                           shape(value.n_rows, value.n_cols));
+          throw InputError("set_weight: '" + name + "' is " + shape(w.value->n_rows, w.value->n_cols) +
+                           ", found " + shape(value.n_rows, value.n_cols));
         *w.value = value;
         d->weights_changed();
         return;
@@ -231,8 +260,9 @@ void set_weight(Network& net, const std::string& name, const arma::mat& value) {
         rest(i, w.col[k]) = 0;
       }
     if (const arma::uvec off = arma::find(rest != 0, 1); !off.empty())
-      throw InputError("set_weight: '" + name + "' has a non-zero value at (" + std::to_string(off[0] % w.rows) +
-                       ", " + std::to_string(off[0] / w.rows) + "), outside its sparsity");
+      throw InputError("set_weight: '" + name + "' has a non-zero value at (" +
+                       std::to_string(off[0] % w.rows) + ", " + std::to_string(off[0] / w.rows) +
+                       "), outside its sparsity");
     proj->set_trainable_values(values);
     return;
   }

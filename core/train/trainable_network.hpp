@@ -44,6 +44,13 @@ class TrainableNetwork {
   // Backward pass of Network::tick at (x, u), with the tick state before the tick loaded:
   // g_after (tick state after) -> adds into g_x, g_before and the parameters' gradient.
   void tick_vjp(const double* x, const double* u, const double* g_after, double* g_x, double* g_before);
+  // Backward pass of population `pop`'s recordable `name` (Differentiable::sample_vjp) at state x
+  // and input u: g_out (lane-major, as sample() writes it) -> adds into g_x and the parameters'
+  // gradient. Throws InputError when the model has no backward pass for that recordable.
+  void sample_vjp(std::size_t pop, const std::string& name, const double* x, const double* u,
+                  const double* g_out, double* g_x);
+  // InputError unless sample_vjp can run for (pop, name); `what` names the asker in the message.
+  void require_sample_vjp(std::size_t pop, const std::string& name, const std::string& what) const;
 
  private:
   struct PopulationPart {

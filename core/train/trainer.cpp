@@ -4,8 +4,8 @@
 #include <limits>
 
 #include "engine/simulator.hpp"
-#include "readout/features.hpp"
 #include "ransim/error.hpp"
+#include "readout/features.hpp"
 #include "scenario/build_network.hpp"
 #include "tasks/tasks.hpp"
 #include "train/adam.hpp"
@@ -41,8 +41,8 @@ struct Trainer::Impl {
     Sequences s = task->generate(lanes, rng);
     for (double v : s.target)
       if (!std::isfinite(v))
-        throw RunError("train: task '" + sc.task_kind + "' gave non-finite targets for the batch \"" + stream +
-                       "\" (train.seed " + std::to_string(sc.train.integer("seed")) +
+        throw RunError("train: task '" + sc.task_kind + "' gave non-finite targets for the batch \"" +
+                       stream + "\" (train.seed " + std::to_string(sc.train.integer("seed")) +
                        "); try another train.seed or train.batch");
     return s;
   }
@@ -53,9 +53,15 @@ struct Trainer::Impl {
   void warm_up(const Sequences& s);
   // Loss summed over the lanes at token k (the state after it); adds d(loss)/dx * scale into
   // g_x and d(loss)/dW * scale into g_w when they are given.
-  double loss(const arma::mat& w, const Sequences& s, std::size_t k, double scale, double* g_x, arma::mat* g_w);
-  double train_epoch(TrainState& st, Adam& adam, const Sequences& s, const std::atomic<int>* stop, bool& stopped);
+  double loss(const arma::mat& w, const Sequences& s, std::size_t k, double scale, double* g_x,
+              arma::mat* g_w);
+  // The features' cotangents (features x lanes) into the state's, through sample_vjp for recordables.
+  void features_vjp(const arma::mat& g_all, double* g_x);
+  double train_batch(TrainState& st, Adam& adam, const Sequences& s, const std::atomic<int>* stop,
+                     bool& stopped);
   double validate(const arma::mat& w, const Sequences& s);
+  // Of the training tokens' targets, over tokens and lanes, averaged over outputs.
+  double target_variance(const Sequences& s) const;
   void install(const std::vector<double>& flat, TrainState& st);
 };
 
@@ -76,6 +82,8 @@ Trainer::Impl::Impl(const Scenario& scenario) : sc(scenario) {
   sim = std::make_unique<Simulator>(*net, sc.integrator);
   tape = std::make_unique<TokenTape>(*sim, *tn);
   features = FeatureSelection(sc, *net, task->input_dim);
+  for (const auto& e : features.entries())
+    if (!e.state()) tn->require_sample_vjp(e.population, e.recordable, "train: readout.from");
   const Sequences probe = draw("train.probe");
   outputs = probe.target_dim;
   u.assign(task->input_dim * lanes, 0.0);
@@ -94,10 +102,14 @@ void Trainer::Impl::warm_up(const Sequences& s) {
 double Trainer::Impl::loss(const arma::mat& w, const Sequences& s, std::size_t k, double scale, double* g_x,
                            arma::mat* g_w) {
   const std::size_t f = features.size();
+  const double* x = sim->state().data();
+  arma::mat all(f, lanes);  // the features of every lane, a column each
+  features.copy_all(*net, x, u.data(), all.memptr());
+  arma::mat g_all(g_w ? f : 0, lanes);  // d(loss)/d(features) * scale
   arma::vec phi(f + 1), y, g;
   double total = 0;
   for (std::size_t b = 0; b < lanes; ++b) {
-    features.copy(*net, sim->state().data(), u.data(), b, phi.memptr());
+    phi.head(f) = all.col(b);
     phi[f] = 1.0;
     y = w * phi;
     const arma::vec t(const_cast<double*>(s.target_at(k, b)), outputs, false, true);
@@ -112,14 +124,26 @@ double Trainer::Impl::loss(const arma::mat& w, const Sequences& s, std::size_t k
     }
     if (!g_w) continue;
     *g_w += scale * g * phi.t();
-    const arma::vec g_phi = scale * (w.head_cols(f).t() * g);
-    std::size_t i = 0;  // the features are the chosen populations' states, in order, then the input
-    for (auto pop : features.populations()) {
-      const std::size_t first = net->populations()[pop].offset, n = net->populations()[pop].model->state_size();
-      for (std::size_t v = 0; v < n; ++v) g_x[(first + v) * lanes + b] += g_phi[i++];
-    }
+    g_all.col(b) = scale * (w.head_cols(f).t() * g);
   }
+  if (g_w) features_vjp(g_all, g_x);
   return total;
+}
+
+void Trainer::Impl::features_vjp(const arma::mat& g_all, double* g_x) {
+  const double* x = sim->state().data();
+  std::size_t row = 0;  // the entry's first feature; the input's come last and train nothing
+  for (const auto& e : features.entries()) {
+    if (e.state()) {
+      const std::size_t first = net->populations()[e.population].offset;
+      for (std::size_t b = 0; b < lanes; ++b)
+        for (std::size_t v = 0; v < e.size; ++v) g_x[(first + v) * lanes + b] += g_all(row + v, b);
+    } else {  // rows [row, row + size) of g_all, column-major, are the recordable's lane-major cotangent
+      const arma::mat g_out = g_all.rows(row, row + e.size - 1);
+      tn->sample_vjp(e.population, e.recordable, x, u.data(), g_out.memptr(), g_x);
+    }
+    row += e.size;
+  }
 }
 
 void Trainer::Impl::install(const std::vector<double>& flat, TrainState& st) {
@@ -129,8 +153,8 @@ void Trainer::Impl::install(const std::vector<double>& flat, TrainState& st) {
   tn->set_values(st.values);
 }
 
-double Trainer::Impl::train_epoch(TrainState& st, Adam& adam, const Sequences& s, const std::atomic<int>* stop,
-                                  bool& stopped) {
+double Trainer::Impl::train_batch(TrainState& st, Adam& adam, const Sequences& s,
+                                  const std::atomic<int>* stop, bool& stopped) {
   warm_up(s);
   const Protocol& p = task->protocol;
   const std::size_t n = net->state_size() * lanes, per_token = lanes * (cross_entropy ? 1 : outputs);
@@ -175,12 +199,19 @@ double Trainer::Impl::validate(const arma::mat& w, const Sequences& s) {
   return sum / static_cast<double>(p.train * lanes * (cross_entropy ? 1 : outputs));
 }
 
+double Trainer::Impl::target_variance(const Sequences& s) const {
+  const Protocol& p = task->protocol;
+  const arma::mat t(const_cast<double*>(s.target_at(p.warmup, 0)), outputs, p.train * lanes, false, true);
+  return arma::mean(arma::var(t, 1, 1));  // over the columns (tokens x lanes), normalised by N
+}
+
 Trainer::Trainer(const Scenario& sc) : impl_(std::make_unique<Impl>(sc)) {}
 Trainer::~Trainer() = default;
 const Network& Trainer::network() const { return *impl_->net; }
 
 TrainEnd Trainer::run(TrainState& st, const std::function<void(const TrainProgress&)>& progress,
-                      const std::function<void(const TrainState&)>& checkpoint, const std::atomic<int>* stop) {
+                      const std::function<void(const TrainState&)>& checkpoint,
+                      const std::atomic<int>* stop) {
   Impl& im = *impl_;
   const Scenario& sc = im.sc;
   if (st.trainable.empty() && st.values.empty()) {  // a new training
@@ -206,13 +237,21 @@ TrainEnd Trainer::run(TrainState& st, const std::function<void(const TrainProgre
   const auto epochs = static_cast<std::size_t>(sc.train.integer("epochs"));
   const auto patience = static_cast<std::size_t>(sc.train.integer("patience"));
   const Sequences validation = im.draw("train.validation");
+  st.validation_target_variance = im.target_variance(validation);
   for (std::size_t e = st.train_loss.size() + 1; e <= epochs; ++e) {
     if (patience && st.best_epoch && e - 1 - st.best_epoch >= patience) {
       im.tn->set_values(st.best_values);
       return TrainEnd::EarlyStopping;
     }
     bool stopped = false;
-    const double train = im.train_epoch(st, adam, im.draw("train.epoch." + std::to_string(e)), stop, stopped);
+    double train = 0;  // the mean over the epoch's mini-batches; batch 0's stream is the epoch's own
+    const auto batches = static_cast<std::size_t>(sc.train.integer("batches"));
+    for (std::size_t i = 0; i < batches && !stopped; ++i) {
+      const std::string stream =
+          "train.epoch." + std::to_string(e) + (i ? ".batch." + std::to_string(i) : "");
+      train += im.train_batch(st, adam, im.draw(stream), stop, stopped);
+    }
+    train /= static_cast<double>(batches);
     if (stopped) {
       im.tn->set_values(st.best_epoch ? st.best_values : st.values);
       return TrainEnd::Interrupted;

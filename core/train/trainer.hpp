@@ -3,13 +3,14 @@
 // backpropagation through the simulated dynamics, Adam, early stopping on validation data
 // (docs/training.md).
 //
-// Data: stream tasks. Epoch e runs `train.batch` fresh sequences of the task (drawn from the
-// stream (train.seed, e), one per lane) through warm-up, then through the task's training
-// tokens in windows of `train.window` tokens, one gradient step per window, the state carried
-// from window to window. The validation loss is measured after each epoch on the training
-// tokens of one more batch drawn from (train.seed) and never trained on; the epoch with the
-// lowest validation loss is kept. The scenario's own data (its seed's task stream, whose test
-// tokens `ransim run` scores) are not used here at all.
+// Data: stream tasks. Epoch e runs `train.batches` mini-batches, each `train.batch` fresh
+// sequences of the task (drawn from the stream (train.seed, e) for the first, (train.seed, e,
+// i) for mini-batch i > 0, one sequence per lane) through warm-up, then through the task's
+// training tokens in windows of `train.window` tokens, one gradient step per window, the state
+// carried from window to window. The readout reads states or recordables (readout.from). The validation loss
+// is measured after each epoch on the training tokens of one more batch drawn from (train.seed) and never
+// trained on; the epoch with the lowest validation loss is kept. The scenario's own data (its seed's task
+// stream, whose test tokens `ransim run` scores) are not used here at all.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -39,6 +40,9 @@ struct TrainState {
   std::vector<double> best_values;
   arma::mat best_readout;
   std::size_t best_epoch = 0;  // 1-based; 0: none yet
+  // The validation targets' variance over tokens and lanes, averaged over outputs: an mse
+  // validation loss divided by it is the loss relative to the targets' (set by run()).
+  double validation_target_variance = 0;
 };
 
 enum class TrainEnd { Epochs, EarlyStopping, Interrupted };

@@ -24,10 +24,14 @@ using test::GradientCheck;
 
 // Two leaky populations, recurrent and between each other, a sparse input and identity routing.
 std::string leaky_network(const std::string& simulation, const std::string& activation) {
-  return "[simulation]\n" + simulation + "lanes = 3\n[task]\nkind = \"narma10\"\n"
+  return "[simulation]\n" + simulation +
+         "lanes = 3\n[task]\nkind = \"narma10\"\n"
          "[population.a]\nkind = \"leaky\"\nsize = 7\ntau = 2.0\nbias_scale = 0.3\ninitial_state = 0.2\n"
-         "activation = \"" + activation + "\"\n"
-         "[population.b]\nkind = \"leaky\"\nsize = 4\ntau = 1.5\nbias_scale = 0.2\nactivation = \"" + activation +
+         "activation = \"" +
+         activation +
+         "\"\n"
+         "[population.b]\nkind = \"leaky\"\nsize = 4\ntau = 1.5\nbias_scale = 0.2\nactivation = \"" +
+         activation +
          "\"\n"
          "[[projection]]\nname = \"in_a\"\nfrom = \"input\"\nto = \"a\"\ndensity = 1.0\n"
          "[[projection]]\nname = \"a_a\"\nfrom = \"a\"\nto = \"a\"\ndensity = 0.5\nspectral_radius = 0.9\n"
@@ -40,10 +44,8 @@ const std::vector<std::string> kLeakyTrainable = {"a", "b.bias", "in_a", "a_a", 
 // Euler with one and four steps per token, RK4 with two, over the four activations.
 TEST(LeakyGradient, EveryIntegratorAndActivationMatchesFiniteDifferences) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"integrator = \"euler\"\n", "tanh"},
-      {"integrator = \"euler\"\ndt = 0.25\n", "sigmoid"},
-      {"integrator = \"rk4\"\ndt = 0.5\n", "tanh"},
-      {"integrator = \"rk4\"\n", "identity"},
+      {"integrator = \"euler\"\n", "tanh"},         {"integrator = \"euler\"\ndt = 0.25\n", "sigmoid"},
+      {"integrator = \"rk4\"\ndt = 0.5\n", "tanh"}, {"integrator = \"rk4\"\n", "identity"},
       {"integrator = \"rk4\"\n", "relu"},
   };
   for (auto& [simulation, activation] : cases) {
@@ -56,7 +58,8 @@ TEST(LeakyGradient, EveryIntegratorAndActivationMatchesFiniteDifferences) {
 // A gated linear RNN (its update happens at the tick and is held over the token: the tick
 // state) between an identity-routed input and a leaky population that feeds it back.
 std::string gated_network(const std::string& simulation) {
-  return "[simulation]\n" + simulation + "lanes = 2\n[task]\nkind = \"narma10\"\n"
+  return "[simulation]\n" + simulation +
+         "lanes = 2\n[task]\nkind = \"narma10\"\n"
          "[population.g]\nkind = \"gated_linear\"\ndim = 2\nwq_scale = 0.7\nwk_scale = 0.7\nwv_scale = 0.7\n"
          "[population.r]\nkind = \"leaky\"\nsize = 5\nbias_scale = 0.1\n"
          "[[projection]]\nfrom = [\"input\"]\nto = \"g\"\nkind = \"identity\"\n"
@@ -67,8 +70,8 @@ std::string gated_network(const std::string& simulation) {
 TEST(GatedLinearGradient, TickStateMatchesFiniteDifferences) {
   test::load_plugins();
   GradientCheck check({gated_network("integrator = \"euler\"\n"), {"g", "r", "g_r", "r_g"}, 5});
-  EXPECT_EQ(check.network().names(), (std::vector<std::string>{"g.lambda", "g.G_in", "g.X_in", "r.bias", "g_r",
-                                                               "r_g"}));
+  EXPECT_EQ(check.network().names(), (std::vector<std::string>{"g.lambda", "g.G_in", "g.X_in", "g.G_out",
+                                                               "g.X_out", "g.D", "r.bias", "g_r", "r_g"}));
   EXPECT_LT(check.worst_relative_error(), 1e-6);
 }
 
@@ -88,11 +91,10 @@ TEST(TrainableNetwork, NamesWhatItSelectsAndRefusesTheRest) {
 }
 
 TEST(TokenTape, RefusesAdaptiveSteps) {
-  const std::string msg = test::input_error(
-      [] {
-        GradientCheck check({leaky_network("integrator = \"dopri5\"\n", "tanh"), {"a"}});
-        check.loss(check.network().values());
-      });
+  const std::string msg = test::input_error([] {
+    GradientCheck check({leaky_network("integrator = \"dopri5\"\n", "tanh"), {"a"}});
+    check.loss(check.network().values());
+  });
   EXPECT_NE(msg.find("\"dopri5\" cannot be trained"), std::string::npos) << msg;
 }
 

@@ -9,6 +9,7 @@
 // Conventions: every gradient output is ADDED to (+=), never overwritten, so that the trainer
 // can sum the contributions of stages, tokens and lanes. Blocks are lanes fastest, like the
 // state. Weight gradients are summed over lanes.
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,18 @@ class Differentiable {
   // state before the tick) and g_weights. Only called when the model uses ticks.
   virtual void tick_vjp(ConstBlock /*x*/, ConstBlock /*drive*/, ConstBlock /*g_after*/, Block /*g_x*/,
                         Block /*g_drive*/, Block /*g_before*/, WeightGradients& /*g_weights*/) const {}
+
+  // Recordables a loss may read (a readout `from = "POP.RECORDABLE"`): the ones sample_vjp
+  // differentiates. "state" needs none (the trainer reads the state itself).
+  virtual bool has_sample_vjp(const std::string& /*name*/) const { return false; }
+  // Of sample(name, x, drive): given g_out, the cotangent of what sample() appends (lane-major,
+  // [lanes, shape...]), add into g_x, g_drive and g_weights. Only called for names that
+  // has_sample_vjp() accepts.
+  virtual void sample_vjp(const std::string& name, ConstBlock /*x*/, ConstBlock /*drive*/,
+                          const double* /*g_out*/, Block /*g_x*/, Block /*g_drive*/,
+                          WeightGradients& /*g_weights*/) const {
+    throw std::logic_error("Differentiable::sample_vjp: no backward pass for the recordable '" + name + "'");
+  }
 };
 
 }  // namespace ransim

@@ -14,7 +14,8 @@
 // 2: Recordable::display, PopulationInfo::layout and PopulationInfo::colour.
 // 3: PopulationInfo::memory_bytes.
 // 4: Population::differentiable() (ransim/differentiable.hpp).
-#define RANSIM_PLUGIN_ABI_VERSION 4
+// 5: Differentiable::has_sample_vjp and sample_vjp (a loss on a recordable).
+#define RANSIM_PLUGIN_ABI_VERSION 5
 
 #define RANSIM_PLUGIN(register_function)                                              \
   extern "C" __attribute__((visibility("default"))) int ransim_plugin_abi_version() { \

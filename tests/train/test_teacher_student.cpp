@@ -1,0 +1,249 @@
+// The teacher-student pieces (docs/training.md, docs/models.md): a loss on a recordable
+// (readout.from = "POP.RECORDABLE", Differentiable::sample_vjp), gated_linear's random student
+// and its trainable output gating, the linear_self_attention teacher task, train.batches.
+//
+// Expected numbers: the gradients against central finite differences (the same bound and
+// error measure as tests/support/gradient_check.hpp); the teacher's target against a naive
+// triple loop over s <= t; readout features against the session's own sample of the
+// recordable and its fitted readout.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+#include "engine/simulator.hpp"
+#include "run/session.hpp"
+#include "scenario/build_network.hpp"
+#include "scenario/scenario.hpp"
+#include "support/test_support.hpp"
+#include "tasks/teacher_task.hpp"
+#include "train/token_tape.hpp"
+#include "train/trainable_network.hpp"
+#include "train/trainer.hpp"
+
+namespace ransim {
+namespace {
+
+// A random student (d = 2, 5 neurons, 3 products) on identity-routed input, Euler or RK4.
+std::string student(const std::string& simulation, std::size_t lanes) {
+  return "seed = 4\n[simulation]\n" + simulation + "lanes = " + std::to_string(lanes) +
+         "\n[task]\nkind = \"linear_self_attention\"\ndim = 2\n"
+         "[population.s]\nkind = \"gated_linear\"\ndim = 2\ninit = \"random\"\nneurons = 5\nproducts = 3\n"
+         "lambda_min = 0.3\nlambda_max = 0.9\n"
+         "[[projection]]\nfrom = \"input\"\nto = \"s\"\nkind = \"identity\"\nmap = \"ordered\"\n";
+}
+
+// L = sum_k c_k . y_k, y_k the student's `output` after token k, c_k fixed random cotangents.
+class OutputLoss {
+ public:
+  explicit OutputLoss(const std::string& toml, std::size_t tokens = 5)
+      : sc_(parse_scenario(toml, "<student>")), tokens_(tokens) {
+    net_ = build_network(sc_, 2);
+    tn_ = std::make_unique<TrainableNetwork>(*net_, std::vector<std::string>{"s"});
+    sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
+    Rng rng = make_rng(11, "output_loss");
+    inputs_.resize(tokens * 2 * net_->lanes());
+    for (auto& v : inputs_) v = uniform(rng, -1, 1);
+    cotangents_.resize(tokens * 2 * net_->lanes());
+    for (auto& v : cotangents_) v = normal(rng);
+  }
+  TrainableNetwork& network() { return *tn_; }
+
+  double loss(const std::vector<double>& theta, std::vector<double>* gradient = nullptr) {
+    tn_->set_values(theta);
+    sim_->reset();
+    TokenTape tape(*sim_, *tn_);
+    const std::size_t lanes = net_->lanes(), n = net_->state_size() * lanes, per = 2 * lanes;
+    std::vector<std::vector<double>> g_state(tokens_, std::vector<double>(n, 0.0));
+    if (gradient) tn_->zero_gradient();
+    double l = 0;
+    for (std::size_t k = 0; k < tokens_; ++k) {
+      tape.forward(&inputs_[k * per]);
+      std::vector<double> y;
+      const double* x = sim_->state().data();
+      net_->populations()[0].model->sample("output", net_->block(x, 0), net_->drive(0), y);
+      for (std::size_t i = 0; i < per; ++i) l += cotangents_[k * per + i] * y[i];
+      if (gradient)
+        tn_->sample_vjp(0, "output", sim_->state().data(), &inputs_[k * per], &cotangents_[k * per],
+                        g_state[k].data());
+    }
+    if (!gradient) return l;
+    std::vector<double> g_x(n, 0.0), g_tick(tn_->tick_state_size() * lanes, 0.0);
+    for (std::size_t k = tokens_; k-- > 0;) {
+      for (std::size_t i = 0; i < n; ++i) g_x[i] += g_state[k][i];
+      tape.backward(g_x, g_tick);
+    }
+    *gradient = tn_->gradient();
+    return l;
+  }
+
+  // max |analytic - numeric| / max(|numeric|, 1e-3 max |numeric|), numeric = central differences
+  double worst_relative_error() {
+    const std::vector<double> theta = tn_->values();
+    std::vector<double> g, fd(theta.size());
+    loss(theta, &g);
+    double scale = 0, worst = 0;
+    for (std::size_t i = 0; i < theta.size(); ++i) {
+      const double h = 1e-5 * std::max(1.0, std::abs(theta[i]));
+      std::vector<double> plus = theta, minus = theta;
+      plus[i] += h;
+      minus[i] -= h;
+      fd[i] = (loss(plus) - loss(minus)) / (2 * h);
+      scale = std::max(scale, std::abs(fd[i]));
+    }
+    for (std::size_t i = 0; i < theta.size(); ++i)
+      worst = std::max(worst, std::abs(g[i] - fd[i]) / std::max(std::abs(fd[i]), 1e-3 * scale));
+    std::printf("worst relative error over %zu values: %.3g\n", theta.size(), worst);
+    return worst;
+  }
+
+ private:
+  Scenario sc_;
+  std::size_t tokens_;
+  std::unique_ptr<Network> net_;
+  std::unique_ptr<TrainableNetwork> tn_;
+  std::unique_ptr<Simulator> sim_;
+  std::vector<double> inputs_, cotangents_;
+};
+
+TEST(SampleVjp, StudentOutputMatchesFiniteDifferences) {
+  test::load_plugins();
+  for (const std::string simulation : {"integrator = \"euler\"\n", "integrator = \"rk4\"\ndt = 0.5\n"}) {
+    SCOPED_TRACE(simulation);
+    OutputLoss check(student(simulation, 3));
+    EXPECT_EQ(check.network().names(),
+              (std::vector<std::string>{"s.lambda", "s.G_in", "s.X_in", "s.G_out", "s.X_out", "s.D"}));
+    EXPECT_LT(check.worst_relative_error(), 1e-6);
+  }
+}
+
+TEST(SampleVjp, ARecordableWithoutABackwardPassIsNamed) {
+  test::load_plugins();
+  const Scenario sc = parse_scenario(student("", 1), "<student>");
+  auto net = build_network(sc, 2);
+  TrainableNetwork tn(*net, {"s"});
+  const std::string msg =
+      test::input_error([&] { tn.require_sample_vjp(0, "state", "train: readout.from"); });
+  EXPECT_NE(msg.find("train: readout.from: the recordable 's.state' (gated_linear) has no backward pass"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(GatedLinearStudent, RandomInitDrawsLambdaInItsRangeAndTheDocumentedShapes) {
+  test::load_plugins();
+  const Scenario sc = parse_scenario(student("", 1), "<student>");
+  auto net = build_network(sc, 2);
+  const auto w = net->populations()[0].model->weights();
+  EXPECT_EQ(w.count("W_Q"), 0u);  // a random student is not built from attention weights
+  EXPECT_EQ(w.at("lambda").n_elem, 5u);
+  EXPECT_GE(w.at("lambda").min(), 0.3);
+  EXPECT_LE(w.at("lambda").max(), 0.9);
+  EXPECT_EQ(w.at("G_in").n_rows, 5u);
+  EXPECT_EQ(w.at("G_in").n_cols, 3u);
+  EXPECT_EQ(w.at("G_out").n_rows, 3u);
+  EXPECT_EQ(w.at("D").n_rows, 2u);
+  EXPECT_EQ(w.at("D").n_cols, 3u);
+}
+
+// y_t(i) = sum_{s<=t} (W_V x_s)_i (W_K x_s . W_Q x_t), every product written out.
+TEST(LinearSelfAttentionTask, TargetIsTheCausalLinearAttentionOfTheTeacher) {
+  const Params p = test::task_params(
+      "linear_self_attention",
+      {{"dim", std::int64_t{3}}, {"train", std::int64_t{6}}, {"test", std::int64_t{3}}, {"wq_scale", 0.8}});
+  const auto task = find_task("linear_self_attention")->create(p);
+  Rng rng = make_rng(5, "teacher_test");
+  const Sequences s = task->generate(2, rng);
+  ASSERT_EQ(s.steps, 9u);
+  ASSERT_EQ(s.input_dim, 3u);
+  const TeacherWeights w = teacher_weights(p);
+  const auto apply = [](const arma::mat& m, const double* x, std::size_t i) {
+    double sum = 0;
+    for (std::size_t j = 0; j < 3; ++j) sum += m(i, j) * x[j];
+    return sum;
+  };
+  double worst = 0;
+  for (std::size_t b = 0; b < 2; ++b)
+    for (std::size_t t = 0; t < s.steps; ++t)
+      for (std::size_t i = 0; i < 3; ++i) {
+        double y = 0;
+        for (std::size_t r = 0; r <= t; ++r) {
+          double score = 0;
+          for (std::size_t a = 0; a < 3; ++a)
+            score += apply(w.WK, s.input_at(r, b), a) * apply(w.WQ, s.input_at(t, b), a);
+          y += apply(w.WV, s.input_at(r, b), i) * score;
+        }
+        worst = std::max(worst, std::abs(s.target_at(t, b)[i] - y) / std::max(1.0, std::abs(y)));
+      }
+  EXPECT_LT(worst, 1e-12);
+}
+
+// The teacher's weights are a linear_attention population's with seed = teacher_seed.
+TEST(LinearSelfAttentionTask, TeacherWeightsAreLinearAttentionsDraw) {
+  test::load_plugins();
+  const Params p = test::task_params("linear_self_attention", {{"teacher_seed", std::int64_t{9}}});
+  const Scenario sc = parse_scenario(
+      "seed = 9\n[task]\nkind = \"narma10\"\n[population.a]\nkind = \"linear_attention\"\ndim = 4\n"
+      "weights_stream = \"teacher\"\n[[projection]]\nfrom = \"input\"\nto = \"a\"\nkind = \"identity\"\n",
+      "<lsa>");
+  const auto w = build_network(sc, 1)->populations()[0].model->weights();
+  const TeacherWeights t = teacher_weights(p);
+  EXPECT_TRUE(arma::approx_equal(w.at("W_Q"), t.WQ, "absdiff", 0.0));
+  EXPECT_TRUE(arma::approx_equal(w.at("W_V"), t.WV, "absdiff", 0.0));
+}
+
+// The session's readout reads `output` as Population::sample gives it: its prediction is the
+// fitted readout applied to the sampled output.
+TEST(ReadoutFromRecordable, SessionFeaturesAreTheSampledRecordable) {
+  test::load_plugins();
+  Session s(parse_scenario(student("", 2) + "[readout]\nfrom = [\"s.output\"]\n", "<student>"));
+  while (!s.done()) s.step();
+  ASSERT_TRUE(s.readout_trained());
+  const std::vector<double> y = s.sample(0, "output"), predicted = *s.prediction();
+  const arma::mat& w = s.readout();  // (features + 1) x outputs
+  ASSERT_EQ(w.n_rows, 3u);
+  std::vector<double> expected(predicted.size());
+  for (std::size_t b = 0; b < 2; ++b)
+    for (std::size_t o = 0; o < 2; ++o)
+      expected[o * 2 + b] = w(0, o) * y[b * 2] + w(1, o) * y[b * 2 + 1] + w(2, o);
+  EXPECT_LT(test::rel_dev(predicted, expected), 1e-12);
+}
+
+TEST(ReadoutFromRecordable, UnknownOrDriveReadingRecordablesAreRefused) {
+  test::load_plugins();
+  std::string msg = test::input_error(
+      [] { Session s(parse_scenario(student("", 1) + "[readout]\nfrom = [\"s.nope\"]\n", "<student>")); });
+  EXPECT_NE(
+      msg.find(
+          "readout.from: population 's' (gated_linear) has no recordable 'nope' (it has: state, output)"),
+      std::string::npos)
+      << msg;
+  msg =
+      test::input_error([] { parse_scenario(student("", 1) + "[readout]\nfrom = [\"t.output\"]\n", "<s>"); });
+  EXPECT_NE(msg.find("no population named 't.output'"), std::string::npos) << msg;
+}
+
+// A tiny teacher-student (d = 2, sequences of 6 tokens) for a few epochs of 4 mini-batches.
+std::string tiny_teacher_student(std::size_t epochs) {
+  return "seed = 2\n[simulation]\nintegrator = \"euler\"\n[task]\nkind = \"linear_self_attention\"\ndim = 2\n"
+         "warmup = 0\ntrain = 6\ntest = 6\n"
+         "[population.s]\nkind = \"gated_linear\"\ndim = 2\ninit = \"random\"\nneurons = 8\nproducts = 4\n"
+         "[[projection]]\nfrom = \"input\"\nto = \"s\"\nkind = \"identity\"\nmap = \"ordered\"\n"
+         "[readout]\nfrom = [\"s.output\"]\n"
+         "[train]\ntrainable = [\"s\"]\nepochs = " +
+         std::to_string(epochs) +
+         "\nwindow = 6\nbatch = 16\nbatches = 4\nlr = 0.01\nclip = 0\npatience = 0\n";
+}
+
+TEST(TeacherStudent, TrainingLowersTheValidationLoss) {
+  test::load_plugins();
+  Trainer trainer(parse_scenario(tiny_teacher_student(8), "<ts>"));
+  TrainState st;
+  EXPECT_EQ(trainer.run(st, nullptr, nullptr, nullptr), TrainEnd::Epochs);
+  ASSERT_EQ(st.validation_loss.size(), 8u);
+  EXPECT_LT(st.validation_loss.back(), 0.8 * st.validation_loss.front());
+  EXPECT_GT(st.validation_target_variance, 0.0);
+  EXPECT_EQ(st.trainable.size(), 6u);  // every weight of the student
+}
+
+}  // namespace
+}  // namespace ransim
