@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 
 #include "engine/simulator.hpp"
@@ -243,6 +245,17 @@ TEST(TeacherStudent, TrainingLowersTheValidationLoss) {
   EXPECT_LT(st.validation_loss.back(), 0.8 * st.validation_loss.front());
   EXPECT_GT(st.validation_target_variance, 0.0);
   EXPECT_EQ(st.trainable.size(), 6u);  // every weight of the student
+}
+
+// `ransim info` lists what docs/training.md and docs/tasks.md document.
+TEST(TeacherStudent, InfoListsTheNewKeys) {
+  const std::string out = test::tmp_path("info.txt");
+  ASSERT_EQ(std::system((std::string(RANSIM_CLI) + " info > " + out).c_str()), 0);
+  std::ifstream in(out);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const char* key : {"linear_self_attention", "teacher_seed", "teacher_stream", "input_scale", "batches",
+                          "lambda_min", "lambda_max", "init_scale", "neurons", "products"})
+    EXPECT_NE(text.find(key), std::string::npos) << key;
 }
 
 }  // namespace
