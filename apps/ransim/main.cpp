@@ -27,6 +27,7 @@
 #include "study/scale_out.hpp"
 #include "train_command.hpp"
 #include "analysis/report.hpp"
+#include "engine/csr_product.hpp"
 #include "tasks/tasks.hpp"
 
 using namespace ransim;
@@ -514,6 +515,7 @@ int cmd_info(const std::vector<std::string>& args) {
     for (auto& m : p.models) std::cout << " " << m;
     std::cout << "\n";
   }
+  std::cout << "\nsparse product, one lane: " << CsrProduct::one_lane_kernel_report() << "\n";
   return 0;
 }
 

@@ -3,10 +3,18 @@
 #include "engine/csr_product.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
 
 #include <unistd.h>
 
+#include "engine/csr_one_lane.hpp"
+#include "ransim/error.hpp"
 #include "ransim/simd.hpp"
 #include "ransim/thread_pool.hpp"
 
@@ -37,40 +45,6 @@ Csr Csr::from_arma(const arma::sp_mat& m) {
 
 // The kernels' vectors are ransim/simd.hpp's: Vector<T, bytes>, filled with simd::load.
 using simd::kRegisterBytes;
-
-// One lane: a dot product per row. A scalar loop needs two floating-point loads per nonzero
-// (val and x), and cores that do two per cycle are then held to one nonzero per cycle at any
-// N by the loads, not the FMAs (docs/performance.md). So the x of four (double) or eight (float)
-// nonzeros are loaded one by one into a 32-byte vector (half as many into 16 bytes without
-// AVX) and multiplied by one vector load of val, with two accumulators for the FMA latency:
-// 1.4x (double) and 1.5x (float) faster at N = 1000. The vectorizer
-// is kept out: it would turn the loads into gather instructions, 1.45x slower than scalar
-// loads here.
-template <class T>
-__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) static void rows_one_lane(
-    const Csr& a, const T* val, const T* x, double* y, std::size_t r0, std::size_t r1) {
-  constexpr std::size_t kBytes = std::min<std::size_t>(kRegisterBytes, 32);
-  using V = simd::Vector<T, kBytes>;
-  constexpr std::size_t kWidth = kBytes / sizeof(T);
-  const std::uint32_t* col = a.col.data();
-  for (std::size_t i = r0; i < r1; ++i) {
-    std::size_t k = a.row_ptr[i];
-    const std::size_t end = a.row_ptr[i + 1];
-    V s[2] = {};
-    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
-      for (std::size_t c = 0; c < 2; ++c) {
-        V xv, v;
-        for (std::size_t j = 0; j < kWidth; ++j) xv[j] = x[col[k + c * kWidth + j]];
-        simd::load(v, val + k + c * kWidth);
-        s[c] += v * xv;
-      }
-    T sum = 0;
-    for (; k < end; ++k) sum += val[k] * x[col[k]];
-    s[0] += s[1];
-    for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
-    y[i] += sum;
-  }
-}
 
 // Many lanes: each nonzero is an axpy over contiguous lanes. A chunk of up to kMaxVectors
 // vectors of lanes is kept in registers, with two accumulator sets so that consecutive
@@ -269,8 +243,7 @@ static void multiply_add(const Csr& a, const T* val, const Panels* panels, const
   pool.parallel_for(
       a.rows,
       [&](std::size_t r0, std::size_t r1) {
-        if (x.lanes == 1) rows_one_lane(a, val, x.data, y.data, r0, r1);
-        else if (panels) panels->multiply_add(panel_val, x, y, r0, r1);
+        if (panels) panels->multiply_add(panel_val, x, y, r0, r1);
         else segments_lanes(a.row_ptr.data(), itself, a.col.data(), val, x, y, r0, r1, 0, x.lanes);
       },
       min_rows);
@@ -290,6 +263,168 @@ static void copy_padded(ConstBlock x, LaneVector<T>& out, std::size_t stride, Th
         }
       },
       40000 / stride + 1);
+}
+
+// One lane ------------------------------------------------------------------------------------
+
+const char* kernel_name(OneLaneKernel kernel) {
+  switch (kernel) {
+    case OneLaneKernel::Insert: return "insert";
+    case OneLaneKernel::Gather256: return "gather256";
+    case OneLaneKernel::Gather512: return "gather512";
+  }
+  return "?";
+}
+
+constexpr OneLaneKernel kOneLaneKernels[] = {OneLaneKernel::Insert, OneLaneKernel::Gather256,
+                                             OneLaneKernel::Gather512};
+
+bool CsrProduct::supported(OneLaneKernel kernel) {
+#ifdef RANSIM_HAVE_GATHER_KERNELS
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  switch (kernel) {
+    case OneLaneKernel::Insert: return true;
+    case OneLaneKernel::Gather256: return avx2;
+    case OneLaneKernel::Gather512:
+      return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  }
+  return false;
+#else
+  return kernel == OneLaneKernel::Insert;
+#endif
+}
+
+// Rows r0..r1 of a one-lane product in `kernel` (supported here).
+template <class T, class Index>
+static void one_lane_rows(OneLaneKernel kernel, one_lane::Rows<T, Index> rows, std::size_t r0,
+                          std::size_t r1) {
+#ifdef RANSIM_HAVE_GATHER_KERNELS
+  if (kernel == OneLaneKernel::Gather256) return one_lane::gather256(rows, r0, r1);
+  if (kernel == OneLaneKernel::Gather512) return one_lane::gather512(rows, r0, r1);
+#endif
+  (void)kernel;
+  one_lane::insert(rows, r0, r1);
+}
+
+// y += A x for one lane, rows split over the pool as in multiply_add; col16 empty: 32-bit indices.
+template <class T>
+static void one_lane_product(OneLaneKernel kernel, const Csr& a, const std::vector<std::uint16_t>& col16,
+                             const T* val, const T* x, double* y, ThreadPool& pool) {
+  const std::size_t min_rows = 20000 / (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) + 1;
+  pool.parallel_for(
+      a.rows,
+      [&](std::size_t r0, std::size_t r1) {
+        if (!col16.empty())
+          one_lane_rows(kernel, one_lane::Rows<T, std::uint16_t>{a.row_ptr.data(), col16.data(), val, x, y},
+                        r0, r1);
+        else
+          one_lane_rows(kernel, one_lane::Rows<T, std::uint32_t>{a.row_ptr.data(), a.col.data(), val, x, y},
+                        r0, r1);
+      },
+      min_rows);
+}
+
+namespace {
+struct OneLaneChoice {
+  OneLaneKernel kernel = OneLaneKernel::Insert;
+  std::string how;
+};
+
+// n x n at density 0.1, 16-bit indices: one random column in each run of ten.
+struct TimingMatrix {
+  std::vector<std::uint32_t> row_ptr{0};
+  std::vector<std::uint16_t> col;
+  std::vector<double> val;
+  std::vector<float> single_val;
+  TimingMatrix(std::size_t n, std::mt19937_64& gen) {
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j + 10 <= n; j += 10) col.push_back(static_cast<std::uint16_t>(j + gen() % 10));
+      row_ptr.push_back(static_cast<std::uint32_t>(col.size()));
+    }
+    for (std::size_t k = 0; k < col.size(); ++k) val.push_back(static_cast<double>(gen() % 2001) / 1000 - 1);
+    single_val.assign(val.begin(), val.end());
+  }
+};
+
+// Seconds of one single-thread product of m in `kernel`.
+template <class T>
+double time_product(OneLaneKernel kernel, const TimingMatrix& m, const std::vector<T>& val, const T* x,
+                    double* y) {
+  const auto start = std::chrono::steady_clock::now();
+  one_lane_rows(kernel, one_lane::Rows<T, std::uint16_t>{m.row_ptr.data(), m.col.data(), val.data(), x, y}, 0,
+                m.row_ptr.size() - 1);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The fastest supported kernel: each timed on a matrix within a core's L2 (1000 units, 1.2 MB)
+// and one beyond it on most (2000 units, 4 MB), kernels alternating, best of five.
+OneLaneChoice measured_choice(Precision precision) {
+  std::vector<OneLaneKernel> kernels;
+  for (OneLaneKernel k : kOneLaneKernels)
+    if (CsrProduct::supported(k)) kernels.push_back(k);
+  if (kernels.size() == 1) return {kernels[0], "the only kernel this CPU runs"};
+  std::mt19937_64 gen(1);
+  const TimingMatrix small(1000, gen), large(2000, gen);
+  std::vector<double> x(2000), y(2000);
+  for (auto& v : x) v = static_cast<double>(gen() % 2001) / 1000 - 1;
+  const std::vector<float> x_single(x.begin(), x.end());
+  std::vector<double> best(kernels.size(), 1e300);
+  for (int round = 0; round < 6; ++round)  // round 0 warms the caches and is not counted
+    for (std::size_t i = 0; i < kernels.size(); ++i) {
+      double t = 0;
+      for (const TimingMatrix* m : {&small, &large})
+        t += precision == Precision::Double
+                 ? time_product(kernels[i], *m, m->val, x.data(), y.data())
+                 : time_product(kernels[i], *m, m->single_val, x_single.data(), y.data());
+      if (round > 0) best[i] = std::min(best[i], t);
+    }
+  const std::size_t fastest =
+      static_cast<std::size_t>(std::min_element(best.begin(), best.end()) - best.begin());
+  std::string how = "timed at start-up (products of 1000 + 2000 units, best of 5):";
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%s %s %.1f us", i ? "," : "", kernel_name(kernels[i]),
+                  best[i] * 1e6);
+    how += buffer;
+  }
+  return {kernels[fastest], how};
+}
+
+OneLaneChoice choose_one_lane_kernel(Precision precision) {
+  const char* forced = std::getenv("RANSIM_ONE_LANE_KERNEL");
+  if (!forced || !*forced) return measured_choice(precision);
+  for (OneLaneKernel k : kOneLaneKernels)
+    if (kernel_name(k) == std::string(forced)) {
+      if (!CsrProduct::supported(k))
+        throw InputError(std::string("RANSIM_ONE_LANE_KERNEL=") + forced +
+                         ": this CPU lacks its instructions");
+      return {k, "set by RANSIM_ONE_LANE_KERNEL"};
+    }
+  throw InputError(std::string("RANSIM_ONE_LANE_KERNEL=") + forced +
+                   ": unknown kernel (insert, gather256 or gather512)");
+}
+
+const OneLaneChoice& one_lane_choice(Precision precision) {
+  static const OneLaneChoice double_choice = choose_one_lane_kernel(Precision::Double);
+  if (precision == Precision::Double) return double_choice;
+  static const OneLaneChoice single_choice = choose_one_lane_kernel(Precision::Single);
+  return single_choice;
+}
+}  // namespace
+
+OneLaneKernel CsrProduct::one_lane_kernel(Precision precision) { return one_lane_choice(precision).kernel; }
+
+std::string CsrProduct::one_lane_kernel_report() {
+  const OneLaneChoice &d = one_lane_choice(Precision::Double), &s = one_lane_choice(Precision::Single);
+  return std::string("double ") + kernel_name(d.kernel) + " (" + d.how + "); single " +
+         kernel_name(s.kernel) + " (" + s.how + "); 16-bit column indices up to 65536 columns";
+}
+
+void CsrProduct::use_one_lane_kernel(OneLaneKernel kernel) {
+  if (!supported(kernel))
+    throw std::invalid_argument(std::string("one-lane kernel ") + kernel_name(kernel) +
+                                " needs instructions this CPU lacks");
+  one_lane_ = kernel;
 }
 
 CsrProduct::CsrProduct(Csr a, Precision precision, std::size_t cache_bytes)
@@ -331,6 +466,19 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
 }
 
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
+  if (x.lanes == 1) {
+    if (!one_lane_) one_lane_ = one_lane_kernel(precision_);
+    // The gathers take signed 32-bit indices.
+    const OneLaneKernel kernel = a_.cols <= 0x7fffffffu ? *one_lane_ : OneLaneKernel::Insert;
+    if (a_.cols <= 65536 && col16_.size() != a_.nnz()) col16_.assign(a_.col.begin(), a_.col.end());
+    if (precision_ == Precision::Double) {
+      one_lane_product(kernel, a_, col16_, a_.val.data(), x.data, y.data, pool);
+    } else {
+      copy_padded(x, x_single_, 1, pool);
+      one_lane_product(kernel, a_, col16_, single_val_.data(), x_single_.data(), y.data, pool);
+    }
+    return;
+  }
   const std::size_t width = panel_width(x.lanes);
   if (!width) panels_.reset();
   else if (!panels_ || panels_->lanes != x.lanes)

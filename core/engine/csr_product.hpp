@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <armadillo>
@@ -29,6 +31,11 @@ struct Csr {
 // The arithmetic of a sparse product.
 enum class Precision { Double, Single };
 
+// How the one-lane product fetches the x of a row's nonzeros (engine/csr_one_lane.hpp): loads
+// into a vector one by one, AVX2 gathers, AVX-512 gathers. All sum in the same order.
+enum class OneLaneKernel { Insert, Gather256, Gather512 };
+const char* kernel_name(OneLaneKernel kernel);  // "insert", "gather256", "gather512"
+
 // y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks, for one matrix A; rows split over
 // the pool.
 // - Single precision: the weights are rounded to float once, here; x to float per product;
@@ -37,6 +44,10 @@ enum class Precision { Double, Single };
 // - Many lanes: when x is more than two panels, the nonzeros are regrouped (on the first
 //   product with that many lanes) into panels of columns whose x fills 4/3 of the L1 data
 //   cache, and the product runs panel by panel: x is then read mostly from L1, not L2.
+// - One lane: a dot product per row, with 16-bit column indices when the matrix has at most
+//   65 536 columns (10 bytes a nonzero in double, 6 in single, instead of 12 and 8: beyond L2
+//   the product is bound by reading them), in the kernel timed fastest on this CPU at start-up
+//   (one_lane_kernel) unless use_one_lane_kernel() sets one.
 // - Lane counts that do not fill whole vectors: x is copied with its lanes padded to whole
 //   vectors, so that every lane runs in the vector kernels.
 // docs/performance.md has the measurements behind each.
@@ -54,15 +65,29 @@ class CsrProduct {
   std::size_t panel_width(std::size_t lanes) const;
   static std::size_t l1_data_cache_bytes();  // of this machine (32 KiB if it cannot tell)
 
+  // Whether this CPU runs `kernel` (Insert: any).
+  static bool supported(OneLaneKernel kernel);
+  // The one-lane kernel of products in `precision`: the one named by the environment variable
+  // RANSIM_ONE_LANE_KERNEL if set (InputError if unknown or not supported here), otherwise the
+  // fastest of the supported ones on random matrices of 1000 and 2000 units at density 0.1,
+  // timed once per process.
+  static OneLaneKernel one_lane_kernel(Precision precision);
+  // Both choices and how they were made, one line (for `ransim info`).
+  static std::string one_lane_kernel_report();
+  // This product's one-lane kernel from now on (std::invalid_argument if not supported here).
+  void use_one_lane_kernel(OneLaneKernel kernel);
+
  private:
   struct Panels;
   Csr a_;
   Precision precision_;
   std::size_t cache_bytes_;
-  std::vector<float> single_val_;   // a_.val as float, in single precision
-  LaneVector<float> x_single_;      // x rounded to float (lanes padded), per product
-  LaneVector<double> x_padded_;     // x with its lanes padded to whole vectors, per product
-  std::unique_ptr<Panels> panels_;  // for the lanes of the last product, if it used panels
+  std::vector<float> single_val_;          // a_.val as float, in single precision
+  std::vector<std::uint16_t> col16_;       // a_.col in 16 bits, for one lane (built on first use)
+  std::optional<OneLaneKernel> one_lane_;  // set by use_one_lane_kernel
+  LaneVector<float> x_single_;             // x rounded to float (lanes padded), per product
+  LaneVector<double> x_padded_;            // x with its lanes padded to whole vectors, per product
+  std::unique_ptr<Panels> panels_;         // for the lanes of the last product, if it used panels
 };
 
 }  // namespace ransim

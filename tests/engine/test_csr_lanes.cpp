@@ -1,14 +1,20 @@
 // CsrProduct over the lane counts of the lane sweep (bench/bench_lanes.cpp), multiples of the
 // vector width and not, against a naive product: plain loops over a dense copy of the matrix.
+// Then each one-lane kernel this CPU runs (engine/csr_one_lane.hpp), with 16- and 32-bit
+// column indices, against a plain loop over the nonzeros, and against each other.
 //
 // Tolerances: in double, 1e-13 of sum_j |A(i,j) x(j,b)| (the library sums in another order);
 // in single, the float summation bound gamma_n = n u / (1 - n u) of the same sum, u = 2^-24
-// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., eq. 3.5).
+// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., eq. 3.5). The one-lane
+// kernels sum in the same order: with FMA in the build they agree to the bit; without it the
+// insert kernel rounds each product and the gather kernels (compiled with FMA) do not, and
+// they are held to the bounds above only.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -137,6 +143,79 @@ TEST(CsrLanes, TwoThreadsBitwiseEqualOneThreadAtOddLaneCounts) {
         EXPECT_TRUE(y1 == y2) << "cache " << cache << ", lanes " << lanes;
       }
     }
+}
+
+// y0 + A x for one lane and sum |A x| per row, a plain loop over the nonzeros in double.
+Reference naive_one_lane(const Csr& a, const std::vector<double>& x, const std::vector<double>& y0,
+                         ransim::Precision p) {
+  Reference r{y0, std::vector<double>(a.rows, 0.0), std::vector<std::size_t>(a.rows, 0)};
+  for (std::size_t i = 0; i < a.rows; ++i)
+    for (std::size_t k = a.row_ptr[i]; k < a.row_ptr[i + 1]; ++k) {
+      const double term = rounded(a.val[k], p) * rounded(x[a.col[k]], p);
+      r.y[i] += term;
+      r.magnitude[i] += std::abs(term);
+      ++r.terms[i];
+    }
+  return r;
+}
+
+std::vector<ransim::OneLaneKernel> supported_kernels() {
+  std::vector<ransim::OneLaneKernel> out;
+  for (auto k :
+       {ransim::OneLaneKernel::Insert, ransim::OneLaneKernel::Gather256, ransim::OneLaneKernel::Gather512})
+    if (ransim::CsrProduct::supported(k)) out.push_back(k);
+  return out;
+}
+
+// 400 columns take 16-bit indices, 70 000 keep 32-bit ones.
+TEST(CsrLanes, EveryOneLaneKernelMatchesNaiveProductAndTheOthers) {
+  EXPECT_TRUE(ransim::CsrProduct::supported(ransim::OneLaneKernel::Insert));
+  std::mt19937_64 gen(55);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  const double u = std::ldexp(1.0, -24);
+  for (std::size_t cols : {std::size_t{400}, std::size_t{70000}})
+    for (ransim::Precision p : {ransim::Precision::Double, ransim::Precision::Single}) {
+      const Csr a = random_rows(500, cols, 56 + cols);
+      std::vector<double> x(cols), y0(a.rows);
+      for (auto& v : x) v = dist(gen);
+      for (auto& v : y0) v = dist(gen);
+      const Reference ref = naive_one_lane(a, x, y0, p);
+      std::vector<std::vector<double>> results;
+      for (ransim::OneLaneKernel kernel : supported_kernels())
+        for (std::size_t threads : {1u, 2u}) {
+          SCOPED_TRACE(std::string(ransim::kernel_name(kernel)) + ", " + std::to_string(cols) + " columns, " +
+                       (p == ransim::Precision::Double ? "double" : "single") + ", threads " +
+                       std::to_string(threads));
+          ransim::ThreadPool pool(threads);
+          ransim::CsrProduct product(a, p);
+          product.use_one_lane_kernel(kernel);
+          std::vector<double> y = y0;
+          product.multiply_add({x.data(), cols, 1}, {y.data(), a.rows, 1}, pool);
+          for (std::size_t i = 0; i < a.rows; ++i) {
+            const double n = static_cast<double>(ref.terms[i]);
+            const double bound = p == ransim::Precision::Double
+                                     ? 1e-13 * (1.0 + ref.magnitude[i])
+                                     : n * u / (1.0 - n * u) * ref.magnitude[i] + 1e-15 * std::abs(ref.y[i]);
+            ASSERT_LE(std::abs(y[i] - ref.y[i]), bound) << "row " << i;
+          }
+          results.push_back(y);
+        }
+#ifdef __FMA__
+      for (const auto& y : results) EXPECT_TRUE(y == results.front()) << "kernels disagree in their bits";
+#endif
+    }
+}
+
+TEST(CsrLanes, TheChosenOneLaneKernelRunsHereAndOthersAreRefused) {
+  for (ransim::Precision p : {ransim::Precision::Double, ransim::Precision::Single})
+    EXPECT_TRUE(ransim::CsrProduct::supported(ransim::CsrProduct::one_lane_kernel(p)));
+  EXPECT_NE(ransim::CsrProduct::one_lane_kernel_report().find("16-bit"), std::string::npos);
+  ransim::CsrProduct product(random_rows(10, 10, 57));
+  for (auto k : {ransim::OneLaneKernel::Gather256, ransim::OneLaneKernel::Gather512})
+    if (!ransim::CsrProduct::supported(k)) {
+      EXPECT_THROW(product.use_one_lane_kernel(k), std::invalid_argument);
+    }
+  EXPECT_STREQ(ransim::kernel_name(ransim::OneLaneKernel::Gather512), "gather512");
 }
 
 }  // namespace

@@ -1,0 +1,197 @@
+#pragma once
+// The one-lane kernels of CsrProduct (engine/csr_product.hpp): y(i) += sum_k val[k] x[col[k]] for
+// rows r0..r1, a dot product per row. Included by csr_product.cpp only.
+//
+// Three ways to fetch the x of a row's nonzeros, one kernel each, all summing in the same order:
+// - insert: x loaded one value at a time into a 32-byte vector, multiplied by one vector load
+//   of val (any x86-64 CPU, any build);
+// - gather256: AVX2 gather instructions, 32-byte vectors;
+// - gather512: AVX-512 gather instructions, one 64-byte vector holding both accumulators.
+// Which is fastest depends on the CPU (docs/performance.md): the gather kernels are compiled
+// for their instruction sets whatever the build's flags, and CsrProduct calls them only on a
+// CPU that has those (__builtin_cpu_supports), after timing them at start-up.
+//
+// The order: the nonzeros of a row in groups of 2W (W = 4 doubles or 8 floats), nonzero k + c W
+// + j of a group added to lane j of accumulator c; then the leftover nonzeros into a scalar
+// sum, then accumulator 1 added to accumulator 0, then its lanes 0..W-1 to the sum. The gather
+// kernels keep both accumulators as the halves of one vector (gather512) or as two (gather256),
+// so with the same contraction into FMAs (a build with FMA) the three give the same bits.
+#include <cstddef>
+#include <cstdint>
+
+#include "ransim/simd.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define RANSIM_HAVE_GATHER_KERNELS 1
+#endif
+
+namespace ransim::one_lane {
+
+// Arguments of every kernel: the rows' pointers into col and val, the source x, the target y.
+template <class T, class Index> struct Rows {
+  const std::uint32_t* row_ptr;
+  const Index* col;
+  const T* val;
+  const T* x;
+  double* y;
+};
+
+// The scalar sum of the leftover nonzeros k..end, the same in every kernel.
+template <class T, class Index>
+[[gnu::always_inline]] inline T leftover(const Rows<T, Index>& a, std::size_t k, std::size_t end) {
+  T sum = 0;
+  for (; k < end; ++k) sum += a.val[k] * a.x[a.col[k]];
+  return sum;
+}
+
+// A scalar loop needs two floating-point loads per nonzero (val and x), which holds cores that
+// do two loads per cycle to one nonzero per cycle; here 1.25 loads (double) per nonzero. The
+// vectorizer is kept out: it would turn the loads of x into gathers, which is gather256's job.
+template <class T, class Index>
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void insert(Rows<T, Index> a,
+                                                                                    std::size_t r0,
+                                                                                    std::size_t r1) {
+  using V = simd::Vector<T, 32>;  // two 16-byte registers without AVX: the same order everywhere
+  constexpr std::size_t kWidth = 32 / sizeof(T);
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    V s[2] = {};
+    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
+      for (std::size_t c = 0; c < 2; ++c) {
+        V xv, v;
+        for (std::size_t j = 0; j < kWidth; ++j) xv[j] = a.x[a.col[k + c * kWidth + j]];
+        simd::load(v, a.val + k + c * kWidth);
+        s[c] += v * xv;
+      }
+    T sum = leftover(a, k, end);
+    s[0] += s[1];
+    for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
+    a.y[i] += sum;
+  }
+}
+
+#ifdef RANSIM_HAVE_GATHER_KERNELS
+// The vectorizer is kept out of these too: it would sum the leftover nonzeros with gathers and
+// separate multiplications (not FMAs), in another rounding than insert's.
+#define RANSIM_NO_VECTORIZER optimize("no-tree-vectorize", "no-tree-slp-vectorize")
+#define RANSIM_TARGET_AVX2 __attribute__((target("avx2,fma"), RANSIM_NO_VECTORIZER))
+#define RANSIM_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma"), RANSIM_NO_VECTORIZER))
+
+// Eight column indices as 32-bit integers, and sixteen.
+RANSIM_TARGET_AVX2 inline __m256i indices8(const std::uint16_t* c) {
+  return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c)));
+}
+RANSIM_TARGET_AVX2 inline __m256i indices8(const std::uint32_t* c) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c));
+}
+RANSIM_TARGET_AVX512 inline __m512i indices16(const std::uint16_t* c) {
+  return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)));
+}
+RANSIM_TARGET_AVX512 inline __m512i indices16(const std::uint32_t* c) { return _mm512_loadu_si512(c); }
+
+// Four column indices as 32-bit integers.
+RANSIM_TARGET_AVX2 inline __m128i indices4(const std::uint16_t* c) {
+  return _mm_cvtepu16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(c)));
+}
+RANSIM_TARGET_AVX2 inline __m128i indices4(const std::uint32_t* c) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+}
+
+// x at the given columns. The masked forms with a zero start: GCC 12 warns that the unmasked
+// ones read an undefined vector.
+RANSIM_TARGET_AVX2 inline __m256d gather(const double* x, __m128i columns) {
+  return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), x, columns,
+                                  _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8);
+}
+RANSIM_TARGET_AVX2 inline __m256 gather(const float* x, __m256i columns) {
+  return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, columns, _mm256_castsi256_ps(_mm256_set1_epi32(-1)),
+                                  4);
+}
+RANSIM_TARGET_AVX512 inline __m512d gather(const double* x, __m256i columns) {
+  return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xff, columns, x, 8);
+}
+RANSIM_TARGET_AVX512 inline __m512 gather(const float* x, __m512i columns) {
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, columns, x, 4);
+}
+
+// Lanes j and W + j of the accumulators (2 W values at `lanes`) added, then onto sum, j = 0..W-1.
+template <class T, std::size_t W> [[gnu::always_inline]] inline void add_lanes(T& sum, const T* lanes) {
+  for (std::size_t j = 0; j < W; ++j) sum += lanes[j] + lanes[W + j];
+}
+
+// Two accumulators of 32 bytes, filled by AVX2 gathers.
+template <class Index>
+RANSIM_TARGET_AVX2 void gather256(Rows<double, Index> a, std::size_t r0, std::size_t r1) {
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    for (; k + 8 <= end; k += 8) {
+      s0 += _mm256_loadu_pd(a.val + k) * gather(a.x, indices4(a.col + k));
+      s1 += _mm256_loadu_pd(a.val + k + 4) * gather(a.x, indices4(a.col + k + 4));
+    }
+    double sum = leftover(a, k, end);
+    double lanes[8];
+    _mm256_storeu_pd(lanes, s0);
+    _mm256_storeu_pd(lanes + 4, s1);
+    add_lanes<double, 4>(sum, lanes);
+    a.y[i] += sum;
+  }
+}
+template <class Index>
+RANSIM_TARGET_AVX2 void gather256(Rows<float, Index> a, std::size_t r0, std::size_t r1) {
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    for (; k + 16 <= end; k += 16) {
+      s0 += _mm256_loadu_ps(a.val + k) * gather(a.x, indices8(a.col + k));
+      s1 += _mm256_loadu_ps(a.val + k + 8) * gather(a.x, indices8(a.col + k + 8));
+    }
+    float sum = leftover(a, k, end);
+    float lanes[16];
+    _mm256_storeu_ps(lanes, s0);
+    _mm256_storeu_ps(lanes + 8, s1);
+    add_lanes<float, 8>(sum, lanes);
+    a.y[i] += sum;
+  }
+}
+
+// Both accumulators in one 64-byte vector (accumulator c in its half c), filled by AVX-512
+// gathers: half the instructions of gather256.
+template <class Index>
+RANSIM_TARGET_AVX512 void gather512(Rows<double, Index> a, std::size_t r0, std::size_t r1) {
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    __m512d s = _mm512_setzero_pd();
+    for (; k + 8 <= end; k += 8) s += _mm512_loadu_pd(a.val + k) * gather(a.x, indices8(a.col + k));
+    double sum = leftover(a, k, end);
+    double lanes[8];
+    _mm512_storeu_pd(lanes, s);
+    add_lanes<double, 4>(sum, lanes);
+    a.y[i] += sum;
+  }
+}
+template <class Index>
+RANSIM_TARGET_AVX512 void gather512(Rows<float, Index> a, std::size_t r0, std::size_t r1) {
+  for (std::size_t i = r0; i < r1; ++i) {
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    __m512 s = _mm512_setzero_ps();
+    for (; k + 16 <= end; k += 16) s += _mm512_loadu_ps(a.val + k) * gather(a.x, indices16(a.col + k));
+    float sum = leftover(a, k, end);
+    float lanes[16];
+    _mm512_storeu_ps(lanes, s);
+    add_lanes<float, 8>(sum, lanes);
+    a.y[i] += sum;
+  }
+}
+#undef RANSIM_TARGET_AVX2
+#undef RANSIM_TARGET_AVX512
+#undef RANSIM_NO_VECTORIZER
+#endif
+
+}  // namespace ransim::one_lane
