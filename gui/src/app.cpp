@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "compare_panel.hpp"
 #include "main_window.hpp"
 #include "models/plugin_loader.hpp"
 #include "ransim/error.hpp"
@@ -22,6 +24,7 @@
 #include "run/session.hpp"
 #include "scenario/scenario.hpp"
 #include "simulation_controller.hpp"
+#include "study_panels.hpp"
 #include "unit_list_model.hpp"
 #include "views.hpp"
 
@@ -42,7 +45,10 @@ QString usage() {
       "  --benchmark N     time N tokens headless (Session::step in a loop) and N tokens\n"
       "                    through the GUI's controller with every view live; print both\n"
       "  --repeat R        benchmark repetitions (default 3; the best of each is reported)\n"
-      "  --frame-rate HZ   frames published per second at most (default 60; 0: every token)\n");
+      "  --frame-rate HZ   frames published per second at most (default 60; 0: every token)\n"
+      "  --raise DOCK      --screenshot: bring a dock to the front (its object name, e.g.\n"
+      "                    dock-readout-panel, dock-scenario-editor, dock-compare)\n"
+      "  --compare CONFIG  --screenshot: run a compare config in the Compare panel first\n");
 }
 
 std::optional<QString> parse_options(const QStringList& args, Options& o) {
@@ -103,6 +109,11 @@ std::optional<QString> parse_options(const QStringList& args, Options& o) {
       const double hz = v ? v->toDouble(&ok) : 0;
       if (!ok || hz < 0) return QStringLiteral("--frame-rate: expected a number >= 0");
       o.frame_rate = hz;
+    } else if (a == "--raise" || a == "--compare") {
+      auto v = value();
+      if (!v) return need(a == "--raise" ? "a dock name" : "a compare config");
+      if (a == "--raise") o.raise << *v;
+      else o.compare = *v;
     } else if (a.startsWith('-') && a.size() > 1) {
       return QStringLiteral("unknown option '%1' (see ransim-gui --help)").arg(a);
     } else if (o.file.isEmpty()) {
@@ -170,6 +181,28 @@ template <class Signal> bool wait_for(SimulationController* obj, Signal signal, 
   return fired;
 }
 
+// --compare and --raise: the compare panel's run and the docks in front, for screenshots.
+bool raise_panels(MainWindow& w, const Options& o) {
+  if (!o.compare.isEmpty()) {
+    ComparePanel* panel = compare_panel(w);
+    panel->setOutputPrefix(QDir(QDir::tempPath()).filePath("ransim-gui-screenshot-compare"));
+    if (!panel->loadConfig(o.compare) || !panel->start()) return false;
+    QEventLoop loop;
+    QObject::connect(panel, &ComparePanel::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+  }
+  for (const QString& name : o.raise) {
+    QDockWidget* d = w.dock(name);
+    if (!d) {
+      w.showError(QStringLiteral("--raise: no dock named '%1'").arg(name));
+      return false;
+    }
+    d->show();
+    d->raise();
+  }
+  return true;
+}
+
 int screenshot_mode(const Options& o, const QStringList& plugin_errors) {
   MainWindow w(nullptr, false);  // the default layout and speed, whatever the user saved
   w.resize(o.width, o.height);
@@ -194,6 +227,7 @@ int screenshot_mode(const Options& o, const QStringList& plugin_errors) {
       for (MapView* m : w.maps()) m->selectMostPeaked();
     }
   }
+  if (!raise_panels(w, o)) code = 2;
   for (int i = 0; i < 5; ++i) {
     QCoreApplication::processEvents();
     w.refreshViews();

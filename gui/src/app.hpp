@@ -19,6 +19,8 @@ struct Options {
   int repeat = 3;                   // --repeat R (benchmark)
   int width = 1600, height = 1000;  // --size WxH
   double frame_rate = -1;           // --frame-rate HZ (default: 60; screenshot: every token)
+  QStringList raise;                // --raise DOCK (screenshot): docks brought to the front
+  QString compare;                  // --compare CONFIG (screenshot): run in the Compare panel first
   bool help = false;
 };
 

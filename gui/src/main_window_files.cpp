@@ -19,6 +19,7 @@
 #include "main_window.hpp"
 #include "scenario_files.hpp"
 #include "simulation_controller.hpp"
+#include "study_panels.hpp"
 #include "views.hpp"
 
 #ifndef RANSIM_SOURCE_DIR
@@ -116,7 +117,9 @@ void MainWindow::updateBundledMenu() {
     a->setToolTip(QString::fromStdString(info.message));
     a->setData(static_cast<int>(info.kind));
     connect(a, &QAction::triggered, this,
-            [this, msg = QString::fromStdString(info.message)] { showError(msg); });
+            [this, f, kind = info.kind, msg = QString::fromStdString(info.message)] {
+              if (kind != ScenarioFileKind::Compare || !offer_compare_panel(*this, f)) showError(msg);
+            });
   }
   if (files.isEmpty()) bundledMenu_->addAction(tr("(no scenarios directory found)"))->setEnabled(false);
 }
