@@ -2,9 +2,9 @@
 // The attention population models (cortex_qkv, hippocampus_memory, attention_block) written
 // with plain loops over std::vector, straight from the equations of their READMEs
 // (q = W_q z + b_q, K = Z W_k^T + b_k, V = Z W_v^T + b_v per head, the scaled or standardised
-// scores, softmax, W_o [V_i^T a_i] + b_o, the feed-forward, the memory sum), with their own
-// working-memory bookkeeping (a list of every tick sample), their own drive (dense copies of
-// the projections' weights) and their own Euler and RK4 steps: the independent reference for
+// scores plus the position biases, softmax, W_o [V_i^T a_i] + b_o, the feed-forward, the memory sum), with
+// their own working-memory bookkeeping (a list of every tick sample), their own drive (dense copies of the
+// projections' weights) and their own Euler and RK4 steps: the independent reference for
 // tests/plugins/attention/test_attention.cpp. The plugins compute the attention in a
 // factored order (W_k^T W_q, W_o W_v), so the two agree to round-off, not bitwise.
 #include <algorithm>
@@ -79,6 +79,7 @@ struct RefModel {
   std::string activation, ff_activation;
   std::vector<Mat> Wq, Wk, Wv, Wo, Km, Vm, W1, W2;  // per unit (shared ones repeated)
   std::vector<Vec> bq, bk, bv, bo, bm, b1, b2;
+  std::vector<Mat> position;  // per unit: heads x rows, position[u][i][j] for the row j tokens old
   std::vector<std::vector<std::size_t>> pre;
 
   bool attention() const { return kind != "hippocampus_memory"; }
@@ -116,6 +117,8 @@ inline Vec naive_attention(const RefModel& m, std::size_t u, const Vec& z, const
     if (m.standardised) s = standardise(s, m.sharpness);
     else
       for (auto& v : s) v /= std::sqrt(static_cast<double>(Dh)) * m.temperature;
+    if (!m.position.empty())  // the newest row (last) is 0 tokens old
+      for (std::size_t r = 0; r < Z.size(); ++r) s[r] += m.position[u][i][Z.size() - 1 - r];
     a[i] = softmax(s);
     for (std::size_t r = 0; r < Z.size(); ++r)
       for (std::size_t j = i * Dh; j < (i + 1) * Dh; ++j) heads_out[j] += V[r][j] * a[i][r];

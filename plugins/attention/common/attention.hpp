@@ -26,16 +26,17 @@ namespace ransim::attn {
 // D / h values (head i: rows i*D/h .. (i+1)*D/h - 1 of W_q, W_k, W_v, i.e. W_q^i, W_k^i, W_v^i):
 //
 //   q_i = W_q^i z + b_q^i,  K_i = Z W_k^iT + b_k^i,  V_i = Z W_v^iT + b_v^i
-//   a_i = softmax(K_i q_i / (sqrt(D/h) T))            (scores "scaled", the transformer's)
-//       = softmax(beta standardise(K_i q_i))          (scores "standardised": over the rows,
+//   a_i = softmax(K_i q_i / (sqrt(D/h) T) + p_i)      (scores "scaled", the transformer's)
+//       = softmax(beta standardise(K_i q_i) + p_i)    (scores "standardised": over the rows,
 //                                                      mean 0 and standard deviation beta)
 //   o   = W_o [V_1^T a_1; ...; V_h^T a_h] + b_o
 //
-// (biases only with `bias = true`). One head without biases (the default) takes the fused
-// path: s_r = Z_r . (W_k^T W_q z) and o = (W_o W_v)(sum_r a_r Z_r), with both products formed
-// once: 2 D^2 + 2 n D multiply-adds per unit and lane instead of (2 + 2 n) D^2 + 2 n D; equal to
-// the plain formula up to rounding. Otherwise each head goes q_i, W_k^iT q_i, its scores,
-// sum_r a_r,i Z_r, W_v^i of that: 4 D^2 + 2 h n D (fusing per head would cost 2 h D^2).
+// (biases only with `bias = true`; p_i, the unit's fixed relative-position biases of head i,
+// p_i(r) for the row r tokens older than the newest, only with `position_bias` > 0). One head without biases
+// (the default) takes the fused path: s_r = Z_r . (W_k^T W_q z) and o = (W_o W_v)(sum_r a_r Z_r), with both
+// products formed once: 2 D^2 + 2 n D multiply-adds per unit and lane instead of (2 + 2 n) D^2 + 2 n D; equal
+// to the plain formula up to rounding. Otherwise each head goes q_i, W_k^iT q_i, its scores, sum_r a_r,i Z_r,
+// W_v^i of that: 4 D^2 + 2 h n D (fusing per head would cost 2 h D^2).
 //
 // The steps work on unit u's D x L slabs; rows[r] points to row r of Z (D x L), oldest first.
 // The weights a are h x n x L: head i's n x L block at a + i n L.
@@ -67,6 +68,7 @@ class Attention {
       for (std::size_t i = 0; i < H_; ++i) wv_heads_.push_back(wv_.row_range(i * Dh_, Dh_));
     }
     standardised_ = c.params.string("scores") == "standardised";
+    position_ = position_biases(c, wf, blocks);
     sharpness_ = c.params.real("sharpness");
     set_temperature(c.params.real("temperature"));
   }
@@ -111,18 +113,24 @@ class Attention {
         [&](std::size_t r) { return s + r * L; }, L);
   }
 
-  // Scores s (n x L) to weights: standardised over the rows when asked, then the softmax.
-  // tmp holds 2 L doubles.
-  void normalise(double* s, std::size_t n, double* tmp, std::size_t L) const {
+  // Unit u's scores s (n x L) of head `head` to weights: standardised over the rows when asked,
+  // plus the position biases, then the softmax. tmp holds 2 L doubles.
+  void normalise(std::size_t u, std::size_t head, double* s, std::size_t n, double* tmp,
+                 std::size_t L) const {
     if (standardised_) standardise_lanes(s, n, L, sharpness_, tmp);
+    if (!position_.empty()) {  // p(age) for the row age tokens older than the newest (row n - 1)
+      const double* p = position_.data() + ((position_blocks_ == 1 ? 0 : u) * H_ + head) * position_rows_;
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t b = 0; b < L; ++b) s[r * L + b] += p[n - 1 - r];
+    }
     softmax_lanes(s, n, L, tmp);
   }
 
   // Fused path: a (n x L) = the attention weights over the n rows, from qk (query()).
-  void weights(const double* qk, const double* const* rows, std::size_t n, double* a, double* tmp,
-               std::size_t L) const {
+  void weights(std::size_t u, const double* qk, const double* const* rows, std::size_t n, double* a,
+               double* tmp, std::size_t L) const {
     scores(qk, rows, n, a, L);
-    normalise(a, n, tmp, L);
+    normalise(u, 0, a, n, tmp, L);
   }
 
   // zbar (D x L) = Z^T a = sum_r a_r Z_r: the rows weighted by attention, before W_v.
@@ -148,7 +156,7 @@ class Attention {
     double* zbar = scratch + D_ * L;  // D x L
     double* tmp = zbar + D_ * L;      // 2 L
     query(u, z, qk, L);
-    weights(qk, rows, n, a, tmp, L);
+    weights(u, qk, rows, n, a, tmp, L);
     weighted_rows(a, rows, n, zbar, L);
     output(u, zbar, o, L);
   }
@@ -201,7 +209,7 @@ class Attention {
                   std::size_t L) const {
     std::vector<double> qk(D_ * L), a(n * L), zbar(D_ * L), tmp(2 * L), g_zbar(D_), g_a(n), g_qk(D_);
     query(u, z, qk.data(), L);
-    weights(qk.data(), rows, n, a.data(), tmp.data(), L);
+    weights(u, qk.data(), rows, n, a.data(), tmp.data(), L);
     weighted_rows(a.data(), rows, n, zbar.data(), L);
     const double* wov = wov_.block(u);  // W_ov(i, j) at wov[j * D + i]
     const double* wkq = wkq_.block(u);
@@ -254,6 +262,8 @@ class Attention {
     w["W_k"] = wk_.stacked();
     w["W_v"] = wv_.stacked();
     w["W_o"] = wo_.stacked();
+    if (!position_.empty())
+      w["position_bias"] = arma::mat(position_.data(), position_rows_, position_blocks_ * H_).t();
     if (!bias_) return;
     w["b_q"] = bq_.stacked();
     w["b_k"] = bk_.stacked();
@@ -262,6 +272,25 @@ class Attention {
   }
 
  private:
+  // With `position_bias` = sigma > 0: per block (unit, or one shared), head and row age, a fixed
+  // logit N(0, sigma^2) drawn from the population's own stream (so that the other weights are
+  // the same as without them), or the weight "position_bias" ([blocks * heads, rows], column j for
+  // the row j tokens older than the newest) of weights_file. Row-major blocks x heads x rows.
+  std::vector<double> position_biases(const PopulationContext& c, const WeightFile& wf, std::size_t blocks) {
+    const double sigma = c.params.has("position_bias") ? c.params.real("position_bias") : 0.0;
+    if (sigma == 0) return {};
+    const bool units = c.params.has("context_mode") && c.params.string("context_mode") == "units";
+    position_rows_ =
+        static_cast<std::size_t>(units ? c.params.integer("k") + 1 : c.params.integer("context"));
+    position_blocks_ = blocks;
+    if (wf.used())
+      return wf.load_stacked(
+          "position_bias", blocks, H_, position_rows_,
+          "per unit and head, the biases of the " + std::to_string(position_rows_) + " rows by age");
+    Rng rng = make_rng(c.seed, "population." + c.name + ".position_bias");
+    return random_normal(rng, blocks * H_ * position_rows_, sigma);
+  }
+
   // The parameter "heads" (1 for models without it); it must divide D.
   static std::size_t heads_of(const PopulationContext& c, std::size_t D) {
     if (!c.params.has("heads")) return 1;
@@ -299,7 +328,7 @@ class Attention {
         for (std::size_t r = 0; r < n; ++r)
           for (std::size_t b = 0; b < L; ++b) ai[r * L + b] += scale_ * key_bias[b];
       }
-      normalise(ai, n, tmp, L);
+      normalise(u, i, ai, n, tmp, L);
       weighted_rows(ai, rows, n, zbar, L);
       matmul_lanes(wv_heads_[i].block(u), Dh_, D_, zbar, read + i * Dh_ * L, L, false);  // V_i^T a_i
     }
@@ -311,6 +340,8 @@ class Attention {
   std::size_t D_, H_, Dh_;
   bool bias_ = false, fused_ = true, standardised_ = false;
   double sharpness_ = 1, scale_ = 1;
+  std::vector<double> position_;  // blocks x heads x rows (position_biases()); empty: none
+  std::size_t position_blocks_ = 0, position_rows_ = 0;
   MatrixSet wq_, wk_, wv_, wo_;
   MatrixSet wkq_, wov_;              // fused: W_k^T W_q (scaled), W_o W_v
   MatrixSet wkt_;                    // per head: W_k^T (scaled)

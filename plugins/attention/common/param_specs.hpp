@@ -50,6 +50,12 @@ inline std::vector<ParamSpec> attention_specs() {
           .defaults_to(2.0)
           .describe("beta: standard deviation of the standardised scores over the rows (scores "
                     "\"standardised\"); larger is more selective"),
+      param::real("position_bias")
+          .at_least(0)
+          .defaults_to(0.0)
+          .describe("sigma of the relative-position biases: a fixed logit N(0, sigma^2) per unit, head and "
+                    "row age (0 = the newest row) added to the scores before the softmax, so that each unit "
+                    "prefers some delays; 0: none (docs/models.md, \"The attention regime\")"),
       param::real("temperature")
           .greater_than(0)
           .defaults_to(1.0)

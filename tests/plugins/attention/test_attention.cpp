@@ -102,6 +102,14 @@ const std::vector<Config>& configs() {
        "context_mode = \"units\"\nk = 3\ninitial_state = 0.9\nwo_scale = 2.0\nscores = \"standardised\"\n"},
       {"block_standardised", "attention_block",
        "context = 3\nslots = 4\nscores = \"standardised\"\nsharpness = 2.5\nwo_scale = 1.0\n"},
+      // Relative-position biases: fused path, heads with units mode, a shared block.
+      {"cortex_position", "cortex_qkv", "context = 4\nposition_bias = 1.5\n"},
+      {"cortex_units_position_heads", "cortex_qkv",
+       "context_mode = \"units\"\nk = 3\nheads = 2\nposition_bias = 2.0\nscores = \"standardised\"\n"
+       "initial_state = 0.9\nwo_scale = 2.0\n",
+       3, kDim4},
+      {"block_position_shared", "attention_block",
+       "context = 3\nslots = 4\nshared_weights = true\nposition_bias = 1.0\n"},
       {"cortex_heads", "cortex_qkv", "context = 5\nheads = 3\ntemperature = 0.5\nwq_scale = 2.0\n", 3,
        "units = 5\ndim = 6\ntau = 1.5\n"},
       {"cortex_heads_bias_ff", "cortex_qkv",
@@ -226,6 +234,8 @@ RefModel reference(const Population& p, const std::string& kind, const Params& p
     biases("b_k", m.bk);
     biases("b_v", m.bv);
     biases("b_o", m.bo);
+    if (w.count("position_bias")) per_unit("position_bias", m.heads, m.position);
+    EXPECT_EQ(w.count("position_bias"), params.real("position_bias") > 0 ? 1u : 0u);
     if (kind == "cortex_qkv" && params.boolean("feed_forward")) {
       m.feed_forward = true;
       m.ff_activation = params.string("activation");
@@ -621,6 +631,7 @@ TEST(Attention, WeightsRoundTripThroughHdf5) {
           const hsize_t rows = name == "presynaptic" || name == "memory_bias" || name == "x0" ? 1
                                : name.rfind("b_", 0) == 0                                     ? 1
                                : name == "W_1"                                                ? 4 * dim
+                               : name == "position_bias" ? static_cast<hsize_t>(p.integer("heads"))
                                : name.rfind("memory_", 0) == 0 ? static_cast<hsize_t>(p.integer("slots"))
                                                                : dim;
           h5_write(file, "/weights/" + name, {m.n_rows / rows, rows, m.n_cols}, row_major(m));
