@@ -22,6 +22,17 @@ struct RidgeSelection {
 class RidgeAccumulator {
  public:
   RidgeAccumulator(std::size_t features, std::size_t outputs);
+  // readout.statistics = "single": each block's X^T X is computed in float (half the bytes,
+  // twice the vector width) and added into the double statistics, which the solve reads as
+  // before. Costs a float copy of each block and an F x F float scratch.
+  void set_single_precision(bool single);
+
+ private:
+  bool single_ = false;
+  arma::fvec x_single_;     // the block's samples in float
+  arma::fmat gram_single_;  // the block's X^T X in float, upper triangle
+
+ public:
   // X: samples x features, Y: samples x outputs. With threads > 1, a large X^T X update
   // runs on two threads (BLAS itself held to one).
   void add(const arma::mat& x, const arma::mat& y, std::size_t threads = 1);
@@ -38,15 +49,27 @@ class RidgeAccumulator {
   // Throws RunError without samples or when no candidate gives a finite score.
   RidgeSelection select(const std::vector<double>& candidates, const arma::mat& xt_val,
                         const arma::mat& yt_val, Metric metric) const;
+  // The same scored on another accumulator's validation statistics (a stream too long to
+  // keep its validation samples): metric Mse or Nrmse only.
+  RidgeSelection select(const std::vector<double>& candidates, const RidgeAccumulator& validation,
+                        Metric metric) const;
+  // Mse or Nrmse (std::logic_error for another metric) of the predictions [X 1] w on the
+  // accumulated samples, from the statistics alone: the residual sum of squares is
+  // sum y^2 - 2 w.[X 1]^T Y + w.[X 1]^T [X 1] w, exact up to rounding relative to sum y^2.
+  // NaN without samples.
+  double score(Metric metric, const arma::mat& w) const;
 
  private:
   // X^T X += the samples' products, read in place: a transposed copy of a large X costs a
   // fresh allocation, and paging one in can be slower than the product (docs/performance.md).
   void add_gram(const double* x, std::size_t samples, bool samples_in_columns, std::size_t threads);
+  struct Reduced;  // the centred problem reduced to tridiagonal form, for every candidate lambda
+  Reduced reduce() const;
 
-  arma::mat gram_;  // X^T X, upper triangle
-  arma::vec sum_;   // X^T 1
-  arma::mat xty_;   // [X 1]^T Y
+  arma::mat gram_;   // X^T X, upper triangle
+  arma::vec sum_;    // X^T 1
+  arma::mat xty_;    // [X 1]^T Y
+  arma::rowvec yy_;  // sum of y^2 per output
   std::size_t n_ = 0;
 };
 

@@ -15,7 +15,7 @@ RunResult run(const Scenario& sc, const RunOptions& opts) {
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  Session s(sc, SessionOptions{opts.out, opts.command_line, opts.stop});
+  Session s(sc, SessionOptions{opts.out, opts.command_line, opts.stop, /*bounded=*/true});
   RunResult res;
   res.state_size = s.network().state_size();
   res.fixed_weights = fixed_weights(s.network());

@@ -1,5 +1,6 @@
 #include "run/session.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -91,6 +92,56 @@ static void check_record_variables(const Scenario& sc, const Network& net) {
   }
 }
 
+// A bounded run's readout (SessionOptions::bounded): features_ holds the block of tokens from
+// `first` on, their targets in `y`. A full block, or one that reaches the end of its part, goes
+// to the training or validation statistics, or (test tokens, after the fit) is predicted,
+// scored and recorded at once. The train and validation metrics then come from the statistics.
+struct Session::Bounded {
+  static constexpr std::size_t kPieceTokens = 4096;  // tokens of the sequence read at a time
+  std::size_t first = 0, tokens = 0;                 // tokens: the block's capacity
+  arma::mat y, last;                                 // last: the features of the last token, per lane
+  RidgeAccumulator train, validation;
+  // The test part as it runs: the residual sum of squares and the target's sums (shifted by
+  // its first value, against cancellation) for nrmse and mse; the rows read right for accuracy.
+  double sse = 0, shift = NAN, sum_y = 0, sum_yy = 0, hits = 0;
+  std::size_t rows = 0, entries = 0;
+  std::optional<std::size_t> output;  // the recording's /analysis/readout_output series, once started
+
+  Bounded(std::size_t features, std::size_t outputs, std::size_t lanes)
+      : tokens(std::max<std::size_t>(1, std::max<std::size_t>(512, features) / lanes)),
+        y(outputs, tokens * lanes),
+        last(features, lanes),
+        train(features, outputs),
+        validation(features, outputs) {}
+
+  // Targets and predictions, one column per sample.
+  void score_test(const arma::mat& yt, const arma::mat& yhat_t) {
+    if (std::isnan(shift)) shift = yt(0, 0);
+    for (std::size_t c = 0; c < yt.n_cols; ++c) {
+      for (std::size_t o = 0; o < yt.n_rows; ++o) {
+        const double e = yt(o, c) - yhat_t(o, c), d = yt(o, c) - shift;
+        sse += e * e;
+        sum_y += d;
+        sum_yy += d * d;
+      }
+      hits += yt.col(c).index_max() == yhat_t.col(c).index_max() ? 1 : 0;
+    }
+    rows += yt.n_cols;
+    entries += yt.n_elem;
+  }
+  // The test metric as score() gives it on the whole test part.
+  double test_score(Metric metric) const {
+    const double n = static_cast<double>(entries), mean = sum_y / n;
+    switch (metric) {
+      case Metric::Mse: return sse / n;
+      case Metric::Nrmse: return std::sqrt(sse / n) / std::sqrt(std::max(0.0, sum_yy / n - mean * mean));
+      case Metric::Accuracy: return hits / static_cast<double>(rows);
+      case Metric::ErrorRate: return 1.0 - hits / static_cast<double>(rows);
+      default: throw std::logic_error(std::string("bounded session: no streamed ") + metric_name(metric));
+    }
+  }
+};
+
 void record_ridge_selection(Recorder& rec, const RidgeSelection& selection, Metric metric) {
   namespace a = layout::analysis;
   rec.write_vector(a::kRidgeCandidates, selection.candidates, "1", "candidate ridge penalties lambda");
@@ -109,20 +160,27 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
     throw InputError(sc_.path + ": task '" + sc_.task_kind +
                      "' runs in episodes: `ransim run` and `ransim compare` "
                      "run it; a session stepped token by token (the GUI) takes stream tasks only");
-  const std::unique_ptr<Task> task = info->create(sc_.task);
-  protocol_ = task->protocol;
-  metric_ = task->metric;
-  net_ = build_network(sc_, task->input_dim);
-  task->set_state_size(net_->state_size());
-  Rng task_rng = make_rng(sc_.seed, "task");
-  seq_ = task->generate(sc_.lanes, task_rng);
+  task_ = info->create(sc_.task);
+  protocol_ = task_->protocol;
+  metric_ = task_->metric;
+  net_ = build_network(sc_, task_->input_dim);
+  task_->set_state_size(net_->state_size());
   const ReadoutKind readout_kind = parse_readout_kind(sc_.readout.string("kind"));
+  const bool bounded = opts_.bounded && task_->reads_in_chunks() && readout_kind == ReadoutKind::Ridge;
+  steps_ = protocol_.total();
+  if (bounded) {
+    load_piece(0);
+  } else {
+    Rng task_rng = make_rng(sc_.seed, "task");
+    seq_ = task_->generate(sc_.lanes, task_rng);
+    steps_ = seq_.steps;
+  }
   if (readout_kind == ReadoutKind::Force) {  // built again, its input widened by the fed-back output
     if (protocol_.free_run)
       throw InputError(sc_.path +
                        ": readout.kind = \"force\" feeds its output back through readout.feedback_to; "
                        "task mode = \"free_run\" would feed it as the input too (use mode = \"one_step\")");
-    net_ = build_network(sc_, task->input_dim, seq_.target_dim);
+    net_ = build_network(sc_, task_->input_dim, seq_.target_dim);
   }
   sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
   sim_->set_stop_flag(opts_.stop);
@@ -139,12 +197,22 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
                      "but task.validation = 0 (set task.validation, tokens between train and test, e.g. " +
                      std::to_string(std::max<std::size_t>(1, protocol_.train / 4)) + ")");
   if (has_readout_) readout_features_ = FeatureSelection(sc_, *net_, seq_.input_dim);
-  const std::size_t kept = readout_kind == ReadoutKind::Ridge ? seq_.steps : 1;  // online: the last token
-  features_.set_size(readout_features_.size(), has_readout_ ? kept * lanes : 0);    // token by token
+  if (has_readout_ && bounded) {
+    if (!sc_.readout_ridge_candidates.empty() && metric_ != Metric::Nrmse && metric_ != Metric::Mse)
+      throw InputError(sc_.path +
+                       ": readout.ridge: a list or \"auto\" on a stream read from a file chooses "
+                       "lambda by nrmse or mse on the validation part (its statistics, not its samples); "
+                       "task.metric is " +
+                       metric_name(metric_) + " (give one readout.ridge)");
+    bounded_ = std::make_unique<Bounded>(readout_features_.size(), seq_.target_dim, lanes);
+  }
+  // Ridge: every token; bounded: a block; online: the last token.
+  const std::size_t kept = bounded_ ? bounded_->tokens : readout_kind == ReadoutKind::Ridge ? steps_ : 1;
+  features_.set_size(readout_features_.size(), has_readout_ ? kept * lanes : 0);
   if (has_readout_ && readout_kind != ReadoutKind::Ridge)
-    online_ = std::make_unique<OnlineReadout>(readout_kind, sc_.readout, features_.n_rows, seq_.target_dim,
-                                              lanes, seq_.steps, protocol_.warmup,
-                                              protocol_.warmup + protocol_.train);
+    online_ =
+        std::make_unique<OnlineReadout>(readout_kind, sc_.readout, features_.n_rows, seq_.target_dim, lanes,
+                                        steps_, protocol_.warmup, protocol_.warmup + protocol_.train);
   prefer_huge_pages(features_.memptr(), features_.n_elem * sizeof(double));
 
   // [[compare]]: resolve both recordables of each pair now, so a typo fails before the run.
@@ -192,9 +260,10 @@ void Session::start_recording(const std::string& path) {
     rec->set_attribute(a::kSplit, a::kWarmup, range(0, protocol_.warmup));
     rec->set_attribute(a::kSplit, a::kTrain, range(protocol_.warmup, train_end));
     if (protocol_.validation) rec->set_attribute(a::kSplit, a::kValidation, range(train_end, fit_at));
-    rec->set_attribute(a::kSplit, a::kTest, range(fit_at, seq_.steps));
+    rec->set_attribute(a::kSplit, a::kTest, range(fit_at, steps_));
   }
   recorded_.clear();
+  if (bounded_) bounded_->output.reset();  // the readout output starts again in this recording
   any_needs_drive_ = false;
   for (std::size_t i = 0; i < net_->populations().size(); ++i) {
     const auto& p = net_->populations()[i];
@@ -241,8 +310,9 @@ void Session::set_parameter(const std::string& population, const std::string& na
 
 void Session::set_learning(bool on) {
   if (!online_)
-    throw InputError("readout.kind = \"ridge\" is fitted once, after the training tokens; learning can be "
-                     "switched on and off for kind = \"rls\" or \"force\"");
+    throw InputError(
+        "readout.kind = \"ridge\" is fitted once, after the training tokens; learning can be "
+        "switched on and off for kind = \"rls\" or \"force\"");
   learning_request_ = on;
 }
 
@@ -283,13 +353,14 @@ bool Session::step() {
   const std::size_t lanes = sc_.lanes, k = k_;
   const std::size_t fit_at = protocol_.fit_at();  // W is trained after this many tokens
   const bool closed_loop = has_readout_ && protocol_.free_run && k >= fit_at;
+  if (bounded_) load_piece(k);
   for (std::size_t b = 0; b < lanes; ++b)
     for (std::size_t i = 0; i < seq_.input_dim; ++i)
-      u_[i * lanes + b] = closed_loop ? prediction_[i * lanes + b] : seq_.input_at(k, b)[i];
+      u_[i * lanes + b] = closed_loop ? prediction_[i * lanes + b] : seq_.input_at(k - seq_first_, b)[i];
   if (!sim_->step_token(u_.data())) {
     stop(RunStatus::Interrupted, "interrupted by signal " + std::to_string(opts_.stop->load()) +
                                      " inside token " + std::to_string(k + 1) + " of " +
-                                     std::to_string(seq_.steps) + " (" + std::to_string(k) + " tokens done)");
+                                     std::to_string(steps_) + " (" + std::to_string(k) + " tokens done)");
     return false;
   }
 
@@ -303,7 +374,8 @@ bool Session::step() {
 
   if (has_readout_) {
     for (std::size_t b = 0; b < lanes; ++b)
-      readout_features_.copy(*net_, x.data(), u_.data(), b, features_.colptr((online_ ? 0 : k) * lanes + b));
+      readout_features_.copy(*net_, x.data(), u_.data(), b, features_.colptr(column(k) + b));
+    if (bounded_) bounded_token(k);
   }
   if (rec_) record_token();
   if (!compares_.empty()) {
@@ -315,7 +387,7 @@ bool Session::step() {
   if (online_) online_step(k);
   if (has_readout_ && !online_ && k + 1 == fit_at) fit();
   if (has_readout_ && protocol_.free_run && k + 1 >= fit_at) prediction();  // the next input
-  if (k_ == seq_.steps) status_ = RunStatus::Complete;
+  if (k_ == steps_) status_ = RunStatus::Complete;
   return true;
 }
 
@@ -326,7 +398,7 @@ void Session::record_token() {
   for (std::size_t b = 0; b < lanes; ++b)
     for (std::size_t i = 0; i < seq_.input_dim; ++i) sample_.push_back(u_[i * lanes + b]);
   rec_->append(input_id_, sample_.data());
-  if (has_readout_) rec_->append(target_id_, seq_.target_at(k_ - 1, 0));
+  if (has_readout_) rec_->append(target_id_, target_at(k_ - 1, 0));
   if (any_needs_drive_) net_->compute_drive(x.data(), u_.data());
   for (auto& r : recorded_) {
     sample_.clear();
@@ -352,11 +424,78 @@ arma::mat Session::targets(std::size_t k0, std::size_t k1) const {
   arma::mat yt(seq_.target_dim, (k1 - k0) * lanes);
   for (std::size_t k = k0; k < k1; ++k)
     for (std::size_t b = 0; b < lanes; ++b)
-      for (std::size_t o = 0; o < seq_.target_dim; ++o) yt(o, (k - k0) * lanes + b) = seq_.target_at(k, b)[o];
+      for (std::size_t o = 0; o < seq_.target_dim; ++o) yt(o, (k - k0) * lanes + b) = target_at(k, b)[o];
   return yt;
 }
 
+std::size_t Session::column(std::size_t k) const {
+  if (online_) return 0;
+  return (bounded_ ? k - bounded_->first : k) * sc_.lanes;
+}
+
+void Session::load_piece(std::size_t k) {
+  if (k >= seq_first_ && k < seq_first_ + seq_.steps) return;
+  const std::size_t first = k - k % Bounded::kPieceTokens;
+  seq_ = task_->read(first, std::min(Bounded::kPieceTokens, steps_ - first), sc_.lanes);
+  seq_first_ = first;
+}
+
+// Token k's features (already in features_) and targets join the block; the block goes to its
+// part when it is full or the part ends.
+void Session::bounded_token(std::size_t k) {
+  Bounded& b = *bounded_;
+  const std::size_t lanes = sc_.lanes, col = column(k);
+  for (std::size_t l = 0; l < lanes; ++l) {
+    std::copy_n(features_.colptr(col + l), features_.n_rows, b.last.colptr(l));
+    std::copy_n(target_at(k, l), seq_.target_dim, b.y.colptr(col + l));
+  }
+  const std::size_t train_end = protocol_.warmup + protocol_.train, fit_at = protocol_.fit_at();
+  const std::size_t part_end = k < protocol_.warmup ? protocol_.warmup
+                               : k < train_end      ? train_end
+                               : k < fit_at         ? fit_at
+                                                    : steps_;
+  if (k + 1 == part_end || k + 1 - b.first == b.tokens) flush_block(k + 1);
+}
+
+void Session::flush_block(std::size_t end) {
+  Bounded& b = *bounded_;
+  const std::size_t k0 = b.first, lanes = sc_.lanes, n = (end - k0) * lanes;
+  if (end <= k0) return;
+  b.first = end;
+  const arma::mat x(features_.memptr(), features_.n_rows, n, false, true),
+      y(b.y.memptr(), b.y.n_rows, n, false, true);
+  const std::size_t train_end = protocol_.warmup + protocol_.train;
+  if (k0 < protocol_.warmup) return;
+  if (k0 < train_end) return b.train.add_columns(x, y);
+  if (k0 < protocol_.fit_at()) return b.validation.add_columns(x, y);
+  if (w_.empty()) return;                           // the fit failed
+  const arma::mat yhat = ridge_predict(w_, x.t());  // rows (token, lane)
+  b.score_test(y, yhat.t());
+  if (!rec_) return;
+  const double T = sc_.integrator.token_period;
+  for (std::size_t k = std::max(k0, first_recorded_); k < end; ++k) {
+    if (!b.output)
+      b.output = rec_->add_series(layout::analysis::kReadoutOutput, {lanes, seq_.target_dim}, "1",
+                                  "readout output [x 1] W for the state after each test token",
+                                  static_cast<double>(k + 1) * T, 1.0 / T);
+    sample_.clear();
+    for (std::size_t l = 0; l < lanes; ++l)
+      for (std::size_t o = 0; o < seq_.target_dim; ++o) sample_.push_back(yhat((k - k0) * lanes + l, o));
+    rec_->append(*b.output, sample_.data());
+  }
+}
+
 void Session::fit(std::optional<double> lambda) {
+  if (bounded_) {
+    lambda_ = lambda.value_or(sc_.readout.real("ridge"));
+    if (!lambda && !sc_.readout_ridge_candidates.empty()) {
+      selection_ = bounded_->train.select(sc_.readout_ridge_candidates, bounded_->validation, metric_);
+      lambda_ = selection_->lambda;
+      metrics_["ridge_selected"] = lambda_;
+    }
+    w_ = bounded_->train.solve(lambda_);
+    return;
+  }
   const std::size_t lanes = sc_.lanes, samples = protocol_.train * lanes;
   const std::size_t train_end = protocol_.warmup + protocol_.train;
   // The training columns of features_ in place (one sample per column); a copy or a transpose
@@ -365,7 +504,8 @@ void Session::fit(std::optional<double> lambda) {
   const arma::mat train(features_.colptr(protocol_.warmup * lanes), features_.n_rows, samples, false, true);
   acc.add_columns(train, targets(protocol_.warmup, train_end));
   lambda_ = lambda.value_or(sc_.readout.real("ridge"));
-  if (!lambda && !sc_.readout_ridge_candidates.empty()) {  // chosen on the validation tokens, never the test's
+  if (!lambda &&
+      !sc_.readout_ridge_candidates.empty()) {  // chosen on the validation tokens, never the test's
     const arma::mat validation(features_.colptr(train_end * lanes), features_.n_rows,
                                protocol_.validation * lanes, false, true);
     selection_ =
@@ -378,14 +518,17 @@ void Session::fit(std::optional<double> lambda) {
 
 void Session::fit_readout(double lambda) {
   if (!has_readout_ || online_) throw InputError("fit_readout: this run has no ridge readout to fit");
-  if (!(lambda >= 0)) throw InputError("fit_readout: expected a ridge >= 0, found " + to_string(Value{lambda}));
+  if (!(lambda >= 0))
+    throw InputError("fit_readout: expected a ridge >= 0, found " + to_string(Value{lambda}));
   if (k_ < protocol_.fit_at())
     throw InputError("fit_readout: the readout is fitted after token " + std::to_string(protocol_.fit_at()) +
                      " (warmup, train and validation); " + std::to_string(k_) + " done");
   fit(lambda);
 }
 
-void Session::set_weight(const std::string& name, const arma::mat& value) { ransim::set_weight(*net_, name, value); }
+void Session::set_weight(const std::string& name, const arma::mat& value) {
+  ransim::set_weight(*net_, name, value);
+}
 
 void Session::set_readout(const arma::mat& w) {
   if (!has_readout_ || online_) throw InputError("set_readout: this run has no ridge readout");
@@ -401,7 +544,9 @@ std::optional<std::vector<double>> Session::prediction() {
   if (w_.empty() || k_ == 0) return std::nullopt;
   const std::size_t lanes = sc_.lanes, F = features_.n_rows;
   for (std::size_t b = 0; b < lanes; ++b) {
-    const arma::rowvec y = features_.col((k_ - 1) * lanes + b).t() * w_.rows(0, F - 1) + w_.row(F);
+    const arma::rowvec y =
+        (bounded_ ? bounded_->last.col(b) : features_.col(column(k_ - 1) + b)).t() * w_.rows(0, F - 1) +
+        w_.row(F);
     for (std::size_t o = 0; o < seq_.target_dim; ++o) prediction_[o * lanes + b] = y[o];
   }
   return prediction_;
@@ -415,8 +560,12 @@ void Session::finish() {
     metrics_["max_abs_dev_" + c.name] = c.max_diff;
     metrics_["max_rel_dev_" + c.name] = c.max_diff / c.max_b;
   }
-  const std::size_t lanes = sc_.lanes, T = seq_.steps;
-  if (status_ == RunStatus::Complete && has_readout_) {
+  const std::size_t lanes = sc_.lanes, T = steps_;
+  if (bounded_) flush_block(k_);  // an interrupted run's last test tokens, for the recording
+  if (status_ == RunStatus::Complete && bounded_) bounded_metrics();
+  if (bounded_) {
+    if (rec_ && !w_.empty()) record_readout_weights();  // stopped after the fit too: the output needs W
+  } else if (status_ == RunStatus::Complete && has_readout_) {
     const arma::mat Yhat =  // rows (token, lane)
         online_ ? arma::mat(online_->outputs().t()) : ridge_predict(w_, features_.t());
     auto segment = [&](std::size_t k0, std::size_t k1, const std::string& name) {
@@ -443,8 +592,19 @@ void Session::finish() {
   }
 }
 
+// A bounded run's metrics: the test part's as it ran, the train and validation parts' from their
+// statistics (nrmse and mse are functions of them; accuracy is not, and is left out there).
+void Session::bounded_metrics() {
+  const std::string name = metric_name(metric_);
+  if (metric_ == Metric::Nrmse || metric_ == Metric::Mse) {
+    metrics_[name + "_train"] = bounded_->train.score(metric_, w_);
+    if (protocol_.validation) metrics_[name + "_validation"] = bounded_->validation.score(metric_, w_);
+  }
+  metrics_[name + "_test"] = bounded_->test_score(metric_);
+}
+
 void Session::record_readout(const arma::mat& predictions) {
-  const std::size_t lanes = sc_.lanes, T = seq_.steps;
+  const std::size_t lanes = sc_.lanes, T = steps_;
   const double Ttok = sc_.integrator.token_period;
   const auto id = rec_->add_series(layout::analysis::kReadoutOutput, {lanes, seq_.target_dim}, "1",
                                    "readout output [x 1] W for the state after each token",
@@ -455,6 +615,10 @@ void Session::record_readout(const arma::mat& predictions) {
       for (std::size_t o = 0; o < seq_.target_dim; ++o) sample_.push_back(predictions(k * lanes + b, o));
     rec_->append(id, sample_.data());
   }
+  record_readout_weights();
+}
+
+void Session::record_readout_weights() {
   namespace nw = layout::network;
   rec_->write_matrix(nw::kReadoutWeights, online_ ? online_->rls().weights() : w_, "1",
                      "[features + 1, outputs]; the last row is the bias");

@@ -35,6 +35,11 @@ struct SessionOptions {
   // Non-zero (a signal number) stops the run, read before every integrator step: a token
   // interrupted half-way is not counted (status Interrupted); null: only stop() stops it.
   const std::atomic<int>* stop = nullptr;
+  // A stream task read from a file in pieces (task.kind = "file") with the ridge readout runs
+  // bounded: one piece of the sequence is held at a time, and the readout's statistics instead
+  // of every token's features (docs/tasks.md, "Memory"); `ransim run` sets this. Off, or for
+  // another task, the session holds the whole sequence and every token's features.
+  bool bounded = false;
 };
 
 // /analysis/ridge_selection: the candidates and their validation scores (docs/file-format.md).
@@ -57,8 +62,9 @@ class Session {
   void finish();
 
   std::size_t token() const { return k_; }  // tokens done
-  std::size_t total() const { return seq_.steps; }
-  bool done() const { return k_ >= seq_.steps || status_ != RunStatus::Running; }
+  std::size_t total() const { return steps_; }
+  bool done() const { return k_ >= steps_ || status_ != RunStatus::Running; }
+  bool bounded() const { return bounded_ != nullptr; }
   RunStatus status() const { return status_; }
   const std::string& message() const { return message_; }
   const std::map<std::string, double>& metrics() const { return metrics_; }
@@ -66,7 +72,10 @@ class Session {
   const Scenario& scenario() const { return sc_; }
   const Network& network() const { return *net_; }
   const Simulator& simulator() const { return *sim_; }
+  // The task's sequence; in a bounded run only the piece that holds the last token (its first
+  // token is sequence_first()).
   const Sequences& sequences() const { return seq_; }
+  std::size_t sequence_first() const { return seq_first_; }
   const Protocol& protocol() const { return protocol_; }
   // The input presented at the last token (input_dim x lanes, lanes fastest).
   const std::vector<double>& input() const { return u_; }
@@ -112,16 +121,26 @@ class Session {
  private:
   struct Recorded;
   struct Comparison;
+  struct Bounded;
   void fit(std::optional<double> lambda = std::nullopt);  // nullopt: readout.ridge
   arma::mat targets(std::size_t k0, std::size_t k1) const;
+  const double* target_at(std::size_t k, std::size_t b) const { return seq_.target_at(k - seq_first_, b); }
+  void load_piece(std::size_t k);     // a bounded run's piece of the sequence holding token k
+  void bounded_token(std::size_t k);  // token k's features and target into the block
+  void flush_block(std::size_t end);  // the block's tokens [first, end) to their part
+  void bounded_metrics();             // the metrics of a bounded run
   void record_token();
   void record_readout(const arma::mat& predictions);
+  void record_readout_weights();
+  std::size_t column(std::size_t k) const;  // features_'s column of token k, lane 0
 
   Scenario sc_;
   SessionOptions opts_;
   Protocol protocol_;
   Metric metric_ = Metric::Nrmse;
-  Sequences seq_;
+  Sequences seq_;  // tokens [seq_first_, seq_first_ + seq_.steps) of steps_
+  std::size_t steps_ = 0, seq_first_ = 0;
+  std::unique_ptr<Task> task_;  // kept to read the pieces of a bounded run
   std::unique_ptr<Network> net_;
   std::unique_ptr<Simulator> sim_;
   std::size_t k_ = 0;
@@ -137,6 +156,7 @@ class Session {
   double lambda_ = 0;                        // the ridge the readout was fitted with
   std::optional<RidgeSelection> selection_;  // readout.ridge = "auto" or [..]
   std::unique_ptr<OnlineReadout> online_;    // readout.kind = "rls" | "force"; features_ then holds one token
+  std::unique_ptr<Bounded> bounded_;         // SessionOptions::bounded: features_ then holds one block
   std::optional<bool> learning_request_;     // set_learning, applied before the next step
   void online_step(std::size_t k);
 

@@ -2,7 +2,7 @@
 // CSV; datasets/arrays.hpp), as one long stream [T, dims] or as episodes [episodes, T, dims]
 // (or an HDF5 group of [T_i, dims] datasets, episodes of their own lengths), split into
 // consecutive train, validation and test parts. Episodes are read a batch at a time; a stream
-// is read in chunks of rows into the task's sequence.
+// is read in chunks of rows, whole (generate) or a piece at a time (read: `ransim run`).
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -187,19 +187,25 @@ class FileStreamTask : public Task {
     metric = metric_of(p.string("metric"));
   }
 
-  Sequences generate(std::size_t lanes, Rng&) const override {
+  Sequences generate(std::size_t lanes, Rng&) const override { return read(0, protocol.total(), lanes); }
+  bool reads_in_chunks() const override { return true; }
+
+  // Tokens [first, first + count): rows start + first on, read kChunkRows at a time.
+  Sequences read(std::size_t first, std::size_t count, std::size_t lanes) const override {
+    if (first + count > protocol.total()) throw std::logic_error("FileStreamTask::read: past the last token");
     Sequences s;
-    s.steps = protocol.total();
+    s.steps = count;
     s.lanes = lanes;
     s.input_dim = src_.in.size();
     s.target_dim = src_.out.size();
     s.input.resize(s.steps * lanes * s.input_dim);
     s.target.resize(s.steps * lanes * s.target_dim);
-    std::vector<double> in(kChunkRows * s.input_dim), out(kChunkRows * s.target_dim);
+    const std::size_t rows = std::min(kChunkRows, count);
+    std::vector<double> in(rows * s.input_dim), out(rows * s.target_dim);
     for (std::size_t k0 = 0; k0 < s.steps; k0 += kChunkRows) {
       const std::size_t n = std::min(kChunkRows, s.steps - k0);
-      read_columns(*src_.input, start_ + k0, n, 1, src_.in, in.data());
-      read_columns(*src_.target, start_ + k0, n, 1, src_.out, out.data());
+      read_columns(*src_.input, start_ + first + k0, n, 1, src_.in, in.data());
+      read_columns(*src_.target, start_ + first + k0, n, 1, src_.out, out.data());
       for (std::size_t k = 0; k < n; ++k)
         for (std::size_t b = 0; b < lanes; ++b) {
           std::copy_n(in.data() + k * s.input_dim, s.input_dim,

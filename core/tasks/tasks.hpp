@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,13 @@ class Task {
   // size follows the network's, such as memory capacity up to 2N delays, adapt here).
   virtual void set_state_size(std::size_t /*n*/) {}
   virtual Sequences generate(std::size_t lanes, Rng& rng) const = 0;
+  // Tasks that read their sequence from a file (task.kind = "file") also give it in pieces:
+  // read(first, count, lanes) is tokens [first, first + count) of what generate() gives, so a
+  // long run need not hold the whole sequence. Generated tasks give it whole only.
+  virtual bool reads_in_chunks() const { return false; }
+  virtual Sequences read(std::size_t /*first*/, std::size_t /*count*/, std::size_t /*lanes*/) const {
+    throw std::logic_error("Task::read: this task generates its sequence whole (reads_in_chunks() is false)");
+  }
   Protocol protocol;
   Metric metric = Metric::Nrmse;
   std::size_t input_dim = 1;

@@ -1,7 +1,7 @@
 // The file tasks (docs/tasks.md): the array readers on files written here (.npy in every
 // dtype read, CSV with and without a header, HDF5 datasets and groups), every refusal naming
 // the file, the dataset and the shape; `file` scores exactly what the task it was written from
-// scores (Mackey-Glass written out and read back: the same run); `file_episodes` lays out the
+// scores (Mackey-Glass written out and read back: the same metrics); `file_episodes` lays out the
 // rows it reads, and variable-length episodes from an HDF5 group give the same outputs on one
 // lane as on 64 (padding changes nothing).
 #include <hdf5.h>
@@ -184,8 +184,11 @@ TEST(FileTask, ScoresWhatTheTaskItWasWrittenFromScores) {
   const auto a = ransim::run(ransim::parse_scenario("seed = 3\n" + task + kReservoir, "<mg>"), {});
   const auto b = ransim::run(ransim::parse_scenario("seed = 3\n" + file_task + kReservoir, "<file>"), {});
   ASSERT_EQ(b.status, ransim::RunStatus::Complete) << b.message;
-  for (const char* m : {"nrmse_train", "nrmse_validation", "nrmse_test"})
-    EXPECT_EQ(a.metrics.at(m), b.metrics.at(m)) << m;
+  // `ransim run` of a file is bounded (test_file_stream.cpp): the test part is predicted block
+  // by block, the train and validation metrics come from the readout's statistics.
+  EXPECT_NEAR(b.metrics.at("nrmse_test"), a.metrics.at("nrmse_test"), 1e-9 * a.metrics.at("nrmse_test"));
+  for (const char* m : {"nrmse_train", "nrmse_validation"})
+    EXPECT_NEAR(b.metrics.at(m), a.metrics.at(m), 1e-5 * a.metrics.at(m)) << m;
   EXPECT_LT(b.metrics.at("nrmse_test"), 0.5);
 }
 
