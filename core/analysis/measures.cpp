@@ -70,14 +70,21 @@ std::size_t Pca::components_for(double share) const {
   return explained.n_elem;
 }
 
-Pca pca(const arma::mat& samples) {
+Pca pca(const arma::mat& samples, bool directions) {
   Pca p;
   if (samples.n_rows < 2 || samples.n_cols == 0) {
     p.variance.zeros(samples.n_cols);
     p.explained.zeros(samples.n_cols);
+    if (directions) p.components.eye(samples.n_cols, samples.n_cols);
     return p;
   }
-  const arma::vec ascending = arma::eig_sym(arma::cov(samples));
+  arma::vec ascending;
+  if (directions) {
+    arma::eig_sym(ascending, p.components, arma::cov(samples));
+    p.components = arma::fliplr(p.components);
+  } else {
+    ascending = arma::eig_sym(arma::cov(samples));
+  }
   p.variance = arma::clamp(arma::reverse(ascending), 0.0, arma::datum::inf);
   const double total = arma::accu(p.variance), squares = arma::dot(p.variance, p.variance);
   p.explained = total > 0 ? arma::vec(p.variance / total) : arma::vec(p.variance.n_elem, arma::fill::zeros);

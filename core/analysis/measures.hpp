@@ -40,11 +40,12 @@ SlotUsage slot_usage(const arma::mat& activations, double threshold = kDefaultSl
 struct Pca {
   arma::vec variance;
   arma::vec explained;
+  arma::mat components;  // with `directions`: column k is component k's unit direction
   double participation_ratio = 0;
   // The fewest leading components whose shares add up to at least `share`.
   std::size_t components_for(double share) const;
 };
-Pca pca(const arma::mat& samples);
+Pca pca(const arma::mat& samples, bool directions = false);
 
 // Power spectral density by Welch's method: each column is a signal sampled at `rate` (Hz),
 // cut into segments of `segment` samples (0: min(256, rows)) overlapping by half, each

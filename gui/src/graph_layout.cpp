@@ -77,4 +77,35 @@ GraphLayout layout_graph(const NetworkDesc& net) {
   return g;
 }
 
+namespace {
+double rms(const double* v, std::size_t n) {
+  if (n == 0) return std::nan("");
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += v[i] * v[i];
+  return std::sqrt(sum / static_cast<double>(n));
+}
+}  // namespace
+
+std::vector<double> rms_activity(const NetworkDesc& net, const TokenHistory& t,
+                                 std::optional<std::size_t> token, std::size_t* shown) {
+  std::vector<double> out(net.populations.size(), std::nan(""));
+  if (shown) *shown = 0;
+  for (std::size_t p = 0; p < out.size(); ++p) {
+    const Track* track = t.find(static_cast<int>(p), "state");
+    if (!track || track->empty()) continue;
+    const std::size_t i = token ? track->lower_bound(*token + 1) : track->size();
+    if (i == 0) continue;
+    out[p] = rms(track->row(i - 1), track->width());
+    if (shown) *shown = std::max(*shown, track->token(i - 1));
+  }
+  return out;
+}
+
+std::vector<double> rms_activity(const NetworkDesc& net, const Frame& f) {
+  std::vector<double> out(net.populations.size(), std::nan(""));
+  for (std::size_t p = 0; p < out.size() && p < f.pops.size(); ++p)
+    if (!f.pops[p].state.empty()) out[p] = rms(f.pops[p].state.data(), f.pops[p].state.size());
+  return out;
+}
+
 }  // namespace ransim::gui

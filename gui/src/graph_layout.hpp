@@ -1,10 +1,13 @@
 #pragma once
 // Where the network graph puts its nodes: the input on the left, populations on a circle,
-// node areas proportional to units, each in its kind's colour. Pure geometry, no Qt.
+// node areas proportional to units, each in its kind's colour; and the activity drawn on
+// the nodes. Pure geometry and arithmetic, no Qt.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "frame.hpp"
+#include "token_history.hpp"
 
 namespace ransim::gui {
 
@@ -30,5 +33,13 @@ struct GraphLayout {
 
 double node_radius(std::size_t units);
 GraphLayout layout_graph(const NetworkDesc& net);
+
+// The activity drawn on the graph: per population, the root mean square of its state values
+// (lane 0) at the last token <= `token` the history holds (the newest without a token); NaN
+// for a population without one. *shown is set to the token used (0 when none).
+std::vector<double> rms_activity(const NetworkDesc& net, const TokenHistory& t,
+                                 std::optional<std::size_t> token, std::size_t* shown = nullptr);
+// The same from one frame (a view without a token history).
+std::vector<double> rms_activity(const NetworkDesc& net, const Frame& f);
 
 }  // namespace ransim::gui

@@ -36,13 +36,15 @@
 #include "analysis_views.hpp"
 #include "describe.hpp"
 #include "parameter_model.hpp"
+#include "pca_view.hpp"
+#include "phase_view.hpp"
 #include "ransim/error.hpp"
 #include "recording.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario_files.hpp"
 #include "simulation_controller.hpp"
-#include "study_panels.hpp"
 #include "tasks/tasks.hpp"
+#include "time_window.hpp"
 #include "views.hpp"
 
 #ifndef RANSIM_SOURCE_DIR
@@ -83,7 +85,6 @@ MainWindow::MainWindow(QWidget* parent, bool persistent)
   central->hide();
 
   buildDocks();
-  install_study_panels(*this);  // readout settings, compare, scenario editor (before the View menu)
   buildActions();
 
   stateLabel_ = new QLabel;
@@ -214,8 +215,22 @@ void MainWindow::buildDocks() {
   QDockWidget* dMsg = make(tr("Messages"), "dock-messages", messages_);
   entropy_ = new EntropyView;
   QDockWidget* dEnt = make(tr("Attention entropy"), "dock-entropy", entropy_);
-  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_}, {dEnt, entropy_}};
+  phase_ = new PhaseView;
+  QDockWidget* dPh = make(tr("Phase plot"), "dock-phase", phase_);
+  pca_ = new PcaView;
+  QDockWidget* dPca = make(tr("PCA"), "dock-pca", pca_);
+  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_},
+            {dEnt, entropy_}, {dPh, phase_}, {dPca, pca_}};
   readoutDock_ = dRo;
+  // Zoom / pan on time and the time slider, shared by every view (time_window.hpp).
+  timeWindow_ = new TimeWindow(this);
+  timeBar_ = new TimeBar(timeWindow_);
+  auto* timeTools = new QToolBar(tr("Time"));
+  timeTools->setObjectName("toolbar-time");
+  timeTools->addWidget(timeBar_);
+  addToolBar(Qt::BottomToolBarArea, timeTools);
+  for (auto& [d, v] : docks_) v->setTimeWindow(timeWindow_);
+  connect(timeWindow_, &TimeWindow::changed, this, &MainWindow::refreshViews);
 
   // Left column: network and parameters; middle: traces over the heatmap; right: the map
   // views the networks declare (added by addMapViews) over the readout; messages under the
@@ -230,6 +245,8 @@ void MainWindow::buildDocks() {
   resizeDocks({dNet, dPar, dMsg}, {330, 330, 160}, Qt::Vertical);
   resizeDocks({dTr, dHm}, {420, 420}, Qt::Vertical);
   tabifyDockWidget(dRo, dEnt);  // behind the readout until chosen
+  tabifyDockWidget(dRo, dPh);
+  tabifyDockWidget(dRo, dPca);
   dRo->raise();
   for (auto& [d, v] : docks_) watchVisibility(d, v);
 }
@@ -268,6 +285,7 @@ void MainWindow::addMapViews(const NetworkDesc& net) {
         splitDockWidget(dock(above), d, Qt::Vertical);
       }
       view->attach(&history_, &tokens_);
+      view->setTimeWindow(timeWindow_);
       docks_.emplace_back(d, view);
       maps_.push_back(view);
       watchVisibility(d, view);
@@ -471,8 +489,6 @@ bool MainWindow::openScenario(const QString& path, const QStringList& sets) {
     sc = load_scenario(path.toStdString(), s);
   } catch (const std::exception& e) {
     const ScenarioFileInfo info = classify_scenario_file(path.toStdString());
-    if (info.kind == ScenarioFileKind::Compare && offer_compare_panel(*this, path))
-      return fail(QString::fromStdString(info.message) + tr("; it is open in the Compare panel"));
     return fail(QString::fromStdString(info.kind == ScenarioFileKind::Compare ? info.message : e.what()));
   }
   if (find_task(sc.task_kind)->episodic()) {
@@ -563,6 +579,7 @@ void MainWindow::setNetwork(std::shared_ptr<const NetworkDesc> net) {
   history_.reset(n ? n->session : 0);
   tokens_.reset(n ? n->session : 0, n ? values_per_token(*n) : 1);
   if (n) addMapViews(*n);
+  timeWindow_->reset();
   for (auto& [d, v] : docks_) v->setNetwork(n);
   params_->setNetwork(n);
   params_->setEditable(!replaying(), tr("a recording is replayed"));
@@ -618,6 +635,7 @@ void MainWindow::takeTokenChunks() {
 void MainWindow::refreshViews() {
   for (auto& [d, v] : docks_)
     if (d->isVisible() || !isVisible()) v->refresh();
+  timeBar_->sync(tokens_);
 }
 
 int MainWindow::refreshInterval() const { return timer_->interval(); }

@@ -36,6 +36,10 @@ class MapView;
 class ReadoutView;
 class EntropyView;
 class NetworkView;
+class PhaseView;
+class PcaView;
+class TimeBar;
+class TimeWindow;
 class ParameterModel;
 class ParameterPanel;
 class View;
@@ -97,6 +101,11 @@ class MainWindow : public QMainWindow {
   const std::vector<MapView*>& maps() const { return maps_; }
   ReadoutView* readout() const { return readout_; }
   EntropyView* entropy() const { return entropy_; }
+  PhaseView* phase() const { return phase_; }
+  PcaView* pca() const { return pca_; }
+  // Zoom / pan on time and the time slider over the history the views share.
+  TimeWindow* timeWindow() const { return timeWindow_; }
+  TimeBar* timeBar() const { return timeBar_; }
   NetworkView* graph() const { return graph_; }
   ParameterModel* parameters() const { return params_; }
   QDockWidget* dock(const QString& objectName) const;
@@ -154,6 +163,10 @@ class MainWindow : public QMainWindow {
   QMenu* viewMenu_ = nullptr;
   ReadoutView* readout_;
   EntropyView* entropy_ = nullptr;
+  PhaseView* phase_ = nullptr;
+  PcaView* pca_ = nullptr;
+  TimeWindow* timeWindow_ = nullptr;
+  TimeBar* timeBar_ = nullptr;
   NetworkView* graph_;
   ParameterModel* params_;
   ParameterPanel* panel_;

@@ -28,9 +28,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "chart_util.hpp"
 #include "describe.hpp"
 #include "graph_layout.hpp"
 #include "parameter_model.hpp"
+#include "time_window.hpp"
 #include "unit_list_model.hpp"
 
 namespace ransim::gui {
@@ -39,67 +41,11 @@ namespace {
 
 QString num(double v, int prec = 3) { return QString::number(v, 'g', prec); }
 
-// Tableau 10: distinct on white, colour-blind friendly enough for a handful of traces.
-QColor trace_color(std::size_t i) {
-  static const QColor c[] = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
-                             QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
-                             QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
-                             QColor(23, 190, 207)};
-  return c[i % 10];
-}
-
-void style_chart(QChart* c) {
-  c->setMargins(QMargins(4, 4, 4, 4));
-  c->setBackgroundRoundness(0);
-  c->legend()->setAlignment(Qt::AlignRight);
-  c->legend()->setFont(QFont(c->legend()->font().family(), 8));
-  c->setAnimationOptions(QChart::NoAnimation);
-}
-
-QValueAxis* make_axis(const QString& title) {
-  auto* a = new QValueAxis;
-  a->setTitleText(title);
-  QFont f = a->titleFont();
-  f.setPointSize(8);
-  f.setBold(false);
-  a->setTitleFont(f);
-  QFont l = a->labelsFont();
-  l.setPointSize(8);
-  a->setLabelsFont(l);
-  a->setLabelFormat("%.4g");
-  return a;
-}
-
-// Sets an axis to a nice range; no-op when unchanged (every change makes Qt Charts
-// recompute every attached series' geometry, the GUI's largest cost).
-void set_axis(QValueAxis* a, double lo, double hi) {
-  const NiceRange r = nice_range(lo, hi, 5);
-  if (a->min() == r.lo && a->max() == r.hi && a->tickInterval() == r.step) return;
-  // Ticks at exact multiples of the step from 0 (no "-0.0" from rounding).
-  a->setTickType(QValueAxis::TicksDynamic);
-  a->setTickAnchor(0.0);
-  a->setTickInterval(r.step);
-  a->setLabelFormat(QStringLiteral("%.%1f").arg(r.decimals));
-  a->setRange(r.lo, r.hi);
-}
-
 QList<QPointF> points(const Series& s) {
   QList<QPointF> p;
   p.reserve(static_cast<qsizetype>(s.size()));
   for (auto& [t, v] : s) p.append(QPointF(t, std::isfinite(v) ? v : 0.0));
   return p;
-}
-
-// A y range for the values with a small margin; at least `min_span` wide.
-std::pair<double, double> padded(std::pair<double, double> r, double min_span) {
-  double lo = r.first, hi = r.second;
-  if (hi - lo < min_span) {
-    const double mid = 0.5 * (lo + hi);
-    lo = mid - 0.5 * min_span;
-    hi = mid + 0.5 * min_span;
-  }
-  const double pad = 0.06 * (hi - lo);
-  return {lo - pad, hi + pad};
 }
 
 // The device pixel columns of a chart's plot area over the x range [lo, hi] (600 even
@@ -125,7 +71,40 @@ std::pair<double, double> token_span(const Track* t, const FrameHistory* h) {
   return {0, 1};
 }
 
-const QString kNoNetwork = QStringLiteral("Open a scenario (File > Open) or a recording to see it here.");
+const QString kNoNetwork = noNetworkText();
+
+// The x range a chart draws over the shown tokens [t0, t1]: round numbers for the whole run,
+// exactly the window when zoomed (rounding would undo a small zoom step).
+std::pair<double, double> chart_x(double t0, double t1, bool zoomed) {
+  t1 = std::max(t1, t0 + 1);
+  if (zoomed) return {t0, t1};
+  const NiceRange r = nice_range(t0, t1);
+  return {r.lo, r.hi};
+}
+
+// The token under x of a heatmap that shows tokens [first, last], one column per token or
+// per equal share of them.
+double heatmap_token_at(const HeatmapWidget* w, std::size_t first, std::size_t last, double x) {
+  const QRect plot = w->plotRect();
+  if (plot.width() <= 0) return static_cast<double>(first);
+  const double share = (x - plot.left()) / plot.width();
+  return static_cast<double>(first) + share * static_cast<double>(last + 1 - first);
+}
+
+// A [units, per_unit] track's row of the last token <= `token`, as units x per_unit (NaN
+// before its first token).
+Matrix row_map(const Track& t, std::size_t token, std::size_t units, std::size_t per) {
+  Matrix m(units, per);
+  const std::size_t i = t.lower_bound(token + 1);
+  if (i == 0 || t.width() < units * per) return m;
+  std::copy(t.row(i - 1), t.row(i - 1) + units * per, m.v.begin());
+  return m;
+}
+
+// The token under viewport x of a chart view.
+double chart_token_at(const QChartView* v, QChart* c, double x) {
+  return c->mapToValue(c->mapFromScene(v->mapToScene(QPoint(static_cast<int>(x), 0)))).x();
+}
 
 }  // namespace
 
@@ -167,6 +146,19 @@ void HeatmapWidget::setPlaceholder(const QString& text) {
   update();
 }
 
+QFont HeatmapWidget::titleFont() const {
+  QFont bold = font();
+  bold.setPointSizeF(std::max(7.0, font().pointSizeF() - 1.5));
+  bold.setBold(true);
+  return bold;
+}
+
+QRect HeatmapWidget::titleRect(int width) const {
+  if (title_.isEmpty()) return {};
+  return QFontMetrics(titleFont())
+      .boundingRect(QRect(0, 0, width, 10000), Qt::AlignLeft | Qt::TextWordWrap, title_);
+}
+
 void HeatmapWidget::paintEvent(QPaintEvent*) {
   QPainter p(this);
   const QPalette pal = palette();
@@ -186,18 +178,19 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
                     std::max({fm.horizontalAdvance(num(hi_)), fm.horizontalAdvance(num(lo_)),
                               fm.horizontalAdvance(num(0.5 * (lo_ + hi_)))}) +
                     8;
-  const int top = title_.isEmpty() ? 6 : lh + 8;
+  // The title wraps onto as many lines as it needs: nothing of it is cut (issue 22, D12).
+  const int title_width = std::max(10, width() - left - right);
+  const QRect title_box = titleRect(title_width);
+  const int top = title_.isEmpty() ? 6 : title_box.height() + 6;
   const int bottom = 2 * lh + 8;
-  const QRect plot(left, top, std::max(10, width() - left - right), std::max(10, height() - top - bottom));
+  const QRect plot(left, top, title_width, std::max(10, height() - top - bottom));
+  plot_ = plot;
 
   p.setFont(small);
   p.setPen(pal.color(QPalette::Text));
   if (!title_.isEmpty()) {
-    QFont bold = small;
-    bold.setBold(true);
-    p.setFont(bold);
-    p.drawText(QRect(left, 2, plot.width(), lh + 4), Qt::AlignLeft | Qt::AlignVCenter,
-               QFontMetrics(bold).elidedText(title_, Qt::ElideRight, plot.width()));
+    p.setFont(titleFont());
+    p.drawText(title_box.translated(left, 2), Qt::AlignLeft | Qt::TextWordWrap, title_);
     p.setFont(small);
   }
   // Downscaling many rows into few pixels: smooth, so that no unit disappears entirely.
@@ -276,6 +269,9 @@ TracesView::TracesView(QWidget* parent) : View(parent) {
   });
 }
 
+QWidget* TracesView::timeSurface() const { return view_->viewport(); }
+double TracesView::tokenAt(double x) const { return chart_token_at(view_, chart_, x); }
+
 void TracesView::setNetwork(const NetworkDesc* net) {
   net_ = net;
   QSignalBlocker block(pop_);
@@ -330,9 +326,11 @@ void TracesView::refresh() {
   // Every token from the token history, as the pixels' min/max envelope; the frames when
   // there is none. Data first, then the axes, then the points: one geometry update per series.
   const Track* track = t_ ? t_->find(pop, "state") : nullptr;
-  const auto [t0, t1] = token_span(track, h_);
-  const NiceRange rx = nice_range(t0, std::max(t1, t0 + 1));
-  const Columns cols = chart_columns(chart_, rx.lo, rx.hi);
+  const auto held = token_span(track, h_);
+  const auto [t0, t1] = shownTokens(held.first, held.second);
+  const bool zoomed = tw_ && tw_->zoomed();
+  const auto rx = chart_x(t0, t1, zoomed);
+  const Columns cols = chart_columns(chart_, rx.first, rx.second);
   double lo = INFINITY, hi = -INFINITY;
   std::vector<Series> data(series_.size());
   for (std::size_t i = 0; i < series_.size(); ++i) {
@@ -345,10 +343,11 @@ void TracesView::refresh() {
   }
   const auto y = lo <= hi ? padded({lo, hi}, 0.1) : std::make_pair(-1.0, 1.0);
   const NiceRange ry = nice_range(y.first, y.second);
-  const bool moved = ax_->min() != rx.lo || ax_->max() != rx.hi || ay_->min() != ry.lo || ay_->max() != ry.hi;
+  const bool moved =
+      ax_->min() != rx.first || ax_->max() != rx.second || ay_->min() != ry.lo || ay_->max() != ry.hi;
   if (moved)
     for (auto* s : series_) s->clear();
-  set_axis(ax_, t0, std::max(t1, t0 + 1));
+  set_axis(ax_, t0, std::max(t1, t0 + 1), zoomed);
   set_axis(ay_, y.first, y.second);
   for (std::size_t i = 0; i < series_.size(); ++i) series_[i]->replace(points(data[i]));
 }
@@ -370,6 +369,9 @@ ActivityHeatmapView::ActivityHeatmapView(QWidget* parent) : View(parent) {
     refresh();
   });
 }
+
+QWidget* ActivityHeatmapView::timeSurface() const { return map_; }
+double ActivityHeatmapView::tokenAt(double x) const { return heatmap_token_at(map_, first_, last_, x); }
 
 void ActivityHeatmapView::setNetwork(const NetworkDesc* net) {
   net_ = net;
@@ -434,8 +436,10 @@ void ActivityHeatmapView::refresh() {
   const Track* track = t_ ? t_->find(pop, name) : nullptr;
   const std::size_t max_cols = static_cast<std::size_t>(std::clamp(map_->width() - 70, 64, 4096));
   if (track && !track->empty()) {
-    first_ = track->token(0);
-    last_ = track->token(track->size() - 1);
+    const auto [lo, hi] = shownTokens(static_cast<double>(track->token(0)),
+                                      static_cast<double>(track->token(track->size() - 1)));
+    first_ = static_cast<std::size_t>(std::llround(lo));
+    last_ = static_cast<std::size_t>(std::llround(hi));
     shown_m_ = binned(*track, 0, rows, columns_for(*track, first_, last_, max_cols));
   } else {
     const std::size_t n = std::min<std::size_t>(h_->size(), max_cols);
@@ -489,6 +493,9 @@ MapView::MapView(std::string variable, QWidget* parent) : View(parent), variable
   connect(unit_, &QSpinBox::valueChanged, this, [this](int) { refresh(); });
   setNetwork(nullptr);
 }
+
+QWidget* MapView::timeSurface() const { return hist_; }
+double MapView::tokenAt(double x) const { return heatmap_token_at(hist_, hist_first_, hist_last_, x); }
 
 void MapView::setNetwork(const NetworkDesc* net) {
   net_ = net;
@@ -553,8 +560,10 @@ void MapView::refresh() {
   const Track* track = t_ ? t_->find(static_cast<int>(pop), variable_) : nullptr;
   std::size_t first = 0, last = 0;
   if (track && !track->empty()) {
-    first = track->token(0);
-    last = track->token(track->size() - 1);
+    const auto [lo, hi] = shownTokens(static_cast<double>(track->token(0)),
+                                      static_cast<double>(track->token(track->size() - 1)));
+    first = static_cast<std::size_t>(std::llround(lo));
+    last = static_cast<std::size_t>(std::llround(hi));
     hist_m_ = binned(*track, unit * per, per, columns_for(*track, first, last, max_cols));
   } else {
     const std::size_t n = std::min<std::size_t>(h_->size(), max_cols);
@@ -564,9 +573,13 @@ void MapView::refresh() {
   }
   hist_first_ = first;
   hist_last_ = last;
-  const Matrix now =
-      h_->empty() ? Matrix(units, per) : current_map(*h_->latest(), pop, variable_, units, per);
+  // "Now": the time slider's token, else the newest frame.
+  const std::optional<std::size_t> at = cursorToken();
+  now_m_ = at && track   ? row_map(*track, *at, units, per)
+           : h_->empty() ? Matrix(units, per)
+                         : current_map(*h_->latest(), pop, variable_, units, per);
   range_.update(hist_m_);
+  const Matrix& now = now_m_;
   range_.update(now);
   const double lo = range_.lo(), hi = range_.hi();
   const Palette pal = range_.palette();
@@ -583,7 +596,7 @@ void MapView::refresh() {
   hist_->setYAxis(entry, "0", QString::number(per ? per - 1 : 0));
   now_->setImage(gui::render(now, lo, hi, pal));
   now_->setRange(lo, hi, pal);
-  now_->setTitle(tr("%1 %2 now").arg(name, what));
+  now_->setTitle(at ? tr("%1 %2 at token %3").arg(name, what).arg(*at) : tr("%1 %2 now").arg(name, what));
   now_->setXAxis(entry, "0", QString::number(per ? per - 1 : 0));
   now_->setYAxis(rows, "0", QString::number(units ? units - 1 : 0));
 }
@@ -593,8 +606,9 @@ void MapView::refresh() {
 ReadoutView::ReadoutView(QWidget* parent) : View(parent) {
   learn_ = new QCheckBox(tr("Learning"));
   learn_->setObjectName("readout-learning");
-  learn_->setToolTip(tr("Online readout (rls, force): update W on the training tokens; off: W stays, and "
-                        "FORCE runs free on its own output"));
+  learn_->setToolTip(
+      tr("Online readout (rls, force): update W on the training tokens; off: W stays, and "
+         "FORCE runs free on its own output"));
   learn_->setChecked(true);
   connect(learn_, &QCheckBox::toggled, this, &ReadoutView::learningToggled);
   out_ = new QComboBox;
@@ -638,6 +652,9 @@ ReadoutView::ReadoutView(QWidget* parent) : View(parent) {
   connect(out_, &QComboBox::currentIndexChanged, this, [this](int) { refresh(); });
   setNetwork(nullptr);
 }
+
+QWidget* ReadoutView::timeSurface() const { return view_->viewport(); }
+double ReadoutView::tokenAt(double x) const { return chart_token_at(view_, chart_, x); }
 
 void ReadoutView::setNetwork(const NetworkDesc* net) {
   net_ = net;
@@ -687,9 +704,11 @@ void ReadoutView::refresh() {
   const std::size_t o = static_cast<std::size_t>(std::max(0, out_->currentIndex()));
   const Track* tt = t_ ? t_->find(kReadoutTrack, "target") : nullptr;
   const Track* pt = t_ ? t_->find(kReadoutTrack, "prediction") : nullptr;
-  const auto [t0, t1] = token_span(tt, h_);
-  const NiceRange rx = nice_range(t0, std::max(t1, t0 + 1));
-  const Columns cols = chart_columns(chart_, rx.lo, rx.hi);
+  const auto held = token_span(tt, h_);
+  const auto [t0, t1] = shownTokens(held.first, held.second);
+  const bool zoomed = tw_ && tw_->zoomed();
+  const auto rx = chart_x(t0, t1, zoomed);
+  const Columns cols = chart_columns(chart_, rx.first, rx.second);
   const Series t = tt ? envelope(*tt, o, cols) : target_trace(*h_, o);
   const Series y = pt ? envelope(*pt, o, cols) : tt ? Series() : prediction_trace(*h_, o);
   auto r = finite_range(t);
@@ -700,169 +719,10 @@ void ReadoutView::refresh() {
   const auto pr = padded(r, 0.1);
   target_->clear();
   pred_->clear();
-  set_axis(ax_, t0, std::max(t1, t0 + 1));
+  set_axis(ax_, t0, std::max(t1, t0 + 1), zoomed);
   set_axis(ay_, pr.first, pr.second);
   target_->replace(points(t));
   pred_->replace(points(y));
-}
-
-// ---------------------------------------------------------------------------- network graph
-
-QColor NetworkView::kindColor(const NetworkDesc& net, std::size_t pop) {
-  const auto colours = population_colours(net);
-  return pop < colours.size() ? QColor(QString::fromStdString(colours[pop])) : QColor(Qt::gray);
-}
-
-NetworkView::NetworkView(QWidget* parent) : View(parent) {
-  scene_ = new QGraphicsScene(this);
-  gv_ = new QGraphicsView(scene_);
-  gv_->setRenderHint(QPainter::Antialiasing, true);
-  gv_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  gv_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  gv_->setFrameShape(QFrame::NoFrame);
-  auto* col = new QVBoxLayout(this);
-  col->setContentsMargins(0, 0, 0, 0);
-  col->addWidget(gv_);
-  setNetwork(nullptr);
-}
-
-namespace {
-
-void arrow_head(QPainterPath& path, QPointF tip, QPointF from, double size) {
-  const QPointF d = tip - from;
-  const double len = std::hypot(d.x(), d.y());
-  if (len < 1e-9) return;
-  const QPointF u = d / len, n(-u.y(), u.x());
-  path.moveTo(tip);
-  path.lineTo(tip - u * size + n * size * 0.45);
-  path.lineTo(tip - u * size - n * size * 0.45);
-  path.closeSubpath();
-}
-
-QString thousands(std::size_t n) { return QLocale(QLocale::English).toString(static_cast<qulonglong>(n)); }
-
-}  // namespace
-
-void NetworkView::setNetwork(const NetworkDesc* net) {
-  net_ = net;
-  scene_->clear();
-  if (!net) {
-    auto* t = scene_->addSimpleText(kNoNetwork);
-    t->setBrush(palette().color(QPalette::PlaceholderText));
-    fit();
-    return;
-  }
-  const GraphLayout g = layout_graph(*net);
-  const QColor line(90, 90, 90);
-  QFont bold = font();
-  bold.setBold(true);
-  QFont small = font();
-  small.setPointSizeF(std::max(7.0, font().pointSizeF() - 1));
-
-  auto has_reverse = [&](const GraphEdge& e) {
-    return std::any_of(g.edges.begin(), g.edges.end(),
-                       [&](const GraphEdge& o) { return o.from == e.to && o.to == e.from; });
-  };
-  for (const GraphEdge& e : g.edges) {
-    const GraphNode& a = g.nodes[e.from];
-    const GraphNode& b = g.nodes[e.to];
-    QPainterPath path, head;
-    if (e.self) {
-      // A loop above the node.
-      const double lr = std::max(12.0, 0.45 * b.r);
-      const QPointF c(b.x, b.y - b.r - lr * 0.55);
-      const QRectF box(c.x() - lr, c.y() - lr, 2 * lr, 2 * lr);
-      path.arcMoveTo(box, -60);
-      path.arcTo(box, -60, 300);
-      const QPointF end = path.currentPosition();
-      QPainterPath tmp;
-      tmp.arcMoveTo(box, -75);
-      arrow_head(head, end, tmp.currentPosition(), 10);
-    } else {
-      const QPointF pa(a.x, a.y), pb(b.x, b.y);
-      const QPointF d = pb - pa;
-      const double len = std::hypot(d.x(), d.y());
-      const QPointF u = d / std::max(len, 1e-9), n(-u.y(), u.x());
-      const double bend = has_reverse(e) ? 28.0 : 0.0;
-      const QPointF ctrl = (pa + pb) / 2 + n * bend;
-      auto toward = [](QPointF from, QPointF to, double r) {
-        const QPointF v = to - from;
-        const double l = std::hypot(v.x(), v.y());
-        return from + v / std::max(l, 1e-9) * r;
-      };
-      const QPointF s = toward(pa, ctrl, a.r + 2), t = toward(pb, ctrl, b.r + 3);
-      path.moveTo(s);
-      path.quadTo(ctrl, t);
-      arrow_head(head, t, ctrl, 11);
-    }
-    auto* pi = scene_->addPath(path, QPen(line, 1.6));
-    pi->setToolTip(QString::fromStdString(e.label) + QStringLiteral(": %1 weights").arg(thousands(e.nnz)));
-    scene_->addPath(head, QPen(line, 1), QBrush(line));
-  }
-  for (const GraphNode& n : g.nodes) {
-    const QColor c = n.input ? QColor(150, 150, 150) : QColor(QString::fromStdString(n.colour));
-    auto* el = scene_->addEllipse(n.x - n.r, n.y - n.r, 2 * n.r, 2 * n.r, QPen(c.darker(140), 2), QBrush(c));
-    el->setToolTip(QStringLiteral("%1 (%2): %3 %4")
-                       .arg(QString::fromStdString(n.name), QString::fromStdString(n.kind),
-                            thousands(n.units), n.input ? "dimensions" : "units"));
-    // The name inside the node when it fits, else below it; then kind and size.
-    auto* name = scene_->addSimpleText(QString::fromStdString(n.name), bold);
-    const QRectF nb = name->boundingRect();
-    const bool inside = nb.width() < 1.7 * n.r && nb.height() < 1.6 * n.r;
-    name->setBrush(inside ? QBrush(Qt::white) : palette().brush(QPalette::Text));
-    name->setPos(n.x - nb.width() / 2, inside ? n.y - nb.height() / 2 : n.y + n.r + 2);
-    name->setZValue(2);
-    const QString info =
-        n.input ? QStringLiteral("%1 dim").arg(n.units)
-                : QStringLiteral("%1 · %2").arg(QString::fromStdString(n.kind), thousands(n.units));
-    auto* sub = scene_->addSimpleText(info, small);
-    sub->setBrush(palette().color(QPalette::Text));
-    sub->setPos(n.x - sub->boundingRect().width() / 2, n.y + n.r + 3 + (inside ? 0 : nb.height()));
-    sub->setZValue(2);
-    // A translucent backing keeps labels readable where arrows pass under them.
-    for (QGraphicsSimpleTextItem* t : {sub, inside ? nullptr : name}) {
-      if (!t) continue;
-      auto* bg = scene_->addRect(t->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen,
-                                 QColor(255, 255, 255, 200));
-      bg->setZValue(1);
-    }
-  }
-  // Legend.
-  const QRectF used = scene_->itemsBoundingRect();
-  double x = used.left(), y = used.bottom() + 14;
-  // Legend: each kind once, in its colour, then the input.
-  std::vector<std::pair<QString, QColor>> legend;
-  for (std::size_t i = 1; i < g.nodes.size(); ++i) {
-    const QString kind = QString::fromStdString(g.nodes[i].kind);
-    if (std::none_of(legend.begin(), legend.end(), [&](auto& e) { return e.first == kind; }))
-      legend.emplace_back(kind, QColor(QString::fromStdString(g.nodes[i].colour)));
-  }
-  legend.emplace_back(tr("input"), QColor(150, 150, 150));
-  for (auto& [text, color] : legend) {
-    scene_->addEllipse(x, y + 2, 10, 10, QPen(color.darker(140)), QBrush(color));
-    auto* t = scene_->addSimpleText(text, small);
-    t->setBrush(palette().color(QPalette::Text));
-    t->setPos(x + 14, y);
-    x += 14 + t->boundingRect().width() + 14;
-  }
-  fit();
-}
-
-void NetworkView::fit() {
-  const QRectF r = scene_->itemsBoundingRect().adjusted(-12, -12, 12, 12);
-  scene_->setSceneRect(r);
-  gv_->fitInView(r, Qt::KeepAspectRatio);
-  // Small networks are not blown up: text stays near its normal size.
-  if (gv_->transform().m11() > 1.2) {
-    gv_->resetTransform();
-    gv_->scale(1.2, 1.2);
-    gv_->centerOn(r.center());
-  }
-}
-
-void NetworkView::resizeEvent(QResizeEvent* e) {
-  View::resizeEvent(e);
-  fit();
 }
 
 // ---------------------------------------------------------------------------- parameters

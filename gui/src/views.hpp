@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +22,10 @@ class QLabel;
 class QListView;
 class QSpinBox;
 class QTableView;
+class QGraphicsEllipseItem;
+class QGraphicsPixmapItem;
 class QGraphicsScene;
+class QGraphicsSimpleTextItem;
 class QGraphicsView;
 class QChart;
 class QChartView;
@@ -32,6 +36,7 @@ namespace ransim::gui {
 
 class UnitListModel;
 class ParameterModel;
+class TimeWindow;
 
 // An image with axes, a title and a colour bar. Draws whatever it is given.
 class HeatmapWidget : public QWidget {
@@ -46,6 +51,11 @@ class HeatmapWidget : public QWidget {
   void setYAxis(const QString& label, const QString& top, const QString& bottom);
   void setPlaceholder(const QString& text);
   const QImage& image() const { return img_; }
+  const QString& title() const { return title_; }
+  // Where the image was last drawn, and the title's box (wrapped to `width`) in its font.
+  QRect plotRect() const { return plot_; }
+  QFont titleFont() const;
+  QRect titleRect(int width) const;
   QSize sizeHint() const override { return {360, 220}; }
   QSize minimumSizeHint() const override { return {160, 110}; }
 
@@ -54,10 +64,15 @@ class HeatmapWidget : public QWidget {
 
  private:
   QImage img_;
+  QRect plot_;
   double lo_ = 0, hi_ = 1;
   Palette palette_ = Palette::Sequential;
   QString title_, xl_, xa_, xb_, yl_, ya_, yb_, placeholder_;
 };
+
+inline QString noNetworkText() {
+  return QStringLiteral("Open a scenario (File > Open) or a recording to see it here.");
+}
 
 // Base of the frame views.
 class View : public QWidget {
@@ -80,11 +95,24 @@ class View : public QWidget {
   bool exportTo(const QString& path, QString* error = nullptr);
   virtual QString csv() const = 0;
   virtual QString svg();  // default: the widget as drawn, embedded in an SVG
+  // The zoom / pan and the time slider shared by the views (time_window.hpp); without one a
+  // view shows the whole history and the newest token. Views over time take the mouse too.
+  void setTimeWindow(TimeWindow* w);
 
  protected:
+  // The widget that takes the wheel and drags of the time window, and the token at its x.
+  virtual QWidget* timeSurface() const { return nullptr; }
+  virtual double tokenAt(double) const { return 0; }
+  // The tokens held ([first, last] of the token history, else of the frames).
+  std::pair<double, double> heldTokens() const;
+  // The part of [first, last] shown, and the token of the views of one moment (the newest
+  // unless the time slider picked one).
+  std::pair<double, double> shownTokens(double first, double last) const;
+  std::optional<std::size_t> cursorToken() const;
   const FrameHistory* h_ = nullptr;
   const TokenHistory* t_ = nullptr;
   const NetworkDesc* net_ = nullptr;
+  TimeWindow* tw_ = nullptr;
 };
 
 // Activity traces of chosen units (Qt Charts), picked from a checkable list.
@@ -106,6 +134,10 @@ class TracesView : public View {
   const std::vector<QLineSeries*>& series() const { return series_; }
   const std::vector<std::size_t>& shownEntries() const { return vars_; }
   static constexpr std::size_t kMaxSeries = 16;
+
+ protected:
+  QWidget* timeSurface() const override;
+  double tokenAt(double x) const override;
 
  private:
   void rebuildSeries();
@@ -141,6 +173,10 @@ class ActivityHeatmapView : public View {
   std::pair<std::size_t, std::size_t> tokenRange() const { return {first_, last_}; }
   const ColourRange& range() const { return range_; }
 
+ protected:
+  QWidget* timeSurface() const override;
+  double tokenAt(double x) const override;
+
  private:
   std::size_t entryRows(int entry) const;
   std::vector<std::pair<int, std::string>> entries_;
@@ -174,11 +210,17 @@ class MapView : public View {
   HeatmapWidget* current() const { return now_; }
   const ColourRange& range() const { return range_; }
   const Matrix& shownHistory() const { return hist_m_; }
+  const Matrix& shownNow() const { return now_m_; }  // the current map (or at the slider's token)
+  std::pair<std::size_t, std::size_t> tokenRange() const { return {hist_first_, hist_last_}; }
+
+ protected:
+  QWidget* timeSurface() const override;
+  double tokenAt(double x) const override;
 
  private:
   void populationChanged();
   ColourRange range_{ColourRange::Start::Unit};
-  Matrix hist_m_;
+  Matrix hist_m_, now_m_;
   std::size_t hist_first_ = 0, hist_last_ = 0;  // tokens hist_m_ spans
   std::uint64_t gen_ = ~0ull;
   std::string variable_;
@@ -206,6 +248,10 @@ class ReadoutView : public View {
   QCheckBox* learningBox() const { return learn_; }
   void setLearning(bool on);  // shows the state the session took, without emitting
 
+ protected:
+  QWidget* timeSurface() const override;
+  double tokenAt(double x) const override;
+
  signals:
   void learningToggled(bool on);  // the user switched learning on or off
 
@@ -219,26 +265,42 @@ class ReadoutView : public View {
   QLineSeries *target_, *pred_;
 };
 
-// Populations as nodes (area ~ units, colour = the kind's declared colour), projections as arrows.
+// Populations as nodes (area ~ units, outline = the kind's declared colour), projections as
+// arrows; each node filled by its activity (network_view.cpp): the RMS of its state at the
+// time slider's token, on a colour scale stated under the graph.
 class NetworkView : public View {
   Q_OBJECT
 
  public:
   explicit NetworkView(QWidget* parent = nullptr);
   void setNetwork(const NetworkDesc* net) override;
-  void refresh() override {}
+  void refresh() override;
   QString csv() const override;  // the populations and projections
   QGraphicsScene* scene() const { return scene_; }
   // The colour of population `pop` of `net` (population_colours in describe.hpp).
   static QColor kindColor(const NetworkDesc& net, std::size_t pop);
+  // What refresh() drew: per population its RMS activity, its fill, the scale and its text.
+  const std::vector<double>& activity() const { return activity_; }
+  QColor nodeFill(std::size_t pop) const;
+  const ColourRange& activityRange() const { return range_; }
+  QString scaleText() const;
 
  protected:
   void resizeEvent(QResizeEvent* e) override;
 
  private:
   void fit();
+  void addScale(double x, double y);
   QGraphicsScene* scene_;
   QGraphicsView* gv_;
+  std::vector<QGraphicsEllipseItem*> nodes_;      // per population
+  std::vector<QGraphicsSimpleTextItem*> inside_;  // its name when drawn inside the node
+  QGraphicsPixmapItem* bar_ = nullptr;
+  QGraphicsSimpleTextItem* scale_ = nullptr;
+  std::vector<double> activity_;
+  std::size_t activity_token_ = 0;
+  ColourRange range_{ColourRange::Start::Unit};
+  std::uint64_t gen_ = ~0ull;
 };
 
 // Parameters of every population from the models' ParamSpecs; live ones editable.
