@@ -5,10 +5,17 @@
 //   cortex (time mode), per unit and lane: scores Z (W_k^T W_q z): 2D^2 + 2cD; weighted sum of
 //     rows Z^T a: 2cD; output (W_o W_v)(.): 2D^2  ->  4D^2 + 4cD  (softmax and tanh not counted)
 //   hippocampus, per unit and lane: slot scores K z: 2SD; read sum_s m_s v_s: 2SD  ->  4SD
+//   attention_block: both  ->  4D^2 + 4cD + 4SD
 // Both are tiny matrix products per unit (D = 8), so the comparison with a large dgemm shows
-// how close these small, latency-bound products come to the machine's peak.
+// how close these small, latency-bound products come to the machine's peak; BM_CortexOfDgemm
+// measures the two alternately in one run and reports their ratio.
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <vector>
 
 #include "common/kernels.hpp"
 #include "models/plugin_loader.hpp"
@@ -31,42 +38,62 @@ const PopulationInfo& model(const std::string& kind) {
   return *info;
 }
 
-void token(benchmark::State& state, const std::string& kind, std::vector<std::pair<std::string, Value>> extra,
-           double flops_per_unit_lane) {
-  const std::size_t lanes = static_cast<std::size_t>(state.range(0));
-  const std::size_t threads = static_cast<std::size_t>(state.range(1));
-  const PopulationInfo& info = model(kind);
-  Params p = defaults(info.params);
-  p.set("units", std::int64_t{64});
-  p.set("dim", std::int64_t{8});
-  for (auto& [k, v] : extra) p.set(k, v);
-  auto pop = info.create(PopulationContext{"p", p, 1});
-  pop->set_lanes(lanes);
-  const std::size_t n = pop->state_size() * lanes, m = pop->input_size() * lanes;
-  std::vector<double> x(n), drive(m), dxdt(n);
-  Rng rng = make_rng(1, "bench");
-  for (auto& v : x) v = uniform(rng, -0.5, 0.5);
-  for (auto& v : drive) v = uniform(rng, -1, 1);
-  ThreadPool pool(threads);
-  const ConstBlock xb{x.data(), pop->state_size(), lanes}, db{drive.data(), pop->input_size(), lanes};
-  const Block out{dxdt.data(), pop->state_size(), lanes};
-  for (int i = 0; i < 16; ++i)  // fill the working memory
+// One population driven token by token (the tick, then one derivative evaluation), U = 64
+// units of D = 8, random state and drive, on its own pool of `threads`.
+struct TokenRig {
+  TokenRig(const std::string& kind, const std::vector<std::pair<std::string, Value>>& extra,
+           std::size_t lanes, std::size_t threads)
+      : pool(threads) {
+    const PopulationInfo& info = model(kind);
+    Params p = defaults(info.params);
+    p.set("units", std::int64_t{64});
+    p.set("dim", std::int64_t{8});
+    for (auto& [k, v] : extra) p.set(k, v);
+    pop = info.create(PopulationContext{"p", p, 1});
+    pop->set_lanes(lanes);
+    x.resize(pop->state_size() * lanes);
+    drive.resize(pop->input_size() * lanes);
+    dxdt.resize(x.size());
+    Rng rng = make_rng(1, "bench");
+    for (auto& v : x) v = uniform(rng, -0.5, 0.5);
+    for (auto& v : drive) v = uniform(rng, -1, 1);
+    xb = {x.data(), pop->state_size(), lanes};
+    db = {drive.data(), pop->input_size(), lanes};
+    out = {dxdt.data(), pop->state_size(), lanes};
+    for (int i = 0; i < 16; ++i) tick();  // fill the working memory
+  }
+  void tick() {
     if (pop->uses_ticks()) pop->on_tick(xb, db);
-  for (auto _ : state) {
-    if (pop->uses_ticks()) pop->on_tick(xb, db);
+  }
+  void token() {
+    tick();
     pop->derivative(xb, db, out, 0.0, pool);
     benchmark::DoNotOptimize(dxdt.data());
   }
+
+  ThreadPool pool;
+  std::unique_ptr<Population> pop;
+  LaneVector<double> x, drive, dxdt;  // cache-line aligned, as the engine's buffers are
+  ConstBlock xb, db;
+  Block out;
+};
+
+// FLOPs per unit and lane (the header's formulas), D = 8, c = 8, S = 32.
+constexpr double kCortexFlops = 4 * 8 * 8 + 4 * 8 * 8, kMemoryFlops = 4 * 32 * 8;
+const std::vector<std::pair<std::string, Value>> kCortexParams = {{"context", std::int64_t{8}}};
+
+void token(benchmark::State& state, const std::string& kind, std::vector<std::pair<std::string, Value>> extra,
+           double flops_per_unit_lane) {
+  const std::size_t lanes = static_cast<std::size_t>(state.range(0));
+  TokenRig rig(kind, extra, lanes, static_cast<std::size_t>(state.range(1)));
+  for (auto _ : state) rig.token();
   const double flops = flops_per_unit_lane * 64.0 * static_cast<double>(lanes);
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["per_lane"] = benchmark::Counter(static_cast<double>(state.iterations() * lanes),
                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void BM_CortexToken(benchmark::State& state) {
-  const double D = 8, c = 8;
-  token(state, "cortex_qkv", {{"context", std::int64_t{8}}}, 4 * D * D + 4 * c * D);
-}
+void BM_CortexToken(benchmark::State& state) { token(state, "cortex_qkv", kCortexParams, kCortexFlops); }
 BENCHMARK(BM_CortexToken)
     ->ArgNames({"lanes", "threads"})
     ->ArgsProduct({{1, 64}, {1, 2}})
@@ -74,10 +101,20 @@ BENCHMARK(BM_CortexToken)
     ->Unit(benchmark::kMicrosecond);
 
 void BM_HippocampusToken(benchmark::State& state) {
-  const double D = 8, S = 32;
-  token(state, "hippocampus_memory", {{"slots", std::int64_t{32}}}, 4 * S * D);
+  token(state, "hippocampus_memory", {{"slots", std::int64_t{32}}}, kMemoryFlops);
 }
 BENCHMARK(BM_HippocampusToken)
+    ->ArgNames({"lanes", "threads"})
+    ->ArgsProduct({{1, 64}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// attention_block: the cortex read, then the key-value memory on its output.
+void BM_AttentionBlockToken(benchmark::State& state) {
+  token(state, "attention_block", {{"context", std::int64_t{8}}, {"slots", std::int64_t{32}}},
+        kCortexFlops + kMemoryFlops);
+}
+BENCHMARK(BM_AttentionBlockToken)
     ->ArgNames({"lanes", "threads"})
     ->ArgsProduct({{1, 64}, {1, 2}})
     ->UseRealTime()
@@ -144,21 +181,28 @@ BENCHMARK(BM_CortexPasses)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
-// The machine's dense reference: OpenBLAS dgemm through Armadillo, on 1 and 2 threads.
-void BM_Dgemm(benchmark::State& state) {
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set(static_cast<int>(state.range(1)));
-  const arma::uword n = static_cast<arma::uword>(state.range(0));
-  arma::arma_rng::set_seed(1);
-  const arma::mat a(n, n, arma::fill::randu), b(n, n, arma::fill::randu);
-  arma::mat c(n, n);
-  for (auto _ : state) {
+// The machine's dense reference: OpenBLAS dgemm through Armadillo, on `threads` threads.
+struct DgemmRig {
+  DgemmRig(arma::uword n, int threads) : a(n, n), b(n, n), c(n, n) {
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+      set(threads);
+    arma::arma_rng::set_seed(1);
+    a.randu();
+    b.randu();
+  }
+  void multiply() {
     c = a * b;
     benchmark::DoNotOptimize(c.memptr());
   }
-  state.counters["FLOPS"] =
-      benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
+  double flops() const { return 2.0 * static_cast<double>(a.n_rows * a.n_rows * a.n_rows); }
+  arma::mat a, b, c;
+};
+
+void BM_Dgemm(benchmark::State& state) {
+  DgemmRig rig(static_cast<arma::uword>(state.range(0)), static_cast<int>(state.range(1)));
+  for (auto _ : state) rig.multiply();
+  state.counters["FLOPS"] = benchmark::Counter(rig.flops(), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Dgemm)
     ->ArgNames({"n", "threads"})
@@ -166,5 +210,47 @@ BENCHMARK(BM_Dgemm)
     ->Args({512, 2})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+// The cortex token against dgemm (n = 512) in one run, on the same number of threads: each
+// iteration is a round of ~5 ms of tokens then one dgemm (~5 ms), each timed on its own, so
+// that both see the same phase of a shared machine. Counters: the medians over the rounds of
+// each FLOP rate and of the per-round ratio (`of_dgemm`, the figure issue targets quote).
+void BM_CortexOfDgemm(benchmark::State& state) {
+  const std::size_t lanes = static_cast<std::size_t>(state.range(0));
+  const auto threads = static_cast<std::size_t>(state.range(1));
+  TokenRig cortex("cortex_qkv", kCortexParams, lanes, threads);
+  DgemmRig dgemm(512, static_cast<int>(threads));
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+  const double token_flops = kCortexFlops * 64.0 * static_cast<double>(lanes);
+  const std::size_t tokens = std::max<std::size_t>(1, 5e-3 * 10e9 / token_flops);  // ~5 ms at 10 GFLOP/s
+  std::vector<double> cortex_rate, dgemm_rate, ratio;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < tokens; ++i) cortex.token();
+    const auto t1 = Clock::now();
+    dgemm.multiply();
+    const auto t2 = Clock::now();
+    cortex_rate.push_back(token_flops * static_cast<double>(tokens) / seconds(t1 - t0));
+    dgemm_rate.push_back(dgemm.flops() / seconds(t2 - t1));
+    ratio.push_back(cortex_rate.back() / dgemm_rate.back());
+    state.SetIterationTime(seconds(t2 - t0));
+  }
+  state.counters["cortex_FLOPS"] = median(cortex_rate);
+  state.counters["dgemm_FLOPS"] = median(dgemm_rate);
+  state.counters["of_dgemm"] = median(ratio);
+}
+BENCHMARK(BM_CortexOfDgemm)
+    ->ArgNames({"lanes", "threads"})
+    ->ArgsProduct({{1, 64}, {1, 2}})
+    ->UseManualTime()
+    ->MinTime(1.0)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

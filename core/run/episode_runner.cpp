@@ -186,6 +186,7 @@ EpisodeRunner::EpisodeRunner(const Scenario& sc, const RunOptions& opts) : sc_(s
   x_.set_size(F_, block_);
   y_.set_size(D_, block_);
   acc_.emplace(F_, D_);
+  acc_->set_single_precision(sc.readout.string("statistics") == "single");
   test_y_.set_size(D_, task_->test * P_);
   test_yhat_.set_size(D_, task_->test * P_);
 }

@@ -43,6 +43,9 @@ const std::vector<ParamSpec>& readout_specs() {
           "ridge penalty lambda (the bias is not penalised); \"auto\" or [a, b, ...]: chosen on the "
           "validation split (task.validation)"),
       param::boolean("include_input").describe("append the input to the features"),
+      param::choice("statistics", {"double", "single"})
+          .describe("episode tasks: the ridge statistics X^T X summed in double, or block by block in float "
+                    "and added into double (faster with thousands of features; docs/tasks.md)"),
       param::choice("kind", {"ridge", "rls", "force"})
           .describe("ridge: fitted once after training; rls: recursive least squares while training; force: "
                     "rls with the output fed back into feedback_to (FORCE learning)"),
@@ -481,6 +484,9 @@ std::vector<double> ridge_candidates(const Context& cx, const toml::node& n) {
 void check_online_readout(const Context& cx, const toml::table& t, const Scenario& sc) {
   const std::string& kind = sc.readout.string("kind");
   const toml::node& where = t.get("kind") ? *t.get("kind") : static_cast<const toml::node&>(t);
+  if (sc.readout.string("statistics") == "single" && !find_task(sc.task_kind)->episodic())
+    cx.fail(*t.get("statistics"), "readout.statistics",
+            "\"single\" applies to episode tasks; task '" + sc.task_kind + "' is a stream (leave it out)");
   if (kind != "ridge" && !sc.readout_ridge_candidates.empty())
     cx.fail(*t.get("ridge"), "readout.ridge",
             "a list or \"auto\" chooses the ridge of kind = \"ridge\"; kind = \"" + kind +
