@@ -1,6 +1,7 @@
 // Engine benchmarks (docs/performance.md). Run: build/bin/ransim_bench
 //   --benchmark_filter=Leaky   the leaky reservoir step, N x lanes x threads
 //   --benchmark_filter=Csr     the sparse product alone: a plain loop and the engine's
+//   --benchmark_filter=OneLane each one-lane kernel (insert, gather256, gather512) alone
 //   --benchmark_filter=Ridge   the ridge fit
 #include <benchmark/benchmark.h>
 
@@ -113,6 +114,31 @@ void BM_CsrProduct(benchmark::State& state) {
 BENCHMARK(BM_CsrProduct)
     ->ArgNames({"N", "lanes", "single"})
     ->ArgsProduct({{1000}, {1, 64}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
+
+// Each one-lane kernel on the same matrices (kernel 0 insert, 1 gather256, 2 gather512): the
+// times CsrProduct's start-up choice compares, at the sizes of BM_LeakyStep.
+void BM_OneLaneKernel(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const auto kernel = static_cast<OneLaneKernel>(state.range(1));
+  if (!CsrProduct::supported(kernel)) {
+    state.SkipWithError("this CPU lacks the kernel's instructions");
+    return;
+  }
+  CsrProduct product(bench_matrix(n), state.range(2) ? Precision::Single : Precision::Double);
+  product.use_one_lane_kernel(kernel);
+  LaneVector<double> x(n, 0.5), y(n);
+  ThreadPool pool(1);
+  for (auto _ : state) {
+    product.multiply_add({x.data(), n, 1}, {y.data(), n, 1}, pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kernel_name(kernel));
+}
+BENCHMARK(BM_OneLaneKernel)
+    ->ArgNames({"N", "kernel", "single"})
+    ->ArgsProduct({{1000, 2000}, {0, 1, 2}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_RidgeFit(benchmark::State& state) {

@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   hdf5-tools python3 python3-h5py python3-numpy python3-torch
   pybind11-dev python3-dev python3-pytest
+  python3-scipy python3-joblib python3-dill python3-tqdm python3-sklearn python3-threadpoolctl
   openmpi-bin libopenmpi-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth
 )
