@@ -27,6 +27,9 @@ struct Check {
   std::string scenario;                // TOML
   std::vector<std::string> trainable;  // train.trainable
   std::size_t tokens = 6, input_dim = 2;
+  // Non-empty: L = sum_k c_k . r_k over this recordable r of the first population (its
+  // Differentiable::sample_vjp) instead of the whole state.
+  std::string recordable = {};
 };
 
 // L(theta) and, when `gradient` is given, dL/dtheta by backpropagation.
@@ -40,7 +43,10 @@ class GradientCheck {
     const std::size_t lanes = net_->lanes();
     inputs_.resize(c.tokens * c.input_dim * lanes);
     for (auto& v : inputs_) v = uniform(rng, -1, 1);
-    cotangents_.resize(c.tokens * net_->state_size() * lanes);
+    per_token_ = net_->state_size() * lanes;
+    for (const Recordable& r : net_->populations()[0].model->recordables())
+      if (!c.recordable.empty() && r.name == c.recordable) per_token_ = r.size() * lanes;
+    cotangents_.resize(c.tokens * per_token_);
     for (auto& v : cotangents_) v = normal(rng);
   }
 
@@ -51,16 +57,26 @@ class GradientCheck {
     sim_->reset();
     TokenTape tape(*sim_, *tn_);
     const std::size_t n = net_->state_size() * net_->lanes(), u = c_.input_dim * net_->lanes();
+    std::vector<std::vector<double>> g_state(c_.tokens, std::vector<double>(n, 0.0));  // dL/d(state after k)
+    if (gradient) tn_->zero_gradient();
     double l = 0;
     for (std::size_t k = 0; k < c_.tokens; ++k) {
       tape.forward(&inputs_[k * u]);
-      for (std::size_t i = 0; i < n; ++i) l += cotangents_[k * n + i] * sim_->state()[i];
+      const double *c = &cotangents_[k * per_token_], *x = sim_->state().data();
+      if (c_.recordable.empty()) {
+        for (std::size_t i = 0; i < n; ++i) l += c[i] * x[i];
+        std::copy(c, c + n, g_state[k].begin());
+        continue;
+      }
+      std::vector<double> r;
+      net_->populations()[0].model->sample(c_.recordable, net_->block(x, 0), net_->drive(0), r);
+      for (std::size_t i = 0; i < per_token_; ++i) l += c[i] * r[i];
+      if (gradient) tn_->sample_vjp(0, c_.recordable, x, &inputs_[k * u], c, g_state[k].data());
     }
     if (!gradient) return l;
-    tn_->zero_gradient();
     std::vector<double> g_x(n, 0.0), g_tick(tn_->tick_state_size() * net_->lanes(), 0.0);
     for (std::size_t k = c_.tokens; k-- > 0;) {
-      for (std::size_t i = 0; i < n; ++i) g_x[i] += cotangents_[k * n + i];
+      for (std::size_t i = 0; i < n; ++i) g_x[i] += g_state[k][i];
       tape.backward(g_x, g_tick);
     }
     *gradient = tn_->gradient();
@@ -100,6 +116,7 @@ class GradientCheck {
   std::unique_ptr<Network> net_;
   std::unique_ptr<TrainableNetwork> tn_;
   std::unique_ptr<Simulator> sim_;
+  std::size_t per_token_ = 0;  // cotangents per token: the state's or the recordable's, times lanes
   std::vector<double> inputs_, cotangents_;
 };
 
