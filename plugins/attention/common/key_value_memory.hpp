@@ -113,7 +113,11 @@ class KeyValueMemory {
     const double* K = keys_.block(u);       // k_s[d] at K[d * S + s]
     const double* Vt = values_t_.block(u);  // v_s[d] at Vt[s * D + d]
     const double* bias = bias_.data() + blk * S_;
-    arma::mat &g_keys = g_weights[first], &g_values = g_weights[first + 1], &g_bias = g_weights[first + 2];
+    // Raw column-major pointers: arma's operator() checks the bounds at every access.
+    const std::size_t rows = g_weights[first].n_rows, bias_rows = g_weights[first + 2].n_rows;
+    double* g_keys = g_weights[first].memptr() + blk * S_;  // (s, d) at [s + d * rows]
+    double* g_values = g_weights[first + 1].memptr() + blk * S_;
+    double* g_bias = g_weights[first + 2].memptr() + blk;  // (s) at [s * bias_rows]
     std::vector<double> pre(S_), m(S_), g_m(S_);
     for (std::size_t l = 0; l < L; ++l) {
       for (std::size_t s = 0; s < S_; ++s) {
@@ -126,15 +130,15 @@ class KeyValueMemory {
         double acc = 0;
         for (std::size_t d = 0; d < D_; ++d) {
           acc += Vt[s * D_ + d] * g_read[d * L + l];
-          g_values(blk * S_ + s, d) += m[s] * g_read[d * L + l];
+          g_values[s + d * rows] += m[s] * g_read[d * L + l];
         }
         g_m[s] = acc;
       }
       activation_vjp(pre, m, g_m);  // g_m becomes the cotangent of pre
       for (std::size_t s = 0; s < S_; ++s) {
-        g_bias(blk, s) += g_m[s];
+        g_bias[s * bias_rows] += g_m[s];
         for (std::size_t d = 0; d < D_; ++d) {
-          g_keys(blk * S_ + s, d) += g_m[s] * y[d * L + l];
+          g_keys[s + d * rows] += g_m[s] * y[d * L + l];
           g_y[d * L + l] += K[d * S_ + s] * g_m[s];
         }
       }
