@@ -93,7 +93,8 @@ static void check_record_variables(const Scenario& sc, const Network& net) {
 }
 
 // A bounded run's readout (SessionOptions::bounded): features_ holds the block of tokens from
-// `first` on, their targets in `y`. A full block, or one that reaches the end of its part, goes
+// `first` on, their targets in `y`: as many samples as features (64 at least), so that the
+// block costs no more memory than the statistics it feeds. A full block, or one that reaches the end of its part, goes
 // to the training or validation statistics, or (test tokens, after the fit) is predicted,
 // scored and recorded at once. The train and validation metrics then come from the statistics.
 struct Session::Bounded {
@@ -108,7 +109,7 @@ struct Session::Bounded {
   std::optional<std::size_t> output;  // the recording's /analysis/readout_output series, once started
 
   Bounded(std::size_t features, std::size_t outputs, std::size_t lanes)
-      : tokens(std::max<std::size_t>(1, std::max<std::size_t>(512, features) / lanes)),
+      : tokens(std::max<std::size_t>(1, std::max<std::size_t>(64, features) / lanes)),
         y(outputs, tokens * lanes),
         last(features, lanes),
         train(features, outputs),
@@ -182,6 +183,7 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
                        "task mode = \"free_run\" would feed it as the input too (use mode = \"one_step\")");
     net_ = build_network(sc_, task_->input_dim, seq_.target_dim);
   }
+  if (!bounded) task_.reset();  // the whole sequence is in seq_
   sim_ = std::make_unique<Simulator>(*net_, sc_.integrator);
   sim_->set_stop_flag(opts_.stop);
   const std::size_t lanes = sc_.lanes;

@@ -121,4 +121,14 @@ inline std::string small_reservoir(const SmallReservoir& r = {}) {
   return s;
 }
 
+// A line of /proc/self/status in bytes: "VmHWM" (peak resident memory, reset by writing 5 to
+// /proc/self/clear_refs) or "VmRSS" (now).
+inline std::size_t proc_status_bytes(const std::string& key) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(key + ":", 0) == 0) return std::stoul(line.substr(key.size() + 1)) * 1024;
+  return 0;
+}
+
 }  // namespace ransim::test

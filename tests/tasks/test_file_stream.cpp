@@ -5,6 +5,7 @@
 // run leaves a valid recording; 10^7 samples run with peak memory below twice what the
 // network and the readout's statistics need.
 #include <hdf5.h>
+#include <malloc.h>
 
 #include <gtest/gtest.h>
 
@@ -97,8 +98,9 @@ TEST(FileStream, BoundedRunScoresWhatTheGeneratedTaskScores) {
   const auto bounded = ransim::run(ransim::parse_scenario(file_scenario(path, readout), "<file>"), {});
   ASSERT_EQ(bounded.status, ransim::RunStatus::Complete) << bounded.message;
   EXPECT_EQ(bounded.metrics.at("ridge_selected"), whole.metrics.at("ridge_selected"));
-  // The fit differs only in how the sums were blocked; the test part is predicted per block.
-  EXPECT_LT(rel(bounded.metrics.at("nrmse_test"), whole.metrics.at("nrmse_test")), 1e-9);
+  // The fit differs only in how the sums were blocked (rounding, amplified by the condition of
+  // X^T X + lambda I at the lambda chosen); the test part is predicted per block.
+  EXPECT_LT(rel(bounded.metrics.at("nrmse_test"), whole.metrics.at("nrmse_test")), 1e-8);
   // sum y^2 - 2 w.X^T y + w.X^T X w: rounding relative to sum y^2, ~1e-16 / nrmse^2.
   for (const char* m : {"nrmse_train", "nrmse_validation"})
     EXPECT_LT(rel(bounded.metrics.at(m), whole.metrics.at(m)), 1e-5) << m;
@@ -148,19 +150,11 @@ TEST(FileStream, InterruptedBoundedRunLeavesAValidRecording) {
             1e-6);
 }
 
-// Peak (VmHWM) or current (VmRSS) resident memory of this process, in bytes.
-std::size_t status_bytes(const std::string& key) {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind(key + ":", 0) == 0) return std::stoul(line.substr(key.size() + 1)) * 1024;
-  return 0;
-}
-
 TEST(FileStream, SlowTenMillionSamplesRunInBoundedMemory) {
   // 10^7 rows (153 MiB of float64 input and target): a quasi-periodic signal, the target its
-  // next value. A short run first loads the libraries' code and caches; the peak is then reset
-  // (/proc/self/clear_refs 5) and measured over the long run against its resident size before.
+  // next value. A short run first loads the libraries' code and caches, malloc_trim returns
+  // what it freed; the peak is then reset (/proc/self/clear_refs 5) and measured over the long
+  // run against the resident size before it.
   const hsize_t rows = 10'000'000;
   auto signal = [](hsize_t k) { return std::sin(0.05 * double(k)) + 0.5 * std::sin(0.0123 * double(k)); };
   const std::string path = write_stream("long.h5", rows, [&](hsize_t k, double& u, double& y) {
@@ -180,11 +174,12 @@ TEST(FileStream, SlowTenMillionSamplesRunInBoundedMemory) {
   };
   ASSERT_EQ(ransim::run(scenario("warmup = 100\ntrain = 2000\nvalidation = 500\ntest = 1000\n"), {}).status,
             ransim::RunStatus::Complete);
+  malloc_trim(0);                                  // the short run's freed memory back to the system
   std::ofstream("/proc/self/clear_refs") << "5";  // VmHWM := VmRSS
-  const std::size_t before = status_bytes("VmRSS");
+  const std::size_t before = ransim::test::proc_status_bytes("VmRSS");
   const ransim::RunResult r =
       ransim::run(scenario("warmup = 1000\ntrain = 0.7\nvalidation = 0.1\ntest = 0.2\n"), {});
-  const std::size_t peak = status_bytes("VmHWM");
+  const std::size_t peak = ransim::test::proc_status_bytes("VmHWM");
   ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   EXPECT_GE(r.tokens, rows - 3);  // the fractions of the rows after warm-up, rounded down
   const double grew = static_cast<double>(peak - std::min(before, peak));

@@ -334,15 +334,6 @@ TEST(FileEpisodes, VariableLengthGroupPaddingChangesNoOutput) {
   EXPECT_EQ(one.tokens, many.tokens);
 }
 
-// Peak resident memory of this process so far (VmHWM), and now (VmRSS), in bytes.
-std::size_t status_kib(const std::string& key) {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind(key + ":", 0) == 0) return std::stoul(line.substr(key.size() + 1)) * 1024;
-  return 0;
-}
-
 TEST(FileEpisodes, TenMillionSamplesRunInBoundedMemory) {
   // 10^5 episodes of 100 tokens (10^7 samples, 80 MB of float64) written 1000 episodes at a
   // time; the target is each episode's last input. The run must stay far below the file's
@@ -373,7 +364,7 @@ TEST(FileEpisodes, TenMillionSamplesRunInBoundedMemory) {
     for (hid_t s : {xs, ys}) H5Sclose(s);
     H5Fclose(f);
   }
-  const std::size_t before = status_kib("VmRSS");
+  const std::size_t before = ransim::test::proc_status_bytes("VmRSS");
   const std::string text =
       "seed = 1\n[simulation]\nintegrator = \"euler\"\ndt = 1.0\ntoken_period = 1.0\n"
       "lanes = 64\nthreads = 2\n[task]\nkind = \"file_episodes\"\ninput = \"" +
@@ -381,7 +372,8 @@ TEST(FileEpisodes, TenMillionSamplesRunInBoundedMemory) {
   const ransim::RunResult r = ransim::run(ransim::parse_scenario(text, "<big>"), {});
   ASSERT_EQ(r.status, ransim::RunStatus::Complete) << r.message;
   EXPECT_EQ(r.tokens, E * T);
-  const std::size_t grew = status_kib("VmHWM") - std::min(before, status_kib("VmHWM"));
+  const std::size_t grew =
+      ransim::test::proc_status_bytes("VmHWM") - std::min(before, ransim::test::proc_status_bytes("VmHWM"));
   std::cout << "peak resident memory grew by " << grew / 1048576.0 << " MiB reading a "
             << std::filesystem::file_size(path) / 1048576.0 << " MiB file in " << r.wall_seconds << " s\n";
   EXPECT_LT(grew, std::size_t{20} << 20);      // the file: 76 MiB
