@@ -116,76 +116,64 @@ RANSIM_TARGET_AVX512 inline __m512 gather(const float* x, __m512i columns) {
   return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, columns, x, 4);
 }
 
-// Lanes j and W + j of the accumulators (2 W values at `lanes`) added, then onto sum, j = 0..W-1.
-template <class T, std::size_t W> [[gnu::always_inline]] inline void add_lanes(T& sum, const T* lanes) {
-  for (std::size_t j = 0; j < W; ++j) sum += lanes[j] + lanes[W + j];
+// The column indices of one vector of T, 32 or 64 bytes.
+template <class T, class Index> RANSIM_TARGET_AVX2 inline auto columns256(const Index* c) {
+  if constexpr (sizeof(T) == 8) return indices4(c);
+  else return indices8(c);
+}
+template <class T, class Index> RANSIM_TARGET_AVX512 inline auto columns512(const Index* c) {
+  if constexpr (sizeof(T) == 8) return indices8(c);
+  else return indices16(c);
 }
 
-// Two accumulators of 32 bytes, filled by AVX2 gathers.
-template <class Index>
-RANSIM_TARGET_AVX2 void gather256(Rows<double, Index> a, std::size_t r0, std::size_t r1) {
-  for (std::size_t i = r0; i < r1; ++i) {
-    std::size_t k = a.row_ptr[i];
-    const std::size_t end = a.row_ptr[i + 1];
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    for (; k + 8 <= end; k += 8) {
-      s0 += _mm256_loadu_pd(a.val + k) * gather(a.x, indices4(a.col + k));
-      s1 += _mm256_loadu_pd(a.val + k + 4) * gather(a.x, indices4(a.col + k + 4));
-    }
-    double sum = leftover(a, k, end);
-    double lanes[8];
-    _mm256_storeu_pd(lanes, s0);
-    _mm256_storeu_pd(lanes + 4, s1);
-    add_lanes<double, 4>(sum, lanes);
-    a.y[i] += sum;
-  }
+// Vectors of val, and their stores, by scalar type.
+RANSIM_TARGET_AVX2 inline __m256d load256(const double* p) { return _mm256_loadu_pd(p); }
+RANSIM_TARGET_AVX2 inline __m256 load256(const float* p) { return _mm256_loadu_ps(p); }
+RANSIM_TARGET_AVX2 inline void store256(double* p, __m256d v) { _mm256_storeu_pd(p, v); }
+RANSIM_TARGET_AVX2 inline void store256(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
+RANSIM_TARGET_AVX512 inline __m512d load512(const double* p) { return _mm512_loadu_pd(p); }
+RANSIM_TARGET_AVX512 inline __m512 load512(const float* p) { return _mm512_loadu_ps(p); }
+RANSIM_TARGET_AVX512 inline void store512(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
+RANSIM_TARGET_AVX512 inline void store512(float* p, __m512 v) { _mm512_storeu_ps(p, v); }
+
+// The accumulators' lanes j and W + j (2 W values at `lanes`) added, then onto sum, j = 0..W-1.
+template <class T> [[gnu::always_inline]] inline void add_lanes(T& sum, const T* lanes) {
+  constexpr std::size_t kWidth = 32 / sizeof(T);
+  for (std::size_t j = 0; j < kWidth; ++j) sum += lanes[j] + lanes[kWidth + j];
 }
-template <class Index>
-RANSIM_TARGET_AVX2 void gather256(Rows<float, Index> a, std::size_t r0, std::size_t r1) {
+
+// Two accumulators of 32 bytes (W values each), filled by AVX2 gathers.
+template <class T, class Index>
+RANSIM_TARGET_AVX2 void gather256(Rows<T, Index> a, std::size_t r0, std::size_t r1) {
+  constexpr std::size_t kWidth = 32 / sizeof(T);
   for (std::size_t i = r0; i < r1; ++i) {
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    for (; k + 16 <= end; k += 16) {
-      s0 += _mm256_loadu_ps(a.val + k) * gather(a.x, indices8(a.col + k));
-      s1 += _mm256_loadu_ps(a.val + k + 8) * gather(a.x, indices8(a.col + k + 8));
-    }
-    float sum = leftover(a, k, end);
-    float lanes[16];
-    _mm256_storeu_ps(lanes, s0);
-    _mm256_storeu_ps(lanes + 8, s1);
-    add_lanes<float, 8>(sum, lanes);
+    decltype(load256(a.val)) s[2] = {};
+    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
+      for (std::size_t c = 0; c < 2; ++c)
+        s[c] += load256(a.val + k + c * kWidth) * gather(a.x, columns256<T>(a.col + k + c * kWidth));
+    T sum = leftover(a, k, end), lanes[2 * kWidth];
+    store256(lanes, s[0]);
+    store256(lanes + kWidth, s[1]);
+    add_lanes(sum, lanes);
     a.y[i] += sum;
   }
 }
 
 // Both accumulators in one 64-byte vector (accumulator c in its half c), filled by AVX-512
 // gathers: half the instructions of gather256.
-template <class Index>
-RANSIM_TARGET_AVX512 void gather512(Rows<double, Index> a, std::size_t r0, std::size_t r1) {
+template <class T, class Index>
+RANSIM_TARGET_AVX512 void gather512(Rows<T, Index> a, std::size_t r0, std::size_t r1) {
+  constexpr std::size_t kGroup = 64 / sizeof(T);
   for (std::size_t i = r0; i < r1; ++i) {
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
-    __m512d s = _mm512_setzero_pd();
-    for (; k + 8 <= end; k += 8) s += _mm512_loadu_pd(a.val + k) * gather(a.x, indices8(a.col + k));
-    double sum = leftover(a, k, end);
-    double lanes[8];
-    _mm512_storeu_pd(lanes, s);
-    add_lanes<double, 4>(sum, lanes);
-    a.y[i] += sum;
-  }
-}
-template <class Index>
-RANSIM_TARGET_AVX512 void gather512(Rows<float, Index> a, std::size_t r0, std::size_t r1) {
-  for (std::size_t i = r0; i < r1; ++i) {
-    std::size_t k = a.row_ptr[i];
-    const std::size_t end = a.row_ptr[i + 1];
-    __m512 s = _mm512_setzero_ps();
-    for (; k + 16 <= end; k += 16) s += _mm512_loadu_ps(a.val + k) * gather(a.x, indices16(a.col + k));
-    float sum = leftover(a, k, end);
-    float lanes[16];
-    _mm512_storeu_ps(lanes, s);
-    add_lanes<float, 8>(sum, lanes);
+    decltype(load512(a.val)) s = {};
+    for (; k + kGroup <= end; k += kGroup) s += load512(a.val + k) * gather(a.x, columns512<T>(a.col + k));
+    T sum = leftover(a, k, end), lanes[kGroup];
+    store512(lanes, s);
+    add_lanes(sum, lanes);
     a.y[i] += sum;
   }
 }
