@@ -11,7 +11,9 @@
 
 #include <random>
 
+#include "ransim/error.hpp"
 #include "readout/ridge.hpp"
+#include "scenario/scenario.hpp"
 
 namespace {
 
@@ -101,6 +103,33 @@ TEST(RidgeSingle, FewFeaturesTakeTheOnePartUpdate) {
   const double err = arma::abs(w.rows(0, f - 1) - w_true).max() / arma::abs(w_true).max();
   EXPECT_LT(err, 1e-4);
   EXPECT_GT(err, 1e-10);
+}
+
+}  // namespace
+
+namespace {
+
+// readout.statistics: "double" or "single"; "single" only where the episode runner reads it.
+std::string parse_error(const std::string& task_and_readout) {
+  const std::string text =
+      "[population.res]\nkind = \"leaky\"\nsize = 10\n[[projection]]\nfrom = \"input\"\nto = \"res\"\n" +
+      task_and_readout;
+  try {
+    ransim::parse_scenario(text, "s.toml");
+  } catch (const ransim::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RidgeSingle, StatisticsKeyIsCheckedWhereItIsRead) {
+  EXPECT_EQ(parse_error("[task]\nkind = \"fashion_mnist\"\n[readout]\nstatistics = \"single\"\n"), "");
+  const std::string stream = parse_error("[task]\nkind = \"narma10\"\n[readout]\nstatistics = \"single\"\n");
+  EXPECT_NE(stream.find("s.toml:10:14"), std::string::npos) << stream;  // the value's line and column
+  EXPECT_NE(stream.find("applies to episode tasks"), std::string::npos) << stream;
+  EXPECT_NE(parse_error("[task]\nkind = \"narma10\"\n[readout]\nstatistics = \"half\"\n")
+                .find("\"double\" | \"single\""),
+            std::string::npos);
 }
 
 }  // namespace
