@@ -23,8 +23,11 @@ import subprocess
 import sys
 
 CONTEXTS = [4, 8, 16, 32]
-SCORES = [("scaled", None), ("standardised", 0.5), ("standardised", 1.0), ("standardised", 2.0),
-          ("standardised", 4.0)]
+# (scores, sharpness, position_bias): the transformer's scores; selection by content
+# (standardised scores at growing sharpness); selection by position (relative-position biases
+# of growing spread on the scaled scores).
+SCORES = [("scaled", None, 0), ("standardised", 0.5, 0), ("standardised", 1.0, 0), ("standardised", 2.0, 0),
+          ("standardised", 4.0, 0), ("scaled", None, 1.0), ("scaled", None, 2.0), ("scaled", None, 4.0)]
 RIDGES = [1e-9, 1e-7, 1e-5, 1e-3, 1e-1]
 TASKS = [  # (kind, metric, extra overrides)
     ("mackey_glass", "nrmse", []),
@@ -52,8 +55,9 @@ def lyapunov(build, scenario, sets, key, value):
     return float(re.findall(r"^\| \S+ \| (\S+) \|", out, re.M)[-1])
 
 
-def cell(build, scenario, pop, c, scores, sharpness):
-    model = [f"population.{pop}.context={c}", f'population.{pop}.scores="{scores}"']
+def cell(build, scenario, pop, c, scores, sharpness, position_bias):
+    model = [f"population.{pop}.context={c}", f'population.{pop}.scores="{scores}"',
+             f"population.{pop}.position_bias={position_bias}"]
     if sharpness is not None:
         model.append(f"population.{pop}.sharpness={sharpness}")
     row = {}
@@ -76,21 +80,27 @@ def cell(build, scenario, pop, c, scores, sharpness):
     return row
 
 
-PANELS = [("MG nrmse (lower is better)", 5, True), ("memory capacity", 6, False),
-          ("recall accuracy, delay 5", 7, False)]
+PANELS = [("MG nrmse (lower is better)", 6, True), ("memory capacity", 7, False),
+          ("recall accuracy, delay 5", 8, False)]
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
 
 
 def plot(table, out, title):
-    """Each metric against the attention entropy, one line per context length c (from the
-    scaled scores at entropy ~1 to the sharpest standardised scores)."""
+    """Each metric against the attention entropy, two lines per context length c, both from the
+    scaled scores at entropy ~1: solid, selection by content (standardised scores, growing
+    sharpness); dashed, selection by position (growing position bias)."""
     import math
     lines = {}
     for line in open(table):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 8 and cells[0].isdigit():
-            lines.setdefault(int(cells[0]), []).append(
-                [float(cells[3])] + [float(cells[i].split()[0]) for i in (5, 6, 7)])
+        if len(cells) == 9 and cells[0].isdigit():
+            point = [float(cells[4])] + [float(cells[i].split()[0]) for i in (6, 7, 8)]
+            c, by_position = int(cells[0]), cells[3] != "0"
+            if cells[1] == "scaled" and not by_position:  # the common start of both lines
+                lines.setdefault((c, False), []).append(point)
+                lines.setdefault((c, True), []).append(point)
+            else:
+                lines.setdefault((c, by_position), []).append(point)
     left, top, pw, ph, gap, h = 60, 40, 250, 230, 70, 330
     w = left + 3 * pw + 2 * gap + 70  # room for the legend
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" '
@@ -99,7 +109,7 @@ def plot(table, out, title):
            f'the mean attention entropy (1 = uniform)</text>']
     for p, (name, col, log) in enumerate(PANELS):
         x0 = left + p * (pw + gap)
-        values = [row[col - 4] for rows in lines.values() for row in rows]
+        values = [row[col - 5] for rows in lines.values() for row in rows]
         f = math.log10 if log else (lambda v: v)
         lo, hi = f(min(values)), f(max(values))
         lo, hi = lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)
@@ -114,13 +124,18 @@ def plot(table, out, title):
             t = lo + (hi - lo) * k / 4
             label = f"{10 ** t:.3g}" if log else f"{t:.3g}"
             svg.append(f'<text x="{x0 - 4}" y="{top + ph - ph * k / 4 + 4}" text-anchor="end">{label}</text>')
-        for i, (c, rows) in enumerate(sorted(lines.items())):
-            pts = " ".join(f"{px(r[0]):.1f},{py(r[col - 4]):.1f}" for r in rows)
-            svg.append(f'<polyline points="{pts}" fill="none" stroke="{COLOURS[i % 6]}" stroke-width="2"/>')
-            svg += [f'<circle cx="{px(r[0]):.1f}" cy="{py(r[col - 4]):.1f}" r="3" fill="{COLOURS[i % 6]}"/>'
-                    for r in rows]
-            if p == len(PANELS) - 1:
+        contexts = sorted({c for c, _ in lines})
+        for (c, by_position), rows in sorted(lines.items()):
+            colour = COLOURS[contexts.index(c) % 6]
+            dash = ' stroke-dasharray="5,3"' if by_position else ""
+            pts = " ".join(f"{px(r[0]):.1f},{py(r[col - 5]):.1f}" for r in rows)
+            svg.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+            svg += [f'<circle cx="{px(r[0]):.1f}" cy="{py(r[col - 5]):.1f}" r="3" fill="{colour}"/>' for r in rows]
+        if p == len(PANELS) - 1:
+            for i, c in enumerate(contexts):
                 svg.append(f'<text x="{x0 + pw + 8}" y="{top + 14 + 16 * i}" fill="{COLOURS[i % 6]}">c = {c}</text>')
+            svg.append(f'<text x="{x0 + pw + 8}" y="{top + 30 + 16 * len(contexts)}">solid: content</text>')
+            svg.append(f'<text x="{x0 + pw + 8}" y="{top + 46 + 16 * len(contexts)}">dashed: position</text>')
     svg.append("</svg>")
     open(out, "w").write("\n".join(svg) + "\n")
 
@@ -132,16 +147,18 @@ def main():
         sys.exit("usage: attention_regime.py BUILD SCENARIO POPULATION | plot TABLE.md OUT.svg TITLE")
     build, scenario, pop = sys.argv[1:]
     print(f"`{scenario}`, population `{pop}`; ridge chosen on validation from {RIDGES} (in brackets)\n")
-    print("| c | scores | sharpness | entropy | lambda/token | MG nrmse | memory capacity | recall acc. (delay 5) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| c | scores | sharpness | position bias | entropy | lambda/token | MG nrmse | memory capacity | "
+          "recall acc. (delay 5) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for c in CONTEXTS:
-        for scores, sharpness in SCORES:
-            r = cell(build, scenario, pop, c, scores, sharpness)
+        for scores, sharpness, position_bias in SCORES:
+            r = cell(build, scenario, pop, c, scores, sharpness, position_bias)
             mg, mc, dr = r["mackey_glass"], r["memory_capacity"], r["delayed_recall"]
-            print(f"| {c} | {scores} | {sharpness if sharpness else '-'} | {r['entropy']:.3f} | "
+            print(f"| {c} | {scores} | {sharpness if sharpness else '-'} | {position_bias:g} | {r['entropy']:.3f} | "
                   f"{r['lambda']:+.3f} | {mg[0]:.4f} ({mg[1]:g}) | {mc[0]:.2f} ({mc[1]:g}) | "
                   f"{dr[0]:.3f} ({dr[1]:g}) |", flush=True)
-            print(f"attention_regime: c = {c}, {scores} {sharpness or ''} done", file=sys.stderr)
+            print(f"attention_regime: c = {c}, {scores} {sharpness or ''} position {position_bias:g} done",
+                  file=sys.stderr)
 
 
 if __name__ == "__main__":
