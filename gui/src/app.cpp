@@ -185,8 +185,9 @@ template <class Signal> bool wait_for(SimulationController* obj, Signal signal, 
 bool raise_panels(MainWindow& w, const Options& o) {
   if (!o.compare.isEmpty()) {
     ComparePanel* panel = compare_panel(w);
+    if (!panel->loadConfig(o.compare)) return false;
     panel->setOutputPrefix(QDir(QDir::tempPath()).filePath("ransim-gui-screenshot-compare"));
-    if (!panel->loadConfig(o.compare) || !panel->start()) return false;
+    if (!panel->start()) return false;
     QEventLoop loop;
     QObject::connect(panel, &ComparePanel::finished, &loop, &QEventLoop::quit);
     loop.exec();

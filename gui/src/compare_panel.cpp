@@ -33,6 +33,10 @@
 
 namespace ransim::gui {
 
+namespace {
+constexpr int kFigureWidth = 640;  // pixels a figure is shown at
+}  // namespace
+
 QStringList csv_fields(const QString& line) {
   QStringList out;
   QString field;
@@ -135,6 +139,7 @@ void ComparePanel::buildUi() {
   layout->addLayout(buttons);
   layout->addWidget(status_);
   layout->addWidget(split, 1);
+  split->setSizes({120, 380});
 
   connect(loadConfig_, &QPushButton::clicked, this, [this] {
     const QString f = QFileDialog::getOpenFileName(this, tr("Open compare config"), configPath_->text(),
@@ -316,7 +321,10 @@ void ComparePanel::showFigures(const QStringList& files) {
   for (const QString& f : files) {
     if (!f.endsWith(".png")) continue;  // each figure is also written as .svg beside it
     auto* label = new QLabel;
-    label->setPixmap(QPixmap(f));
+    const QPixmap figure(f);  // scaled to the panel's width; the file has every pixel
+    label->setPixmap(figure.width() > kFigureWidth
+                         ? figure.scaledToWidth(kFigureWidth, Qt::SmoothTransformation)
+                         : figure);
     label->setToolTip(f + tr(" (and %1.svg)").arg(f.chopped(4)));
     auto* scroll = new QScrollArea;
     scroll->setWidget(label);

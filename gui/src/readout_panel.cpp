@@ -4,6 +4,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -89,7 +90,7 @@ void ReadoutPanel::showScenario(const Scenario& sc) {
   const std::string kind = sc.readout.has("kind") ? sc.readout.string("kind") : "ridge";
   ridge_ = kind == "ridge";
   ridgeMode_->setCurrentIndex(sc.readout_ridge_candidates.empty() ? 0 : 1);
-  ridgeValue_->setText(QString::number(sc.readout.real("ridge"), 'g', 17));
+  ridgeValue_->setText(QString::number(sc.readout.real("ridge"), 'g', QLocale::FloatingPointShortest));
   note_->setText(ridge_
                      ? QString()
                      : tr("readout.kind = \"%1\" learns online: use the Learning switch of the readout view")

@@ -12,6 +12,7 @@
 #include <QTableWidget>
 #include <QTextBlock>
 
+#include <fstream>
 #include <map>
 
 #include "compare_panel.hpp"
@@ -56,14 +57,6 @@ std::map<std::string, double> retrain(ReadoutPanel& panel, SimulationController&
 
 // A small compare config: two leaky reservoirs on a short NARMA-10.
 const QString kConfig = RANSIM_TEST_DIR "/fixtures/compare_small.toml";
-
-QString write_text(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
-  const QString path = dir.filePath(name);
-  QFile f(path);
-  f.open(QIODevice::WriteOnly);
-  f.write(text);
-  return path;
-}
 
 int column(const QTableWidget& t, const QString& name) {
   for (int c = 0; c < t.columnCount(); ++c)
@@ -194,7 +187,8 @@ class TestGuiPanels : public QObject {
     QVERIFY(open_small(w));
     ScenarioEditor* ed = scenario_editor(w);
     QTemporaryDir dir;
-    const QString old = write_text(dir, "old.toml", "old text\n");
+    const QString old = dir.filePath("old.toml");
+    std::ofstream(old.toStdString()) << "old text\n";
     QStringList asked;
     bool answer = false;
     ed->setConfirmOverwrite([&](const QString& p) {
