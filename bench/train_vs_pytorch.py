@@ -335,7 +335,7 @@ def ransim_cmd(args, sets, out):
 
 def initial_weights(args, sets, folder):
     path = os.path.join(folder, "initial.h5")
-    cmd = [args.ransim, "run", args.scenario, "--out", path, "--quiet"]
+    cmd = [args.ransim, "run", args.scenario, "--out", path, "--overwrite", "--quiet"]
     for d in args.plugin_dir:
         cmd += ["--plugin-dir", d]
     for s in sets:
