@@ -357,8 +357,8 @@ def differences(stamps):
 
 def ransim_epochs(args, sets, folder):
     """Runs `ransim train`; the wall and CPU seconds between its consecutive epoch lines."""
-    proc = subprocess.Popen(ransim_cmd(args, sets, os.path.join(folder, "trained.h5")), stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True)
+    cmd = ransim_cmd(args, sets, os.path.join(folder, "trained.h5"))
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     wall, cpu = [], []
     for line in proc.stderr:
         if line.startswith("epoch "):
@@ -405,7 +405,8 @@ def check(args, sc, folder):
         for name, a, b in zip(("train", "validation"), ours, theirs):
             rel = abs(a - b) / abs(b)
             worst = max(worst, rel)
-            print(f"epoch {e} {name:10s} loss  ransim {b:.15f}  pytorch {a:.15f}  relative difference {rel:.1e}")
+            print(f"epoch {e} {name:10s} loss  ransim {b:.15f}  pytorch {a:.15f}  "
+                  f"relative difference {rel:.1e}")
     print(f"worst relative difference {worst:.1e} (bound {args.tolerance:g})")
     return 0 if worst <= args.tolerance else 1
 
@@ -441,7 +442,8 @@ def main():
             b, b_cpu = (statistics.median(v) for v in torch_epochs(args, sc, recording, args.epochs))
             ratios.append(b / a)
             cpu_ratios.append(b_cpu / a_cpu)
-            print(f"round {r + 1}: ransim {a:.3f} ({a_cpu:.3f}) s/epoch, PyTorch {b:.3f} ({b_cpu:.3f}) s/epoch, "
+            print(f"round {r + 1}: ransim {a:.3f} ({a_cpu:.3f}) s/epoch, "
+                  f"PyTorch {b:.3f} ({b_cpu:.3f}) s/epoch, "
                   f"PyTorch / ransim {b / a:.2f} ({b_cpu / a_cpu:.2f})", flush=True)
         print(f"median ratio PyTorch / ransim: {statistics.median(ratios):.2f} wall, "
               f"{statistics.median(cpu_ratios):.2f} CPU (load average {os.getloadavg()[0]:.2f} at the end)")
