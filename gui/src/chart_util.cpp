@@ -1,7 +1,10 @@
 #include "chart_util.hpp"
 
 #include <QtCharts/QChart>
+#include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QScatterSeries>
 #include <QtCharts/QValueAxis>
 
 #include "view_data.hpp"
@@ -62,6 +65,32 @@ std::pair<double, double> padded(std::pair<double, double> r, double min_span) {
   }
   const double pad = 0.06 * (hi - lo);
   return {lo - pad, hi + pad};
+}
+
+PathChart make_path_chart(const QString& x, const QString& y, const QColor& colour) {
+  PathChart c;
+  c.chart = new QChart;
+  style_chart(c.chart);
+  c.chart->legend()->hide();
+  c.ax = make_axis(x);
+  c.ay = make_axis(y);
+  c.chart->addAxis(c.ax, Qt::AlignBottom);
+  c.chart->addAxis(c.ay, Qt::AlignLeft);
+  c.line = new QLineSeries;
+  QPen pen(colour);
+  pen.setCosmetic(true);
+  c.line->setPen(pen);
+  c.marker = new QScatterSeries;
+  c.marker->setMarkerSize(9);
+  c.marker->setColor(trace_color(3));
+  for (QXYSeries* s : std::initializer_list<QXYSeries*>{c.line, c.marker}) {
+    c.chart->addSeries(s);
+    s->attachAxis(c.ax);
+    s->attachAxis(c.ay);
+  }
+  c.view = new QChartView(c.chart);
+  c.view->setRenderHint(QPainter::Antialiasing, true);
+  return c;
 }
 
 }  // namespace ransim::gui

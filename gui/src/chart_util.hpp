@@ -8,6 +8,9 @@
 #include <utility>
 
 class QChart;
+class QChartView;
+class QLineSeries;
+class QScatterSeries;
 class QValueAxis;
 
 namespace ransim::gui {
@@ -21,5 +24,15 @@ QValueAxis* make_axis(const QString& title);
 void set_axis(QValueAxis* a, double lo, double hi, bool exact = false);
 // A range for the values with a small margin; at least `min_span` wide.
 std::pair<double, double> padded(std::pair<double, double> r, double min_span);
+
+// A path in a plane (phase and PCA views): a line in `colour` and a marker dot on two axes.
+struct PathChart {
+  QChart* chart;
+  QChartView* view;
+  QValueAxis *ax, *ay;
+  QLineSeries* line;
+  QScatterSeries* marker;
+};
+PathChart make_path_chart(const QString& x, const QString& y, const QColor& colour);
 
 }  // namespace ransim::gui

@@ -231,6 +231,7 @@ void MainWindow::buildDocks() {
   addToolBar(Qt::BottomToolBarArea, timeTools);
   for (auto& [d, v] : docks_) v->setTimeWindow(timeWindow_);
   connect(timeWindow_, &TimeWindow::changed, this, &MainWindow::refreshViews);
+  keepTabTitlesWhole(this);
 
   // Left column: network and parameters; middle: traces over the heatmap; right: the map
   // views the networks declare (added by addMapViews) over the readout; messages under the

@@ -67,27 +67,13 @@ PcaView::PcaView(QWidget* parent) : View(parent) {
   elevation_->setToolTip(tr("Tilt (degrees)"));
   label_ = new QLabel;
   label_->setWordWrap(true);
-  chart_ = new QChart;
-  style_chart(chart_);
-  chart_->legend()->hide();
-  ax_ = make_axis("PC1");
-  ay_ = make_axis("PC2");
-  chart_->addAxis(ax_, Qt::AlignBottom);
-  chart_->addAxis(ay_, Qt::AlignLeft);
-  line_ = new QLineSeries;
-  QPen pen(trace_color(4));
-  pen.setCosmetic(true);
-  line_->setPen(pen);
-  marker_ = new QScatterSeries;
-  marker_->setMarkerSize(9);
-  marker_->setColor(trace_color(3));
-  for (QXYSeries* s : std::initializer_list<QXYSeries*>{line_, marker_}) {
-    chart_->addSeries(s);
-    s->attachAxis(ax_);
-    s->attachAxis(ay_);
-  }
-  view_ = new QChartView(chart_);
-  view_->setRenderHint(QPainter::Antialiasing, true);
+  const PathChart pc = make_path_chart("PC1", "PC2", trace_color(4));
+  chart_ = pc.chart;
+  view_ = pc.view;
+  ax_ = pc.ax;
+  ay_ = pc.ay;
+  line_ = pc.line;
+  marker_ = pc.marker;
   auto* top = new QHBoxLayout;
   top->addWidget(pop_, 1);
   top->addWidget(dims_);

@@ -86,27 +86,13 @@ PhaseView::PhaseView(QWidget* parent) : View(parent) {
     s->setToolTip(tr("Entry (unit, or unit.component) of the variable; \"mean\": the mean of all of them"));
   }
   label_ = new QLabel;
-  chart_ = new QChart;
-  style_chart(chart_);
-  chart_->legend()->hide();
-  ax_ = make_axis("x");
-  ay_ = make_axis("y");
-  chart_->addAxis(ax_, Qt::AlignBottom);
-  chart_->addAxis(ay_, Qt::AlignLeft);
-  line_ = new QLineSeries;
-  QPen pen(trace_color(0));
-  pen.setCosmetic(true);
-  line_->setPen(pen);
-  marker_ = new QScatterSeries;
-  marker_->setMarkerSize(9);
-  marker_->setColor(trace_color(3));
-  for (QXYSeries* s : std::initializer_list<QXYSeries*>{line_, marker_}) {
-    chart_->addSeries(s);
-    s->attachAxis(ax_);
-    s->attachAxis(ay_);
-  }
-  view_ = new QChartView(chart_);
-  view_->setRenderHint(QPainter::Antialiasing, true);
+  const PathChart pc = make_path_chart("x", "y", trace_color(0));
+  chart_ = pc.chart;
+  view_ = pc.view;
+  ax_ = pc.ax;
+  ay_ = pc.ay;
+  line_ = pc.line;
+  marker_ = pc.marker;
   auto* pick = new QHBoxLayout;
   pick->addWidget(new QLabel(tr("x")));
   pick->addWidget(xbox_, 1);

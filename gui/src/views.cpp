@@ -17,6 +17,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabBar>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
@@ -107,6 +108,32 @@ double chart_token_at(const QChartView* v, QChart* c, double x) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------- tab titles
+
+namespace {
+void keep_whole(QTabBar* b) {
+  b->setElideMode(Qt::ElideNone);
+  b->setUsesScrollButtons(true);
+}
+
+class WholeTabTitles : public QObject {
+ public:
+  using QObject::QObject;
+
+ protected:
+  bool eventFilter(QObject* o, QEvent* e) override {
+    if (e->type() == QEvent::ChildPolished)
+      if (auto* b = qobject_cast<QTabBar*>(static_cast<QChildEvent*>(e)->child())) keep_whole(b);
+    return QObject::eventFilter(o, e);
+  }
+};
+}  // namespace
+
+void keepTabTitlesWhole(QWidget* window) {
+  for (QTabBar* b : window->findChildren<QTabBar*>()) keep_whole(b);
+  window->installEventFilter(new WholeTabTitles(window));
+}
 
 // ---------------------------------------------------------------------------- heatmap
 

@@ -70,6 +70,10 @@ class HeatmapWidget : public QWidget {
   QString title_, xl_, xa_, xb_, yl_, ya_, yb_, placeholder_;
 };
 
+// Tabs of tabbed docks keep their whole titles (issue 22, D12): the window's tab bars, now and
+// later, neither elide nor squeeze a title; they scroll when too many.
+void keepTabTitlesWhole(QWidget* window);
+
 inline QString noNetworkText() {
   return QStringLiteral("Open a scenario (File > Open) or a recording to see it here.");
 }

@@ -33,6 +33,16 @@ inline QStringList qsets(const std::vector<std::string>& s) {
   return out;
 }
 
+// A network of one leaky population of `units` scalar units (the time views' tests).
+inline ransim::gui::NetworkDesc one_population(std::size_t units, std::uint64_t session = 9) {
+  ransim::gui::NetworkDesc n;
+  n.session = session;
+  ransim::gui::PopulationDesc p{"res", "leaky", units, 1, {}, {}};
+  p.variables = {{"state", "1", "", {units}}};
+  n.populations = {p};
+  return n;
+}
+
 // The attention plugins of this build tree, when they are built; false otherwise.
 inline bool attention_plugins() {
   static const bool ok = [] {

@@ -7,12 +7,11 @@
 
 #include <cmath>
 
-#include "analysis/measures.hpp"
 #include "colormap.hpp"
 #include "graph_layout.hpp"
 #include "gui_test_util.hpp"
 #include "main_window.hpp"
-#include "pca_view.hpp"
+#include "pca_view.hpp"  // and analysis/measures.hpp
 #include "phase_view.hpp"
 #include "simulation_controller.hpp"
 #include "time_window.hpp"

@@ -24,15 +24,6 @@ using namespace ransim::gui;
 
 namespace {
 
-NetworkDesc one_population(std::size_t units) {
-  NetworkDesc n;
-  n.session = 9;
-  PopulationDesc p{"res", "leaky", units, 1, {}, {}};
-  p.variables = {{"state", "1", "", {units}}};
-  n.populations = {p};
-  return n;
-}
-
 // A smooth signal with a one-token spike every 97 tokens: decimation by frames or by taking
 // one token per pixel misses the spikes; the envelope must not.
 double signal(std::size_t k, std::size_t v) {
@@ -90,7 +81,7 @@ class TestGuiHistory : public QObject {
   void historyIsBoundedByTheBudget() {
     // values_per_token counts the state of every population, every sampled variable and the
     // readout's target and prediction: 30 + 2 * 1 here.
-    NetworkDesc n = one_population(30);
+    NetworkDesc n = gui_test::one_population(30);
     n.has_readout = true;
     n.target_dim = 1;
     QCOMPARE(values_per_token(n), std::size_t(32));
@@ -110,7 +101,7 @@ class TestGuiHistory : public QObject {
   // The Done-when of issue 22: per pixel column of the plot, the series' lowest and highest
   // points are the lowest and highest recorded values of the tokens in that column.
   void tracesHoldTheMinAndMaxOfEveryPixelColumn() {
-    const NetworkDesc n = one_population(4);
+    const NetworkDesc n = gui_test::one_population(4);
     TokenHistory tokens;
     fill(tokens, n, 3100);
     FrameHistory frames;
@@ -164,7 +155,7 @@ class TestGuiHistory : public QObject {
 
   // Fewer tokens than pixels: every token is a point, at its token.
   void fewTokensAreDrawnAsThey() {
-    const NetworkDesc n = one_population(2);
+    const NetworkDesc n = gui_test::one_population(2);
     TokenHistory tokens;
     fill(tokens, n, 50);
     const Track* t = tokens.find(0, "state");
@@ -178,7 +169,7 @@ class TestGuiHistory : public QObject {
   // The heatmap spans the whole history (no grey) with the token axis labelled by its ends
   // (D2), each column the mean of its tokens.
   void heatmapCoversTheHistory() {
-    const NetworkDesc n = one_population(4);
+    const NetworkDesc n = gui_test::one_population(4);
     TokenHistory tokens;
     fill(tokens, n, 3100);
     FrameHistory frames;
