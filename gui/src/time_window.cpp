@@ -80,8 +80,12 @@ TimeMouse::TimeMouse(TimeWindow* w, QWidget* target, TokenAt token_at, Span span
 }
 
 bool TimeMouse::eventFilter(QObject* o, QEvent* e) {
+  const QEvent::Type type = e->type();
+  if (type != QEvent::Wheel && type != QEvent::MouseButtonPress && type != QEvent::MouseMove &&
+      type != QEvent::MouseButtonRelease && type != QEvent::MouseButtonDblClick)
+    return QObject::eventFilter(o, e);  // (also while the window and its history are torn down)
   const auto [first, last] = span_();
-  switch (e->type()) {
+  switch (type) {
     case QEvent::Wheel: {
       auto* we = static_cast<QWheelEvent*>(e);
       const double steps = we->angleDelta().y() / 120.0;
