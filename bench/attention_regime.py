@@ -27,7 +27,8 @@ CONTEXTS = [4, 8, 16, 32]
 # (standardised scores at growing sharpness); selection by position (relative-position biases
 # of growing spread on the scaled scores).
 SCORES = [("scaled", None, 0), ("standardised", 0.5, 0), ("standardised", 1.0, 0), ("standardised", 2.0, 0),
-          ("standardised", 4.0, 0), ("scaled", None, 1.0), ("scaled", None, 2.0), ("scaled", None, 4.0)]
+          ("standardised", 4.0, 0), ("scaled", None, 1.0), ("scaled", None, 2.0), ("scaled", None, 4.0),
+          ("scaled", None, 8.0)]
 RIDGES = [1e-9, 1e-7, 1e-5, 1e-3, 1e-1]
 TASKS = [  # (kind, metric, extra overrides)
     ("mackey_glass", "nrmse", []),

@@ -117,6 +117,18 @@ TEST(CortexGradient, PresynapticUnitsRk4MatchFiniteDifferences) {
             1e-6);
 }
 
+// Relative-position biases are fixed logits on the scores: the weights' gradients must still
+// match (a window that wraps, so every row age is used; units mode too).
+TEST(CortexGradient, PositionBiasesMatchFiniteDifferences) {
+  EXPECT_LT(worst_error({cortex_network("integrator = \"rk4\"\ndt = 0.5\n", "position_bias = 2.0\n"),
+                         kCortexTrainable, 7}),
+            1e-6);
+  EXPECT_LT(worst_error({cortex_network("integrator = \"euler\"\n",
+                                        "context_mode = \"units\"\nk = 2\nposition_bias = 2.0\n"),
+                         kCortexTrainable, 5}),
+            1e-6);
+}
+
 // Figure C in small: cortex and hippocampus units with identity routing between them (as in
 // scenarios/ran_figure_c.toml), rk4 with two steps per token, everything trained.
 TEST(CortexGradient, FigureCInSmallMatchesFiniteDifferences) {
