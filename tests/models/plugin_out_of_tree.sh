@@ -29,5 +29,8 @@ TOML
 out=$("$work/prefix/bin/ransim" run "$work/s.toml" --plugin-dir "$work/example/lib/ransim/plugins" --json)
 echo "$out"
 grep -q '"status": "complete"' <<<"$out"
-"$work/prefix/bin/ransim" info --plugin-dir "$work/example/lib/ransim/plugins" | grep -q "example_unit.so: example_unit"
+# Captured first: grep -q on a pipe would stop reading at the match, and ransim, still writing a
+# listing longer than the pipe's buffer, would die of SIGPIPE (a failure under pipefail).
+info=$("$work/prefix/bin/ransim" info --plugin-dir "$work/example/lib/ransim/plugins")
+grep -q "example_unit.so: example_unit" <<<"$info"
 echo "out-of-tree plugin: built, loaded and run"
