@@ -43,6 +43,7 @@
 #include "scenario/scenario.hpp"
 #include "scenario_files.hpp"
 #include "simulation_controller.hpp"
+#include "study_panels.hpp"
 #include "tasks/tasks.hpp"
 #include "time_window.hpp"
 #include "views.hpp"
@@ -85,6 +86,7 @@ MainWindow::MainWindow(QWidget* parent, bool persistent)
   central->hide();
 
   buildDocks();
+  install_study_panels(*this);  // readout settings, compare, scenario editor (before the View menu)
   buildActions();
 
   stateLabel_ = new QLabel;
@@ -490,6 +492,8 @@ bool MainWindow::openScenario(const QString& path, const QStringList& sets) {
     sc = load_scenario(path.toStdString(), s);
   } catch (const std::exception& e) {
     const ScenarioFileInfo info = classify_scenario_file(path.toStdString());
+    if (info.kind == ScenarioFileKind::Compare && offer_compare_panel(*this, path))
+      return fail(QString::fromStdString(info.message) + tr("; it is open in the Compare panel"));
     return fail(QString::fromStdString(info.kind == ScenarioFileKind::Compare ? info.message : e.what()));
   }
   if (find_task(sc.task_kind)->episodic()) {
