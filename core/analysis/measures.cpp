@@ -92,9 +92,9 @@ Pca pca(const arma::mat& samples, bool directions) {
   return p;
 }
 
-Spectrum power_spectrum(const arma::mat& signals, double rate, std::size_t segment) {
+Spectrum power_spectrum(const arma::mat& series, double rate, std::size_t segment) {
   if (!(rate > 0)) throw InputError("power spectrum: the sampling rate must be > 0");
-  const std::size_t N = signals.n_rows;
+  const std::size_t N = series.n_rows;
   const std::size_t n = segment ? segment : std::min<std::size_t>(256, N);
   if (n < 2 || n > N)
     throw InputError("power spectrum: segments of " + std::to_string(n) +
@@ -108,7 +108,7 @@ Spectrum power_spectrum(const arma::mat& signals, double rate, std::size_t segme
   s.power.zeros(bins);
   std::size_t count = 0;
   for (std::size_t start = 0; start + n <= N; start += hop) {
-    arma::mat block = signals.rows(start, start + n - 1);
+    arma::mat block = series.rows(start, start + n - 1);
     block.each_row() -= arma::mean(block, 0);
     block.each_col() %= window;
     const arma::cx_mat X = arma::fft(block);

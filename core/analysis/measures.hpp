@@ -57,6 +57,6 @@ struct Spectrum {
   arma::vec frequency;  // Hz, 0 .. rate / 2, bin width rate / segment
   arma::vec power;      // signal units^2 / Hz
 };
-Spectrum power_spectrum(const arma::mat& signals, double rate, std::size_t segment = 0);
+Spectrum power_spectrum(const arma::mat& series, double rate, std::size_t segment = 0);
 
 }  // namespace ransim::analysis
