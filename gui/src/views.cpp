@@ -180,10 +180,19 @@ QFont HeatmapWidget::titleFont() const {
   return bold;
 }
 
+// Wrapped at word boundaries, or anywhere when one word is wider than the plot (a narrow
+// dock): the title is never cut.
+int HeatmapWidget::titleFlags(int width) const {
+  const QFontMetrics fm(titleFont());
+  const int words = Qt::AlignLeft | Qt::TextWordWrap;
+  return fm.boundingRect(QRect(0, 0, width, 10000), words, title_).width() <= width
+             ? words
+             : Qt::AlignLeft | Qt::TextWrapAnywhere;
+}
+
 QRect HeatmapWidget::titleRect(int width) const {
   if (title_.isEmpty()) return {};
-  return QFontMetrics(titleFont())
-      .boundingRect(QRect(0, 0, width, 10000), Qt::AlignLeft | Qt::TextWordWrap, title_);
+  return QFontMetrics(titleFont()).boundingRect(QRect(0, 0, width, 10000), titleFlags(width), title_);
 }
 
 void HeatmapWidget::paintEvent(QPaintEvent*) {
@@ -217,7 +226,7 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
   p.setPen(pal.color(QPalette::Text));
   if (!title_.isEmpty()) {
     p.setFont(titleFont());
-    p.drawText(title_box.translated(left, 2), Qt::AlignLeft | Qt::TextWordWrap, title_);
+    p.drawText(title_box.translated(left, 2), titleFlags(title_width), title_);
     p.setFont(small);
   }
   // Downscaling many rows into few pixels: smooth, so that no unit disappears entirely.

@@ -56,6 +56,7 @@ class HeatmapWidget : public QWidget {
   QRect plotRect() const { return plot_; }
   QFont titleFont() const;
   QRect titleRect(int width) const;
+  int titleFlags(int width) const;
   QSize sizeHint() const override { return {360, 220}; }
   QSize minimumSizeHint() const override { return {160, 110}; }
 
