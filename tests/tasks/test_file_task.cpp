@@ -185,8 +185,10 @@ TEST(FileTask, ScoresWhatTheTaskItWasWrittenFromScores) {
   const auto b = ransim::run(ransim::parse_scenario("seed = 3\n" + file_task + kReservoir, "<file>"), {});
   ASSERT_EQ(b.status, ransim::RunStatus::Complete) << b.message;
   // `ransim run` of a file is bounded (test_file_stream.cpp): the test part is predicted block
-  // by block, the train and validation metrics come from the readout's statistics.
-  EXPECT_NEAR(b.metrics.at("nrmse_test"), a.metrics.at("nrmse_test"), 1e-9 * a.metrics.at("nrmse_test"));
+  // by block, the train and validation metrics come from the readout's statistics. Summed
+  // block by block the statistics round differently, and the ridge solve amplifies that: the
+  // bound is the one test_file_stream.cpp states (1e-8; measured 1.1e-9 in a sanitizer build).
+  EXPECT_NEAR(b.metrics.at("nrmse_test"), a.metrics.at("nrmse_test"), 1e-8 * a.metrics.at("nrmse_test"));
   for (const char* m : {"nrmse_train", "nrmse_validation"})
     EXPECT_NEAR(b.metrics.at(m), a.metrics.at(m), 1e-5 * a.metrics.at(m)) << m;
   EXPECT_LT(b.metrics.at("nrmse_test"), 0.5);
