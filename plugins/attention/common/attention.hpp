@@ -119,7 +119,7 @@ class Attention {
                  std::size_t L) const {
     if (standardised_) standardise_lanes(s, n, L, sharpness_, tmp);
     if (!position_.empty()) {  // p(age) for the row age tokens older than the newest (row n - 1)
-      const double* p = position_.data() + ((position_blocks_ == 1 ? 0 : u) * H_ + head) * position_rows_;
+      const double* p = position_.data() + ((wq_.blocks == 1 ? 0 : u) * H_ + head) * position_rows_;
       for (std::size_t r = 0; r < n; ++r)
         for (std::size_t b = 0; b < L; ++b) s[r * L + b] += p[n - 1 - r];
     }
@@ -263,7 +263,7 @@ class Attention {
     w["W_v"] = wv_.stacked();
     w["W_o"] = wo_.stacked();
     if (!position_.empty())
-      w["position_bias"] = arma::mat(position_.data(), position_rows_, position_blocks_ * H_).t();
+      w["position_bias"] = arma::mat(position_.data(), position_rows_, wq_.blocks * H_).t();
     if (!bias_) return;
     w["b_q"] = bq_.stacked();
     w["b_k"] = bk_.stacked();
@@ -282,7 +282,6 @@ class Attention {
     const bool units = c.params.has("context_mode") && c.params.string("context_mode") == "units";
     position_rows_ =
         static_cast<std::size_t>(units ? c.params.integer("k") + 1 : c.params.integer("context"));
-    position_blocks_ = blocks;
     if (wf.used())
       return wf.load_stacked(
           "position_bias", blocks, H_, position_rows_,
@@ -341,7 +340,7 @@ class Attention {
   bool bias_ = false, fused_ = true, standardised_ = false;
   double sharpness_ = 1, scale_ = 1;
   std::vector<double> position_;  // blocks x heads x rows (position_biases()); empty: none
-  std::size_t position_blocks_ = 0, position_rows_ = 0;
+  std::size_t position_rows_ = 0;
   MatrixSet wq_, wk_, wv_, wo_;
   MatrixSet wkq_, wov_;              // fused: W_k^T W_q (scaled), W_o W_v
   MatrixSet wkt_;                    // per head: W_k^T (scaled)
