@@ -67,13 +67,7 @@ PcaView::PcaView(QWidget* parent) : View(parent) {
   elevation_->setToolTip(tr("Tilt (degrees)"));
   label_ = new QLabel;
   label_->setWordWrap(true);
-  const PathChart pc = make_path_chart("PC1", "PC2", trace_color(4));
-  chart_ = pc.chart;
-  view_ = pc.view;
-  ax_ = pc.ax;
-  ay_ = pc.ay;
-  line_ = pc.line;
-  marker_ = pc.marker;
+  plot_ = make_path_chart("PC1", "PC2", trace_color(4));
   auto* top = new QHBoxLayout;
   top->addWidget(pop_, 1);
   top->addWidget(dims_);
@@ -87,7 +81,7 @@ PcaView::PcaView(QWidget* parent) : View(parent) {
   col->addLayout(top);
   col->addLayout(turn_row);
   col->addWidget(label_);
-  col->addWidget(view_, 1);
+  col->addWidget(plot_.view, 1);
   connect(pop_, &QComboBox::currentIndexChanged, this, [this](int) { refresh(); });
   connect(dims_, &QComboBox::currentIndexChanged, this, [this](int i) {
     azimuth_->setEnabled(i == 1);
@@ -109,8 +103,8 @@ void PcaView::setNetwork(const NetworkDesc* net) {
   data_ = {};
   fit_key_.clear();
   since_fit_.invalidate();
-  line_->clear();
-  marker_->clear();
+  plot_.line->clear();
+  plot_.marker->clear();
   label_->setText(net ? QString() : noNetworkText());
 }
 
@@ -170,8 +164,8 @@ QString PcaView::summary() const {
 }
 
 void PcaView::draw() {
-  line_->clear();
-  marker_->clear();
+  plot_.line->clear();
+  plot_.marker->clear();
   if (data_.tokens.empty()) return;
   const bool three = dims_->currentIndex() == 1 && data_.coords.n_cols >= 3;
   const std::size_t n = data_.tokens.size(), step = (n + kMaxPoints - 1) / kMaxPoints;
@@ -192,24 +186,25 @@ void PcaView::draw() {
     yhi = std::max(yhi, p.y());
   }
   const auto xr = padded({xlo, xhi}, 1e-6), yr = padded({ylo, yhi}, 1e-6);
-  set_axis(ax_, xr.first, xr.second);
-  set_axis(ay_, yr.first, yr.second);
+  set_axis(plot_.ax, xr.first, xr.second);
+  set_axis(plot_.ay, yr.first, yr.second);
   const arma::vec& e = data_.pca.explained;
   if (three) {
-    ax_->setTitleText(tr("PC1-PC3 turned %1°, tilted %2°").arg(azimuth_->value()).arg(elevation_->value()));
-    ay_->setTitleText(QString());
+    plot_.ax->setTitleText(
+        tr("PC1-PC3 turned %1°, tilted %2°").arg(azimuth_->value()).arg(elevation_->value()));
+    plot_.ay->setTitleText(QString());
   } else {
-    ax_->setTitleText(tr("PC1 (%1 %)").arg(100 * e[0], 0, 'f', 1));
-    ay_->setTitleText(e.n_elem > 1 ? tr("PC2 (%1 %)").arg(100 * e[1], 0, 'f', 1) : tr("PC2 (none)"));
+    plot_.ax->setTitleText(tr("PC1 (%1 %)").arg(100 * e[0], 0, 'f', 1));
+    plot_.ay->setTitleText(e.n_elem > 1 ? tr("PC2 (%1 %)").arg(100 * e[1], 0, 'f', 1) : tr("PC2 (none)"));
   }
-  line_->replace(pts);
+  plot_.line->replace(pts);
   // The time slider's token (the last one at or before it), else the newest.
   std::size_t k = n - 1;
   if (const std::optional<std::size_t> at = cursorToken()) {
     const auto it = std::upper_bound(data_.tokens.begin(), data_.tokens.end(), static_cast<double>(*at));
     k = it == data_.tokens.begin() ? 0 : static_cast<std::size_t>(it - data_.tokens.begin()) - 1;
   }
-  marker_->append(point(k));
+  plot_.marker->append(point(k));
   label_->setText(summary());
 }
 
@@ -228,10 +223,10 @@ QString PcaView::csv() const {
 
 QString PcaView::svg() {
   Series s;
-  for (const QPointF& p : line_->points()) s.emplace_back(p.x(), p.y());
-  return chart_svg(tr("PCA: %1").arg(pop_->currentText()), ax_->titleText(), ay_->titleText(),
-                   {{pop_->currentText(), trace_color(4), s}}, ax_->min(), ax_->max(), ay_->min(),
-                   ay_->max());
+  for (const QPointF& p : plot_.line->points()) s.emplace_back(p.x(), p.y());
+  return chart_svg(tr("PCA: %1").arg(pop_->currentText()), plot_.ax->titleText(), plot_.ay->titleText(),
+                   {{pop_->currentText(), trace_color(4), s}}, plot_.ax->min(), plot_.ax->max(),
+                   plot_.ay->min(), plot_.ay->max());
 }
 
 }  // namespace ransim::gui

@@ -14,16 +14,14 @@
 #undef signals
 #include "analysis/measures.hpp"
 #pragma pop_macro("signals")
+#include "chart_util.hpp"
 #include "views.hpp"
 
 class QComboBox;
-class QChart;
-class QChartView;
 class QLabel;
 class QLineSeries;
 class QScatterSeries;
 class QSlider;
-class QValueAxis;
 
 namespace ransim::gui {
 
@@ -55,7 +53,7 @@ class PcaView : public View {
   void setView(int azimuth_deg, int elevation_deg);
   const PcaTrajectory& trajectory() const { return data_; }
   QString summary() const;
-  QLineSeries* series() const { return line_; }
+  QLineSeries* series() const { return plot_.line; }
   // The fit uses at most this many tokens; while running it is redone at most every 20x the
   // time it took (the view then shows the last fit's projection of the new tokens).
   static constexpr std::size_t kMaxSamples = 4000;
@@ -66,11 +64,7 @@ class PcaView : public View {
   QComboBox *pop_, *dims_;
   QSlider *azimuth_, *elevation_;
   QLabel* label_;
-  QChart* chart_;
-  QChartView* view_;
-  QValueAxis *ax_, *ay_;
-  QLineSeries* line_;
-  QScatterSeries* marker_;
+  PathChart plot_{};  // chart_util.hpp
   PcaTrajectory data_;
   std::vector<double> fit_key_;  // what the shown fit was made of (population, range, rows)
   QElapsedTimer since_fit_;

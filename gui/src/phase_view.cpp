@@ -86,13 +86,7 @@ PhaseView::PhaseView(QWidget* parent) : View(parent) {
     s->setToolTip(tr("Entry (unit, or unit.component) of the variable; \"mean\": the mean of all of them"));
   }
   label_ = new QLabel;
-  const PathChart pc = make_path_chart("x", "y", trace_color(0));
-  chart_ = pc.chart;
-  view_ = pc.view;
-  ax_ = pc.ax;
-  ay_ = pc.ay;
-  line_ = pc.line;
-  marker_ = pc.marker;
+  plot_ = make_path_chart("x", "y", trace_color(0));
   auto* pick = new QHBoxLayout;
   pick->addWidget(new QLabel(tr("x")));
   pick->addWidget(xbox_, 1);
@@ -104,7 +98,7 @@ PhaseView::PhaseView(QWidget* parent) : View(parent) {
   col->setContentsMargins(2, 2, 2, 2);
   col->addLayout(pick);
   col->addWidget(label_);
-  col->addWidget(view_, 1);
+  col->addWidget(plot_.view, 1);
   for (QComboBox* b : {xbox_, ybox_})
     connect(b, &QComboBox::currentIndexChanged, this, [this](int) { entriesChanged(); });
   for (QSpinBox* s : {xentry_, yentry_})
@@ -147,8 +141,8 @@ void PhaseView::setNetwork(const NetworkDesc* net) {
     yentry_->setValue(choices_.empty() || choices_[0].second < 2 ? 0 : 1);
   }
   path_ = {};
-  line_->clear();
-  marker_->clear();
+  plot_.line->clear();
+  plot_.marker->clear();
 }
 
 QString PhaseView::name(const PhaseVariable& v) const {
@@ -200,8 +194,8 @@ void PhaseView::refresh() {
   const Track* yt = t_ && net_ ? t_->find(yv.pop, yv.variable) : nullptr;
   if (!xt || !yt) {
     path_ = {};
-    line_->clear();
-    marker_->clear();
+    plot_.line->clear();
+    plot_.marker->clear();
     if (net_) label_->setText(tr("No tokens of these variables yet."));
     return;
   }
@@ -209,8 +203,8 @@ void PhaseView::refresh() {
   const auto [lo, hi] = shownTokens(first, last);
   path_ = thinned(phase_path(*xt, xv.entry, *yt, yv.entry, lo, hi), kMaxPoints);
   if (path_.tokens.empty()) {
-    line_->clear();
-    marker_->clear();
+    plot_.line->clear();
+    plot_.marker->clear();
     label_->setText(tr("These variables share no token in the range shown."));
     return;
   }
@@ -223,14 +217,14 @@ void PhaseView::refresh() {
   const auto yr = padded(
       {*std::min_element(path_.y.begin(), path_.y.end()), *std::max_element(path_.y.begin(), path_.y.end())},
       1e-3);
-  line_->clear();
-  marker_->clear();
-  set_axis(ax_, xr.first, xr.second);
-  set_axis(ay_, yr.first, yr.second);
+  plot_.line->clear();
+  plot_.marker->clear();
+  set_axis(plot_.ax, xr.first, xr.second);
+  set_axis(plot_.ay, yr.first, yr.second);
   auto entry = [](const PhaseVariable& v) { return v.entry < 0 ? tr("mean") : QString::number(v.entry); };
-  ax_->setTitleText(name(xv) + " [" + entry(xv) + "]");
-  ay_->setTitleText(name(yv) + " [" + entry(yv) + "]");
-  line_->replace(pts);
+  plot_.ax->setTitleText(name(xv) + " [" + entry(xv) + "]");
+  plot_.ay->setTitleText(name(yv) + " [" + entry(yv) + "]");
+  plot_.line->replace(pts);
   // The time slider's token (the last one at or before it), else the newest.
   const std::optional<std::size_t> at = cursorToken();
   std::size_t k = path_.tokens.size() - 1;
@@ -238,7 +232,7 @@ void PhaseView::refresh() {
     const auto it = std::upper_bound(path_.tokens.begin(), path_.tokens.end(), static_cast<double>(*at));
     k = it == path_.tokens.begin() ? 0 : static_cast<std::size_t>(it - path_.tokens.begin()) - 1;
   }
-  if (!path_.tokens.empty()) marker_->append(path_.x[k], path_.y[k]);
+  if (!path_.tokens.empty()) plot_.marker->append(path_.x[k], path_.y[k]);
   label_->setText(tr("%1 tokens, %2 to %3; marked: token %4")
                       .arg(path_.tokens.size())
                       .arg(path_.tokens.front())
@@ -247,7 +241,7 @@ void PhaseView::refresh() {
 }
 
 QString PhaseView::csv() const {
-  QString out = QStringLiteral("token,%1,%2\n").arg(ax_->titleText(), ay_->titleText());
+  QString out = QStringLiteral("token,%1,%2\n").arg(plot_.ax->titleText(), plot_.ay->titleText());
   for (std::size_t i = 0; i < path_.tokens.size(); ++i)
     out += QStringLiteral("%1,%2,%3\n")
                .arg(path_.tokens[i])
@@ -259,8 +253,9 @@ QString PhaseView::csv() const {
 QString PhaseView::svg() {
   Series s;
   for (std::size_t i = 0; i < path_.x.size(); ++i) s.emplace_back(path_.x[i], path_.y[i]);
-  return chart_svg(tr("Phase plot"), ax_->titleText(), ay_->titleText(), {{tr("path"), trace_color(0), s}},
-                   ax_->min(), ax_->max(), ay_->min(), ay_->max());
+  return chart_svg(tr("Phase plot"), plot_.ax->titleText(), plot_.ay->titleText(),
+                   {{tr("path"), trace_color(0), s}}, plot_.ax->min(), plot_.ax->max(), plot_.ay->min(),
+                   plot_.ay->max());
 }
 
 }  // namespace ransim::gui

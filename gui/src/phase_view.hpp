@@ -7,16 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "chart_util.hpp"
 #include "views.hpp"
 
 class QComboBox;
-class QChart;
-class QChartView;
 class QLabel;
 class QLineSeries;
 class QScatterSeries;
 class QSpinBox;
-class QValueAxis;
 
 namespace ransim::gui {
 
@@ -51,8 +49,8 @@ class PhaseView : public View {
   PhaseVariable xVariable() const;
   PhaseVariable yVariable() const;
   const PhasePath& path() const { return path_; }  // as drawn
-  QLineSeries* series() const { return line_; }
-  QScatterSeries* marker() const { return marker_; }
+  QLineSeries* series() const { return plot_.line; }
+  QScatterSeries* marker() const { return plot_.marker; }
   static constexpr std::size_t kMaxPoints = 20000;
 
  private:
@@ -63,11 +61,7 @@ class PhaseView : public View {
   QComboBox *xbox_, *ybox_;
   QSpinBox *xentry_, *yentry_;
   QLabel* label_;
-  QChart* chart_;
-  QChartView* view_;
-  QValueAxis *ax_, *ay_;
-  QLineSeries* line_;
-  QScatterSeries* marker_;
+  PathChart plot_{};  // chart_util.hpp
   PhasePath path_;
 };
 
