@@ -80,12 +80,13 @@ TEST(HippocampusGradient, SharedStoreRk4MatchesFiniteDifferences) {
 // dense input projection and a sparse recurrent one; 7 tokens, so the window fills and wraps.
 // (With wq_scale = wk_scale = 2 and Euler the finite differences' own O(h^2) error reaches
 // 6e-7: it falls 100x at h / 10, so the scales here are 1.5.)
-std::string cortex_network(const std::string& simulation, const std::string& options) {
-  return driven_population(
-      simulation, 3, "ctx",
-      "kind = \"cortex_qkv\"\nunits = 3\ndim = 2\ncontext = 3\ntau = 1.5\nwq_scale = 1.5\n"
-      "wk_scale = 1.5\nwv_scale = 1.5\nwo_scale = 1.5\ninitial_state = 0.3\n" +
-          options);
+std::string cortex_network(const std::string& simulation, const std::string& options, std::size_t dim = 2,
+                           const std::string& scale = "1.5") {
+  return driven_population(simulation, 3, "ctx",
+                           "kind = \"cortex_qkv\"\nunits = 3\ndim = " + std::to_string(dim) +
+                               "\ncontext = 3\ntau = 1.5\nwq_scale = " + scale + "\nwk_scale = " + scale +
+                               "\nwv_scale = " + scale + "\nwo_scale = " + scale + "\ninitial_state = 0.3\n" +
+                               options);
 }
 
 const std::vector<std::string> kCortexTrainable = {"ctx", "in_ctx", "ctx_ctx"};
@@ -167,29 +168,75 @@ TEST(CortexGradient, FeedForwardGeluRk4SharedWeightsMatchFiniteDifferences) {
             1e-6);
 }
 
-TEST(CortexGradient, RefusesOptionsWithoutBackwardPassByName) {
+// The general attention path (attention_backward.hpp): several heads, biases, standardised
+// scores; every expected gradient is the finite differences' (GradientCheck).
+TEST(CortexGradient, HeadsMatchFiniteDifferences) {
+  EXPECT_LT(
+      worst_error({cortex_network("integrator = \"euler\"\n", "heads = 2\n", 4, "1.0"), kCortexTrainable, 7}),
+      1e-6);
+  EXPECT_LT(worst_error({cortex_network("integrator = \"rk4\"\ndt = 0.5\n", "heads = 4\n", 4, "1.0"),
+                         kCortexTrainable, 6}),
+            1e-6);
+}
+
+// bias = true: b_q, b_k, b_v, b_o train after W_o ([units, dim] each), the feed-forward after them.
+TEST(CortexGradient, BiasesTrainAndMatchFiniteDifferences) {
   test::load_plugins();
-  const std::pair<std::string, std::string> cases[] = {
-      {"heads = 2\n", "cortex_qkv: heads = 2 has no backward pass yet"},
-      {"bias = true\n", "cortex_qkv: bias = true has no backward pass yet"},
-      {"scores = \"standardised\"\n", "cortex_qkv: scores = \"standardised\" has no backward pass yet"}};
-  for (const auto& [option, expected] : cases) {
-    const std::string msg = test::input_error([&] {
-      GradientCheck({cortex_network("integrator = \"euler\"\n", option), kCortexTrainable});
-    });
-    EXPECT_NE(msg.find(expected), std::string::npos) << msg;
-    EXPECT_NE(msg.find("population 'ctx'"), std::string::npos) << msg;
-  }
+  GradientCheck one(
+      {cortex_network("integrator = \"euler\"\n", "bias = true\nbias_scale = 0.5\n"), kCortexTrainable, 7});
+  EXPECT_EQ(one.network().names(),
+            (std::vector<std::string>{"ctx.W_q", "ctx.W_k", "ctx.W_v", "ctx.W_o", "ctx.b_q", "ctx.b_k",
+                                      "ctx.b_v", "ctx.b_o", "in_ctx", "ctx_ctx"}));
+  EXPECT_EQ(one.network().sizes()[4], 3u * 2u);  // [units, dim]
+  EXPECT_LT(one.worst_relative_error(), 1e-6);
+  GradientCheck two(
+      {cortex_network("integrator = \"rk4\"\ndt = 0.5\n",
+                      "bias = true\nbias_scale = 0.5\nheads = 2\nfeed_forward = true\n", 4, "1.0"),
+       kCortexTrainable, 6});
+  EXPECT_EQ(two.network().names()[8], "ctx.W_1");
+  EXPECT_LT(two.worst_relative_error(), 1e-6);
+}
+
+// Standardised scores (mean 0, sd beta over the rows): their own vector-Jacobian product. Where
+// the rows' scores lie close, 1/sd makes the third derivatives large: the finite differences'
+// O(h^2) error reached 1e-5 at h = 1e-5 and fell 100x at h = 1e-4 -> 1e-5, so h = 1e-6 here.
+Check standardised(const std::string& simulation, const std::string& options, std::size_t tokens) {
+  return {.scenario = cortex_network(simulation, "scores = \"standardised\"\nheads = 2\n" + options, 4),
+          .trainable = kCortexTrainable,
+          .tokens = tokens,
+          .step = 1e-6};
+}
+
+TEST(CortexGradient, StandardisedScoresMatchFiniteDifferences) {
+  EXPECT_LT(worst_error({cortex_network("integrator = \"euler\"\n", "scores = \"standardised\"\n"),
+                         kCortexTrainable, 7}),
+            1e-6);
+  EXPECT_LT(worst_error(standardised("integrator = \"rk4\"\ndt = 0.5\n", "sharpness = 1.5\n", 6)), 1e-6);
+  EXPECT_LT(worst_error(standardised("integrator = \"euler\"\n", "position_bias = 1.0\n", 7)), 1e-6);
+}
+
+TEST(CortexGradient, HeadsWithPresynapticUnitsOrSharedWeightsMatchFiniteDifferences) {
+  EXPECT_LT(worst_error({cortex_network("integrator = \"rk4\"\n",
+                                        "context_mode = \"units\"\nk = 2\nheads = 2\n", 4, "1.0"),
+                         kCortexTrainable, 5}),
+            1e-6);
+  test::load_plugins();
+  GradientCheck shared(
+      {cortex_network("integrator = \"euler\"\n",
+                      "shared_weights = true\nheads = 2\nbias = true\ntemperature = 0.7\n", 4, "1.0"),
+       kCortexTrainable, 6});
+  EXPECT_EQ(shared.network().sizes()[4], 4u);  // one shared b_q
+  EXPECT_LT(shared.worst_relative_error(), 1e-6);
 }
 
 // An attention_block population (the cortex attention over a window of c = 3, then the
 // key-value memory with its residual) with a dense input and a sparse recurrent projection.
-std::string block_network(const std::string& simulation, const std::string& options) {
-  return driven_population(
-      simulation, 2, "blk",
-      "kind = \"attention_block\"\nunits = 2\ndim = 2\ncontext = 3\nslots = 3\ntau = 1.5\n"
-      "wq_scale = 1.5\nwk_scale = 1.5\nvalue_scale = 1.0\nbias_scale = 0.3\n" +
-          options);
+std::string block_network(const std::string& simulation, const std::string& options, std::size_t dim = 2,
+                          const std::string& scale = "1.5") {
+  return driven_population(simulation, 2, "blk",
+                           "kind = \"attention_block\"\nunits = 2\ndim = " + std::to_string(dim) +
+                               "\ncontext = 3\nslots = 3\ntau = 1.5\nwq_scale = " + scale +
+                               "\nwk_scale = " + scale + "\nvalue_scale = 1.0\nbias_scale = 0.3\n" + options);
 }
 
 TEST(AttentionBlockGradient, ReluEulerMatchesFiniteDifferences) {
@@ -210,14 +257,19 @@ TEST(AttentionBlockGradient, SoftmaxRk4MatchesFiniteDifferences) {
             1e-6);
 }
 
-TEST(AttentionBlockGradient, RefusesHeadsByName) {
+// Heads and standardised scores with position biases (attention_block has no `bias` option).
+TEST(AttentionBlockGradient, HeadsBiasesStandardisedMatchFiniteDifferences) {
   test::load_plugins();
-  const std::string msg = test::input_error([] {
-    GradientCheck({block_network("integrator = \"euler\"\n", "heads = 2\n"), {"blk"}});
-  });
-  EXPECT_NE(msg.find("attention_block: heads = 2 has no backward pass yet (population 'blk'"),
-            std::string::npos)
-      << msg;
+  GradientCheck check(
+      {.scenario = block_network("integrator = \"rk4\"\ndt = 0.5\n",
+                                 "activation = \"relu\"\nheads = 2\nscores = \"standardised\"\n"
+                                 "position_bias = 1.0\n",
+                                 4),
+       .trainable = {"blk", "in_blk", "blk_blk"},
+       .tokens = 7,
+       .step = 1e-6});  // as the standardised checks above
+  EXPECT_EQ(check.network().names()[4], "blk.memory_keys");
+  EXPECT_LT(check.worst_relative_error(), 1e-6);
 }
 
 }  // namespace

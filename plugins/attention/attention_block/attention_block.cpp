@@ -109,8 +109,9 @@ class AttentionBlock : public UnitPopulation, public Differentiable {
     return w;
   }
 
-  // Training (ransim/differentiable.hpp): W_q, W_k, W_v, W_o, then the store's keys, values
-  // and biases; the working memory is the tick state, as in cortex_qkv.
+  // Training (ransim/differentiable.hpp): W_q, W_k, W_v, W_o (then b_q, b_k, b_v, b_o with
+  // bias = true), then the store's keys, values and biases; the working memory is the tick
+  // state, as in cortex_qkv.
   Differentiable* differentiable() override { return this; }
   std::vector<TrainableWeight> trainable_weights() override {
     att_.require_backward("attention_block", name_);
@@ -132,8 +133,8 @@ class AttentionBlock : public UnitPopulation, public Differentiable {
                       Block g_tick, WeightGradients& g_weights) const override {
     att_.require_backward("attention_block", name_);
     const std::size_t L = x.lanes, slab = D_ * L;
-    std::vector<double> scratch(std::max(att_.scratch_size(L), mem_.scratch_size(L))), a(c_ * L),
-        m(mem_.slots() * L), o(slab), r(slab), g_r(slab);
+    std::vector<double> scratch(std::max(att_.scratch_size(L), mem_.scratch_size(L))),
+        a(att_.heads() * c_ * L), m(mem_.slots() * L), o(slab), r(slab), g_r(slab);
     std::vector<const double*> Z(c_);
     std::vector<double*> g_rows(c_);
     for (std::size_t u = 0; u < U_; ++u) {
@@ -144,7 +145,7 @@ class AttentionBlock : public UnitPopulation, public Differentiable {
       mem_.read(u, o.data(), r.data(), true, m.data(), scratch.data(), L);
       relax_vjp(r.data(), g_dxdt.data + u * slab, g_x.data + u * slab, g_r.data(), slab);
       std::vector<double> g_o = g_r;
-      mem_.read_vjp(u, o.data(), g_r.data(), g_o.data(), g_weights, 4, L);
+      mem_.read_vjp(u, o.data(), g_r.data(), g_o.data(), g_weights, att_.trainable_count(), L);
       for (std::size_t i = 0; i + 1 < n; ++i) g_rows[i] = window_.past_cotangent(g_tick.data, u, i);
       double* g_z = g_drive.data + u * slab;
       g_rows[n - 1] = g_z;

@@ -17,6 +17,7 @@
 #include <ransim/rng.hpp>
 #include <ransim/weights.hpp>
 
+#include "common/attention_backward.hpp"
 #include "common/kernels.hpp"
 #include "common/matrix_set.hpp"
 
@@ -62,12 +63,9 @@ class Attention {
       bo_ = bias_vectors(wf, rng, "b_o", blocks, D, s);
     }
     fused_ = H_ == 1 && !bias_;
-    if (fused_) {
-      wov_ = MatrixSet::product(wo_, false, wv_);  // W_o W_v
-    } else {
-      for (std::size_t i = 0; i < H_; ++i) wv_heads_.push_back(wv_.row_range(i * Dh_, Dh_));
-    }
     standardised_ = c.params.string("scores") == "standardised";
+    if (fused_) wov_ = MatrixSet::product(wo_, false, wv_);  // W_o W_v
+    if (general()) split_values();
     position_ = position_biases(c, wf, blocks);
     sharpness_ = c.params.real("sharpness");
     set_temperature(c.params.real("temperature"));
@@ -81,7 +79,7 @@ class Attention {
   void set_temperature(double T) {
     scale_ = 1.0 / (std::sqrt(static_cast<double>(Dh_)) * T);
     if (fused_) wkq_ = MatrixSet::product(wk_, true, wq_, scale_);
-    else wkt_ = wk_.transposed(scale_);
+    if (general()) wkt_ = wk_.transposed(scale_);
   }
 
   // Doubles of scratch attend() needs for L lanes.
@@ -161,13 +159,21 @@ class Attention {
     output(u, zbar, o, L);
   }
 
-  // Training: W_q, W_k, W_v, W_o as recorded ([blocks*D, D]), copied out on the first call;
-  // weights_changed() copies them back and rebuilds the fused products.
+  // Training: W_q, W_k, W_v, W_o as recorded ([blocks*D, D]), then with biases b_q, b_k, b_v,
+  // b_o ([blocks, D]), copied out on the first call; weights_changed() copies them back and
+  // rebuilds the products. The model's own weights follow them, from trainable_count().
   std::vector<TrainableWeight> trainable_weights() {
-    if (trained_.empty())
+    if (trained_.empty()) {
       for (const MatrixSet* m : {&wq_, &wk_, &wv_, &wo_}) trained_.push_back(m->stacked());
-    return {{"W_q", &trained_[0]}, {"W_k", &trained_[1]}, {"W_v", &trained_[2]}, {"W_o", &trained_[3]}};
+      if (bias_)
+        for (const BiasSet* b : {&bq_, &bk_, &bv_, &bo_}) trained_.push_back(b->stacked());
+    }
+    static const char* const names[8] = {"W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o"};
+    std::vector<TrainableWeight> w;
+    for (std::size_t i = 0; i < trained_.size(); ++i) w.push_back({names[i], &trained_[i]});
+    return w;
   }
+  std::size_t trainable_count() const { return bias_ ? 8 : 4; }
   void weights_changed() {
     MatrixSet* sets[4] = {&wq_, &wk_, &wv_, &wo_};
     for (std::size_t i = 0; i < 4; ++i)
@@ -175,28 +181,29 @@ class Attention {
         for (std::size_t c = 0; c < D_; ++c)
           for (std::size_t r = 0; r < D_; ++r)
             sets[i]->cm[(b * D_ + c) * D_ + r] = trained_[i](b * D_ + r, c);
+    BiasSet* biases[4] = {&bq_, &bk_, &bv_, &bo_};
+    for (std::size_t i = 4; i < trained_.size(); ++i)
+      for (std::size_t b = 0; b < biases[i - 4]->blocks; ++b)
+        for (std::size_t j = 0; j < D_; ++j) biases[i - 4]->values[b * D_ + j] = trained_[i](b, j);
     if (fused_) {
       wov_ = MatrixSet::product(wo_, false, wv_);
       wkq_ = MatrixSet::product(wk_, true, wq_, scale_);
-    } else {
+    }
+    if (general()) {
       wkt_ = wk_.transposed(scale_);
-      for (std::size_t i = 0; i < H_; ++i) wv_heads_[i] = wv_.row_range(i * Dh_, Dh_);
+      split_values();
     }
   }
-  // Training asks for a backward pass: throws InputError naming the first option that has none
-  // (heads, biases, standardised scores, then the model's own `other`, when not empty).
+  // Training asks for a backward pass: every attention option has one; a model whose own
+  // option `other` has none names it here (InputError).
   void require_backward(const std::string& kind, const std::string& population,
-                        std::string other = "") const {
-    const std::string option = H_ != 1         ? "heads = " + std::to_string(H_)
-                               : bias_         ? "bias = true"
-                               : standardised_ ? "scores = \"standardised\""
-                                               : other;
-    if (!option.empty())
-      throw InputError(kind + ": " + option + " has no backward pass yet (population '" + population +
+                        const std::string& other = "") const {
+    if (!other.empty())
+      throw InputError(kind + ": " + other + " has no backward pass yet (population '" + population +
                        "'; docs/training.md lists what trains)");
   }
 
-  // Backward of attend() (one head, no biases, scaled scores) for unit u: given g_o (D x L),
+  // Backward of attend() for unit u: given g_o (D x L),
   // adds into g_z (the query's input z, D x L), g_rows[r] (D x L, the cotangent of row r; the
   // live row's may be g_z itself) and, from g_weights[first], the gradients of W_q, W_k, W_v,
   // W_o. With qk = W_kq z (W_kq = W_k^T W_q / sqrt(D) T), s_r = Z_r . qk, a = softmax(s),
@@ -204,9 +211,12 @@ class Attention {
   //   g_zbar = W_ov^T g_o, g_a_r = Z_r . g_zbar, g_s = a % (g_a - a . g_a),
   //   g_Z_r += a_r g_zbar + g_s_r qk, g_qk = sum_r g_s_r Z_r, g_z += W_kq^T g_qk,
   // and the products' gradients G_ov = sum g_o zbar^T, G_kq = sum g_qk z^T go to the factors.
+  // That is the fused path (one head, no biases, scaled scores); the others: heads_vjp.
   void attend_vjp(std::size_t u, const double* z, const double* const* rows, std::size_t n, const double* g_o,
                   double* g_z, double* const* g_rows, WeightGradients& g_weights, std::size_t first,
                   std::size_t L) const {
+    if (!fused_ || standardised_)
+      return attend_heads_vjp(u, z, rows, n, g_o, g_z, g_rows, g_weights, first, L);
     std::vector<double> qk(D_ * L), a(n * L), zbar(D_ * L), tmp(2 * L), g_zbar(D_), g_a(n), g_qk(D_);
     query(u, z, qk.data(), L);
     weights(u, qk.data(), rows, n, a.data(), tmp.data(), L);
@@ -300,23 +310,62 @@ class Attention {
     return h;
   }
 
+  // The general path's products are built: heads or biases (its forward), or standardised
+  // scores (the fused forward, differentiated through the general one: equal up to rounding).
+  bool general() const { return !fused_ || standardised_; }
+  void split_values() {
+    wv_heads_.clear();
+    for (std::size_t i = 0; i < H_; ++i) wv_heads_.push_back(wv_.row_range(i * Dh_, Dh_));
+  }
+
+  // attend_vjp of the general path: attend_heads again with its tape, then heads_vjp
+  // (attention_backward.hpp); the unit's gradients go to its block (the shared one: summed).
+  void attend_heads_vjp(std::size_t u, const double* z, const double* const* rows, std::size_t n,
+                        const double* g_o, double* g_z, double* const* g_rows, WeightGradients& g_weights,
+                        std::size_t first, std::size_t L) const {
+    HeadsTape tape(D_, H_, n, L);
+    std::vector<double> o(D_ * L), a(H_ * n * L), scratch(4 * D_ * L + 3 * L);
+    attend_heads(u, z, rows, n, o.data(), a.data(), scratch.data(), L, &tape);
+    const HeadsWeights w{
+        wq_.block(u), wk_.block(u), wv_.block(u), wo_.block(u), bias_ ? bk_.block(u) : nullptr,
+        D_,           H_,           scale_,       sharpness_,   standardised_};
+    HeadsGradients g(D_);
+    heads_vjp(w, tape, a.data(), z, rows, n, g_o, g_z, g_rows, g, L);
+    const std::size_t b = wq_.blocks == 1 ? 0 : u;
+    const arma::span block(b * D_, b * D_ + D_ - 1);
+    g_weights[first].rows(block) += g.wq;
+    g_weights[first + 1].rows(block) += g.wk;
+    g_weights[first + 2].rows(block) += g.wv;
+    g_weights[first + 3].rows(block) += g.wo;
+    if (!bias_) return;
+    g_weights[first + 4].row(b) += g.bq.t();
+    g_weights[first + 5].row(b) += g.bk.t();
+    g_weights[first + 6].row(b) += g.bv.t();
+    g_weights[first + 7].row(b) += g.bo.t();
+  }
+
   // Heads or biases: each head on its own (see the class comment). Scratch: q, W_k^iT q_i,
   // sum_r a_r,i Z_r and the heads' reads (D x L each), then 3 L. Not inlined: the callers
   // flatten the default (fused) path, which stays as small as it was without the options.
+  // With a tape (training), q, W_k^iT q_i, the scores, sum_r a_r,i Z_r and the read go there.
   [[gnu::noinline]] void attend_heads(std::size_t u, const double* z, const double* const* rows,
-                                      std::size_t n, double* o, double* a, double* scratch,
-                                      std::size_t L) const {
-    double* q = scratch;
-    double* qk = q + D_ * L;
+                                      std::size_t n, double* o, double* a, double* scratch, std::size_t L,
+                                      HeadsTape* tape = nullptr) const {
+    double* q = tape ? tape->q.data() : scratch;
+    double* qk = scratch + D_ * L;
     double* zbar = qk + D_ * L;
-    double* read = zbar + D_ * L;
-    double* tmp = read + D_ * L;  // 2 L, then L for b_k^i . q_i
+    double* read = tape ? tape->read.data() : zbar + D_ * L;
+    double* tmp = scratch + 4 * D_ * L;  // 2 L, then L for b_k^i . q_i
     double* key_bias = tmp + 2 * L;
     matmul_lanes(wq_.block(u), D_, D_, z, q, L, false);
     if (bias_) add_bias_lanes(q, bq_.block(u), D_, L);
     for (std::size_t i = 0; i < H_; ++i) {
       const double* qi = q + i * Dh_ * L;
       double* ai = a + i * n * L;
+      if (tape) {
+        qk = tape->qk.data() + i * D_ * L;
+        zbar = tape->zbar.data() + i * D_ * L;
+      }
       matmul_lanes(wkt_.block(u) + i * Dh_ * D_, D_, Dh_, qi, qk, L, false);  // W_k^iT q_i, scaled
       scores(qk, rows, n, ai, L);
       if (bias_) {  // + b_k^i . q_i, the same for every row (it cancels in the softmax)
@@ -327,6 +376,7 @@ class Attention {
         for (std::size_t r = 0; r < n; ++r)
           for (std::size_t b = 0; b < L; ++b) ai[r * L + b] += scale_ * key_bias[b];
       }
+      if (tape) std::copy_n(ai, n * L, tape->scores.data() + i * n * L);
       normalise(u, i, ai, n, tmp, L);
       weighted_rows(ai, rows, n, zbar, L);
       matmul_lanes(wv_heads_[i].block(u), Dh_, D_, zbar, read + i * Dh_ * L, L, false);  // V_i^T a_i

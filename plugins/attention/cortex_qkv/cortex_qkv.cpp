@@ -107,7 +107,8 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
     return w;
   }
 
-  // Training (ransim/differentiable.hpp): W_q, W_k, W_v, W_o; in context_mode "time" the
+  // Training (ransim/differentiable.hpp): W_q, W_k, W_v, W_o (then b_q, b_k, b_v, b_o with
+  // bias = true, then the feed-forward's W_1, W_2); in context_mode "time" the
   // working memory is the tick state (TokenWindow::save: the last c samples and the tick count).
   Differentiable* differentiable() override { return this; }
   std::vector<TrainableWeight> trainable_weights() override {
@@ -132,7 +133,8 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
                       Block g_tick, WeightGradients& g_weights) const override {
     refuse_untrainable();
     const std::size_t L = x.lanes, slab = D_ * L;
-    std::vector<double> scratch(kernel_scratch(L)), a(rows() * L), r(slab), g_r(slab), o(slab), g_o(slab);
+    std::vector<double> scratch(kernel_scratch(L)), a(att_.heads() * rows() * L), r(slab), g_r(slab), o(slab),
+        g_o(slab);
     std::vector<const double*> Z(rows());
     std::vector<double*> g_rows(rows());
     for (std::size_t u = 0; u < U_; ++u) {
@@ -140,7 +142,7 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
       relax_vjp(r.data(), g_dxdt.data + u * slab, g_x.data + u * slab, g_r.data(), slab);
       if (ff_) {  // g_o = g_r through the residual and the feed-forward; its weights follow W_o
         std::fill(g_o.begin(), g_o.end(), 0.0);
-        ff_->apply_vjp(u, o.data(), g_r.data(), g_o.data(), g_weights, 4, L);
+        ff_->apply_vjp(u, o.data(), g_r.data(), g_o.data(), g_weights, att_.trainable_count(), L);
         g_r.swap(g_o);
       }
       for (std::size_t i = 0; i + 1 < n; ++i)
@@ -158,7 +160,7 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
   }
 
  private:
-  // The options without a backward pass are refused by name when training asks for one.
+  // Every option has a backward pass; a new one without would be named here.
   void refuse_untrainable() const { att_.require_backward("cortex_qkv", name_); }
 
   std::size_t rows() const { return units_mode_ ? k_ + 1 : c_; }
