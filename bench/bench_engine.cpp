@@ -1,7 +1,7 @@
 // Engine benchmarks (docs/performance.md). Run: build/bin/ransim_bench
 //   --benchmark_filter=Leaky   the leaky reservoir step, N x lanes x threads
 //   --benchmark_filter=Csr     the sparse product alone: a plain loop and the engine's
-//   --benchmark_filter=OneLane each one-lane kernel (insert, gather256, gather512) alone
+//   --benchmark_filter=OneLane each one-lane kernel (insert, insert_packed, gather256, gather512)
 //   --benchmark_filter=Ridge   the ridge fit
 #include <benchmark/benchmark.h>
 
@@ -116,8 +116,8 @@ BENCHMARK(BM_CsrProduct)
     ->ArgsProduct({{1000}, {1, 64}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
-// Each one-lane kernel on the same matrices (kernel 0 insert, 1 gather256, 2 gather512): the
-// times CsrProduct's start-up choice compares, at the sizes of BM_LeakyStep.
+// Each one-lane kernel on the same matrices (kernel 0 insert, 1 insert_packed, 2 gather256,
+// 3 gather512): the times CsrProduct's start-up choice compares, at the sizes of BM_LeakyStep.
 void BM_OneLaneKernel(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const auto kernel = static_cast<OneLaneKernel>(state.range(1));
@@ -138,7 +138,7 @@ void BM_OneLaneKernel(benchmark::State& state) {
 }
 BENCHMARK(BM_OneLaneKernel)
     ->ArgNames({"N", "kernel", "single"})
-    ->ArgsProduct({{1000, 2000}, {0, 1, 2}, {0, 1}})
+    ->ArgsProduct({{1000, 2000}, {0, 1, 2, 3}, {0, 1}})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_RidgeFit(benchmark::State& state) {

@@ -2,9 +2,11 @@
 // The one-lane kernels of CsrProduct (engine/csr_product.hpp): y(i) += sum_k val[k] x[col[k]] for
 // rows r0..r1, a dot product per row. Included by csr_product.cpp only.
 //
-// Three ways to fetch the x of a row's nonzeros, one kernel each, all summing in the same order:
+// Four ways to fetch the x of a row's nonzeros, one kernel each, all summing in the same order:
 // - insert: x loaded one value at a time into a 32-byte vector, multiplied by one vector load
 //   of val (any x86-64 CPU, any build);
+// - insert_packed: the same, with the column indices read 8 bytes (four 16-bit or two 32-bit
+//   indices) at a time and taken apart in integer registers: fewer loads per nonzero;
 // - gather256: AVX2 gather instructions, 32-byte vectors;
 // - gather512: AVX-512 gather instructions, one 64-byte vector holding both accumulators.
 // Which is fastest depends on the CPU (docs/performance.md): the gather kernels are compiled
@@ -15,9 +17,13 @@
 // + j of a group added to lane j of accumulator c; then the leftover nonzeros into a scalar
 // sum, then accumulator 1 added to accumulator 0, then its lanes 0..W-1 to the sum. The gather
 // kernels keep both accumulators as the halves of one vector (gather512) or as two (gather256),
-// so with the same contraction into FMAs (a build with FMA) the three give the same bits.
+// so with the same contraction into FMAs (a build with FMA) the four give the same bits. A row
+// shorter than a group has only the scalar sum; adding the empty accumulators' zeros to it
+// changes nothing but a -0 into +0, so such a row adds sum + 0 directly (short_row).
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "ransim/simd.hpp"
 
@@ -37,12 +43,28 @@ template <class T, class Index> struct Rows {
   double* y;
 };
 
-// The scalar sum of the leftover nonzeros k..end, the same in every kernel.
+// The scalar sum of the leftover nonzeros k..end, the same in every kernel. With FMA the fused
+// form is spelled out: left to the compiler, it was fused in one loop and not in another.
 template <class T, class Index>
 [[gnu::always_inline]] inline T leftover(const Rows<T, Index>& a, std::size_t k, std::size_t end) {
   T sum = 0;
+#ifdef __FMA__
+  for (; k < end; ++k) sum = std::fma(a.val[k], a.x[a.col[k]], sum);
+#else
   for (; k < end; ++k) sum += a.val[k] * a.x[a.col[k]];
+#endif
   return sum;
+}
+
+// Row i when it is shorter than a group of 2W nonzeros: what the kernels below add for it, without
+// their vectors (a 1000 x 1 input projection took 1.1 us a product in insert, 0.6 us so).
+template <class T, class Index>
+[[gnu::always_inline]] inline bool short_row(const Rows<T, Index>& a, std::size_t i) {
+  constexpr std::size_t kGroup = 64 / sizeof(T);
+  const std::size_t k = a.row_ptr[i], end = a.row_ptr[i + 1];
+  if (end - k >= kGroup) return false;
+  a.y[i] += leftover(a, k, end) + T(0);
+  return true;
 }
 
 // A scalar loop needs two floating-point loads per nonzero (val and x), which holds cores that
@@ -55,6 +77,7 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void ins
   using V = simd::Vector<T, 32>;  // two 16-byte registers without AVX: the same order everywhere
   constexpr std::size_t kWidth = 32 / sizeof(T);
   for (std::size_t i = r0; i < r1; ++i) {
+    if (short_row(a, i)) continue;
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
     V s[2] = {};
@@ -62,6 +85,43 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void ins
       for (std::size_t c = 0; c < 2; ++c) {
         V xv, v;
         for (std::size_t j = 0; j < kWidth; ++j) xv[j] = a.x[a.col[k + c * kWidth + j]];
+        simd::load(v, a.val + k + c * kWidth);
+        s[c] += v * xv;
+      }
+    T sum = leftover(a, k, end);
+    s[0] += s[1];
+    for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
+    a.y[i] += sum;
+  }
+}
+
+// x at the 8 bytes of column indices from c, into xv[0..] (four 16-bit or two 32-bit indices).
+template <class V, class T, class Index>
+[[gnu::always_inline]] inline void packed_columns(V& xv, std::size_t first, const T* x, const Index* c) {
+  std::uint64_t w;
+  std::memcpy(&w, c, sizeof w);
+  constexpr std::size_t kPerWord = sizeof w / sizeof(Index), kBits = 8 * sizeof(Index);
+  for (std::size_t j = 0; j < kPerWord; ++j) xv[first + j] = x[static_cast<Index>(w >> (kBits * j))];
+}
+
+// insert with the indices read a word at a time. Loads were what bound insert on the cores of
+// docs/performance.md: a 16-bit index loaded alone is a load per nonzero, as many as of x.
+template <class T, class Index>
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void insert_packed(Rows<T, Index> a,
+                                                                                           std::size_t r0,
+                                                                                           std::size_t r1) {
+  using V = simd::Vector<T, 32>;
+  constexpr std::size_t kWidth = 32 / sizeof(T), kPerWord = 8 / sizeof(Index);
+  for (std::size_t i = r0; i < r1; ++i) {
+    if (short_row(a, i)) continue;
+    std::size_t k = a.row_ptr[i];
+    const std::size_t end = a.row_ptr[i + 1];
+    V s[2] = {};
+    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
+      for (std::size_t c = 0; c < 2; ++c) {
+        V xv, v;
+        for (std::size_t j = 0; j < kWidth; j += kPerWord)
+          packed_columns(xv, j, a.x, a.col + k + c * kWidth + j);
         simd::load(v, a.val + k + c * kWidth);
         s[c] += v * xv;
       }
@@ -147,6 +207,7 @@ template <class T, class Index>
 RANSIM_TARGET_AVX2 void gather256(Rows<T, Index> a, std::size_t r0, std::size_t r1) {
   constexpr std::size_t kWidth = 32 / sizeof(T);
   for (std::size_t i = r0; i < r1; ++i) {
+    if (short_row(a, i)) continue;
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
     decltype(load256(a.val)) s[2] = {};
@@ -167,6 +228,7 @@ template <class T, class Index>
 RANSIM_TARGET_AVX512 void gather512(Rows<T, Index> a, std::size_t r0, std::size_t r1) {
   constexpr std::size_t kGroup = 64 / sizeof(T);
   for (std::size_t i = r0; i < r1; ++i) {
+    if (short_row(a, i)) continue;
     std::size_t k = a.row_ptr[i];
     const std::size_t end = a.row_ptr[i + 1];
     decltype(load512(a.val)) s = {};

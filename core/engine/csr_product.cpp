@@ -254,6 +254,10 @@ template <class T>
 static void copy_padded(ConstBlock x, LaneVector<T>& out, std::size_t stride, ThreadPool& pool) {
   out.resize(x.vars * stride);
   T* o = out.data();
+  if (stride == 1) {  // one lane (in single precision): one flat loop, not one per variable
+    std::copy(x.data, x.data + x.vars * stride, o);
+    return;
+  }
   pool.parallel_for(  // a copy is worth a synchronisation only when large
       x.vars,
       [&](std::size_t v0, std::size_t v1) {
@@ -270,27 +274,29 @@ static void copy_padded(ConstBlock x, LaneVector<T>& out, std::size_t stride, Th
 const char* kernel_name(OneLaneKernel kernel) {
   switch (kernel) {
     case OneLaneKernel::Insert: return "insert";
+    case OneLaneKernel::InsertPacked: return "insert_packed";
     case OneLaneKernel::Gather256: return "gather256";
     case OneLaneKernel::Gather512: return "gather512";
   }
   return "?";
 }
 
-constexpr OneLaneKernel kOneLaneKernels[] = {OneLaneKernel::Insert, OneLaneKernel::Gather256,
-                                             OneLaneKernel::Gather512};
+constexpr OneLaneKernel kOneLaneKernels[] = {OneLaneKernel::Insert, OneLaneKernel::InsertPacked,
+                                             OneLaneKernel::Gather256, OneLaneKernel::Gather512};
 
 bool CsrProduct::supported(OneLaneKernel kernel) {
 #ifdef RANSIM_HAVE_GATHER_KERNELS
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   switch (kernel) {
-    case OneLaneKernel::Insert: return true;
+    case OneLaneKernel::Insert:
+    case OneLaneKernel::InsertPacked: return true;
     case OneLaneKernel::Gather256: return avx2;
     case OneLaneKernel::Gather512:
       return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
   }
   return false;
 #else
-  return kernel == OneLaneKernel::Insert;
+  return kernel == OneLaneKernel::Insert || kernel == OneLaneKernel::InsertPacked;
 #endif
 }
 
@@ -302,7 +308,7 @@ static void one_lane_rows(OneLaneKernel kernel, one_lane::Rows<T, Index> rows, s
   if (kernel == OneLaneKernel::Gather256) return one_lane::gather256(rows, r0, r1);
   if (kernel == OneLaneKernel::Gather512) return one_lane::gather512(rows, r0, r1);
 #endif
-  (void)kernel;
+  if (kernel == OneLaneKernel::InsertPacked) return one_lane::insert_packed(rows, r0, r1);
   one_lane::insert(rows, r0, r1);
 }
 
@@ -401,7 +407,7 @@ OneLaneChoice choose_one_lane_kernel(Precision precision) {
       return {k, "set by RANSIM_ONE_LANE_KERNEL"};
     }
   throw InputError(std::string("RANSIM_ONE_LANE_KERNEL=") + forced +
-                   ": unknown kernel (insert, gather256 or gather512)");
+                   ": unknown kernel (insert, insert_packed, gather256 or gather512)");
 }
 
 const OneLaneChoice& one_lane_choice(Precision precision) {

@@ -32,9 +32,11 @@ struct Csr {
 enum class Precision { Double, Single };
 
 // How the one-lane product fetches the x of a row's nonzeros (engine/csr_one_lane.hpp): loads
-// into a vector one by one, AVX2 gathers, AVX-512 gathers. All sum in the same order.
-enum class OneLaneKernel { Insert, Gather256, Gather512 };
-const char* kernel_name(OneLaneKernel kernel);  // "insert", "gather256", "gather512"
+// into a vector one by one (with the column indices read one by one, or a word at a time), AVX2
+// gathers, AVX-512 gathers. All sum in the same order.
+enum class OneLaneKernel { Insert, InsertPacked, Gather256, Gather512 };
+// "insert", "insert_packed", "gather256", "gather512"
+const char* kernel_name(OneLaneKernel kernel);
 
 // y(i, :) += sum_j A(i, j) x(j, :) over lanes-fastest blocks, for one matrix A; rows split over
 // the pool.
@@ -65,7 +67,7 @@ class CsrProduct {
   std::size_t panel_width(std::size_t lanes) const;
   static std::size_t l1_data_cache_bytes();  // of this machine (32 KiB if it cannot tell)
 
-  // Whether this CPU runs `kernel` (Insert: any).
+  // Whether this CPU runs `kernel` (Insert, InsertPacked: any).
   static bool supported(OneLaneKernel kernel);
   // The one-lane kernel of products in `precision`: the one named by the environment variable
   // RANSIM_ONE_LANE_KERNEL if set (InputError if unknown or not supported here), otherwise the

@@ -161,8 +161,8 @@ Reference naive_one_lane(const Csr& a, const std::vector<double>& x, const std::
 
 std::vector<ransim::OneLaneKernel> supported_kernels() {
   std::vector<ransim::OneLaneKernel> out;
-  for (auto k :
-       {ransim::OneLaneKernel::Insert, ransim::OneLaneKernel::Gather256, ransim::OneLaneKernel::Gather512})
+  for (auto k : {ransim::OneLaneKernel::Insert, ransim::OneLaneKernel::InsertPacked,
+                 ransim::OneLaneKernel::Gather256, ransim::OneLaneKernel::Gather512})
     if (ransim::CsrProduct::supported(k)) out.push_back(k);
   return out;
 }
@@ -170,6 +170,7 @@ std::vector<ransim::OneLaneKernel> supported_kernels() {
 // 400 columns take 16-bit indices, 70 000 keep 32-bit ones.
 TEST(CsrLanes, EveryOneLaneKernelMatchesNaiveProductAndTheOthers) {
   EXPECT_TRUE(ransim::CsrProduct::supported(ransim::OneLaneKernel::Insert));
+  EXPECT_TRUE(ransim::CsrProduct::supported(ransim::OneLaneKernel::InsertPacked));
   std::mt19937_64 gen(55);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   const double u = std::ldexp(1.0, -24);
@@ -216,6 +217,7 @@ TEST(CsrLanes, TheChosenOneLaneKernelRunsHereAndOthersAreRefused) {
       EXPECT_THROW(product.use_one_lane_kernel(k), std::invalid_argument);
     }
   EXPECT_STREQ(ransim::kernel_name(ransim::OneLaneKernel::Gather512), "gather512");
+  EXPECT_STREQ(ransim::kernel_name(ransim::OneLaneKernel::InsertPacked), "insert_packed");
 }
 
 }  // namespace
