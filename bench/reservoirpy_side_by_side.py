@@ -14,7 +14,8 @@ with its Reservoir and Ridge nodes, in a process of its own):
   step100, step1000, step2000  a leaky tanh reservoir (recurrent density 0.1, spectral radius
                                0.9, leak 1/3, one dense input), one sequence, one core: time a step
   step1000_2cores              the same on two cores (ransim threads = 2)
-  step1000_single              ransim in single precision against ReservoirPy (double), one core
+  step1000_single, step2000_single
+                               ransim in single precision against ReservoirPy (double), one core
   ridge                        a ridge fit of 10000 samples x 1000 features, one output, one core
   seq64                        64 sequences of N = 1000 at once, one core: time per sequence-step
 Each round runs every workload once on each side, the side going first alternating between
@@ -38,6 +39,8 @@ WORKLOADS = {
                         ["step", "1000", "3000"]),
     "step1000_single": ("BM_LeakyStep/N:1000/lanes:1/threads:1/single:1", "real_time", 1,
                         ["step", "1000", "3000"]),
+    "step2000_single": ("BM_LeakyStep/N:2000/lanes:1/threads:1/single:1", "real_time", 1,
+                        ["step", "2000", "1500"]),
     "ridge": ("BM_RidgeFit/samples:10000/features:1000", "real_time", 1, ["ridge", "10000", "1000"]),
     "seq64": ("BM_LeakyStep/N:1000/lanes:64/threads:1/single:0", "per_seq_step", 1,
               ["batch", "1000", "64", "100"]),
