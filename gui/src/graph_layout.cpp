@@ -84,6 +84,20 @@ double rms(const double* v, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) sum += v[i] * v[i];
   return std::sqrt(sum / static_cast<double>(n));
 }
+
+// Population p's state row at the last token <= token (the newest without one); nullptr when
+// it has none. *at is the row's token.
+const double* state_row(const TokenHistory& t, std::size_t p, std::optional<std::size_t> token,
+                        std::size_t* width, std::size_t* at) {
+  const Track* track = t.find(static_cast<int>(p), "state");
+  if (!track || track->empty()) return nullptr;
+  const std::size_t i = token ? track->lower_bound(*token + 1) : track->size();
+  if (i == 0) return nullptr;
+  *width = track->width();
+  *at = track->token(i - 1);
+  return track->row(i - 1);
+}
+
 }  // namespace
 
 std::vector<double> rms_activity(const NetworkDesc& net, const TokenHistory& t,
@@ -91,12 +105,11 @@ std::vector<double> rms_activity(const NetworkDesc& net, const TokenHistory& t,
   std::vector<double> out(net.populations.size(), std::nan(""));
   if (shown) *shown = 0;
   for (std::size_t p = 0; p < out.size(); ++p) {
-    const Track* track = t.find(static_cast<int>(p), "state");
-    if (!track || track->empty()) continue;
-    const std::size_t i = token ? track->lower_bound(*token + 1) : track->size();
-    if (i == 0) continue;
-    out[p] = rms(track->row(i - 1), track->width());
-    if (shown) *shown = std::max(*shown, track->token(i - 1));
+    std::size_t width = 0, at = 0;
+    const double* row = state_row(t, p, token, &width, &at);
+    if (!row) continue;
+    out[p] = rms(row, width);
+    if (shown) *shown = std::max(*shown, at);
   }
   return out;
 }
@@ -106,6 +119,47 @@ std::vector<double> rms_activity(const NetworkDesc& net, const Frame& f) {
   for (std::size_t p = 0; p < out.size() && p < f.pops.size(); ++p)
     if (!f.pops[p].state.empty()) out[p] = rms(f.pops[p].state.data(), f.pops[p].state.size());
   return out;
+}
+
+std::vector<double> unit_rms(const double* state, std::size_t units, std::size_t dim) {
+  std::vector<double> out(units);
+  for (std::size_t u = 0; u < units; ++u) out[u] = rms(state + u * dim, dim);
+  return out;
+}
+
+std::vector<std::vector<double>> unit_activity(const NetworkDesc& net, const TokenHistory& t,
+                                               std::optional<std::size_t> token) {
+  std::vector<std::vector<double>> out(net.populations.size());
+  for (std::size_t p = 0; p < out.size(); ++p) {
+    const PopulationDesc& pop = net.populations[p];
+    std::size_t width = 0, at = 0;
+    const double* row = state_row(t, p, token, &width, &at);
+    if (row && width == pop.state_size() && pop.dim > 0) out[p] = unit_rms(row, pop.units, pop.dim);
+  }
+  return out;
+}
+
+std::vector<std::vector<double>> unit_activity(const NetworkDesc& net, const Frame& f) {
+  std::vector<std::vector<double>> out(net.populations.size());
+  for (std::size_t p = 0; p < out.size() && p < f.pops.size(); ++p) {
+    const PopulationDesc& pop = net.populations[p];
+    if (pop.dim > 0 && f.pops[p].state.size() == pop.state_size())
+      out[p] = unit_rms(f.pops[p].state.data(), pop.units, pop.dim);
+  }
+  return out;
+}
+
+CellGrid cell_grid(std::size_t units, double radius) {
+  CellGrid g;
+  // The inscribed square, a little inside the ring the node's outline draws.
+  g.side = 0.9 * std::sqrt(2.0) * radius;
+  const auto fit = static_cast<std::size_t>(std::floor(g.side / CellGrid::kMinCell));
+  g.shown = std::min(units, fit * fit);
+  if (g.shown == 0) return g;
+  g.cols = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(g.shown))));
+  g.rows = (g.shown + g.cols - 1) / g.cols;
+  g.cell = g.side / static_cast<double>(g.cols);
+  return g;
 }
 
 }  // namespace ransim::gui

@@ -42,4 +42,23 @@ std::vector<double> rms_activity(const NetworkDesc& net, const TokenHistory& t,
 // The same from one frame (a view without a token history).
 std::vector<double> rms_activity(const NetworkDesc& net, const Frame& f);
 
+// The activity of the graph's units (NetView style): per population, per unit, the root mean
+// square of the unit's `dim` state values (lane 0; state entry u * dim + d is unit u's value d),
+// at the same token as rms_activity; empty for a population without one.
+std::vector<std::vector<double>> unit_activity(const NetworkDesc& net, const TokenHistory& t,
+                                               std::optional<std::size_t> token);
+std::vector<std::vector<double>> unit_activity(const NetworkDesc& net, const Frame& f);
+// The RMS over each unit's `dim` values of `state` (units * dim values).
+std::vector<double> unit_rms(const double* state, std::size_t units, std::size_t dim);
+
+// The grid of unit cells inside a node of radius r: square cells of side `cell` filling the
+// inscribed square, row by row, units 0 .. shown - 1. A cell is at least kMinCell wide: a
+// population with more units than fit shows the first `shown` of them.
+struct CellGrid {
+  std::size_t shown = 0, cols = 0, rows = 0;
+  double cell = 0, side = 0;  // side: the inscribed square's, centred on the node
+  static constexpr double kMinCell = 4.0;
+};
+CellGrid cell_grid(std::size_t units, double radius);
+
 }  // namespace ransim::gui

@@ -32,6 +32,7 @@
 #include <QToolButton>
 
 #include <cmath>
+#include <memory>
 
 #include "analysis_views.hpp"
 #include "describe.hpp"
@@ -87,6 +88,13 @@ MainWindow::MainWindow(QWidget* parent, bool persistent)
 
   buildDocks();
   install_study_panels(*this);  // readout settings, compare, scenario editor (before the View menu)
+  // The panels tabbed behind Parameters take the left column's height: give the network graph
+  // (its unit cells) its share back once they are laid out, unless a saved layout is restored.
+  if (!persistent || !QSettings().contains("window/state"))
+    QTimer::singleShot(0, this, [this] {
+      resizeDocks({dock("dock-network"), dock("dock-parameters"), dock("dock-messages")}, {400, 330, 160},
+                  Qt::Vertical);
+    });
   buildActions();
 
   stateLabel_ = new QLabel;
@@ -165,10 +173,9 @@ MainWindow::MainWindow(QWidget* parent, bool persistent)
   connect(ctrl_, &SimulationController::learningResult, this,
           [this](bool on, bool ok, const QString& msg, qulonglong token) {
             if (!ok) readout_->setLearning(!on);  // the box shows what the session does
-            const QString text = ok ? tr("readout learning %1 after token %2")
-                                          .arg(on ? tr("on") : tr("off"))
-                                          .arg(token)
-                                    : tr("readout learning refused: %1").arg(msg);
+            const QString text =
+                ok ? tr("readout learning %1 after token %2").arg(on ? tr("on") : tr("off")).arg(token)
+                   : tr("readout learning refused: %1").arg(msg);
             log(text);
             if (!ok) statusBar()->showMessage(text, 10000);
           });
@@ -200,6 +207,16 @@ void MainWindow::buildDocks() {
   messages_ = new QPlainTextEdit;
   messages_->setReadOnly(true);
   messages_->setMaximumBlockCount(2000);
+  // At the newest entry, Messages stays there when its height or content changes (a resized
+  // dock, the banner); scrolled up by the user, it stays where it was put.
+  {
+    QScrollBar* bar = messages_->verticalScrollBar();
+    auto at_end = std::make_shared<bool>(true);
+    connect(bar, &QScrollBar::valueChanged, this, [bar, at_end](int v) { *at_end = v >= bar->maximum(); });
+    connect(bar, &QScrollBar::rangeChanged, this, [bar, at_end](int, int max) {
+      if (*at_end) bar->setValue(max);
+    });
+  }
 
   auto make = [this](const QString& title, const QString& name, QWidget* w) {
     auto* d = new QDockWidget(title, this);
@@ -221,8 +238,8 @@ void MainWindow::buildDocks() {
   QDockWidget* dPh = make(tr("Phase plot"), "dock-phase", phase_);
   pca_ = new PcaView;
   QDockWidget* dPca = make(tr("PCA"), "dock-pca", pca_);
-  docks_ = {{dTr, traces_}, {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_},
-            {dEnt, entropy_}, {dPh, phase_}, {dPca, pca_}};
+  docks_ = {{dTr, traces_},   {dHm, heatmap_}, {dRo, readout_}, {dNet, graph_},
+            {dEnt, entropy_}, {dPh, phase_},   {dPca, pca_}};
   readoutDock_ = dRo;
   // Zoom / pan on time and the time slider, shared by every view (time_window.hpp).
   timeWindow_ = new TimeWindow(this);
@@ -269,6 +286,20 @@ MapView* MainWindow::map(const std::string& variable) const {
 // One map view per variable name that some population shows as a map, made the first time
 // a network has it and kept (hidden when a later network has none): docks are not rebuilt.
 void MainWindow::addMapViews(const NetworkDesc& net) {
+  // A dock split off one that is tabbed becomes another tab (QMainWindow::splitDockWidget): the
+  // views tabbed behind the readout leave while the maps are put above it, and come back.
+  struct Tabbed {
+    QDockWidget* dock;
+    bool hidden;
+  };
+  std::vector<Tabbed> tabbed;
+  for (QDockWidget* d : tabifiedDockWidgets(readoutDock_)) tabbed.push_back({d, d->isHidden()});
+  const bool needs_maps = std::any_of(net.populations.begin(), net.populations.end(), [&](auto& p) {
+    return std::any_of(p.variables.begin(), p.variables.end(),
+                       [&](auto& v) { return view_of(p, v) == ViewKind::Map && !map(v.name); });
+  });
+  if (needs_maps)
+    for (const Tabbed& t : tabbed) removeDockWidget(t.dock);
   bool added = false;
   for (const PopulationDesc& p : net.populations)
     for (const VariableDesc& v : p.variables) {
@@ -296,6 +327,11 @@ void MainWindow::addMapViews(const NetworkDesc& net) {
       added = true;
     }
   if (!added) return;
+  for (const Tabbed& t : tabbed) {
+    tabifyDockWidget(readoutDock_, t.dock);
+    t.dock->setVisible(!t.hidden);
+  }
+  readoutDock_->raise();
   // The right column: the maps share it with the readout, each about as tall as the readout.
   QList<QDockWidget*> column;
   QList<int> heights;

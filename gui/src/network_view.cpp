@@ -2,6 +2,7 @@
 #include <QGraphicsPathItem>
 #include <QGraphicsPixmapItem>
 #include <QGraphicsScene>
+#include <QGraphicsSceneHoverEvent>
 #include <QGraphicsSimpleTextItem>
 #include <QGraphicsView>
 #include <QLocale>
@@ -23,6 +24,32 @@ const QString kNoNetwork = noNetworkText();
 }  // namespace
 
 // ---------------------------------------------------------------------------- network graph
+
+// A population's unit cells: one pixel per unit, scaled to the cell size; the tooltip follows
+// the cell under the pointer.
+class UnitCellsItem : public QGraphicsPixmapItem {
+ public:
+  UnitCellsItem(const NetworkView* view, std::size_t pop) : view_(view), pop_(pop) {
+    setAcceptHoverEvents(true);
+    setTransformationMode(Qt::FastTransformation);  // crisp cells, no blending of neighbours
+  }
+
+ protected:
+  void hoverMoveEvent(QGraphicsSceneHoverEvent* e) override {
+    // Item coordinates are the pixmap's pixels: one per cell.
+    const CellGrid& g = view_->cellGrid(pop_);
+    const double x = e->pos().x(), y = e->pos().y();
+    const auto col = static_cast<std::size_t>(std::max(0.0, x));
+    const auto row = static_cast<std::size_t>(std::max(0.0, y));
+    const std::size_t unit = row * g.cols + col;
+    setToolTip(x >= 0 && y >= 0 && col < g.cols && unit < g.shown ? view_->cellTip(pop_, unit) : QString());
+    QGraphicsPixmapItem::hoverMoveEvent(e);
+  }
+
+ private:
+  const NetworkView* view_;
+  std::size_t pop_;
+};
 
 QColor NetworkView::kindColor(const NetworkDesc& net, std::size_t pop) {
   const auto colours = population_colours(net);
@@ -63,7 +90,9 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
   net_ = net;
   scene_->clear();
   nodes_.clear();
-  inside_.clear();
+  cells_.clear();
+  grids_.clear();
+  units_.clear();
   bar_ = nullptr;
   scale_ = nullptr;
   activity_.clear();
@@ -126,21 +155,26 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
     // The kind's colour rings the node; the fill is the activity (refresh), the kind's until then.
     auto* el =
         scene_->addEllipse(n.x - n.r, n.y - n.r, 2 * n.r, 2 * n.r, QPen(c, n.input ? 2 : 4), QBrush(c));
-    if (!n.input) nodes_.push_back(el);
     el->setToolTip(QStringLiteral("%1 (%2): %3 %4")
                        .arg(QString::fromStdString(n.name), QString::fromStdString(n.kind),
                             thousands(n.units), n.input ? "dimensions" : "units"));
-    // The name inside the node when it fits, else below it; then kind and size.
+    if (!n.input) {
+      nodes_.push_back(el);
+      addCells(n);
+    }
+    // The input's name inside it when it fits; a population's below it (its cells are inside).
+    // Then kind and size.
     auto* name = scene_->addSimpleText(QString::fromStdString(n.name), bold);
     const QRectF nb = name->boundingRect();
-    const bool inside = nb.width() < 1.7 * n.r && nb.height() < 1.6 * n.r;
+    const bool inside = n.input && nb.width() < 1.7 * n.r && nb.height() < 1.6 * n.r;
     name->setBrush(inside ? QBrush(Qt::white) : palette().brush(QPalette::Text));
-    if (!n.input) inside_.push_back(inside ? name : nullptr);
     name->setPos(n.x - nb.width() / 2, inside ? n.y - nb.height() / 2 : n.y + n.r + 2);
     name->setZValue(2);
-    const QString info =
-        n.input ? QStringLiteral("%1 dim").arg(n.units)
-                : QStringLiteral("%1 · %2").arg(QString::fromStdString(n.kind), thousands(n.units));
+    QString info = n.input
+                       ? QStringLiteral("%1 dim").arg(n.units)
+                       : QStringLiteral("%1 · %2").arg(QString::fromStdString(n.kind), thousands(n.units));
+    if (!n.input && grids_.back().shown < n.units)
+      info += tr(" (%1 of %2 shown)").arg(thousands(grids_.back().shown), thousands(n.units));
     auto* sub = scene_->addSimpleText(info, small);
     sub->setBrush(palette().color(QPalette::Text));
     sub->setPos(n.x - sub->boundingRect().width() / 2, n.y + n.r + 3 + (inside ? 0 : nb.height()));
@@ -176,6 +210,45 @@ void NetworkView::setNetwork(const NetworkDesc* net) {
   refresh();
 }
 
+void NetworkView::addCells(const GraphNode& n) {
+  const std::size_t pop = grids_.size();
+  const CellGrid g = cell_grid(n.units, n.r);
+  grids_.push_back(g);
+  cells_.push_back(nullptr);
+  if (g.shown == 0) return;
+  // Centred on the node; rows below the last full one stay empty (transparent).
+  const double x0 = n.x - g.side / 2;
+  const double y0 = n.y - g.cell * static_cast<double>(g.rows) / 2;
+  auto* item = new UnitCellsItem(this, pop);
+  item->setPos(x0, y0);
+  item->setScale(g.cell);
+  item->setZValue(1.5);
+  scene_->addItem(item);
+  cells_.back() = item;
+  // Thin lines around the cells, drawn once: the cells change, the grid does not. Cells per
+  // row and rows per column never grow along the grid, so a line spans the row (column) before it.
+  auto in_row = [&](std::size_t r) -> std::size_t {
+    return r < g.rows ? std::min(g.cols, g.shown - r * g.cols) : 0;
+  };
+  auto in_col = [&](std::size_t c) -> std::size_t {
+    return c < g.cols ? g.shown / g.cols + (c < g.shown % g.cols ? 1 : 0) : 0;
+  };
+  QPainterPath grid;
+  for (std::size_t r = 0; r <= g.rows; ++r) {
+    const double y = y0 + g.cell * static_cast<double>(r);
+    grid.moveTo(x0, y);
+    grid.lineTo(x0 + g.cell * static_cast<double>(in_row(r == 0 ? 0 : r - 1)), y);
+  }
+  for (std::size_t c = 0; c <= g.cols; ++c) {
+    const double x = x0 + g.cell * static_cast<double>(c);
+    grid.moveTo(x, y0);
+    grid.lineTo(x, y0 + g.cell * static_cast<double>(in_col(c == 0 ? 0 : c - 1)));
+  }
+  auto* lines = scene_->addPath(grid, QPen(QColor(0, 0, 0, 70), 0));
+  lines->setZValue(1.6);
+  lines->setAcceptHoverEvents(false);
+}
+
 void NetworkView::addScale(double x, double y) {
   bar_ = scene_->addPixmap(QPixmap::fromImage(color_bar(range_.palette(), 10, 90)));
   bar_->setTransform(QTransform().translate(x + 90, y + 2).rotate(90));  // low on the left
@@ -184,14 +257,59 @@ void NetworkView::addScale(double x, double y) {
   scale_ = scene_->addSimpleText(QString(), small);
   scale_->setBrush(palette().color(QPalette::Text));
   scale_->setPos(x + 96, y);
+  // Room for the text while the view is fitted (refresh() sets the real one).
+  scale_->setText(tr("RMS state at token 000000, 0 .. 1\nfill: population, cells: its units; outline: kind"));
 }
 
 QString NetworkView::scaleText() const {
   if (activity_.empty()) return {};
-  return tr("fill: RMS state at token %1, %2 .. %3 (outline: kind)")
+  return tr("RMS state at token %1, %2 .. %3\nfill: population, cells: its units; outline: kind")
       .arg(activity_token_)
       .arg(range_.lo(), 0, 'g', 3)
       .arg(range_.hi(), 0, 'g', 3);
+}
+
+const std::vector<double>& NetworkView::unitActivity(std::size_t pop) const {
+  static const std::vector<double> none;
+  return pop < units_.size() ? units_[pop] : none;
+}
+
+QGraphicsPixmapItem* NetworkView::cellsItem(std::size_t pop) const {
+  return pop < cells_.size() ? cells_[pop] : nullptr;
+}
+
+QImage NetworkView::unitCells(std::size_t pop) const {
+  const QGraphicsPixmapItem* item = cellsItem(pop);
+  return item ? item->pixmap().toImage() : QImage();
+}
+
+QString NetworkView::cellTip(std::size_t pop, std::size_t unit) const {
+  if (!net_ || pop >= net_->populations.size()) return {};
+  const PopulationDesc& p = net_->populations[pop];
+  const std::vector<double>& values = unitActivity(pop);
+  const QString what = p.dim > 1 ? tr("RMS of its %1 state values").arg(p.dim) : tr("RMS state (|state|)");
+  const QString value = unit < values.size() ? QString::number(values[unit], 'g', 3) : tr("none yet");
+  return tr("%1 unit %2: %3 %4 at token %5")
+      .arg(QString::fromStdString(p.name))
+      .arg(unit)
+      .arg(what, value)
+      .arg(activity_token_);
+}
+
+void NetworkView::paintCells() {
+  for (std::size_t p = 0; p < cells_.size(); ++p) {
+    if (!cells_[p]) continue;
+    const CellGrid& g = grids_[p];
+    QImage img(static_cast<int>(g.cols), static_cast<int>(g.rows), QImage::Format_ARGB32);
+    img.fill(Qt::transparent);
+    const std::vector<double>& values = unitActivity(p);
+    for (std::size_t u = 0; u < g.shown; ++u) {
+      const double v = u < values.size() ? values[u] : std::nan("");
+      img.setPixel(static_cast<int>(u % g.cols), static_cast<int>(u / g.cols),
+                   color_of(range_.palette(), v, range_.lo(), range_.hi()));
+    }
+    cells_[p]->setPixmap(QPixmap::fromImage(img));
+  }
 }
 
 QColor NetworkView::nodeFill(std::size_t pop) const {
@@ -208,26 +326,30 @@ void NetworkView::refresh() {
   const std::optional<std::size_t> at = cursorToken();
   if (t_ && !t_->empty()) {
     activity_ = rms_activity(*net_, *t_, at, &activity_token_);
+    units_ = unit_activity(*net_, *t_, at);
   } else if (h_ && !h_->empty()) {
     activity_ = rms_activity(*net_, *h_->latest());
+    units_ = unit_activity(*net_, *h_->latest());
     activity_token_ = h_->latest()->token;
   } else {
     activity_.clear();
+    units_.clear();
     scale_->setText(QString());
     return;
   }
+  // One scale for the populations and their units (a unit's RMS may exceed its population's).
   Matrix m(1, activity_.size());
   m.v = activity_;
+  for (const std::vector<double>& u : units_) m.v.insert(m.v.end(), u.begin(), u.end());
+  m.cols = m.v.size();
   range_.update(m);
   for (std::size_t p = 0; p < nodes_.size(); ++p) {
-    const QColor fill = nodeFill(p);
-    nodes_[p]->setBrush(fill);
+    nodes_[p]->setBrush(nodeFill(p));
     nodes_[p]->setToolTip(
         nodes_[p]->toolTip().section(QStringLiteral(" - "), 0, 0) +
         tr(" - RMS state %1 at token %2").arg(activity_[p], 0, 'g', 3).arg(activity_token_));
-    // Names inside a node stay readable on light and dark fills.
-    if (inside_[p]) inside_[p]->setBrush(fill.lightnessF() > 0.55 ? QColor(Qt::black) : QColor(Qt::white));
   }
+  paintCells();
   bar_->setPixmap(QPixmap::fromImage(color_bar(range_.palette(), 10, 90)));
   scale_->setText(scaleText());
 }

@@ -13,6 +13,7 @@
 
 #include "colormap.hpp"
 #include "frame.hpp"
+#include "graph_layout.hpp"
 #include "token_history.hpp"
 #include "view_data.hpp"
 
@@ -270,9 +271,13 @@ class ReadoutView : public View {
   QLineSeries *target_, *pred_;
 };
 
+class UnitCellsItem;
+
 // Populations as nodes (area ~ units, outline = the kind's declared colour), projections as
 // arrows; each node filled by its activity (network_view.cpp): the RMS of its state at the
-// time slider's token, on a colour scale stated under the graph.
+// time slider's token, on a colour scale stated under the graph; inside it a grid of cells,
+// one per unit (the first CellGrid::shown), each the RMS of that unit's state values on the
+// same scale (NetView style); hovering a cell names the unit and its value.
 class NetworkView : public View {
   Q_OBJECT
 
@@ -289,6 +294,14 @@ class NetworkView : public View {
   QColor nodeFill(std::size_t pop) const;
   const ColourRange& activityRange() const { return range_; }
   QString scaleText() const;
+  // Per population: its units' RMS activity, the grid of cells drawn (none for the input), the
+  // cells as drawn (one pixel per cell, row by row; transparent past the last unit shown), and
+  // a unit's tooltip; the item that shows a population's cells (nullptr: none).
+  const std::vector<double>& unitActivity(std::size_t pop) const;
+  const CellGrid& cellGrid(std::size_t pop) const { return grids_.at(pop); }
+  QImage unitCells(std::size_t pop) const;
+  QString cellTip(std::size_t pop, std::size_t unit) const;
+  QGraphicsPixmapItem* cellsItem(std::size_t pop) const;
 
  protected:
   void resizeEvent(QResizeEvent* e) override;
@@ -296,13 +309,17 @@ class NetworkView : public View {
  private:
   void fit();
   void addScale(double x, double y);
+  void addCells(const GraphNode& n);
+  void paintCells();
   QGraphicsScene* scene_;
   QGraphicsView* gv_;
-  std::vector<QGraphicsEllipseItem*> nodes_;      // per population
-  std::vector<QGraphicsSimpleTextItem*> inside_;  // its name when drawn inside the node
+  std::vector<QGraphicsEllipseItem*> nodes_;  // per population
+  std::vector<UnitCellsItem*> cells_;         // per population, nullptr when no cell fits
+  std::vector<CellGrid> grids_;               // per population
   QGraphicsPixmapItem* bar_ = nullptr;
   QGraphicsSimpleTextItem* scale_ = nullptr;
   std::vector<double> activity_;
+  std::vector<std::vector<double>> units_;  // per population, per unit
   std::size_t activity_token_ = 0;
   ColourRange range_{ColourRange::Start::Unit};
   std::uint64_t gen_ = ~0ull;
