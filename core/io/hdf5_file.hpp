@@ -33,6 +33,15 @@ class Hdf5File {
   std::optional<std::vector<std::size_t>> shape(const std::string& dataset) const;
   // A numeric dataset as double; throws InputError "PATH: dataset 'NAME': reason".
   Array array(const std::string& dataset) const;
+  // Where a dataset's values lie when they can be read without HDF5: contiguous storage in this
+  // file (no external files; contiguous data has no filters), an integer type without padding
+  // bits or an IEEE float of 4 or 8 bytes. nullopt otherwise (chunked, compact, unwritten, ...).
+  struct RawLayout {
+    std::uint64_t offset = 0;  // bytes from the start of the file
+    std::size_t element = 0;   // bytes per value
+    bool floating = false, is_signed = false, big_endian = false;
+  };
+  std::optional<RawLayout> raw_layout(const std::string& dataset) const;
 
  private:
   std::string path_;

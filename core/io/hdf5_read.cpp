@@ -206,7 +206,7 @@ std::optional<std::int64_t> Hdf5File::integer_attribute(const std::string& objec
 }
 
 std::optional<std::vector<std::int64_t>> Hdf5File::integers_attribute(const std::string& object,
-                                                                     const std::string& name) const {
+                                                                      const std::string& name) const {
   if (!exists(object) || H5Aexists_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
     return std::nullopt;
   const Hdf5Handle a(H5Aopen_by_name(file_.get(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
@@ -241,6 +241,35 @@ std::optional<std::vector<std::size_t>> Hdf5File::shape(const std::string& datas
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return std::vector<std::size_t>(dims.begin(), dims.end());
+}
+
+std::optional<Hdf5File::RawLayout> Hdf5File::raw_layout(const std::string& dataset) const {
+  if (!exists(dataset)) return std::nullopt;
+  const Hdf5Handle d(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.valid()) return std::nullopt;
+  const Hdf5Handle dcpl(H5Dget_create_plist(d.get()), H5Pclose);
+  if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_external_count(dcpl.get()) != 0)
+    return std::nullopt;
+  const haddr_t offset = H5Dget_offset(d.get());  // from the file's start, user block included
+  const Hdf5Handle type(H5Dget_type(d.get()), H5Tclose);
+  if (offset == HADDR_UNDEF || !type.valid()) return std::nullopt;
+  RawLayout r;
+  r.offset = offset;
+  r.element = H5Tget_size(type.get());
+  r.big_endian = H5Tget_order(type.get()) == H5T_ORDER_BE;
+  if (H5Tget_order(type.get()) != H5T_ORDER_LE && !r.big_endian) return std::nullopt;
+  if (H5Tget_class(type.get()) == H5T_FLOAT) {
+    r.floating = true;
+    for (hid_t ieee : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
+      if (H5Tequal(type.get(), ieee) > 0) return r;
+    return std::nullopt;
+  }
+  const bool whole_bytes = H5Tget_precision(type.get()) == 8 * r.element && H5Tget_offset(type.get()) == 0;
+  if (H5Tget_class(type.get()) != H5T_INTEGER || !whole_bytes ||
+      (r.element != 1 && r.element != 2 && r.element != 4 && r.element != 8))
+    return std::nullopt;
+  r.is_signed = H5Tget_sign(type.get()) == H5T_SGN_2;
+  return r;
 }
 
 Array Hdf5File::array(const std::string& dataset) const {

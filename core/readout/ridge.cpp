@@ -4,6 +4,7 @@
 #include "readout/ridge.hpp"
 
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "engine/huge_pages.hpp"
@@ -115,18 +116,35 @@ void RidgeAccumulator::add_gram(const double* x, std::size_t samples, bool sampl
 arma::mat RidgeAccumulator::solve(double lambda) const {
   if (n_ == 0) throw RunError("ridge readout: no training samples");
   const std::size_t f = gram_.n_rows;
-  // [X 1]^T [X 1] from its upper triangle, mirrored in place: symmatu(gram_) would build an
-  // F x F temporary (250 MB at 5600 features).
+  // [X 1]^T [X 1] + lambda I from its upper triangle, mirrored in place: symmatu(gram_) would
+  // build an F x F temporary (250 MB at 5600 features). Built again when a solver overwrote it.
   arma::mat a(f + 1, f + 1, arma::fill::none);
   prefer_huge_pages(a.memptr(), a.n_elem * sizeof(double));
-  a.submat(0, 0, f - 1, f - 1) = gram_;
-  a.submat(0, f, f - 1, f) = sum_;
-  a(f, f) = static_cast<double>(n_);
-  a = arma::symmatu(a);
-  a.submat(0, 0, f - 1, f - 1).diag() += lambda;  // the bias is not regularised
+  auto build = [&] {
+    a.submat(0, 0, f - 1, f - 1) = gram_;
+    a.submat(0, f, f - 1, f) = sum_;
+    a(f, f) = static_cast<double>(n_);
+    a = arma::symmatu(a);
+    a.submat(0, 0, f - 1, f - 1).diag() += lambda;  // the bias is not regularised
+  };
+  build();
+  // What arma::solve(w, a, xty_, solve_opts::likely_sympd) does, on `a` itself rather than on
+  // a copy of it (one (F + 1)^2 matrix less at the fit): Cholesky; LU if `a` is not positive
+  // definite; the least-squares solution by SVD when either is singular to working precision.
   arma::mat w;
-  if (!arma::solve(w, a, xty_, arma::solve_opts::likely_sympd))
-    throw RunError("ridge readout: the normal equations are singular (raise readout.ridge)");
+  double rcond = 0;
+  bool sympd = false;
+  bool solved = arma::auxlib::solve_sympd_rcond(w, sympd, rcond, a, xty_);
+  if (!solved && !sympd) {
+    build();
+    solved = arma::auxlib::solve_square_rcond(w, rcond, a, xty_);
+  }
+  if (solved && (rcond < std::numeric_limits<double>::epsilon() || std::isnan(rcond))) solved = false;
+  if (!solved) {
+    build();
+    solved = arma::auxlib::solve_approx_svd(w, a, xty_);
+  }
+  if (!solved) throw RunError("ridge readout: the normal equations are singular (raise readout.ridge)");
   return w;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ransim/error.hpp"
 #include "ransim/registry.hpp"
+#include "readout/online.hpp"
 #include "tasks/tasks.hpp"
 
 // OpenBLAS's thread control, when OpenBLAS is the BLAS in the process (weak: absent otherwise).
@@ -48,7 +49,11 @@ double population_memory_bytes(const PopulationDecl& p, std::size_t lanes, std::
   return 8.0 * 12 * declared_size(p) * static_cast<double>(lanes);  // state, stepper stages, drive
 }
 
-double estimate_memory(const Scenario& sc) {
+bool runs_bounded(const Scenario& sc, const Task& task) {
+  return task.reads_in_chunks() && parse_readout_kind(sc.readout.string("kind")) == ReadoutKind::Ridge;
+}
+
+double estimate_memory(const Scenario& sc, bool bounded) {
   const TaskInfo* task = find_task(sc.task_kind);
   const double lanes = static_cast<double>(sc.lanes);
   double state = 0;
@@ -85,16 +90,25 @@ double estimate_memory(const Scenario& sc) {
     return copies * (populations(ep->length) + weights + 2 * batch) + 8.0 * features * features * 3 +
            8.0 * features * (std::max(512.0, samples) + 8 * copies * samples) + test_outputs;
   }
-  const double steps = static_cast<double>(task->create(sc.task)->protocol.total());
+  const auto stream = task->create(sc.task);
+  const double steps = static_cast<double>(stream->protocol.total());
   const double features = state + 1;
+  const double system = 8.0 * features * features * 3;  // normal equations
+  if (bounded && runs_bounded(sc, *stream)) {
+    // One piece of the sequence (and the next while it is read), one block of as many samples
+    // as features (64 at least), the training and validation statistics and the fit's system.
+    const double piece = 8.0 * 4 * static_cast<double>(kStreamPieceTokens) * lanes;
+    const double block = 8.0 * std::max(64.0, features) * features;
+    return populations(static_cast<std::size_t>(steps)) + weights + piece + block + system;
+  }
   return populations(static_cast<std::size_t>(steps)) + weights +
          8.0 * 4 * steps * lanes           // task input and target (with copies)
          + 8.0 * steps * lanes * features  // readout features
-         + 8.0 * features * features * 3;  // normal equations
+         + system;
 }
 
-void check_memory(const Scenario& sc) {
-  const double need = estimate_memory(sc);
+void check_memory(const Scenario& sc, bool bounded) {
+  const double need = estimate_memory(sc, bounded);
   const double have =
       static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   auto gib = [](double b) {

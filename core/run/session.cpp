@@ -94,13 +94,12 @@ static void check_record_variables(const Scenario& sc, const Network& net) {
 
 // A bounded run's readout (SessionOptions::bounded): features_ holds the block of tokens from
 // `first` on, their targets in `y`: as many samples as features (64 at least), so that the
-// block costs no more memory than the statistics it feeds. A full block, or one that reaches the end of its part, goes
-// to the training or validation statistics, or (test tokens, after the fit) is predicted,
-// scored and recorded at once. The train and validation metrics then come from the statistics.
+// block costs no more memory than the statistics it feeds. A full block, or one that reaches the end of its
+// part, goes to the training or validation statistics, or (test tokens, after the fit) is predicted, scored
+// and recorded at once. The train and validation metrics then come from the statistics.
 struct Session::Bounded {
-  static constexpr std::size_t kPieceTokens = 4096;  // tokens of the sequence read at a time
-  std::size_t first = 0, tokens = 0;                 // tokens: the block's capacity
-  arma::mat y, last;                                 // last: the features of the last token, per lane
+  std::size_t first = 0, tokens = 0;  // tokens: the block's capacity
+  arma::mat y, last;                  // last: the features of the last token, per lane
   RidgeAccumulator train, validation;
   // The test part as it runs: the residual sum of squares and the target's sums (shifted by
   // its first value, against cancellation) for nrmse and mse; the rows read right for accuracy.
@@ -154,7 +153,7 @@ void record_ridge_selection(Recorder& rec, const RidgeSelection& selection, Metr
 }
 
 Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts_(opts) {
-  check_memory(sc_);
+  check_memory(sc_, opts_.bounded);
 
   const TaskInfo* info = find_task(sc_.task_kind);
   if (info->episodic())
@@ -167,7 +166,7 @@ Session::Session(const Scenario& sc, const SessionOptions& opts) : sc_(sc), opts
   net_ = build_network(sc_, task_->input_dim);
   task_->set_state_size(net_->state_size());
   const ReadoutKind readout_kind = parse_readout_kind(sc_.readout.string("kind"));
-  const bool bounded = opts_.bounded && task_->reads_in_chunks() && readout_kind == ReadoutKind::Ridge;
+  const bool bounded = opts_.bounded && runs_bounded(sc_, *task_);
   steps_ = protocol_.total();
   if (bounded) {
     load_piece(0);
@@ -437,8 +436,12 @@ std::size_t Session::column(std::size_t k) const {
 
 void Session::load_piece(std::size_t k) {
   if (k >= seq_first_ && k < seq_first_ + seq_.steps) return;
-  const std::size_t first = k - k % Bounded::kPieceTokens;
-  seq_ = task_->read(first, std::min(Bounded::kPieceTokens, steps_ - first), sc_.lanes);
+  const std::size_t first = k - k % kStreamPieceTokens;
+  // The old piece's memory goes before the next is read, rather than both held at once.
+  seq_.steps = 0;
+  std::vector<double>().swap(seq_.input);
+  std::vector<double>().swap(seq_.target);
+  seq_ = task_->read(first, std::min(kStreamPieceTokens, steps_ - first), sc_.lanes);
   seq_first_ = first;
 }
 

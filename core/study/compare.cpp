@@ -230,7 +230,7 @@ std::string outside_budget(const Budget& budget, const RunSizes& sizes) {
 // The run's sizes, and whether it is within the budget: a run outside is an input error naming
 // the model, or left out (outside = "skip").
 bool within_budget(const std::string& path, const toml::table& root, CompareConfig& cfg, CompareRun& run) {
-  check_memory(run.scenario);  // before any population is built
+  check_memory(run.scenario, /*bounded=*/true);  // before any population is built; run() runs bounded
   const Budget& b = cfg.budget;
   run.sizes = run_sizes(run.scenario, b.fixed.max != 0);
   const std::string why = outside_budget(b, run.sizes);
@@ -320,7 +320,7 @@ CompareConfig load_scenario_sweep(const std::string& scenario, const std::string
       } catch (const InputError& e) {
         throw InputError(std::string(e.what()) + " (sweep point of " + sweep_path + ": " + run.id() + ")");
       }
-      check_memory(run.scenario);
+      check_memory(run.scenario, /*bounded=*/true);
       run.sizes = run_sizes(run.scenario, false);
       cfg.runs.push_back(std::move(run));
     }

@@ -3,11 +3,19 @@
 // (or an HDF5 group of [T_i, dims] datasets, episodes of their own lengths), split into
 // consecutive train, validation and test parts. Episodes are read a batch at a time; a stream
 // is read in chunks of rows, whole (generate) or a piece at a time (read: `ransim run`).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <bit>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
+#include "io/hdf5_file.hpp"
 #include "ransim/error.hpp"
 #include "ransim/weights.hpp"  // shape_text
 #include "tasks/data_tasks.hpp"
@@ -43,6 +51,72 @@ Columns parse_columns(const std::string& key, const std::string& text, std::size
   return c;
 }
 
+// An HDF5 dataset stored contiguously (Hdf5File::raw_layout), read with pread at its byte
+// offset and converted here: an open HDF5 file keeps a metadata cache of about 0.5 MiB whatever
+// it reads, more than a small network's readout statistics, so the file is closed once the
+// layout is known (docs/tasks.md, "A bounded stream").
+class RawHdf5Source : public ArraySource {
+ public:
+  RawHdf5Source(const ArraySource& opened, const std::string& path, const Hdf5File::RawLayout& layout)
+      : layout_(layout), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    shape_ = opened.shape();
+    name_ = opened.name();
+  }
+  ~RawHdf5Source() override { ::close(fd_); }
+  RawHdf5Source(const RawHdf5Source&) = delete;
+  RawHdf5Source& operator=(const RawHdf5Source&) = delete;
+
+  void read_rows(std::size_t first, std::size_t count, double* out) const override {
+    const std::size_t n = count * row_size(), e = layout_.element, bytes = n * e;
+    const std::uint64_t at = layout_.offset + static_cast<std::uint64_t>(first) * row_size() * e;
+    auto* raw = reinterpret_cast<unsigned char*>(out);  // e <= sizeof(double): the values fit
+    for (std::size_t done = 0; done < bytes;) {
+      const ssize_t got = ::pread(fd_, raw + done, bytes - done, static_cast<off_t>(at + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0)
+        throw InputError(name_ + ": cannot read rows " + std::to_string(first) + ".." +
+                         std::to_string(first + count - 1) + " (the file ends before byte " +
+                         std::to_string(at + bytes) + "?)");
+      done += static_cast<std::size_t>(got);
+    }
+    const bool swap = layout_.big_endian != (std::endian::native == std::endian::big);
+    if (layout_.floating && e == sizeof(double) && !swap) return;  // already doubles
+    // In place from the last value back: value i's bytes end at or before out[i + 1].
+    for (std::size_t i = n; i-- > 0;) out[i] = value(raw + i * e, swap);
+  }
+
+ private:
+  double value(const unsigned char* p, bool swap) const {
+    const std::size_t e = layout_.element;
+    unsigned char b[8] = {};
+    for (std::size_t k = 0; k < e && k < sizeof b; ++k) b[k] = p[swap ? e - 1 - k : k];
+    auto as = [&]<class T>(T v) {
+      std::memcpy(&v, b, sizeof v);
+      return static_cast<double>(v);
+    };
+    if (layout_.floating) return e == 4 ? as(float{}) : as(double{});
+    switch (e) {
+      case 1: return layout_.is_signed ? as(std::int8_t{}) : as(std::uint8_t{});
+      case 2: return layout_.is_signed ? as(std::int16_t{}) : as(std::uint16_t{});
+      case 4: return layout_.is_signed ? as(std::int32_t{}) : as(std::uint32_t{});
+      default: return layout_.is_signed ? as(std::int64_t{}) : as(std::uint64_t{});
+    }
+  }
+
+  Hdf5File::RawLayout layout_;
+  int fd_;
+};
+
+// `opened` as open_array opened it, or read without HDF5 when it is a contiguous HDF5 dataset.
+std::unique_ptr<ArraySource> without_hdf5_if_contiguous(std::unique_ptr<ArraySource> opened,
+                                                        const std::string& path, const std::string& set) {
+  if (set.empty() || H5Fis_hdf5(path.c_str()) <= 0) return opened;
+  const auto layout = Hdf5File(path).raw_layout(set);
+  if (!layout) return opened;
+  return std::make_unique<RawHdf5Source>(*opened, path, *layout);
+}
+
 }  // namespace
 
 // A split key: below 1 a fraction of `available`, else a count.
@@ -75,9 +149,9 @@ Sources::Sources(const Params& p) {
                      "); name a target file or dataset, or split the columns with input_columns and "
                      "target_columns");
   if (is_hdf5_group(file, set)) inputs = open_array_group(file, set);
-  else input = open_array(file, set);
+  else input = without_hdf5_if_contiguous(open_array(file, set), file, set);
   if (is_hdf5_group(target_file, target_set)) targets = open_array_group(target_file, target_set);
-  else target = open_array(target_file, target_set);
+  else target = without_hdf5_if_contiguous(open_array(target_file, target_set), target_file, target_set);
   const ArraySource& a = input ? *input : *inputs[0];
   const ArraySource& b = target ? *target : *targets[0];
   in = parse_columns("input_columns", p.string("input_columns"), a.shape().size() > 1 ? a.shape().back() : 1,
@@ -200,10 +274,16 @@ class FileStreamTask : public Task {
     s.target_dim = src_.out.size();
     s.input.resize(s.steps * lanes * s.input_dim);
     s.target.resize(s.steps * lanes * s.target_dim);
-    const std::size_t rows = std::min(kChunkRows, count);
+    // One lane reads straight into the sequence; more read a chunk and copy it to every lane.
+    const std::size_t rows = lanes == 1 ? 0 : std::min(kChunkRows, count);
     std::vector<double> in(rows * s.input_dim), out(rows * s.target_dim);
     for (std::size_t k0 = 0; k0 < s.steps; k0 += kChunkRows) {
       const std::size_t n = std::min(kChunkRows, s.steps - k0);
+      if (lanes == 1) {
+        read_columns(*src_.input, start_ + first + k0, n, 1, src_.in, s.input.data() + k0 * s.input_dim);
+        read_columns(*src_.target, start_ + first + k0, n, 1, src_.out, s.target.data() + k0 * s.target_dim);
+        continue;
+      }
       read_columns(*src_.input, start_ + first + k0, n, 1, src_.in, in.data());
       read_columns(*src_.target, start_ + first + k0, n, 1, src_.out, out.data());
       for (std::size_t k = 0; k < n; ++k)
