@@ -67,35 +67,7 @@ template <class T, class Index>
   return true;
 }
 
-// A scalar loop needs two floating-point loads per nonzero (val and x), which holds cores that
-// do two loads per cycle to one nonzero per cycle; here 1.25 loads (double) per nonzero. The
-// vectorizer is kept out: it would turn the loads of x into gathers, which is gather256's job.
-template <class T, class Index>
-__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void insert(Rows<T, Index> a,
-                                                                                    std::size_t r0,
-                                                                                    std::size_t r1) {
-  using V = simd::Vector<T, 32>;  // two 16-byte registers without AVX: the same order everywhere
-  constexpr std::size_t kWidth = 32 / sizeof(T);
-  for (std::size_t i = r0; i < r1; ++i) {
-    if (short_row(a, i)) continue;
-    std::size_t k = a.row_ptr[i];
-    const std::size_t end = a.row_ptr[i + 1];
-    V s[2] = {};
-    for (; k + 2 * kWidth <= end; k += 2 * kWidth)
-      for (std::size_t c = 0; c < 2; ++c) {
-        V xv, v;
-        for (std::size_t j = 0; j < kWidth; ++j) xv[j] = a.x[a.col[k + c * kWidth + j]];
-        simd::load(v, a.val + k + c * kWidth);
-        s[c] += v * xv;
-      }
-    T sum = leftover(a, k, end);
-    s[0] += s[1];
-    for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
-    a.y[i] += sum;
-  }
-}
-
-// x at the 8 bytes of column indices from c, into xv[0..] (four 16-bit or two 32-bit indices).
+// x at the 8 bytes of column indices from c, into xv[first..] (four 16-bit or two 32-bit indices).
 template <class V, class T, class Index>
 [[gnu::always_inline]] inline void packed_columns(V& xv, std::size_t first, const T* x, const Index* c) {
   std::uint64_t w;
@@ -104,13 +76,16 @@ template <class V, class T, class Index>
   for (std::size_t j = 0; j < kPerWord; ++j) xv[first + j] = x[static_cast<Index>(w >> (kBits * j))];
 }
 
-// insert with the indices read a word at a time. Loads were what bound insert on the cores of
-// docs/performance.md: a 16-bit index loaded alone is a load per nonzero, as many as of x.
-template <class T, class Index>
-__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void insert_packed(Rows<T, Index> a,
-                                                                                           std::size_t r0,
-                                                                                           std::size_t r1) {
-  using V = simd::Vector<T, 32>;
+// A scalar loop needs two floating-point loads per nonzero (val and x), which holds cores that
+// do two loads per cycle to one nonzero per cycle; here 1.25 loads (double) per nonzero. The
+// vectorizer is kept out: it would turn the loads of x into gathers, which is gather256's job.
+// Packed: the column indices read a word at a time (insert_packed), one load per four 16-bit
+// indices instead of four; otherwise one by one (insert).
+template <bool Packed, class T, class Index>
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void insert_rows(Rows<T, Index> a,
+                                                                                         std::size_t r0,
+                                                                                         std::size_t r1) {
+  using V = simd::Vector<T, 32>;  // two 16-byte registers without AVX: the same order everywhere
   constexpr std::size_t kWidth = 32 / sizeof(T), kPerWord = 8 / sizeof(Index);
   for (std::size_t i = r0; i < r1; ++i) {
     if (short_row(a, i)) continue;
@@ -120,8 +95,11 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void ins
     for (; k + 2 * kWidth <= end; k += 2 * kWidth)
       for (std::size_t c = 0; c < 2; ++c) {
         V xv, v;
-        for (std::size_t j = 0; j < kWidth; j += kPerWord)
-          packed_columns(xv, j, a.x, a.col + k + c * kWidth + j);
+        const Index* col = a.col + k + c * kWidth;
+        if constexpr (Packed)
+          for (std::size_t j = 0; j < kWidth; j += kPerWord) packed_columns(xv, j, a.x, col + j);
+        else
+          for (std::size_t j = 0; j < kWidth; ++j) xv[j] = a.x[col[j]];
         simd::load(v, a.val + k + c * kWidth);
         s[c] += v * xv;
       }
@@ -130,6 +108,12 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void ins
     for (std::size_t j = 0; j < kWidth; ++j) sum += s[0][j];
     a.y[i] += sum;
   }
+}
+template <class T, class Index> void insert(Rows<T, Index> a, std::size_t r0, std::size_t r1) {
+  insert_rows<false>(a, r0, r1);
+}
+template <class T, class Index> void insert_packed(Rows<T, Index> a, std::size_t r0, std::size_t r1) {
+  insert_rows<true>(a, r0, r1);
 }
 
 #ifdef RANSIM_HAVE_GATHER_KERNELS
