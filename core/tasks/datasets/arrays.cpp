@@ -50,6 +50,25 @@ void read_at(std::FILE* f, const std::string& name, std::uint64_t offset, void* 
     throw InputError(name + ": the file ends before byte " + std::to_string(offset + n) + " (truncated?)");
 }
 
+// Rows are read in order, so a chunked dataset's cache needs to hold only the chunk a read ends
+// in, for the next read to start in: HDF5's default of 1 MiB per open dataset is more than a
+// small run's readout needs (docs/tasks.md, "A bounded stream"). A chunk larger than the
+// default bypasses the cache either way. The access list for that cache for the open dataset
+// `d`; an invalid handle when `d` is not chunked.
+Hdf5Handle chunk_cache_of_one_chunk(hid_t d) {
+  const Hdf5Handle dcpl(H5Dget_create_plist(d), H5Pclose);
+  const Hdf5Handle type(H5Dget_type(d), H5Tclose);
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return {};
+  std::vector<hsize_t> chunk(static_cast<std::size_t>(std::max(0, H5Pget_chunk(dcpl.get(), 0, nullptr))));
+  H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  std::size_t bytes = H5Tget_size(type.get());
+  for (hsize_t c : chunk) bytes *= static_cast<std::size_t>(c);
+  Hdf5Handle dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, std::min<std::size_t>(bytes, 1 << 20),
+                     H5D_CHUNK_CACHE_W0_DEFAULT);
+  return dapl;
+}
+
 class Hdf5Source : public ArraySource {
  public:
   Hdf5Source(const std::string& path, const std::string& dataset) {
@@ -63,6 +82,10 @@ class Hdf5Source : public ArraySource {
     shape_ = *shape;
     file_ = Hdf5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     set_ = Hdf5Handle(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+    if (const Hdf5Handle dapl = chunk_cache_of_one_chunk(set_.get()); dapl.valid()) {
+      set_.reset();  // the cache is set when the dataset is first opened
+      set_ = Hdf5Handle(H5Dopen2(file_.get(), dataset.c_str(), dapl.get()), H5Dclose);
+    }
     const Hdf5Handle type(H5Dget_type(set_.get()), H5Tclose);
     const H5T_class_t cls = H5Tget_class(type.get());
     if (cls != H5T_INTEGER && cls != H5T_FLOAT)
