@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,10 @@ class Attention {
       for (const MatrixSet* m : {&wq_, &wk_, &wv_, &wo_}) trained_.push_back(m->stacked());
       if (bias_)
         for (const BiasSet* b : {&bq_, &bk_, &bv_, &bo_}) trained_.push_back(b->stacked());
+      if (fused_ && standardised_) {  // trained through the general path: its products too
+        wkt_ = wk_.transposed(scale_);
+        split_values();
+      }
     }
     static const char* const names[8] = {"W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o"};
     std::vector<TrainableWeight> w;
@@ -310,9 +315,10 @@ class Attention {
     return h;
   }
 
-  // The general path's products are built: heads or biases (its forward), or standardised
-  // scores (the fused forward, differentiated through the general one: equal up to rounding).
-  bool general() const { return !fused_ || standardised_; }
+  // The general path's products are built: heads or biases (its forward), or, once training
+  // asked for the weights, standardised scores (the fused forward, differentiated through the
+  // general one: equal up to rounding).
+  bool general() const { return !fused_ || (standardised_ && !trained_.empty()); }
   void split_values() {
     wv_heads_.clear();
     for (std::size_t i = 0; i < H_; ++i) wv_heads_.push_back(wv_.row_range(i * Dh_, Dh_));
@@ -323,6 +329,7 @@ class Attention {
   void attend_heads_vjp(std::size_t u, const double* z, const double* const* rows, std::size_t n,
                         const double* g_o, double* g_z, double* const* g_rows, WeightGradients& g_weights,
                         std::size_t first, std::size_t L) const {
+    if (!general()) throw std::logic_error("Attention: the backward pass before trainable_weights()");
     HeadsTape tape(D_, H_, n, L);
     std::vector<double> o(D_ * L), a(H_ * n * L), scratch(4 * D_ * L + 3 * L);
     attend_heads(u, z, rows, n, o.data(), a.data(), scratch.data(), L, &tape);
