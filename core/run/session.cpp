@@ -15,6 +15,7 @@
 #include "run/attention_regime.hpp"
 #include "run/resources.hpp"
 #include "run/run.hpp"
+#include "run/session_bounded.hpp"
 #include "scenario/build_network.hpp"
 
 namespace ransim {
@@ -91,56 +92,6 @@ static void check_record_variables(const Scenario& sc, const Network& net) {
                        "' (it records: " + known + ")");
   }
 }
-
-// A bounded run's readout (SessionOptions::bounded): features_ holds the block of tokens from
-// `first` on, their targets in `y`: as many samples as features (64 at least), so that the
-// block costs no more memory than the statistics it feeds. A full block, or one that reaches the end of its
-// part, goes to the training or validation statistics, or (test tokens, after the fit) is predicted, scored
-// and recorded at once. The train and validation metrics then come from the statistics.
-struct Session::Bounded {
-  std::size_t first = 0, tokens = 0;  // tokens: the block's capacity
-  arma::mat y, last;                  // last: the features of the last token, per lane
-  RidgeAccumulator train, validation;
-  // The test part as it runs: the residual sum of squares and the target's sums (shifted by
-  // its first value, against cancellation) for nrmse and mse; the rows read right for accuracy.
-  double sse = 0, shift = NAN, sum_y = 0, sum_yy = 0, hits = 0;
-  std::size_t rows = 0, entries = 0;
-  std::optional<std::size_t> output;  // the recording's /analysis/readout_output series, once started
-
-  Bounded(std::size_t features, std::size_t outputs, std::size_t lanes)
-      : tokens(std::max<std::size_t>(1, std::max<std::size_t>(64, features) / lanes)),
-        y(outputs, tokens * lanes),
-        last(features, lanes),
-        train(features, outputs),
-        validation(features, outputs) {}
-
-  // Targets and predictions, one column per sample.
-  void score_test(const arma::mat& yt, const arma::mat& yhat_t) {
-    if (std::isnan(shift)) shift = yt(0, 0);
-    for (std::size_t c = 0; c < yt.n_cols; ++c) {
-      for (std::size_t o = 0; o < yt.n_rows; ++o) {
-        const double e = yt(o, c) - yhat_t(o, c), d = yt(o, c) - shift;
-        sse += e * e;
-        sum_y += d;
-        sum_yy += d * d;
-      }
-      hits += yt.col(c).index_max() == yhat_t.col(c).index_max() ? 1 : 0;
-    }
-    rows += yt.n_cols;
-    entries += yt.n_elem;
-  }
-  // The test metric as score() gives it on the whole test part.
-  double test_score(Metric metric) const {
-    const double n = static_cast<double>(entries), mean = sum_y / n;
-    switch (metric) {
-      case Metric::Mse: return sse / n;
-      case Metric::Nrmse: return std::sqrt(sse / n) / std::sqrt(std::max(0.0, sum_yy / n - mean * mean));
-      case Metric::Accuracy: return hits / static_cast<double>(rows);
-      case Metric::ErrorRate: return 1.0 - hits / static_cast<double>(rows);
-      default: throw std::logic_error(std::string("bounded session: no streamed ") + metric_name(metric));
-    }
-  }
-};
 
 void record_ridge_selection(Recorder& rec, const RidgeSelection& selection, Metric metric) {
   namespace a = layout::analysis;
@@ -434,73 +385,8 @@ std::size_t Session::column(std::size_t k) const {
   return (bounded_ ? k - bounded_->first : k) * sc_.lanes;
 }
 
-void Session::load_piece(std::size_t k) {
-  if (k >= seq_first_ && k < seq_first_ + seq_.steps) return;
-  const std::size_t first = k - k % kStreamPieceTokens;
-  // The old piece's memory goes before the next is read, rather than both held at once.
-  seq_.steps = 0;
-  std::vector<double>().swap(seq_.input);
-  std::vector<double>().swap(seq_.target);
-  seq_ = task_->read(first, std::min(kStreamPieceTokens, steps_ - first), sc_.lanes);
-  seq_first_ = first;
-}
-
-// Token k's features (already in features_) and targets join the block; the block goes to its
-// part when it is full or the part ends.
-void Session::bounded_token(std::size_t k) {
-  Bounded& b = *bounded_;
-  const std::size_t lanes = sc_.lanes, col = column(k);
-  for (std::size_t l = 0; l < lanes; ++l) {
-    std::copy_n(features_.colptr(col + l), features_.n_rows, b.last.colptr(l));
-    std::copy_n(target_at(k, l), seq_.target_dim, b.y.colptr(col + l));
-  }
-  const std::size_t train_end = protocol_.warmup + protocol_.train, fit_at = protocol_.fit_at();
-  const std::size_t part_end = k < protocol_.warmup ? protocol_.warmup
-                               : k < train_end      ? train_end
-                               : k < fit_at         ? fit_at
-                                                    : steps_;
-  if (k + 1 == part_end || k + 1 - b.first == b.tokens) flush_block(k + 1);
-}
-
-void Session::flush_block(std::size_t end) {
-  Bounded& b = *bounded_;
-  const std::size_t k0 = b.first, lanes = sc_.lanes, n = (end - k0) * lanes;
-  if (end <= k0) return;
-  b.first = end;
-  const arma::mat x(features_.memptr(), features_.n_rows, n, false, true),
-      y(b.y.memptr(), b.y.n_rows, n, false, true);
-  const std::size_t train_end = protocol_.warmup + protocol_.train;
-  if (k0 < protocol_.warmup) return;
-  if (k0 < train_end) return b.train.add_columns(x, y);
-  if (k0 < protocol_.fit_at()) return b.validation.add_columns(x, y);
-  if (w_.empty()) return;                           // the fit failed
-  const arma::mat yhat = ridge_predict(w_, x.t());  // rows (token, lane)
-  b.score_test(y, yhat.t());
-  if (!rec_) return;
-  const double T = sc_.integrator.token_period;
-  for (std::size_t k = std::max(k0, first_recorded_); k < end; ++k) {
-    if (!b.output)
-      b.output = rec_->add_series(layout::analysis::kReadoutOutput, {lanes, seq_.target_dim}, "1",
-                                  "readout output [x 1] W for the state after each test token",
-                                  static_cast<double>(k + 1) * T, 1.0 / T);
-    sample_.clear();
-    for (std::size_t l = 0; l < lanes; ++l)
-      for (std::size_t o = 0; o < seq_.target_dim; ++o) sample_.push_back(yhat((k - k0) * lanes + l, o));
-    rec_->append(*b.output, sample_.data());
-  }
-}
-
 void Session::fit(std::optional<double> lambda) {
-  if (bounded_) {
-    lambda_ = lambda.value_or(sc_.readout.real("ridge"));
-    if (!lambda && !sc_.readout_ridge_candidates.empty()) {
-      selection_ = bounded_->train.select(sc_.readout_ridge_candidates, bounded_->validation, metric_);
-      lambda_ = selection_->lambda;
-      metrics_["ridge_selected"] = lambda_;
-    }
-    w_ = bounded_->train.solve(lambda_);
-    return;
-  }
+  if (bounded_) return fit_bounded(lambda);
   const std::size_t lanes = sc_.lanes, samples = protocol_.train * lanes;
   const std::size_t train_end = protocol_.warmup + protocol_.train;
   // The training columns of features_ in place (one sample per column); a copy or a transpose
@@ -595,17 +481,6 @@ void Session::finish() {
     rec_->finish(status_ == RunStatus::Running ? RunStatus::Failed : status_);
     rec_.reset();
   }
-}
-
-// A bounded run's metrics: the test part's as it ran, the train and validation parts' from their
-// statistics (nrmse and mse are functions of them; accuracy is not, and is left out there).
-void Session::bounded_metrics() {
-  const std::string name = metric_name(metric_);
-  if (metric_ == Metric::Nrmse || metric_ == Metric::Mse) {
-    metrics_[name + "_train"] = bounded_->train.score(metric_, w_);
-    if (protocol_.validation) metrics_[name + "_validation"] = bounded_->validation.score(metric_, w_);
-  }
-  metrics_[name + "_test"] = bounded_->test_score(metric_);
 }
 
 void Session::record_readout(const arma::mat& predictions) {

@@ -125,10 +125,11 @@ class Session {
   void fit(std::optional<double> lambda = std::nullopt);  // nullopt: readout.ridge
   arma::mat targets(std::size_t k0, std::size_t k1) const;
   const double* target_at(std::size_t k, std::size_t b) const { return seq_.target_at(k - seq_first_, b); }
-  void load_piece(std::size_t k);     // a bounded run's piece of the sequence holding token k
-  void bounded_token(std::size_t k);  // token k's features and target into the block
-  void flush_block(std::size_t end);  // the block's tokens [first, end) to their part
-  void bounded_metrics();             // the metrics of a bounded run
+  void load_piece(std::size_t k);                  // a bounded run's piece of the sequence holding token k
+  void bounded_token(std::size_t k);               // token k's features and target into the block
+  void flush_block(std::size_t end);               // the block's tokens [first, end) to their part
+  void bounded_metrics();                          // the metrics of a bounded run
+  void fit_bounded(std::optional<double> lambda);  // fit() of a bounded run
   void record_token();
   void record_readout(const arma::mat& predictions);
   void record_readout_weights();
