@@ -317,17 +317,9 @@ template <class T>
 static void one_lane_product(OneLaneKernel kernel, const Csr& a, const std::vector<std::uint16_t>& col16,
                              const T* val, const T* x, double* y, ThreadPool& pool) {
   const std::size_t min_rows = 20000 / (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) + 1;
-  // Split over threads, a share's x and y were last written on another core (the integrator's
-  // update, the drive cleared): asking for all their lines at once overlaps those transfers,
-  // which the dot products would otherwise wait for one at a time. Only while x is small.
-  const bool split = pool.size() > 1 && a.rows >= 2 * min_rows && a.cols * sizeof(T) <= 65536;
   pool.parallel_for(
       a.rows,
       [&](std::size_t r0, std::size_t r1) {
-        if (split) {
-          for (std::size_t j = 0; j < a.cols; j += 64 / sizeof(T)) __builtin_prefetch(x + j);
-          for (std::size_t i = r0; i < r1; i += 8) __builtin_prefetch(y + i, 1);
-        }
         if (!col16.empty())
           one_lane_rows(kernel, one_lane::Rows<T, std::uint16_t>{a.row_ptr.data(), col16.data(), val, x, y},
                         r0, r1);
