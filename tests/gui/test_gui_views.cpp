@@ -420,6 +420,12 @@ class TestGuiViews : public QObject {
     QVERIFY(ready.wait(5000));
     QVERIFY(w.dock("dock-map-attention")->isVisible());
     QVERIFY(w.dock("dock-map-memory")->isVisible());
+    // On screen above the readout, not tabs behind it (a dock split off a tabbed one would be).
+    QCoreApplication::processEvents();
+    for (const char* name : {"dock-map-attention", "dock-map-memory", "dock-readout"})
+      QVERIFY2(!w.dock(name)->visibleRegion().isEmpty(), name);
+    QVERIFY(w.tabifiedDockWidgets(w.dock("dock-map-attention")).isEmpty());
+    QVERIFY(w.dock("dock-map-memory")->geometry().bottom() < w.dock("dock-readout")->geometry().top());
     QSignalSpy steps(w.controller(), &SimulationController::stepsDone);
     w.controller()->step(40);
     QVERIFY(steps.wait(5000));
