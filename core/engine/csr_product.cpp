@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include <unistd.h>
 
@@ -114,8 +115,21 @@ template <class T, std::size_t Bytes> struct Lanes {
       for (std::size_t v = 0; v < V; ++v) acc[0][v] += val[k] * load(x + col[k] * stride + v * kWidth);
     for (std::size_t s = 1; s < kSets; ++s)
       for (std::size_t v = 0; v < V; ++v) acc[0][v] += acc[s][v];
+    add_to(acc[0], y, valid);
+  }
+  // y[0..valid) += the first `valid` lanes of V vectors.
+  template <std::size_t V>
+  [[gnu::always_inline]] static void add_to(const Vec (&sum_vectors)[V], double* __restrict y, std::size_t valid) {
+    // Straight onto y from two vectors on (64-256 lanes 3-5% faster than through sum[]; one
+    // vector, 8 lanes, was 3% slower).
+    if constexpr (std::is_same_v<T, double> && V >= 2) {
+      if (valid == V * kWidth) {
+        for (std::size_t v = 0; v < V; ++v) simd::store(y + v * kWidth, load(y + v * kWidth) + sum_vectors[v]);
+        return;
+      }
+    }
     T sum[V * kWidth];
-    for (std::size_t v = 0; v < V; ++v) simd::store(sum + v * kWidth, acc[0][v]);
+    for (std::size_t v = 0; v < V; ++v) simd::store(sum + v * kWidth, sum_vectors[v]);
     if (valid == V * kWidth) {
       for (std::size_t l = 0; l < V * kWidth; ++l) y[l] += sum[l];
     } else {
@@ -461,16 +475,21 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   const bool single = precision_ == Precision::Single;
   const std::size_t stride = single ? padded_lanes<float>(lanes) : padded_lanes<double>(lanes);
   const std::size_t value_bytes = single ? sizeof(float) : sizeof(double);
-  // A panel's x fills 4/3 of L1: with 64 lanes, 64 KB of x a panel beat 48 KB (more pieces of
-  // rows, each reading and writing y) and 80-192 KB, in double and single.
-  const std::size_t panel_bytes = cache_bytes_ * 4 / 3;
-  // Worth it only when x is well beyond a panel (N = 100 and 64 lanes: 51 KB of x, panels no
-  // faster).
-  if (a_.cols * stride * value_bytes <= 2 * panel_bytes) return 0;
+  // A panel's x fits in 7/8 of L1 (the rest for y and the matrix), unless its pieces of rows
+  // would then hold fewer than ~16 nonzeros: each piece reads and writes its row's y, and with
+  // 64 lanes (density 0.1) 64 KB of x a panel beat 48 KB and 80-192 KB, in double and single.
+  // Panels never hold more than 4/3 of L1. With 16 lanes, panels of 42 KB were 12% faster than
+  // 64 KB ones (docs/performance.md, "Lane counts").
+  const std::size_t fit_bytes = cache_bytes_ * 7 / 8, most_bytes = cache_bytes_ * 4 / 3;
+  // Worth it only when x is beyond a panel (N = 100 and 64 lanes: 51 KB of x, panels no faster).
+  if (a_.cols * stride * value_bytes <= most_bytes) return 0;
   // A panel holds the x of one lane block (the widest: the last).
   const std::size_t block_lanes = single ? kBlockLanes<float> : kBlockLanes<double>;
   const std::size_t block = stride <= 2 * block_lanes ? stride : block_lanes + stride % block_lanes;
-  return std::max<std::size_t>(1, panel_bytes / (block * value_bytes));
+  const std::size_t column_bytes = block * value_bytes;
+  const std::size_t sixteen_nonzeros = 16 * a_.rows * a_.cols / std::max<std::size_t>(a_.nnz(), 1);
+  const std::size_t width = std::max(fit_bytes / column_bytes, sixteen_nonzeros);
+  return std::clamp<std::size_t>(width, 1, std::max<std::size_t>(1, most_bytes / column_bytes));
 }
 
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {

@@ -374,8 +374,12 @@ void for_each_product(const Csr& a, ransim::Precision precision,
 }
 
 TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
-  // A panel's x is sized to 4/3 of the cache given; no panels while x fits in two of them.
+  // A panel's x fits in 7/8 of the cache given, or is wide enough for pieces of rows of ~16
+  // nonzeros (16 x 100 x 500 / nnz columns, ~235 here: many empty rows), but holds at most 4/3 of
+  // the cache; no panels while x fits in 4/3 of it.
   const Csr a = ragged_matrix(100, 500, 41);
+  const std::size_t sixteen_nonzeros = 16 * 100 * 500 / a.nnz();
+  ASSERT_GT(sixteen_nonzeros, 128u);  // so that 4/3 of the cache bounds the widths below
   const ransim::CsrProduct small(a, ransim::Precision::Double, 1536);  // panels of 2048 bytes
   EXPECT_EQ(small.panel_width(1), 0u);                                 // one lane never
   EXPECT_EQ(small.panel_width(3), 64u);  // 2048 / (3 lanes padded to 4 x 8 bytes)
@@ -384,8 +388,17 @@ TEST(CsrProduct, PanelsWhenXIsWellBeyondTheCache) {
   const ransim::CsrProduct single(a, ransim::Precision::Single, 1536);
   EXPECT_EQ(single.panel_width(3), 128u);  // 2048 / (3 lanes padded to 4 x 4 bytes)
   const ransim::CsrProduct l1(a, ransim::Precision::Double, 48 * 1024);
-  EXPECT_EQ(l1.panel_width(64), 128u);  // x: 500 x 512 bytes, beyond 2 x 64 KiB
-  EXPECT_EQ(l1.panel_width(32), 0u);    // x: 500 x 256 bytes, within 2 x 64 KiB
+  EXPECT_EQ(l1.panel_width(64), 128u);  // x: 500 x 512 bytes, beyond 64 KiB: 64 KiB / 512
+  EXPECT_EQ(l1.panel_width(32), std::min<std::size_t>(sixteen_nonzeros, 256u));  // beyond 64 KiB
+  EXPECT_EQ(l1.panel_width(16), 0u);  // x: 500 x 128 bytes, within 64 KiB
+  // 1000 x 1000 at density 0.1 (~100 nonzeros a row, 16 nonzeros in ~160 columns), 16 lanes:
+  // 42 KiB (7/8 of 48 KiB) of x a panel, 336 columns of 128 bytes.
+  ransim::SparseSpec spec;
+  spec.rows = spec.cols = 1000;
+  ransim::Rng rng = ransim::make_rng(3, "panels");
+  const ransim::CsrProduct dense_rows(ransim::random_sparse(spec, rng), ransim::Precision::Double, 48 * 1024);
+  EXPECT_EQ(dense_rows.panel_width(16), 336u);
+  EXPECT_EQ(dense_rows.panel_width(8), 0u);  // x: 1000 x 64 bytes, within 64 KiB
 }
 
 TEST(CsrProduct, MatchesNaiveDenseProduct) {
