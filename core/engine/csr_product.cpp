@@ -326,12 +326,16 @@ static void one_lane_rows(OneLaneKernel kernel, one_lane::Rows<T, Index> rows, s
   one_lane::insert(rows, r0, r1);
 }
 
-// y += A x for one lane, rows split over the pool as in multiply_add; col16 empty: 32-bit indices.
+// y += A x for one lane; col16 empty: 32-bit indices. The rows are split over the pool in one
+// share per thread, sized by the threads' measured speeds (ThreadPool::parallel_for_shares):
+// a step of a 1000-unit reservoir is ~12 us a thread, in which claiming chunks, or a static
+// half on a core that runs slower, cost a large part. Rows too short to be worth a fork and
+// join (~1 us) stay on the calling thread.
 template <class T>
 static void one_lane_product(OneLaneKernel kernel, const Csr& a, const std::vector<std::uint16_t>& col16,
                              const T* val, const T* x, double* y, ThreadPool& pool) {
   const std::size_t min_rows = 20000 / (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) + 1;
-  pool.parallel_for(
+  pool.parallel_for_shares(
       a.rows,
       [&](std::size_t r0, std::size_t r1) {
         if (!col16.empty())
@@ -341,7 +345,7 @@ static void one_lane_product(OneLaneKernel kernel, const Csr& a, const std::vect
           one_lane_rows(kernel, one_lane::Rows<T, std::uint32_t>{a.row_ptr.data(), a.col.data(), val, x, y},
                         r0, r1);
       },
-      min_rows);
+      true, min_rows);
 }
 
 namespace {

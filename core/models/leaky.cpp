@@ -44,6 +44,12 @@ class Leaky : public Population, public Differentiable {
 
   void derivative(ConstBlock x, ConstBlock drive, Block dxdt, double, ThreadPool& pool) const override {
     const std::size_t lanes = x.lanes;
+    // One lane on several threads: the other threads' product has just read every line of x,
+    // and the integrator writes x next, on this thread (a state this small is updated without
+    // a fork). Each store would wait for the other core to drop its copy; asked for now, for
+    // writing, those waits overlap the activation.
+    if (lanes == 1 && pool.size() > 1)
+      for (std::size_t v = 0; v < n_; v += 8) __builtin_prefetch(x.data + v, 1);
     pool.parallel_for(
         n_,
         [&](std::size_t v0, std::size_t v1) {
