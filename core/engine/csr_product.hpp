@@ -43,9 +43,10 @@ const char* kernel_name(OneLaneKernel kernel);
 // - Single precision: the weights are rounded to float once, here; x to float per product;
 //   sums run in float and are added onto the double y. With many lanes the product is bound by
 //   reading x, and float halves that.
-// - Many lanes: when x is more than two panels, the nonzeros are regrouped (on the first
-//   product with that many lanes) into panels of columns whose x fills 4/3 of the L1 data
-//   cache, and the product runs panel by panel: x is then read mostly from L1, not L2.
+// - Many lanes: when x is beyond 4/3 of the L1 data cache, the nonzeros are regrouped (on the
+//   first product with that many lanes) into panels of columns whose x fits in L1 (up to 4/3
+//   of it where pieces of rows would be short), and the product runs panel by panel: x is then
+//   read mostly from L1, not L2.
 // - One lane: a dot product per row, with 16-bit column indices when the matrix has at most
 //   65 536 columns (10 bytes a nonzero in double, 6 in single, instead of 12 and 8: beyond L2
 //   the product is bound by reading them), in the kernel timed fastest on this CPU at start-up
