@@ -328,16 +328,22 @@ static void one_lane_rows(OneLaneKernel kernel, one_lane::Rows<T, Index> rows, s
 
 // y += A x for one lane; col16 empty: 32-bit indices. The rows are split over the pool in one
 // share per thread, sized by the threads' measured speeds (ThreadPool::parallel_for_shares):
-// a step of a 1000-unit reservoir is ~12 us a thread, in which claiming chunks, or a static
-// half on a core that runs slower, cost a large part. Rows too short to be worth a fork and
-// join (~1 us) stay on the calling thread.
+// the product of a 1000-unit reservoir is ~12 us a thread, short enough that chunk claims
+// across the cores and a fixed half on a core that runs slower both show, and a worker that
+// has not started (a busy machine) has its share run by the caller instead of awaited. Rows
+// too short to be worth a fork and join (~1 us) stay on the calling thread.
 template <class T>
 static void one_lane_product(OneLaneKernel kernel, const Csr& a, const std::vector<std::uint16_t>& col16,
                              const T* val, const T* x, double* y, ThreadPool& pool) {
   const std::size_t min_rows = 20000 / (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) + 1;
+  // x's lines, which another core wrote last (the state update), asked for at once at the start
+  // of a share rather than missed one by one in the rows; only when x fits in L1.
+  const bool prefetch_x = pool.size() > 1 && a.cols * sizeof(T) <= 32768;
   pool.parallel_for_shares(
       a.rows,
       [&](std::size_t r0, std::size_t r1) {
+        if (prefetch_x)
+          for (std::size_t j = 0; j < a.cols; j += 64 / sizeof(T)) __builtin_prefetch(x + j, 0, 3);
         if (!col16.empty())
           one_lane_rows(kernel, one_lane::Rows<T, std::uint16_t>{a.row_ptr.data(), col16.data(), val, x, y},
                         r0, r1);

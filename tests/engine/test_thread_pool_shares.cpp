@@ -2,43 +2,49 @@
 // speeds, taken by the calling thread when a worker has not started it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "engine/simulator.hpp"
 #include "ransim/thread_pool.hpp"
+#include "scenario/build_network.hpp"
+#include "scenario/scenario.hpp"
 
 namespace {
 
-// Every index exactly once, in one call per thread at most, with the boundaries the pool reports;
-// repeated, measured and not, so that a share left over from an earlier loop (or taken twice, by
-// its thread and by the caller) would show.
+// Runs one loop of n items on `pool` and checks that every index ran exactly once, in one call
+// per thread at most, and that the pool's boundaries for n tile [0, n).
+void expect_each_index_once(ransim::ThreadPool& pool, std::size_t n, bool measure) {
+  std::vector<std::atomic<int>> hits(n);
+  std::atomic<std::size_t> calls{0};
+  const auto count = [&](std::size_t b, std::size_t e) {
+    ASSERT_LT(b, e);
+    ASSERT_LE(e, n);
+    calls.fetch_add(1);
+    for (std::size_t i = b; i < e; ++i) hits[i].fetch_add(1);
+  };
+  pool.parallel_for_shares(n, count, measure);
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << "n " << n << ", index " << i;
+  EXPECT_LE(calls.load(), pool.size());
+  const std::vector<std::size_t> bounds = pool.shares(n);
+  ASSERT_EQ(bounds.size(), pool.size() + 1);
+  EXPECT_EQ(bounds.front(), 0u);
+  EXPECT_EQ(bounds.back(), n);
+  EXPECT_TRUE(std::is_sorted(bounds.begin(), bounds.end()));
+}
+
+// Repeated, measured and not, so that a share left over from an earlier loop (or taken twice,
+// by its thread and by the caller) would show.
 TEST(ThreadPoolShares, CoverEveryIndexExactlyOnceInOneRangePerThread) {
-  for (std::size_t threads : {1u, 2u, 3u, 4u}) {
+  const std::size_t sizes[] = {0, 1, 2, 3, 7, 8, 64, 100, 1000, 1001};
+  for (std::size_t threads = 1; threads <= 4; ++threads) {
+    SCOPED_TRACE(std::to_string(threads) + " threads");
     ransim::ThreadPool pool(threads);
-    for (int repeat = 0; repeat < 50; ++repeat)
-      for (std::size_t n : {0u, 1u, 2u, 3u, 7u, 8u, 64u, 100u, 1000u, 1001u}) {
-        std::vector<std::atomic<int>> hits(n);
-        std::atomic<std::size_t> calls{0};
-        pool.parallel_for_shares(
-            n,
-            [&](std::size_t b, std::size_t e) {
-              ASSERT_LT(b, e);
-              ASSERT_LE(e, n);
-              calls.fetch_add(1);
-              for (std::size_t i = b; i < e; ++i) hits[i].fetch_add(1);
-            },
-            repeat % 2 == 0);
-        for (std::size_t i = 0; i < n; ++i)
-          ASSERT_EQ(hits[i].load(), 1) << threads << " threads, n " << n << ", index " << i;
-        EXPECT_LE(calls.load(), threads);
-        const std::vector<std::size_t> bounds = pool.shares(n);
-        ASSERT_EQ(bounds.size(), threads + 1);
-        EXPECT_EQ(bounds.front(), 0u);
-        EXPECT_EQ(bounds.back(), n);
-        for (std::size_t t = 0; t < threads; ++t) EXPECT_LE(bounds[t], bounds[t + 1]);
-      }
+    for (int loop = 0; loop < 100; ++loop) expect_each_index_once(pool, sizes[loop % 10], loop % 3 == 0);
   }
 }
 
@@ -99,6 +105,34 @@ TEST(ThreadPoolShares, MoreThreadsThanCoresStillFinish) {
     });
   for (auto& t : callers) t.join();
   EXPECT_EQ(total.load(), 3L * 200 * 3000);
+}
+
+// One lane, N = 1000 at density 0.1: the recurrent product splits its rows over the threads in
+// shares that move with the measured speeds from token to token; each row is summed by the same
+// kernel whichever thread runs it, so the states on one and two threads must be bitwise equal.
+std::vector<double> one_lane_states(std::size_t threads, std::size_t tokens) {
+  const std::string text =
+      "seed = 3\n[simulation]\nintegrator = \"euler\"\nlanes = 1\nthreads = " + std::to_string(threads) +
+      "\n[task]\nkind = \"narma10\"\n[population.res]\nkind = \"leaky\"\nsize = 1000\n"
+      "tau = 3.0\n[[projection]]\nfrom = \"res\"\nto = \"res\"\ndensity = 0.1\n"
+      "spectral_radius = 0.9\n[[projection]]\nfrom = \"input\"\nto = \"res\"\ndensity = 1.0\n";
+  const ransim::Scenario sc = ransim::parse_scenario(text, "<one lane>");
+  auto net = ransim::build_network(sc, 1);
+  ransim::Simulator sim(*net, sc.integrator);
+  std::vector<double> states;
+  for (std::size_t k = 0; k < tokens; ++k) {
+    const double u = 0.5 * static_cast<double>(k % 7) - 1.0;
+    sim.step_token(&u);
+    states.insert(states.end(), sim.state().begin(), sim.state().end());
+  }
+  return states;
+}
+
+TEST(ThreadPoolShares, OneLaneLeakyStepsBitwiseEqualOnOneAndTwoThreads) {
+  const std::vector<double> one = one_lane_states(1, 200), two = one_lane_states(2, 200);
+  ASSERT_EQ(one.size(), two.size());
+  for (std::size_t i = 0; i < one.size(); ++i)
+    ASSERT_EQ(one[i], two[i]) << "token " << i / 1000 << ", unit " << i % 1000;
 }
 
 }  // namespace
