@@ -119,12 +119,14 @@ template <class T, std::size_t Bytes> struct Lanes {
   }
   // y[0..valid) += the first `valid` lanes of V vectors.
   template <std::size_t V>
-  [[gnu::always_inline]] static void add_to(const Vec (&sum_vectors)[V], double* __restrict y, std::size_t valid) {
+  [[gnu::always_inline]] static void add_to(const Vec (&sum_vectors)[V], double* __restrict y,
+                                            std::size_t valid) {
     // Straight onto y from two vectors on (64-256 lanes 3-5% faster than through sum[]; one
     // vector, 8 lanes, was 3% slower).
     if constexpr (std::is_same_v<T, double> && V >= 2) {
       if (valid == V * kWidth) {
-        for (std::size_t v = 0; v < V; ++v) simd::store(y + v * kWidth, load(y + v * kWidth) + sum_vectors[v]);
+        for (std::size_t v = 0; v < V; ++v)
+          simd::store(y + v * kWidth, load(y + v * kWidth) + sum_vectors[v]);
         return;
       }
     }
