@@ -11,7 +11,8 @@
 // - gather512: AVX-512 gather instructions, one 64-byte vector holding both accumulators.
 // Which is fastest depends on the CPU (docs/performance.md): the gather kernels are compiled
 // for their instruction sets whatever the build's flags, and CsrProduct calls them only on a
-// CPU that has those (__builtin_cpu_supports), after timing them at start-up.
+// CPU that has those (__builtin_cpu_supports), after timing them at start-up. Single-precision
+// products on a CPU with AVX-512 run in another layout (csr_window.hpp).
 //
 // The order: the nonzeros of a row in groups of 2W (W = 4 doubles or 8 floats), nonzero k + c W
 // + j of a group added to lane j of accumulator c; then the leftover nonzeros into a scalar

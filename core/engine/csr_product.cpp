@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/csr_one_lane.hpp"
+#include "engine/csr_window.hpp"
 #include "ransim/error.hpp"
 #include "ransim/simd.hpp"
 #include "ransim/thread_pool.hpp"
@@ -293,26 +294,36 @@ const char* kernel_name(OneLaneKernel kernel) {
     case OneLaneKernel::InsertPacked: return "insert_packed";
     case OneLaneKernel::Gather256: return "gather256";
     case OneLaneKernel::Gather512: return "gather512";
+    case OneLaneKernel::Window: return "window";
+    case OneLaneKernel::Window512: return "window512";
   }
   return "?";
 }
 
-constexpr OneLaneKernel kOneLaneKernels[] = {OneLaneKernel::Insert, OneLaneKernel::InsertPacked,
-                                             OneLaneKernel::Gather256, OneLaneKernel::Gather512};
+bool is_window_kernel(OneLaneKernel kernel) {
+  return kernel == OneLaneKernel::Window || kernel == OneLaneKernel::Window512;
+}
+
+constexpr OneLaneKernel kOneLaneKernels[] = {OneLaneKernel::Insert,    OneLaneKernel::InsertPacked,
+                                             OneLaneKernel::Gather256, OneLaneKernel::Gather512,
+                                             OneLaneKernel::Window,    OneLaneKernel::Window512};
 
 bool CsrProduct::supported(OneLaneKernel kernel) {
 #ifdef RANSIM_HAVE_GATHER_KERNELS
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   switch (kernel) {
     case OneLaneKernel::Insert:
-    case OneLaneKernel::InsertPacked: return true;
+    case OneLaneKernel::InsertPacked:
+    case OneLaneKernel::Window: return true;
     case OneLaneKernel::Gather256: return avx2;
     case OneLaneKernel::Gather512:
       return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    case OneLaneKernel::Window512: return __builtin_cpu_supports("avx512f");
   }
   return false;
 #else
-  return kernel == OneLaneKernel::Insert || kernel == OneLaneKernel::InsertPacked;
+  return kernel == OneLaneKernel::Insert || kernel == OneLaneKernel::InsertPacked ||
+         kernel == OneLaneKernel::Window;
 #endif
 }
 
@@ -395,7 +406,7 @@ double time_product(OneLaneKernel kernel, const TimingMatrix& m, const std::vect
 OneLaneChoice measured_choice(Precision precision) {
   std::vector<OneLaneKernel> kernels;
   for (OneLaneKernel k : kOneLaneKernels)
-    if (CsrProduct::supported(k)) kernels.push_back(k);
+    if (CsrProduct::supported(k) && !is_window_kernel(k)) kernels.push_back(k);
   if (kernels.size() == 1) return {kernels[0], "the only kernel this CPU runs"};
   std::mt19937_64 gen(1);
   const TimingMatrix small(1000, gen), large(2000, gen);
@@ -424,18 +435,26 @@ OneLaneChoice measured_choice(Precision precision) {
   return {kernels[fastest], how};
 }
 
+// Without RANSIM_ONE_LANE_KERNEL, or with a window kernel named there for double precision.
+OneLaneChoice default_choice(Precision precision) {
+  if (precision == Precision::Single && CsrProduct::supported(OneLaneKernel::Window512))
+    return {OneLaneKernel::Window512, "the window layout on a CPU with AVX-512F, not timed"};
+  return measured_choice(precision);
+}
+
 OneLaneChoice choose_one_lane_kernel(Precision precision) {
   const char* forced = std::getenv("RANSIM_ONE_LANE_KERNEL");
-  if (!forced || !*forced) return measured_choice(precision);
+  if (!forced || !*forced) return default_choice(precision);
   for (OneLaneKernel k : kOneLaneKernels)
     if (kernel_name(k) == std::string(forced)) {
       if (!CsrProduct::supported(k))
         throw InputError(std::string("RANSIM_ONE_LANE_KERNEL=") + forced +
                          ": this CPU lacks its instructions");
+      if (is_window_kernel(k) && precision == Precision::Double) return default_choice(precision);
       return {k, "set by RANSIM_ONE_LANE_KERNEL"};
     }
   throw InputError(std::string("RANSIM_ONE_LANE_KERNEL=") + forced +
-                   ": unknown kernel (insert, insert_packed, gather256 or gather512)");
+                   ": unknown kernel (insert, insert_packed, gather256, gather512, window or window512)");
 }
 
 const OneLaneChoice& one_lane_choice(Precision precision) {
@@ -458,6 +477,9 @@ void CsrProduct::use_one_lane_kernel(OneLaneKernel kernel) {
   if (!supported(kernel))
     throw std::invalid_argument(std::string("one-lane kernel ") + kernel_name(kernel) +
                                 " needs instructions this CPU lacks");
+  if (is_window_kernel(kernel) && precision_ == Precision::Double)
+    throw std::invalid_argument(std::string("one-lane kernel ") + kernel_name(kernel) +
+                                " runs in single precision only");
   one_lane_ = kernel;
 }
 
@@ -504,17 +526,51 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
   return std::clamp<std::size_t>(width, 1, std::max<std::size_t>(1, most_bytes / column_bytes));
 }
 
+bool CsrProduct::windows_worthwhile() {
+  if (!windows_)
+    windows_ = std::make_unique<one_lane::Windows>(a_.rows, a_.row_ptr.data(), a_.col.data(), single_val_.data());
+  return windows_->worthwhile(a_.nnz());
+}
+
+// y += A x for one lane in single precision, in the window layout: slices split over the pool in
+// shares, as one_lane_product splits rows.
+void CsrProduct::window_product(OneLaneKernel kernel, ConstBlock x, Block y, ThreadPool& pool) {
+  // x in float, with the zeros a window reaching past the last column reads.
+  x_single_.resize(x.vars + one_lane::Windows::kWidth);
+  std::copy(x.data, x.data + x.vars, x_single_.data());
+  std::fill(x_single_.data() + x.vars, x_single_.data() + x_single_.size(), 0.0f);
+  const one_lane::Windows& w = *windows_;
+  const float* xs = x_single_.data();
+  const std::size_t per_slice = one_lane::Windows::kLanes * (a_.nnz() / std::max<std::size_t>(a_.rows, 1) + 1);
+  const bool prefetch_x = pool.size() > 1 && x_single_.size() * sizeof(float) <= 32768;
+  pool.parallel_for_shares(
+      w.slices(),
+      [&](std::size_t s0, std::size_t s1) {
+        if (prefetch_x)
+          for (std::size_t j = 0; j < x_single_.size(); j += 64 / sizeof(float)) __builtin_prefetch(xs + j, 0, 3);
+#ifdef RANSIM_HAVE_WINDOW512
+        if (kernel == OneLaneKernel::Window512) return one_lane::windows512(w, xs, y.data, s0, s1);
+#endif
+        one_lane::windows_portable(w, xs, y.data, s0, s1);
+      },
+      true, 20000 / per_slice + 1);
+}
+
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
   if (x.lanes == 1) {
     if (!one_lane_) one_lane_ = one_lane_kernel(precision_);
     // The gathers take signed 32-bit indices.
     const OneLaneKernel kernel = a_.cols <= 0x7fffffffu ? *one_lane_ : OneLaneKernel::Insert;
+    // A window kernel on a matrix too scattered for windows: the row kernel that reads fewest indices.
+    const OneLaneKernel row_kernel = is_window_kernel(kernel) ? OneLaneKernel::InsertPacked : kernel;
     if (a_.cols <= 65536 && col16_.size() != a_.nnz()) col16_.assign(a_.col.begin(), a_.col.end());
     if (precision_ == Precision::Double) {
-      one_lane_product(kernel, a_, col16_, a_.val.data(), x.data, y.data, pool);
+      one_lane_product(row_kernel, a_, col16_, a_.val.data(), x.data, y.data, pool);
+    } else if (is_window_kernel(kernel) && windows_worthwhile()) {
+      window_product(kernel, x, y, pool);
     } else {
       copy_padded(x, x_single_, 1, pool);
-      one_lane_product(kernel, a_, col16_, single_val_.data(), x_single_.data(), y.data, pool);
+      one_lane_product(row_kernel, a_, col16_, single_val_.data(), x_single_.data(), y.data, pool);
     }
     return;
   }
