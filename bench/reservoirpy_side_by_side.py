@@ -16,6 +16,7 @@ with its Reservoir and Ridge nodes, in a process of its own):
   step1000_2cores              the same on two cores (ransim threads = 2)
   step1000_single, step2000_single
                                ransim in single precision against ReservoirPy (double), one core
+  step1000_2cores_single       the same on two cores
   ridge                        a ridge fit of 10000 samples x 1000 features, one output, one core
   seq64                        64 sequences of N = 1000 at once, one core: time per sequence-step
 Each round runs every workload once on each side, the side going first alternating between
@@ -41,6 +42,8 @@ WORKLOADS = {
                         ["step", "1000", "3000"]),
     "step2000_single": ("BM_LeakyStep/N:2000/lanes:1/threads:1/single:1", "real_time", 1,
                         ["step", "2000", "1500"]),
+    "step1000_2cores_single": ("BM_LeakyStep/N:1000/lanes:1/threads:2/single:1", "real_time", 2,
+                               ["step", "1000", "3000"]),
     "ridge": ("BM_RidgeFit/samples:10000/features:1000", "real_time", 1, ["ridge", "10000", "1000"]),
     "seq64": ("BM_LeakyStep/N:1000/lanes:64/threads:1/single:0", "per_seq_step", 1,
               ["batch", "1000", "64", "100"]),
