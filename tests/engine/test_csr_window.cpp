@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <armadillo>
+
 #include "engine/csr_product.hpp"
 #include "engine/csr_window.hpp"
 #include "ransim/thread_pool.hpp"
@@ -24,46 +26,13 @@ using ransim::Csr;
 using ransim::OneLaneKernel;
 using ransim::one_lane::Windows;
 
-// `rows` rows of up to `max_len` nonzeros in random columns (every fifth row empty), with the
-// standard library.
-Csr random_rows(std::size_t rows, std::size_t cols, std::size_t max_len, std::uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::uniform_real_distribution<double> val(-1.0, 1.0);
-  Csr c;
-  c.rows = rows;
-  c.cols = cols;
-  c.row_ptr.push_back(0);
-  for (std::size_t i = 0; i < rows; ++i) {
-    const std::size_t len = i % 5 == 3 ? 0 : gen() % (max_len + 1);
-    std::vector<bool> taken(cols, false);
-    for (std::size_t k = 0; k < len; ++k) taken[gen() % cols] = true;
-    for (std::size_t j = 0; j < cols; ++j)
-      if (taken[j]) {
-        c.col.push_back(static_cast<std::uint32_t>(j));
-        c.val.push_back(val(gen));
-      }
-    c.row_ptr.push_back(static_cast<std::uint32_t>(c.val.size()));
-  }
-  return c;
-}
-
-// Each entry a nonzero with probability `density`, as in a reservoir's recurrent matrix.
-Csr bernoulli_rows(std::size_t rows, std::size_t cols, double density, std::uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0), val(-1.0, 1.0);
-  Csr c;
-  c.rows = rows;
-  c.cols = cols;
-  c.row_ptr.push_back(0);
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t j = 0; j < cols; ++j)
-      if (unit(gen) < density) {
-        c.col.push_back(static_cast<std::uint32_t>(j));
-        c.val.push_back(val(gen));
-      }
-    c.row_ptr.push_back(static_cast<std::uint32_t>(c.val.size()));
-  }
-  return c;
+// Each entry a nonzero with probability `density` (Armadillo's sprandu, values moved to [-1, 1)),
+// as in a reservoir's recurrent matrix.
+Csr bernoulli_rows(std::size_t rows, std::size_t cols, double density, arma::arma_rng::seed_type seed) {
+  arma::arma_rng::set_seed(seed);
+  arma::sp_mat m = arma::sprandu<arma::sp_mat>(rows, cols, density);
+  m.for_each([](arma::sp_mat::elem_type& v) { v = 2 * v - 1; });
+  return Csr::from_arma(m);
 }
 
 std::vector<OneLaneKernel> window_kernels() {
@@ -73,7 +42,7 @@ std::vector<OneLaneKernel> window_kernels() {
 }
 
 TEST(CsrWindow, LayoutHoldsEveryNonzeroOnceInWindowsOf32Columns) {
-  const Csr a = random_rows(77, 300, 60, 1);  // 77 rows: the last slice is not full
+  const Csr a = bernoulli_rows(77, 300, 0.15, 1);  // 77 rows: the last slice is not full
   const std::vector<float> w(a.val.begin(), a.val.end());
   const Windows win(a.rows, a.row_ptr.data(), a.col.data(), w.data());
   std::map<std::pair<std::size_t, std::size_t>, float> seen;
@@ -190,7 +159,7 @@ TEST(CsrWindow, ScatteredColumnsKeepTheRowKernels) {
 }
 
 TEST(CsrWindow, SinglePrecisionOnly) {
-  ransim::CsrProduct product(random_rows(10, 10, 5, 6));
+  ransim::CsrProduct product(bernoulli_rows(10, 10, 0.5, 6));
   EXPECT_THROW(product.use_one_lane_kernel(OneLaneKernel::Window), std::invalid_argument);
   EXPECT_STREQ(ransim::kernel_name(OneLaneKernel::Window512), "window512");
   EXPECT_NE(ransim::CsrProduct::one_lane_kernel(ransim::Precision::Double), OneLaneKernel::Window);
