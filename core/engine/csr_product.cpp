@@ -339,32 +339,41 @@ static void one_lane_rows(OneLaneKernel kernel, one_lane::Rows<T, Index> rows, s
   one_lane::insert(rows, r0, r1);
 }
 
-// y += A x for one lane; col16 empty: 32-bit indices. The rows are split over the pool in one
-// share per thread, sized by the threads' measured speeds (ThreadPool::parallel_for_shares):
-// the product of a 1000-unit reservoir is ~12 us a thread, short enough that chunk claims
-// across the cores and a fixed half on a core that runs slower both show, and a worker that
-// has not started (a busy machine) has its share run by the caller instead of awaited. Rows
-// too short to be worth a fork and join (~1 us) stay on the calling thread.
+// The split of a one-lane product: f(i0, i1) over n items (rows, or slices of `rows_per_item`
+// rows) in one share per thread, sized by the threads' measured speeds
+// (ThreadPool::parallel_for_shares): the product of a 1000-unit reservoir is ~12 us a thread,
+// short enough that chunk claims across the cores and a fixed half on a core that runs slower
+// both show, and a worker that has not started (a busy machine) has its share run by the caller
+// instead of awaited. Products too short to be worth a fork and join (~1 us) stay on the calling
+// thread. Each share first asks for x's lines (a.cols values), which another core wrote last
+// (the state update), rather than missing them one by one; only when x fits in L1.
+template <class T, class F>
+static void one_lane_shares(const Csr& a, std::size_t n, std::size_t rows_per_item, const T* x,
+                            ThreadPool& pool, F&& f) {
+  const std::size_t min_rows = 20000 / (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) + 1;
+  const bool prefetch_x = pool.size() > 1 && a.cols * sizeof(T) <= 32768;
+  pool.parallel_for_shares(
+      n,
+      [&](std::size_t i0, std::size_t i1) {
+        if (prefetch_x)
+          for (std::size_t j = 0; j < a.cols; j += 64 / sizeof(T)) __builtin_prefetch(x + j, 0, 3);
+        f(i0, i1);
+      },
+      true, (min_rows + rows_per_item - 1) / rows_per_item);
+}
+
+// y += A x for one lane; col16 empty: 32-bit indices.
 template <class T>
 static void one_lane_product(OneLaneKernel kernel, const Csr& a, const std::vector<std::uint16_t>& col16,
                              const T* val, const T* x, double* y, ThreadPool& pool) {
-  const std::size_t min_rows = 20000 / (a.nnz() / std::max<std::size_t>(a.rows, 1) + 1) + 1;
-  // x's lines, which another core wrote last (the state update), asked for at once at the start
-  // of a share rather than missed one by one in the rows; only when x fits in L1.
-  const bool prefetch_x = pool.size() > 1 && a.cols * sizeof(T) <= 32768;
-  pool.parallel_for_shares(
-      a.rows,
-      [&](std::size_t r0, std::size_t r1) {
-        if (prefetch_x)
-          for (std::size_t j = 0; j < a.cols; j += 64 / sizeof(T)) __builtin_prefetch(x + j, 0, 3);
-        if (!col16.empty())
-          one_lane_rows(kernel, one_lane::Rows<T, std::uint16_t>{a.row_ptr.data(), col16.data(), val, x, y},
-                        r0, r1);
-        else
-          one_lane_rows(kernel, one_lane::Rows<T, std::uint32_t>{a.row_ptr.data(), a.col.data(), val, x, y},
-                        r0, r1);
-      },
-      true, min_rows);
+  one_lane_shares(a, a.rows, 1, x, pool, [&](std::size_t r0, std::size_t r1) {
+    if (!col16.empty())
+      one_lane_rows(kernel, one_lane::Rows<T, std::uint16_t>{a.row_ptr.data(), col16.data(), val, x, y}, r0,
+                    r1);
+    else
+      one_lane_rows(kernel, one_lane::Rows<T, std::uint32_t>{a.row_ptr.data(), a.col.data(), val, x, y}, r0,
+                    r1);
+  });
 }
 
 namespace {
@@ -528,12 +537,13 @@ std::size_t CsrProduct::panel_width(std::size_t lanes) const {
 
 bool CsrProduct::windows_worthwhile() {
   if (!windows_)
-    windows_ = std::make_unique<one_lane::Windows>(a_.rows, a_.row_ptr.data(), a_.col.data(), single_val_.data());
+    windows_ =
+        std::make_unique<one_lane::Windows>(a_.rows, a_.row_ptr.data(), a_.col.data(), single_val_.data());
   return windows_->worthwhile(a_.nnz());
 }
 
-// y += A x for one lane in single precision, in the window layout: slices split over the pool in
-// shares, as one_lane_product splits rows.
+// y += A x for one lane in single precision, in the window layout: slices split over the pool
+// as one_lane_product splits rows.
 void CsrProduct::window_product(OneLaneKernel kernel, ConstBlock x, Block y, ThreadPool& pool) {
   // x in float, with the zeros a window reaching past the last column reads.
   x_single_.resize(x.vars + one_lane::Windows::kWidth);
@@ -541,19 +551,12 @@ void CsrProduct::window_product(OneLaneKernel kernel, ConstBlock x, Block y, Thr
   std::fill(x_single_.data() + x.vars, x_single_.data() + x_single_.size(), 0.0f);
   const one_lane::Windows& w = *windows_;
   const float* xs = x_single_.data();
-  const std::size_t per_slice = one_lane::Windows::kLanes * (a_.nnz() / std::max<std::size_t>(a_.rows, 1) + 1);
-  const bool prefetch_x = pool.size() > 1 && x_single_.size() * sizeof(float) <= 32768;
-  pool.parallel_for_shares(
-      w.slices(),
-      [&](std::size_t s0, std::size_t s1) {
-        if (prefetch_x)
-          for (std::size_t j = 0; j < x_single_.size(); j += 64 / sizeof(float)) __builtin_prefetch(xs + j, 0, 3);
+  one_lane_shares(a_, w.slices(), one_lane::Windows::kLanes, xs, pool, [&](std::size_t s0, std::size_t s1) {
 #ifdef RANSIM_HAVE_WINDOW512
-        if (kernel == OneLaneKernel::Window512) return one_lane::windows512(w, xs, y.data, s0, s1);
+    if (kernel == OneLaneKernel::Window512) return one_lane::windows512(w, xs, y.data, s0, s1);
 #endif
-        one_lane::windows_portable(w, xs, y.data, s0, s1);
-      },
-      true, 20000 / per_slice + 1);
+    one_lane::windows_portable(w, xs, y.data, s0, s1);
+  });
 }
 
 void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {

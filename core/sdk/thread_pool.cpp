@@ -156,11 +156,11 @@ bool ThreadPool::take(std::size_t thread, std::uint64_t g) {
   return false;
 }
 
-void ThreadPool::run_share(std::size_t thread, std::uint64_t g) {
+void ThreadPool::run_share(std::size_t thread, std::uint64_t g, bool by_caller) {
   Claimed& c = claimed_[thread];
   c.started = now_ns();
   if (c.begin < c.end) job_(ctx_, c.begin, c.end);
-  c.finished = now_ns();
+  c.finished = by_caller ? c.started - 1 : now_ns();
   c.done.store(g, std::memory_order_release);
 }
 
@@ -179,7 +179,7 @@ void ThreadPool::run_shares(std::size_t n, Job job, void* ctx, bool measure, std
   job_n_ = n;
   const std::int64_t forked = now_ns();
   const std::uint64_t g = publish(true);
-  run_share(0, g);
+  run_share(0, g, false);
   for (std::size_t t = 1; t < size(); ++t) {
     Claimed& c = claimed_[t];
     // A worker normally takes its share within a microsecond: waiting that long keeps its
@@ -187,9 +187,7 @@ void ThreadPool::run_shares(std::size_t n, Job job, void* ctx, bool measure, std
     for (int spin = 0; c.taken.load(std::memory_order_acquire) < g && spin < kSpinsBeforeTaking; ++spin) {
     }
     if (take(t, g)) {
-      c.started = now_ns();
-      if (c.begin < c.end) job_(ctx_, c.begin, c.end);
-      c.finished = c.started - 1;
+      run_share(t, g, true);
       continue;
     }
     for (int spin = 0; c.done.load(std::memory_order_acquire) != g; ++spin)
@@ -224,7 +222,7 @@ void ThreadPool::worker(std::size_t thread) {
     seen = g;
     if (stop_.load()) return;
     if (g & 1) {
-      if (take(thread, g)) run_share(thread, g);  // else the caller ran it: nothing to report
+      if (take(thread, g)) run_share(thread, g, false);  // else the caller ran it: nothing to report
       continue;
     }
     run_chunks(thread);

@@ -54,7 +54,7 @@ class ThreadPool {
   void run(std::size_t n, Job job, void* ctx, std::size_t min_per_thread);
   void run_shares(std::size_t n, Job job, void* ctx, bool measure, std::size_t min_per_thread);
   bool take(std::size_t thread, std::uint64_t generation);
-  void run_share(std::size_t thread, std::uint64_t generation);
+  void run_share(std::size_t thread, std::uint64_t generation, bool by_caller);
   std::uint64_t publish(bool shares);  // starts a loop: the workers see its generation
   void worker(std::size_t thread);
   void run_chunks(std::size_t thread);
