@@ -121,7 +121,9 @@ BENCHMARK(BM_CsrProduct)
 
 // Each one-lane kernel on the same matrices (kernel 0 insert, 1 insert_packed, 2 gather256,
 // 3 gather512: the times CsrProduct's start-up choice compares; in single precision also 4 window
-// and 5 window512), at the sizes of BM_LeakyStep.
+// and 5 window512), at the sizes of BM_LeakyStep; insert_packed in double also at 600 and 1400
+// units, to tell a kernel bound by the matrix's bytes (beyond L2, the time per nonzero grows)
+// from one bound by its own loads (it does not).
 void BM_OneLaneKernel(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const auto kernel = static_cast<OneLaneKernel>(state.range(1));
@@ -140,11 +142,15 @@ void BM_OneLaneKernel(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetLabel(kernel_name(kernel));
+  state.counters["per_nonzero"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * product.matrix().nnz()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_OneLaneKernel)
     ->ArgNames({"N", "kernel", "single"})
     ->ArgsProduct({{1000, 2000}, {0, 1, 2, 3}, {0, 1}})
     ->ArgsProduct({{1000, 2000}, {4, 5}, {1}})
+    ->ArgsProduct({{600, 1400}, {1}, {0}})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_RidgeFit(benchmark::State& state) {
