@@ -114,6 +114,12 @@ void sweep_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_LaneSweepStep)->Apply(sweep_args)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LaneSweepProduct)->Apply(sweep_args)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_LaneProductInL1)->ArgName("lanes")->Arg(1)->Arg(8)->Arg(16)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LaneProductInL1)
+    ->ArgName("lanes")
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(16)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

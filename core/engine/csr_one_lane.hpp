@@ -1,6 +1,7 @@
 #pragma once
 // The one-lane kernels of CsrProduct (engine/csr_product.hpp): y(i) += sum_k val[k] x[col[k]] for
-// rows r0..r1, a dot product per row. Included by csr_product.cpp only.
+// rows r0..r1, a dot product per row. Included by csr_product.cpp (the products) and
+// one_lane_choice.cpp (their timing at start-up) only.
 //
 // Four ways to fetch the x of a row's nonzeros, one kernel each, all summing in the same order:
 // - insert: x loaded one value at a time into a 32-byte vector, multiplied by one vector load
@@ -26,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "engine/csr_product.hpp"
 #include "ransim/simd.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -228,5 +230,16 @@ RANSIM_TARGET_AVX512 void gather512(Rows<T, Index> a, std::size_t r0, std::size_
 #undef RANSIM_TARGET_AVX512
 #undef RANSIM_NO_VECTORIZER
 #endif
+
+// Rows r0..r1 in `kernel`, a row kernel that this CPU runs (CsrProduct::supported).
+template <class T, class Index>
+void rows_in(OneLaneKernel kernel, Rows<T, Index> rows, std::size_t r0, std::size_t r1) {
+#ifdef RANSIM_HAVE_GATHER_KERNELS
+  if (kernel == OneLaneKernel::Gather256) return gather256(rows, r0, r1);
+  if (kernel == OneLaneKernel::Gather512) return gather512(rows, r0, r1);
+#endif
+  if (kernel == OneLaneKernel::InsertPacked) return insert_packed(rows, r0, r1);
+  insert(rows, r0, r1);
+}
 
 }  // namespace ransim::one_lane
