@@ -68,7 +68,8 @@ def main():
         try:
             return json.loads(out.stdout)['benchmarks'][0][field]
         except (ValueError, KeyError, IndexError):
-            sys.exit(f'{a.bench} gave no result for {name} (exit {out.returncode}): {out.stderr.strip()[-300:]}')
+            sys.exit(f'{a.bench} gave no result for {name} (exit {out.returncode}): '
+                     f'{out.stderr.strip()[-300:]}')
 
     libs = {'A': a.ab[0], 'B': a.ab[1]} if a.ab else {'A': None}
     # times[lib][lanes]: one per round; one[lib][lanes]: the one-lane run paired with it.
@@ -89,8 +90,8 @@ def main():
     verdict = True
     for l in a.lanes:
         per_seq = {w: statistics.median([t / l / o for t, o in zip(times[w][l], one[w][l])]) for w in libs}
-        line = f'lanes {l:4d}  ' + '  '.join(
-            f'{w} {statistics.median(times[w][l]):9.1f} us, per-seq-step/one-lane {per_seq[w]:5.3f}' for w in libs)
+        line = f'lanes {l:4d}  ' + '  '.join(f'{w} {statistics.median(times[w][l]):9.1f} us, '
+                                             f'per-seq-step/one-lane {per_seq[w]:5.3f}' for w in libs)
         if a.ab:
             ratio = statistics.median([b / x for x, b in zip(times['A'][l], times['B'][l])])
             line += f'  B/A {ratio:5.2f}'
@@ -99,7 +100,8 @@ def main():
         ok = last <= target
         verdict = verdict and ok
         print(line + f'  (target <= {target}: {"met" if ok else "not met"})')
-    print('item 1:', 'met' if verdict else 'not met', '(at most 1 at every lane count, at most 0.2 from 8 lanes on)')
+    print('item 1:', 'met' if verdict else 'not met',
+          '(at most 1 at every lane count, at most 0.2 from 8 lanes on)')
 
 
 if __name__ == '__main__':
