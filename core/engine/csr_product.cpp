@@ -168,7 +168,9 @@ static void segments_lanes(const std::uint32_t* seg_ptr, RowOf row_of, const std
                            std::size_t b1) {
   // A stride narrower than a register is one vector of 16 or 32 bytes (padded_lanes).
   const std::size_t bytes = x.lanes * sizeof(T);
-  if (bytes % kRegisterBytes == 0)
+  if (bytes == kRegisterBytes)  // one vector: a kernel without the loops over wider chunks
+    segments_of_width<T, kRegisterBytes, 1>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
+  else if (bytes % kRegisterBytes == 0)
     segments_of_width<T, kRegisterBytes, kMaxVectors>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
   else if constexpr (kRegisterBytes > 32) {
     if (bytes == 32) segments_of_width<T, 32, 1>(seg_ptr, row_of, col, val, x, y, s0, s1, b0, b1);
@@ -262,6 +264,27 @@ static void multiply_add(const Csr& a, const T* val, const Panels* panels, const
       min_rows);
 }
 
+// Many lanes, rows of at most one nonzero (the projection of a one-dimensional input, one-to-one
+// routing): y's lanes += the value times x's lanes, one short loop a row. Through the chunk
+// kernels such a row took ~15 cycles of loop and accumulator bookkeeping for one vector of
+// arithmetic (1000 rows with 8 lanes: 4.2 us, 10% of the 8-lane reservoir's product).
+template <class T>
+static void rows_of_one(const Csr& a, const T* val, BasicBlock<const T> x, Block y, ThreadPool& pool) {
+  pool.parallel_for(
+      a.rows,
+      [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t i = r0; i < r1; ++i) {
+          const std::size_t k = a.row_ptr[i];
+          if (k == a.row_ptr[i + 1]) continue;
+          const T v = val[k];
+          const T* __restrict xr = x.var(a.col[k]);
+          double* __restrict yr = y.var(i);
+          for (std::size_t l = 0; l < y.lanes; ++l) yr[l] += static_cast<double>(v * xr[l]);
+        }
+      },
+      20000 / (y.lanes + 1) + 1);
+}
+
 // out = x with each variable's lanes padded with zeros to `stride` (and rounded to T).
 template <class T>
 static void copy_padded(ConstBlock x, LaneVector<T>& out, std::size_t stride, ThreadPool& pool) {
@@ -338,6 +361,9 @@ CsrProduct::CsrProduct(Csr a, Precision precision, std::size_t cache_bytes)
     single_val_.assign(a_.val.begin(), a_.val.end());
     a_.val.assign(single_val_.begin(), single_val_.end());
   }
+  rows_of_one_ = true;
+  for (std::size_t i = 0; i < a_.rows && rows_of_one_; ++i)
+    rows_of_one_ = a_.row_ptr[i + 1] - a_.row_ptr[i] <= 1;
 }
 CsrProduct::CsrProduct(CsrProduct&&) noexcept = default;
 CsrProduct& CsrProduct::operator=(CsrProduct&&) noexcept = default;
@@ -415,6 +441,12 @@ void CsrProduct::multiply_add(ConstBlock x, Block y, ThreadPool& pool) {
       one_lane_product(row_kernel, a_, col16_, single_val_.data(), x_single_.data(), y.data, pool);
     }
     return;
+  }
+  if (rows_of_one_) {
+    if (precision_ == Precision::Double) return rows_of_one(a_, a_.val.data(), x, y, pool);
+    copy_padded(x, x_single_, x.lanes, pool);
+    return rows_of_one(a_, single_val_.data(), BasicBlock<const float>{x_single_.data(), x.vars, x.lanes}, y,
+                       pool);
   }
   const std::size_t width = panel_width(x.lanes);
   if (!width) panels_.reset();

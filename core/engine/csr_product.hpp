@@ -59,6 +59,8 @@ bool is_window_kernel(OneLaneKernel kernel);
 //   (one_lane_kernel) unless use_one_lane_kernel() sets one. In single precision on a CPU with
 //   AVX-512, the window kernel instead (built on first use), unless the matrix's columns are
 //   too scattered for it (then insert_packed).
+// - Many lanes, no row with more than one nonzero (a one-dimensional input): a loop over the
+//   lanes a row, without the chunk kernels.
 // - Lane counts that do not fill whole vectors: x is copied with its lanes padded to whole
 //   vectors, so that every lane runs in the vector kernels.
 // docs/performance.md has the measurements behind each.
@@ -96,14 +98,15 @@ class CsrProduct {
   Csr a_;
   Precision precision_;
   std::size_t cache_bytes_;
-  std::vector<float> single_val_;          // a_.val as float, in single precision
-  std::vector<std::uint16_t> col16_;       // a_.col in 16 bits, for one lane (built on first use)
-  std::optional<OneLaneKernel> one_lane_;  // set by use_one_lane_kernel
-  LaneVector<float> x_single_;             // x rounded to float (lanes padded), per product
-  LaneVector<double> x_padded_;            // x with its lanes padded to whole vectors, per product
-  std::unique_ptr<Panels> panels_;         // for the lanes of the last product, if it used panels
+  std::vector<float> single_val_;               // a_.val as float, in single precision
+  std::vector<std::uint16_t> col16_;            // a_.col in 16 bits, for one lane (built on first use)
+  std::optional<OneLaneKernel> one_lane_;       // set by use_one_lane_kernel
+  bool rows_of_one_ = false;                    // no row holds more than one nonzero
+  LaneVector<float> x_single_;                  // x rounded to float (lanes padded), per product
+  LaneVector<double> x_padded_;                 // x with its lanes padded to whole vectors, per product
+  std::unique_ptr<Panels> panels_;              // for the lanes of the last product, if it used panels
   std::unique_ptr<one_lane::Windows> windows_;  // the window layout, single precision (first use)
-  bool windows_worthwhile();  // builds windows_ on first use
+  bool windows_worthwhile();                    // builds windows_ on first use
   void window_product(OneLaneKernel kernel, ConstBlock x, Block y, ThreadPool& pool);
 };
 

@@ -28,9 +28,9 @@ using ransim::Csr;
 
 const std::size_t kLaneCounts[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 63, 64, 65, 127, 128, 129, 256};
 
-// Rows of 0 to 60 nonzeros in random columns (every seventh row empty), drawn with the
+// Rows of 0 to longest nonzeros in random columns (every seventh row empty), drawn with the
 // standard library, independent of random_sparse.
-Csr random_rows(std::size_t rows, std::size_t cols, std::uint64_t seed) {
+Csr random_rows(std::size_t rows, std::size_t cols, std::uint64_t seed, std::size_t longest = 60) {
   std::mt19937_64 gen(seed);
   std::uniform_real_distribution<double> val(-1.0, 1.0);
   Csr c;
@@ -38,7 +38,7 @@ Csr random_rows(std::size_t rows, std::size_t cols, std::uint64_t seed) {
   c.cols = cols;
   c.row_ptr.push_back(0);
   for (std::size_t i = 0; i < rows; ++i) {
-    const std::size_t len = i % 7 == 2 ? 0 : gen() % 61;
+    const std::size_t len = i % 7 == 2 ? 0 : gen() % (longest + 1);
     std::vector<bool> taken(cols, false);
     for (std::size_t k = 0; k < len; ++k) taken[gen() % cols] = true;
     for (std::size_t j = 0; j < cols; ++j)
@@ -81,9 +81,9 @@ Reference naive_product(const Csr& a, const std::vector<double>& x, const std::v
   return r;
 }
 
-void check_lane_sweep(ransim::Precision precision) {
+void check_lane_sweep(ransim::Precision precision, std::size_t longest_row = 60) {
   const std::size_t rows = 700, cols = 400, guard = 24;
-  const Csr a = random_rows(rows, cols, 51);
+  const Csr a = random_rows(rows, cols, 51, longest_row);
   std::mt19937_64 gen(52);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   const double u = std::ldexp(1.0, -24);
@@ -123,26 +123,33 @@ TEST(CsrLanes, DoubleMatchesNaiveProductAtEveryLaneCount) { check_lane_sweep(ran
 TEST(CsrLanes, SingleWithinTheFloatSummationBoundAtEveryLaneCount) {
   check_lane_sweep(ransim::Precision::Single);
 }
+// Rows of at most one nonzero (a one-dimensional input's projection) take their own loop.
+TEST(CsrLanes, RowsOfOneNonzeroMatchNaiveProductAtEveryLaneCount) {
+  check_lane_sweep(ransim::Precision::Double, 1);
+  check_lane_sweep(ransim::Precision::Single, 1);
+}
 
 TEST(CsrLanes, TwoThreadsBitwiseEqualOneThreadAtOddLaneCounts) {
   // Rows are split between threads, lanes are not: each (row, lane) is summed by the same code.
-  const Csr a = random_rows(2000, 300, 53);
+  // The second matrix has rows of at most one nonzero, which take their own loop.
+  const Csr matrices[] = {random_rows(2000, 300, 53), random_rows(2000, 300, 55, 1)};
   ransim::ThreadPool one(1), two(2);
   std::mt19937_64 gen(54);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  for (std::size_t cache : {std::size_t{2048}, std::size_t{1} << 40})
-    for (ransim::Precision p : {ransim::Precision::Double, ransim::Precision::Single}) {
-      ransim::CsrProduct product(a, p, cache);
-      for (std::size_t lanes : {2u, 3u, 7u, 9u, 65u, 129u}) {
-        ransim::LaneVector<double> x(300 * lanes), y1(2000 * lanes), y2;
-        for (auto& v : x) v = dist(gen);
-        for (auto& v : y1) v = dist(gen);
-        y2 = y1;
-        product.multiply_add({x.data(), 300, lanes}, {y1.data(), 2000, lanes}, one);
-        product.multiply_add({x.data(), 300, lanes}, {y2.data(), 2000, lanes}, two);
-        EXPECT_TRUE(y1 == y2) << "cache " << cache << ", lanes " << lanes;
+  for (const Csr& a : matrices)
+    for (std::size_t cache : {std::size_t{2048}, std::size_t{1} << 40})
+      for (ransim::Precision p : {ransim::Precision::Double, ransim::Precision::Single}) {
+        ransim::CsrProduct product(a, p, cache);
+        for (std::size_t lanes : {2u, 3u, 7u, 9u, 65u, 129u}) {
+          ransim::LaneVector<double> x(300 * lanes), y1(2000 * lanes), y2;
+          for (auto& v : x) v = dist(gen);
+          for (auto& v : y1) v = dist(gen);
+          y2 = y1;
+          product.multiply_add({x.data(), 300, lanes}, {y1.data(), 2000, lanes}, one);
+          product.multiply_add({x.data(), 300, lanes}, {y2.data(), 2000, lanes}, two);
+          EXPECT_TRUE(y1 == y2) << "cache " << cache << ", lanes " << lanes;
+        }
       }
-    }
 }
 
 // y0 + A x for one lane and sum |A x| per row, a plain loop over the nonzeros in double.
