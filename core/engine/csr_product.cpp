@@ -265,9 +265,9 @@ static void multiply_add(const Csr& a, const T* val, const Panels* panels, const
 }
 
 // Many lanes, rows of at most one nonzero (the projection of a one-dimensional input, one-to-one
-// routing): y's lanes += the value times x's lanes, one short loop a row. Through the chunk
-// kernels such a row took ~15 cycles of loop and accumulator bookkeeping for one vector of
-// arithmetic (1000 rows with 8 lanes: 4.2 us, 10% of the 8-lane reservoir's product).
+// routing): y's lanes += the value times x's lanes, one short loop a row. The chunk kernels
+// spent far more on their loops and accumulator sets than on such a row's one vector of
+// arithmetic (docs/performance.md, "Lane counts").
 template <class T>
 static void rows_of_one(const Csr& a, const T* val, BasicBlock<const T> x, Block y, ThreadPool& pool) {
   pool.parallel_for(
