@@ -1,7 +1,8 @@
 // Engine benchmarks (docs/performance.md). Run: build/bin/ransim_bench
 //   --benchmark_filter=Leaky   the leaky reservoir step, N x lanes x threads
 //   --benchmark_filter=Csr     the sparse product alone: a plain loop and the engine's
-//   --benchmark_filter=OneLane each one-lane kernel (insert, insert_packed, gather256, gather512)
+//   --benchmark_filter=OneLane each one-lane kernel (insert, insert_packed, gather256, gather512),
+//                              and the one-lane product on one and two threads
 //   --benchmark_filter=Ridge   the ridge fit
 #include <benchmark/benchmark.h>
 
@@ -117,6 +118,29 @@ void BM_CsrProduct(benchmark::State& state) {
 BENCHMARK(BM_CsrProduct)
     ->ArgNames({"N", "lanes", "single"})
     ->ArgsProduct({{1000}, {1, 64}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
+
+// The one-lane product alone on one and two threads, x rewritten by the calling thread before
+// each product as the state update does in a step (so that on two threads the worker reads x
+// from the other core's cache). Beside BM_LeakyStep at the same N and threads, it splits a step
+// into the product (with its fork, join and x crossing cores) and the rest (activation, update).
+void BM_OneLaneProductThreads(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  CsrProduct product(bench_matrix(n), state.range(2) ? Precision::Single : Precision::Double);
+  LaneVector<double> x(n, 0.5), y(n);
+  ThreadPool pool(static_cast<std::size_t>(state.range(1)));
+  product.multiply_add({x.data(), n, 1}, {y.data(), n, 1}, pool);  // outside the timing: the start-up choice
+  for (auto _ : state) {
+    for (auto& v : x) v = 0.5 * v + 0.25;  // stays at 0.5, written
+    product.multiply_add({x.data(), n, 1}, {y.data(), n, 1}, pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_OneLaneProductThreads)
+    ->ArgNames({"N", "threads", "single"})
+    ->ArgsProduct({{1000, 2000}, {1, 2}, {0, 1}})
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 // Each one-lane kernel on the same matrices (kernel 0 insert, 1 insert_packed, 2 gather256,
