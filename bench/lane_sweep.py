@@ -51,8 +51,11 @@ def parse_args():
         p.error('--lanes: the benchmark has lane counts 1 to 256')
     if a.rounds < 1:
         p.error('--rounds: at least 1')
+    if not a.min_time > 0:
+        p.error('--min-time: seconds, more than 0')
     if not os.access(a.bench, os.X_OK):
-        p.error(f'{a.bench}: not an executable (build with RANSIM_BENCH=ON: build/bin/ransim_bench_lanes)')
+        p.error(f'{a.bench}: not an executable (built with RANSIM_BUILD_BENCH=ON, the default: '
+                'build/bin/ransim_bench_lanes)')
     return a
 
 

@@ -156,6 +156,8 @@ def main():
     for name in names:
         if name not in WORKLOADS:
             parser.error(f"--only: unknown workload '{name}' (one of {', '.join(WORKLOADS)})")
+    if opts.rounds < 1:
+        parser.error("--rounds: at least 1")
     if not os.path.isdir(os.path.join(opts.reservoirpy, "reservoirpy")):
         parser.error(f"--reservoirpy: {opts.reservoirpy} holds no reservoirpy package")
     if opts.shim and not os.path.isdir(opts.shim):
