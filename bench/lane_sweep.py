@@ -4,17 +4,18 @@
 Each configuration runs in its own process (`ransim_bench_lanes`, one benchmark), so a vCPU
 that runs slow for a while slows both sides of a pair, not one row of a table.
 
-One library (the default): in each round, every lane count L runs next to one lane, the order
-of the two swapped every round; prints the medians over rounds of the cost per sequence-step
-against one lane in the same round, and the verdict on issue 20's item 1 (at most 1 at every
-lane count, at most 0.2 from 8 lanes on):
+One library (the default): in each round, every lane count L runs between two runs of one
+lane, and is set against their mean, so that a drifting clock (docs/performance.md: the VM's
+does, over minutes) cancels out to first order; prints the medians over rounds of the
+cost per sequence-step against one lane, and the verdict on issue 20's item 1 (at most 1 at
+every lane count, at most 0.2 from 8 lanes on):
 
     bench/lane_sweep.py build/bin/ransim_bench_lanes --rounds 5
 
 Two libraries (--ab LIB_A LIB_B, folders holding a libransim.so.0 each; the binary finds its
 library through LD_LIBRARY_PATH before its own runpath): A and B alternate on every lane count,
 the order swapped every round; prints the medians of the per-round ratios B/A, and the cost
-per sequence-step against one lane of each library in the same round:
+per sequence-step against one lane of each library (its two one-lane runs around it):
 
     bench/lane_sweep.py build/bin/ransim_bench_lanes --ab OLD_LIB NEW_LIB --cpu-time
 
@@ -75,7 +76,7 @@ def main():
                      f'{out.stderr.strip()[-300:]}')
 
     libs = {'A': a.ab[0], 'B': a.ab[1]} if a.ab else {'A': None}
-    # times[lib][lanes]: one per round; one[lib][lanes]: the one-lane run paired with it.
+    # times[lib][lanes]: one per round; one[lib][lanes]: the mean of the one-lane runs around it.
     times = {w: {l: [] for l in a.lanes} for w in libs}
     one = {w: {l: [] for l in a.lanes} for w in libs}
     for r in range(a.rounds):
@@ -83,10 +84,14 @@ def main():
         for l in a.lanes:
             order = list(libs) if r % 2 == 0 else list(reversed(libs))
             for w in order:
-                pair = [l, 1] if r % 2 == 0 else [1, l]
-                got = {lanes: run(lanes, libs[w]) for lanes in pair}
-                times[w][l].append(got[l])
-                one[w][l].append(got[1])
+                if l == 1:  # one lane against itself: the same run on both sides, exactly 1
+                    t = run(1, libs[w])
+                    times[w][l].append(t)
+                    one[w][l].append(t)
+                    continue
+                before, t, after = run(1, libs[w]), run(l, libs[w]), run(1, libs[w])
+                times[w][l].append(t)
+                one[w][l].append((before + after) / 2)
 
     print('load average', ' '.join(open('/proc/loadavg').read().split()[:3]), '|', field, '|',
           f'{a.rounds} rounds | {a.kind} | {"single" if a.single else "double"}')
