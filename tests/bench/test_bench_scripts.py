@@ -40,6 +40,28 @@ class LaneSweep(unittest.TestCase):
         self.assertRegex(out.stdout, r'item 1: (met|not met)')
         self.assertIn('round 1/1', out.stderr)  # progress
 
+    def test_a_steadily_drifting_clock_cancels_out(self):
+        # A stand-in for ransim_bench_lanes whose every process runs 10% slower than the one
+        # before (a clock drifting down at a steady rate), and where L lanes cost 0.25 L times
+        # one lane at the same moment: the sweep, one lane on either side of each lane count,
+        # must find exactly 0.25 (a pair of two processes would find 0.25 x 1.1 or 0.25 / 1.1).
+        with tempfile.TemporaryDirectory() as folder:
+            fake, count = os.path.join(folder, 'bench'), os.path.join(folder, 'count')
+            with open(fake, 'w') as f:
+                f.write(f"""#!{sys.executable}
+import json, re, sys
+n = int(open({count!r}).read()) if __import__('os').path.exists({count!r}) else 0
+open({count!r}, 'w').write(str(n + 1))
+lanes = int(re.search(r'lanes:(\\d+)', ' '.join(sys.argv)).group(1))
+t = 10.0 * (1 + 0.1 * n) * (1.0 if lanes == 1 else 0.25 * lanes)
+print(json.dumps({{'benchmarks': [{{'real_time': t, 'cpu_time': t}}]}}))
+""")
+            os.chmod(fake, 0o755)
+            out = lane_sweep(fake, '--rounds', '3', '--lanes', '1,8,64')
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rows = re.findall(r'lanes +(\d+) .*per-seq-step/one-lane +([0-9.]+)', out.stdout)
+        self.assertEqual(rows, [('1', '1.000'), ('8', '0.250'), ('64', '0.250')], out.stdout)
+
     def test_two_libraries_print_their_ratio(self):
         out = lane_sweep(LANES_BENCH, '--ab', LIB_DIR, LIB_DIR, '--kind', 'Product', '--rounds', '1',
                          '--lanes', '1', '--min-time', '0.01')
