@@ -82,12 +82,12 @@ inline void time_steps(benchmark::State& state, const Scenario& sc) {
 template <class Before>
 void time_products(benchmark::State& state, CsrProduct& product, std::size_t lanes, ThreadPool& pool,
                    Before before) {
-  const std::size_t n = product.matrix().rows;
-  LaneVector<double> x(product.matrix().cols * lanes, 0.5), y(n * lanes);  // aligned, as the engine's
-  product.multiply_add({x.data(), product.matrix().cols, lanes}, {y.data(), n, lanes}, pool);
+  const std::size_t rows = product.matrix().rows, cols = product.matrix().cols;
+  LaneVector<double> x(cols * lanes, 0.5), y(rows * lanes);  // aligned, as the engine's blocks
+  product.multiply_add({x.data(), cols, lanes}, {y.data(), rows, lanes}, pool);
   for (auto _ : state) {
     before(x);
-    product.multiply_add({x.data(), product.matrix().cols, lanes}, {y.data(), n, lanes}, pool);
+    product.multiply_add({x.data(), cols, lanes}, {y.data(), rows, lanes}, pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
