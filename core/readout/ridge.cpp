@@ -351,10 +351,9 @@ double RidgeAccumulator::score(Metric metric, const arma::mat& w) const {
   const arma::rowvec ones_w = sum_.t() * wx + n * bias;  // 1^T [X 1] w
   const double quadratic = arma::accu(wx % gw) + arma::accu(bias % ones_w);
   const double sse = std::max(0.0, arma::accu(yy_) - 2 * arma::accu(w % xty_) + quadratic);
-  const double mse = sse / entries;
-  if (metric == Metric::Mse) return mse;
-  const double mean = arma::accu(xty_.row(f)) / entries;  // over every entry, as nrmse() does
-  return std::sqrt(mse) / std::sqrt(std::max(0.0, arma::accu(yy_) / entries - mean * mean));
+  if (metric == Metric::Mse) return sse / entries;
+  // The targets' sum is the bias row of X^T Y: over every entry, as nrmse() does.
+  return nrmse_from_sums(sse, arma::accu(xty_.row(f)), arma::accu(yy_), entries);
 }
 
 arma::mat ridge_fit(const arma::mat& x, const arma::mat& y, double lambda) {

@@ -52,10 +52,10 @@ struct Session::Bounded {
   }
   // The test metric as score() gives it on the whole test part.
   double test_score(Metric metric) const {
-    const double n = static_cast<double>(entries), mean = sum_y / n;
+    const double n = static_cast<double>(entries);
     switch (metric) {
       case Metric::Mse: return sse / n;
-      case Metric::Nrmse: return std::sqrt(sse / n) / std::sqrt(std::max(0.0, sum_yy / n - mean * mean));
+      case Metric::Nrmse: return nrmse_from_sums(sse, sum_y, sum_yy, n);
       case Metric::Accuracy: return hits / static_cast<double>(rows);
       case Metric::ErrorRate: return 1.0 - hits / static_cast<double>(rows);
       default: throw std::logic_error(std::string("bounded session: no streamed ") + metric_name(metric));

@@ -1,5 +1,6 @@
 #include "tasks/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ransim {
@@ -23,6 +24,11 @@ double nrmse(const arma::mat& y, const arma::mat& yhat) {
   const double sd = arma::stddev(a, 1);
   const double rmse = std::sqrt(arma::mean(arma::square(a - b)));
   return rmse / sd;
+}
+
+double nrmse_from_sums(double sse, double sum_y, double sum_yy, double n) {
+  const double mean = sum_y / n;
+  return std::sqrt(sse / n) / std::sqrt(std::max(0.0, sum_yy / n - mean * mean));
 }
 
 arma::vec squared_correlations(const arma::mat& y, const arma::mat& yhat) {

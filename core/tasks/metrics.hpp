@@ -18,6 +18,10 @@ enum class Metric {
 const char* metric_name(Metric m);
 bool higher_is_better(Metric m);
 double nrmse(const arma::mat& y, const arma::mat& yhat);
+// nrmse from sums over n entries: of the squared errors, of the targets and of their squares
+// (the targets may be shifted by a constant first, against cancellation). For readouts that
+// keep statistics instead of every sample.
+double nrmse_from_sums(double sse, double sum_y, double sum_yy, double n);
 // Per column d, the squared Pearson correlation of yhat's column with y's (0 for a column
 // without variance): the memory curve, whose sum is MemoryCapacity.
 arma::vec squared_correlations(const arma::mat& y, const arma::mat& yhat);

@@ -14,6 +14,7 @@
 #include <ransim/differentiable.hpp>
 #include <ransim/error.hpp>
 #include <ransim/lanes.hpp>
+#include <ransim/params.hpp>
 #include <ransim/population.hpp>
 #include <ransim/rng.hpp>
 #include <ransim/weights.hpp>
@@ -75,6 +76,15 @@ class Attention {
   std::size_t heads() const { return H_; }
 
   void set_sharpness(double beta) { sharpness_ = beta; }
+
+  // The sharpness and the softmax temperature may change during a run: the models list them
+  // among their live parameters and pass them here. False for any other name.
+  bool set_live_parameter(const std::string& name, const Value& v) {
+    if (name == "temperature") set_temperature(as_real(v));
+    else if (name == "sharpness") set_sharpness(as_real(v));
+    else return false;
+    return true;
+  }
 
   // The softmax scale 1 / (sqrt(D/h) T) folded into the keys' side: W_k^T W_q (fused) or W_k^T.
   void set_temperature(double T) {

@@ -93,9 +93,7 @@ class CortexQkv : public attn::UnitPopulation, public Differentiable {
   // tau, the sharpness and the softmax temperature may change during a run.
   std::vector<std::string> live_parameters() const override { return {"tau", "sharpness", "temperature"}; }
   void set_live_parameter(const std::string& name, const Value& v) override {
-    if (name == "temperature") att_.set_temperature(as_real(v));
-    else if (name == "sharpness") att_.set_sharpness(as_real(v));
-    else UnitPopulation::set_live_parameter(name, v);
+    if (!att_.set_live_parameter(name, v)) UnitPopulation::set_live_parameter(name, v);
   }
 
   std::map<std::string, arma::mat> weights() const override {
