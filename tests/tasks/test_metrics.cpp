@@ -33,6 +33,18 @@ TEST(Nrmse, HandComputedValues) {
   EXPECT_NEAR(ransim::nrmse(ym, ym + 0.5), 0.5 / std::sqrt(3.5), 1e-15);
 }
 
+TEST(Nrmse, FromSumsIsTheSameAsFromSamples) {
+  // y = (0, 2, 4, 6), residuals (1, -1, 1, -1), as above: sse 4, sum y 12, sum y^2 56, n 4
+  // -> sqrt(4 / 4) / sqrt(56 / 4 - 3^2) = 1 / sqrt(5).
+  EXPECT_NEAR(ransim::nrmse_from_sums(4, 12, 56, 4), 1.0 / std::sqrt(5.0), 1e-15);
+  // Shifted targets (the bounded session sums y minus its first value): y + 10 = (10, 12, 14,
+  // 16) has sum 52 and sum of squares 696, and the same variance: 696 / 4 - 13^2 = 5.
+  EXPECT_NEAR(ransim::nrmse_from_sums(4, 52, 696, 4), 1.0 / std::sqrt(5.0), 1e-13);
+  // Constant targets y = (2, 2, 2), sse 1: no variance (12 / 3 - 2^2 = 0), so the error is
+  // infinite, never the square root of a negative rounding residue.
+  EXPECT_TRUE(std::isinf(ransim::nrmse_from_sums(1, 6, 12, 3)));
+}
+
 // ---------------------------------------------------------------------------------------
 // Metrics
 // ---------------------------------------------------------------------------------------
