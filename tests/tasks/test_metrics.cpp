@@ -36,7 +36,9 @@ TEST(Nrmse, HandComputedValues) {
 TEST(Nrmse, FromSumsIsTheSameAsFromSamples) {
   // y = (0, 2, 4, 6), residuals (1, -1, 1, -1), as above: sse 4, sum y 12, sum y^2 56, n 4
   // -> sqrt(4 / 4) / sqrt(56 / 4 - 3^2) = 1 / sqrt(5).
+  const arma::vec y = {0, 2, 4, 6};
   EXPECT_NEAR(ransim::nrmse_from_sums(4, 12, 56, 4), 1.0 / std::sqrt(5.0), 1e-15);
+  EXPECT_NEAR(ransim::nrmse_from_sums(4, 12, 56, 4), ransim::nrmse(y, y + arma::vec{1, -1, 1, -1}), 1e-15);
   // Shifted targets (the bounded session sums y minus its first value): y + 10 = (10, 12, 14,
   // 16) has sum 52 and sum of squares 696, and the same variance: 696 / 4 - 13^2 = 5.
   EXPECT_NEAR(ransim::nrmse_from_sums(4, 52, 696, 4), 1.0 / std::sqrt(5.0), 1e-13);
