@@ -29,11 +29,12 @@ py::array_t<double> to_array(const arma::vec& v) {
   return owned_array(arma::conv_to<std::vector<double>>::from(v), {v.n_elem});
 }
 
-analysis::LyapunovOptions lyapunov_options(std::size_t settle, std::size_t tokens, double separation,
-                                           std::uint64_t seed) {
+analysis::LyapunovOptions lyapunov_options(std::int64_t settle, std::int64_t tokens, double separation,
+                                           std::int64_t seed) {
   if (tokens == 0) throw InputError("largest_lyapunov: tokens must be at least 1");
   if (!(separation > 0)) throw InputError("largest_lyapunov: separation must be > 0");
-  return {settle, tokens, separation, seed};
+  return {count(settle, "largest_lyapunov: settle"), count(tokens, "largest_lyapunov: tokens"), separation,
+          count(seed, "largest_lyapunov: seed")};
 }
 
 }  // namespace
@@ -49,8 +50,9 @@ void bind_analysis(py::module_& m) {
       "r^2(d) per column d: the squared correlation of output[:, d] with target[:, d] (0 without variance)");
   a.def(
       "normalised_entropy",
-      [](const Matrix& weights, std::size_t groups) {
-        return to_array(analysis::normalised_entropy(to_mat(weights, "weights"), groups));
+      [](const Matrix& weights, std::int64_t groups) {
+        return to_array(
+            analysis::normalised_entropy(to_mat(weights, "weights"), count(groups, "normalised_entropy: groups")));
       },
       py::arg("weights"), py::arg("groups") = 1,
       "per row: the entropy of its positive entries (scaled to sum 1) over log(their number), "
@@ -82,16 +84,17 @@ void bind_analysis(py::module_& m) {
       "eigenvalues of the covariance (largest first), their shares, the participation ratio");
   a.def(
       "power_spectrum",
-      [](const Matrix& signals, double rate, std::size_t segment) {
-        const auto s = analysis::power_spectrum(to_mat(signals, "signals"), rate, segment);
+      [](const Matrix& signals, double rate, std::int64_t segment) {
+        const auto s =
+            analysis::power_spectrum(to_mat(signals, "signals"), rate, count(segment, "power_spectrum: segment"));
         return py::make_tuple(to_array(s.frequency), to_array(s.power));
       },
       py::arg("signals"), py::arg("rate"), py::arg("segment") = 0,
       "(frequency, power): Welch's one-sided density, Hann window, half overlap, averaged over columns");
   a.def(
       "largest_lyapunov",
-      [](py::handle system, py::handle sets, std::size_t settle, std::size_t tokens, double separation,
-         std::uint64_t seed) {
+      [](py::handle system, py::handle sets, std::int64_t settle, std::int64_t tokens, double separation,
+         std::int64_t seed) {
         const auto o = lyapunov_options(settle, tokens, separation, seed);
         if (py::isinstance<py::array>(system))
           return analysis::largest_lyapunov(to_mat(Matrix::ensure(system), "map"), o);

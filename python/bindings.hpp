@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>  // in every file: pybind11 needs the same conversions in all of them
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ void bind_run(py::module_& m);      // run.cpp: run()
 void bind_analysis(py::module_& m);  // analysis.cpp: ransim.analysis, analyze()
 void bind_session(py::module_& m);  // session.cpp: Session
 void bind_compare(py::module_& m);  // compare.cpp: compare()
+
+// errors.cpp. A count argument (tokens, heads, a segment's length, a seed) as std::size_t.
+// pybind11 refuses a negative int for std::size_t with a bare "incompatible function
+// arguments", so counts are bound as int64 and checked here: InputError "WHAT must be >= 0".
+std::size_t count(std::int64_t value, const char* what);
 
 // scenario.cpp. A scenario given as a path, a TOML string or a dict, with overrides as
 // `--set` gives them: `sets` a dict of dotted keys to values (Python values or TOML text).

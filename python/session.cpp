@@ -70,7 +70,8 @@ Value to_value(py::handle v, const std::string& key) {
 
 // Steps up to n tokens with the GIL released; Ctrl-C stops between tokens (KeyboardInterrupt,
 // the session intact at the token reached). Returns the tokens done.
-std::size_t step(Session& s, std::size_t n) {
+std::size_t step(Session& s, std::int64_t tokens) {
+  const std::size_t n = count(tokens, "step: n");
   std::size_t done = 0;
   InterruptGuard interrupt;
   {

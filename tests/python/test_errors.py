@@ -1,4 +1,5 @@
 """Bad input raises ransim.InputError carrying the C++ message (never a crash)."""
+import numpy as np
 import pytest
 
 import ransim
@@ -50,3 +51,19 @@ def test_session_errors(leaky_text):
         s.fit_readout(1e-3)
     with pytest.raises(ransim.InputError, match="no ridge readout|expected weights shaped"):
         s.set_readout([[1.0]])
+    with pytest.raises(ransim.InputError, match="step: n must be >= 0, found -1"):
+        s.step(-1)
+    assert s.step(0) == 0
+
+
+def test_negative_counts_are_named():
+    # Counts are ints >= 0; a negative one names the function and the argument (pybind11 alone
+    # would say "incompatible function arguments").
+    weights = np.full((2, 4), 0.25)
+    with pytest.raises(ransim.InputError, match="normalised_entropy: groups must be >= 0, found -2"):
+        ransim.analysis.normalised_entropy(weights, groups=-2)
+    with pytest.raises(ransim.InputError, match="power_spectrum: segment must be >= 0, found -8"):
+        ransim.analysis.power_spectrum(np.zeros((64, 1)), 1.0, -8)
+    for name in ("settle", "tokens", "seed"):
+        with pytest.raises(ransim.InputError, match=f"largest_lyapunov: {name} must be >= 0, found -1"):
+            ransim.analysis.largest_lyapunov(np.eye(2) * 0.5, **{name: -1})
