@@ -41,10 +41,12 @@ class LaneSweep(unittest.TestCase):
         self.assertIn('round 1/1', out.stderr)  # progress
 
     def test_a_steadily_drifting_clock_cancels_out(self):
-        # A stand-in for ransim_bench_lanes whose every process runs 10% slower than the one
-        # before (a clock drifting down at a steady rate), and where L lanes cost 0.25 L times
-        # one lane at the same moment: the sweep, one lane on either side of each lane count,
-        # must find exactly 0.25 (a pair of two processes would find 0.25 x 1.1 or 0.25 / 1.1).
+        # A stand-in for ransim_bench_lanes whose every process takes 10% of the first one's
+        # time longer than the one before (a clock drifting down at a steady rate), and where
+        # L lanes cost 0.25 L times one lane at the same moment: the sweep, one lane on either
+        # side of each lane count, must find exactly 0.25, the mean of a linear drift at both
+        # ends being its value in the middle (a pair of two processes is off by one step of
+        # the drift, ~10%).
         with tempfile.TemporaryDirectory() as folder:
             fake, count = os.path.join(folder, 'bench'), os.path.join(folder, 'count')
             with open(fake, 'w') as f:
